@@ -6,20 +6,20 @@
 #define COFFER_LIB_BASE_CHECK_H_
 
 namespace coffer::base {
-[[noreturn]] void CheckFailed(const char* file, int line,
-                              const char* condition, const char* message);
+[[noreturn]] void CheckFailed(const char* file, int line, const char* condition,
+                              const char* message);
 }  // namespace coffer::base
 
-#define COFFER_CHECK(cond)                                                \
-  do {                                                                    \
-    if (!(cond)) [[unlikely]]                                             \
-      ::coffer::base::CheckFailed(__FILE__, __LINE__, #cond, nullptr);    \
+#define COFFER_CHECK(cond)                                             \
+  do {                                                                 \
+    if (!(cond)) [[unlikely]]                                          \
+      ::coffer::base::CheckFailed(__FILE__, __LINE__, #cond, nullptr); \
   } while (0)
 
-#define COFFER_CHECK_MSG(cond, msg)                                       \
-  do {                                                                    \
-    if (!(cond)) [[unlikely]]                                             \
-      ::coffer::base::CheckFailed(__FILE__, __LINE__, #cond, (msg));      \
+#define COFFER_CHECK_MSG(cond, msg)                                  \
+  do {                                                               \
+    if (!(cond)) [[unlikely]]                                        \
+      ::coffer::base::CheckFailed(__FILE__, __LINE__, #cond, (msg)); \
   } while (0)
 
 #ifdef NDEBUG

@@ -6,12 +6,11 @@
 #include "absl/status/statusor.h"
 
 // Returns from the enclosing function if `expr` yields a non-OK status.
-#define COFFER_RETURN_IF_ERROR(expr)                 \
-  do {                                               \
-    if (absl::Status _coffer_status = (expr);        \
-        !_coffer_status.ok()) {                      \
-      return _coffer_status;                         \
-    }                                                \
+#define COFFER_RETURN_IF_ERROR(expr)                                  \
+  do {                                                                \
+    if (absl::Status _coffer_status = (expr); !_coffer_status.ok()) { \
+      return _coffer_status;                                          \
+    }                                                                 \
   } while (0)
 
 #define COFFER_STATUS_CONCAT_INNER_(a, b) a##b
@@ -19,8 +18,8 @@
 
 // Evaluates `rexpr` (an absl::StatusOr<T>); on error returns its status, else
 // moves the value into `lhs` (a declaration such as `auto x` or an lvalue).
-#define COFFER_ASSIGN_OR_RETURN(lhs, rexpr)                                \
-  COFFER_ASSIGN_OR_RETURN_IMPL_(                                           \
+#define COFFER_ASSIGN_OR_RETURN(lhs, rexpr) \
+  COFFER_ASSIGN_OR_RETURN_IMPL_(            \
       COFFER_STATUS_CONCAT_(_coffer_statusor_, __LINE__), lhs, rexpr)
 #define COFFER_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, rexpr) \
   auto tmp = (rexpr);                                  \
