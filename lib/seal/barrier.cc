@@ -1,0 +1,157 @@
+#include "seal/barrier.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "base/check.h"
+#include "base/status_macros.h"
+#include "seal/envelope.h"
+
+namespace coffer::seal {
+namespace {
+
+uint64_t CountCheckpoint(const BarrierOptions& options) {
+  return std::max<uint64_t>(1, options.rotate_after_encryptions / 64);
+}
+
+}  // namespace
+
+Barrier::Barrier(PhysicalStore* store, BarrierOptions options)
+    : store_(store), options_(options) {
+  COFFER_CHECK(store_ != nullptr);
+}
+
+absl::StatusOr<bool> Barrier::Initialized() const {
+  COFFER_ASSIGN_OR_RETURN(std::optional<std::string> ring,
+                          store_->Get(kKeyringPath));
+  return ring.has_value();
+}
+
+absl::Status Barrier::Initialize(const crypto::SecureBuffer& root_key) {
+  COFFER_ASSIGN_OR_RETURN(bool initialized, Initialized());
+  if (initialized) {
+    return absl::FailedPreconditionError("barrier: already initialized");
+  }
+  COFFER_ASSIGN_OR_RETURN(crypto::Aes256Gcm root,
+                          crypto::Aes256Gcm::Create(root_key.view()));
+  COFFER_ASSIGN_OR_RETURN(Keyring keyring, Keyring::Create());
+  crypto::SecureBuffer bytes = keyring.Serialize();
+  COFFER_ASSIGN_OR_RETURN(std::string sealed,
+                          SealEnvelope(root, 0, kKeyringPath, bytes.view()));
+  return store_->Put(kKeyringPath, sealed);
+}
+
+absl::Status Barrier::Unseal(const crypto::SecureBuffer& root_key) {
+  COFFER_ASSIGN_OR_RETURN(std::optional<std::string> stored,
+                          store_->Get(kKeyringPath));
+  if (!stored.has_value()) {
+    return absl::FailedPreconditionError("barrier: not initialized");
+  }
+  COFFER_ASSIGN_OR_RETURN(crypto::Aes256Gcm root,
+                          crypto::Aes256Gcm::Create(root_key.view()));
+  absl::StatusOr<crypto::SecureBuffer> bytes =
+      OpenSecretEnvelope(root, kKeyringPath, *stored);
+  if (!bytes.ok()) {
+    return absl::PermissionDeniedError(
+        "barrier: the root key does not open the keyring");
+  }
+  COFFER_ASSIGN_OR_RETURN(Keyring keyring, Keyring::Parse(bytes->view()));
+  keyring.AddEncryptions(CountCheckpoint(options_));
+  root_ = std::move(root);
+  keyring_ = std::move(keyring);
+  return absl::OkStatus();
+}
+
+void Barrier::Seal() {
+  keyring_.reset();  // SecureBuffers wipe the keys as they are destroyed
+  root_.reset();
+}
+
+absl::Status Barrier::CheckUnsealed() const {
+  if (sealed()) return absl::FailedPreconditionError("barrier: sealed");
+  return absl::OkStatus();
+}
+
+absl::Status Barrier::StoreKeyring() {
+  crypto::SecureBuffer bytes = keyring_->Serialize();
+  COFFER_ASSIGN_OR_RETURN(std::string sealed,
+                          SealEnvelope(*root_, 0, kKeyringPath, bytes.view()));
+  return store_->Put(kKeyringPath, sealed);
+}
+
+absl::StatusOr<std::string> Barrier::Encrypt(absl::string_view path,
+                                             absl::string_view plaintext) {
+  COFFER_RETURN_IF_ERROR(CheckUnsealed());
+  if (keyring_->active_encryptions() >= options_.rotate_after_encryptions) {
+    COFFER_RETURN_IF_ERROR(Rotate().status());
+  }
+  COFFER_ASSIGN_OR_RETURN(
+      std::string out,
+      SealEnvelope(keyring_->active(), keyring_->active_term(), path,
+                   plaintext));
+  keyring_->CountEncryption();
+  if (keyring_->active_encryptions() % CountCheckpoint(options_) == 0) {
+    COFFER_RETURN_IF_ERROR(StoreKeyring());
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> Barrier::Decrypt(
+    absl::string_view path, absl::string_view ciphertext) const {
+  COFFER_RETURN_IF_ERROR(CheckUnsealed());
+  COFFER_ASSIGN_OR_RETURN(uint32_t term, EnvelopeTerm(ciphertext));
+  const crypto::Aes256Gcm* key = keyring_->ForTerm(term);
+  if (key == nullptr) {
+    return absl::DataLossError(absl::StrCat("barrier: ciphertext at \"", path,
+                                            "\" names unknown key term ",
+                                            term));
+  }
+  return OpenEnvelope(*key, path, ciphertext);
+}
+
+absl::Status Barrier::Put(absl::string_view path,
+                          absl::string_view plaintext) {
+  COFFER_ASSIGN_OR_RETURN(std::string sealed, Encrypt(path, plaintext));
+  return store_->Put(path, sealed);
+}
+
+absl::StatusOr<std::optional<std::string>> Barrier::Get(
+    absl::string_view path) const {
+  COFFER_RETURN_IF_ERROR(CheckUnsealed());
+  COFFER_ASSIGN_OR_RETURN(std::optional<std::string> stored, store_->Get(path));
+  if (!stored.has_value()) return std::nullopt;
+  COFFER_ASSIGN_OR_RETURN(std::string plain, Decrypt(path, *stored));
+  return plain;
+}
+
+absl::Status Barrier::Delete(absl::string_view path) {
+  COFFER_RETURN_IF_ERROR(CheckUnsealed());
+  return store_->Delete(path);
+}
+
+absl::StatusOr<std::vector<std::string>> Barrier::List(
+    absl::string_view prefix) const {
+  COFFER_RETURN_IF_ERROR(CheckUnsealed());
+  return store_->List(prefix);
+}
+
+absl::StatusOr<uint32_t> Barrier::Rotate() {
+  COFFER_RETURN_IF_ERROR(CheckUnsealed());
+  COFFER_ASSIGN_OR_RETURN(Keyring candidate,
+                          Keyring::Parse(keyring_->Serialize().view()));
+  COFFER_RETURN_IF_ERROR(candidate.Rotate());
+  std::swap(candidate, *keyring_);
+  if (absl::Status s = StoreKeyring(); !s.ok()) {
+    std::swap(candidate, *keyring_);  // not stored: keep the old keyring
+    return s;
+  }
+  return keyring_->active_term();
+}
+
+uint32_t Barrier::active_term() const {
+  COFFER_CHECK(!sealed());
+  return keyring_->active_term();
+}
+
+}  // namespace coffer::seal

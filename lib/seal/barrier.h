@@ -1,0 +1,98 @@
+// The barrier: everything coffer stores passes through it and is encrypted
+// with the keyring's active data key, bound to its storage path.
+//
+// Key hierarchy (DESIGN.md): root key -> keyring -> data key per term. The
+// keyring is stored at kKeyringPath, encrypted by the root key (envelope term
+// 0). Initialize creates it; Unseal loads it with the root key; Seal wipes
+// every key. While sealed every data operation fails with
+// kFailedPrecondition and the barrier holds no key material.
+//
+// Rotation adds a term; old terms keep decrypting. The barrier also rotates
+// by itself once the active key has encrypted `rotate_after_encryptions`
+// values, and persists the count every 1/64 of that limit; an unseal adds
+// that much again, so a crash can only make rotation come early.
+//
+// Thread-compatible: the node serializes calls (one event loop).
+#ifndef COFFER_LIB_SEAL_BARRIER_H_
+#define COFFER_LIB_SEAL_BARRIER_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "crypto/secure_buffer.h"
+#include "seal/keyring.h"
+#include "seal/physical.h"
+
+namespace coffer::seal {
+
+inline constexpr absl::string_view kKeyringPath = "core/keyring";
+
+struct BarrierOptions {
+  // Encryptions under one data key before an automatic rotation. Default
+  // 2^30, a quarter of the 2^32 bound for random 96-bit GCM nonces. Range
+  // 64..2^32.
+  uint64_t rotate_after_encryptions = uint64_t{1} << 30;
+};
+
+class Barrier {
+ public:
+  // `store` is borrowed and must outlive the barrier.
+  explicit Barrier(PhysicalStore* store, BarrierOptions options = {});
+
+  // Whether a keyring has been stored. Errors are the store's.
+  absl::StatusOr<bool> Initialized() const;
+
+  // Creates a keyring with one fresh key, stores it under `root_key`, and
+  // leaves the barrier sealed. kFailedPrecondition if already initialized;
+  // kInvalidArgument unless root_key is 32 bytes.
+  absl::Status Initialize(const crypto::SecureBuffer& root_key);
+
+  // Loads the keyring with `root_key`. kPermissionDenied if the root key does
+  // not open it; kDataLoss if it opens but is malformed; kFailedPrecondition
+  // if not initialized. On any error the barrier stays sealed.
+  absl::Status Unseal(const crypto::SecureBuffer& root_key);
+
+  // Wipes the root key and every data key. Idempotent.
+  void Seal();
+  bool sealed() const { return !keyring_.has_value(); }
+
+  // Encrypts `plaintext` for `path` with the active key (rotating first if
+  // the key reached its limit). kFailedPrecondition when sealed.
+  absl::StatusOr<std::string> Encrypt(absl::string_view path,
+                                      absl::string_view plaintext);
+  // Decrypts what Encrypt made for the same path. kFailedPrecondition when
+  // sealed; kDataLoss when the ciphertext is malformed, altered, made for
+  // another path, or names a term this keyring does not have.
+  absl::StatusOr<std::string> Decrypt(absl::string_view path,
+                                      absl::string_view ciphertext) const;
+
+  // Encrypt/Decrypt over the physical store. Get returns nullopt for a
+  // missing path.
+  absl::Status Put(absl::string_view path, absl::string_view plaintext);
+  absl::StatusOr<std::optional<std::string>> Get(absl::string_view path) const;
+  absl::Status Delete(absl::string_view path);
+  absl::StatusOr<std::vector<std::string>> List(absl::string_view prefix) const;
+
+  // Adds a key term and stores the keyring; returns the new term.
+  absl::StatusOr<uint32_t> Rotate();
+  // The active term. REQUIRES: unsealed.
+  uint32_t active_term() const;
+
+ private:
+  absl::Status CheckUnsealed() const;
+  absl::Status StoreKeyring();
+
+  PhysicalStore* const store_;
+  const BarrierOptions options_;
+  // Invariant: both set (unsealed) or both empty (sealed).
+  std::optional<crypto::Aes256Gcm> root_;
+  std::optional<Keyring> keyring_;
+};
+
+}  // namespace coffer::seal
+
+#endif  // COFFER_LIB_SEAL_BARRIER_H_
