@@ -27,7 +27,7 @@ namespace coffer {
 
 // What Vault's sys/seal-status reports.
 struct SealStatus {
-  std::string type;        // "shamir", or the Kms's Type() for auto-unseal
+  std::string type;  // "shamir", or the Kms's Type() for auto-unseal
   bool initialized = false;
   bool sealed = true;
   int threshold = 0;       // t: shares (or recovery shares) needed

@@ -87,9 +87,8 @@ absl::StatusOr<std::string> Barrier::Encrypt(absl::string_view path,
     COFFER_RETURN_IF_ERROR(Rotate().status());
   }
   COFFER_ASSIGN_OR_RETURN(
-      std::string out,
-      SealEnvelope(keyring_->active(), keyring_->active_term(), path,
-                   plaintext));
+      std::string out, SealEnvelope(keyring_->active(), keyring_->active_term(),
+                                    path, plaintext));
   keyring_->CountEncryption();
   if (keyring_->active_encryptions() % CountCheckpoint(options_) == 0) {
     COFFER_RETURN_IF_ERROR(StoreKeyring());
@@ -103,15 +102,13 @@ absl::StatusOr<std::string> Barrier::Decrypt(
   COFFER_ASSIGN_OR_RETURN(uint32_t term, EnvelopeTerm(ciphertext));
   const crypto::Aes256Gcm* key = keyring_->ForTerm(term);
   if (key == nullptr) {
-    return absl::DataLossError(absl::StrCat("barrier: ciphertext at \"", path,
-                                            "\" names unknown key term ",
-                                            term));
+    return absl::DataLossError(absl::StrCat(
+        "barrier: ciphertext at \"", path, "\" names unknown key term ", term));
   }
   return OpenEnvelope(*key, path, ciphertext);
 }
 
-absl::Status Barrier::Put(absl::string_view path,
-                          absl::string_view plaintext) {
+absl::Status Barrier::Put(absl::string_view path, absl::string_view plaintext) {
   COFFER_ASSIGN_OR_RETURN(std::string sealed, Encrypt(path, plaintext));
   return store_->Put(path, sealed);
 }

@@ -39,8 +39,7 @@ absl::StatusOr<std::string> SealEnvelope(const crypto::Aes256Gcm& key,
                                          absl::string_view plaintext) {
   COFFER_ASSIGN_OR_RETURN(std::string nonce,
                           crypto::RandomString(crypto::Aes256Gcm::kNonceSize));
-  COFFER_ASSIGN_OR_RETURN(std::string sealed,
-                          key.Seal(nonce, plaintext, path));
+  COFFER_ASSIGN_OR_RETURN(std::string sealed, key.Seal(nonce, plaintext, path));
   std::string out;
   out.reserve(kEnvelopeHeaderSize + sealed.size());
   base::PutBigEndian32(&out, term);

@@ -37,8 +37,8 @@ absl::Status Keyring::AddTerm(uint32_t term, crypto::SecureBuffer key,
                               uint64_t encryptions) {
   COFFER_ASSIGN_OR_RETURN(crypto::Aes256Gcm cipher,
                           crypto::Aes256Gcm::Create(key.view()));
-  terms_.insert_or_assign(
-      term, Term{std::move(key), std::move(cipher), encryptions});
+  terms_.insert_or_assign(term,
+                          Term{std::move(key), std::move(cipher), encryptions});
   return absl::OkStatus();
 }
 
@@ -85,14 +85,15 @@ absl::StatusOr<Keyring> Keyring::Parse(absl::string_view bytes) {
       return absl::DataLossError("barrier: keyring terms are out of order");
     }
     previous = term;
-    COFFER_RETURN_IF_ERROR(ring.AddTerm(
-        term,
-        crypto::SecureBuffer::CopyOf(absl::string_view(
-            reinterpret_cast<const char*>(p + 12), kKeySize)),
-        GetBig(p + 4, 8)));
+    COFFER_RETURN_IF_ERROR(
+        ring.AddTerm(term,
+                     crypto::SecureBuffer::CopyOf(absl::string_view(
+                         reinterpret_cast<const char*>(p + 12), kKeySize)),
+                     GetBig(p + 4, 8)));
   }
   if (ring.terms_.find(active) == ring.terms_.end() || active != previous) {
-    return absl::DataLossError("barrier: keyring's active term is not its last");
+    return absl::DataLossError(
+        "barrier: keyring's active term is not its last");
   }
   ring.active_term_ = active;
   return ring;

@@ -24,8 +24,7 @@ class PhysicalStore {
   virtual ~PhysicalStore() = default;
   virtual absl::StatusOr<std::optional<std::string>> Get(
       absl::string_view path) = 0;
-  virtual absl::Status Put(absl::string_view path,
-                           absl::string_view value) = 0;
+  virtual absl::Status Put(absl::string_view path, absl::string_view value) = 0;
   virtual absl::Status Delete(absl::string_view path) = 0;
   // Paths starting with `prefix`, in byte order.
   virtual absl::StatusOr<std::vector<std::string>> List(

@@ -29,11 +29,13 @@ constexpr absl::string_view kAuto = "auto";
 constexpr size_t kKeySize = 32;
 constexpr size_t kShareSize = kKeySize + 1;
 
-absl::Status CheckShareCounts(int shares, int threshold, absl::string_view what) {
+absl::Status CheckShareCounts(int shares, int threshold,
+                              absl::string_view what) {
   if (shares < 1 || shares > kMaxShares || threshold < 1 ||
       threshold > shares || (threshold == 1 && shares > 1)) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "seal: ", what, " needs 1 <= threshold <= shares <= 255, and a "
+        "seal: ", what,
+        " needs 1 <= threshold <= shares <= 255, and a "
         "threshold of at least 2 when there is more than one share"));
   }
   return absl::OkStatus();
@@ -52,7 +54,10 @@ absl::StatusOr<crypto::Aes256Gcm> CipherFor(const crypto::SecureBuffer& key) {
 
 SealManager::SealManager(PhysicalStore* store, Barrier* barrier, Kms* kms,
                          Kms* migrate_from)
-    : store_(store), barrier_(barrier), kms_(kms), migrate_from_(migrate_from) {}
+    : store_(store),
+      barrier_(barrier),
+      kms_(kms),
+      migrate_from_(migrate_from) {}
 
 absl::StatusOr<sealpb::SealConfig> SealManager::LoadConfig() const {
   COFFER_ASSIGN_OR_RETURN(std::optional<std::string> bytes,
@@ -111,9 +116,8 @@ absl::StatusOr<InitResult> SealManager::Initialize(const InitOptions& options) {
     config.set_secret_shares(options.secret_shares);
     config.set_secret_threshold(options.secret_threshold);
   } else {
-    COFFER_RETURN_IF_ERROR(CheckShareCounts(options.recovery_shares,
-                                            options.recovery_threshold,
-                                            "recovery"));
+    COFFER_RETURN_IF_ERROR(CheckShareCounts(
+        options.recovery_shares, options.recovery_threshold, "recovery"));
     config.set_type(std::string(kAuto));
     config.set_recovery_shares(options.recovery_shares);
     config.set_recovery_threshold(options.recovery_threshold);
@@ -127,9 +131,9 @@ absl::StatusOr<InitResult> SealManager::Initialize(const InitOptions& options) {
                           crypto::RandomSecret(kKeySize));
   InitResult result;
   if (kms_ == nullptr) {
-    COFFER_ASSIGN_OR_RETURN(result.keys,
-                            SplitSecret(share_key.view(), config.secret_shares(),
-                                        config.secret_threshold()));
+    COFFER_ASSIGN_OR_RETURN(
+        result.keys, SplitSecret(share_key.view(), config.secret_shares(),
+                                 config.secret_threshold()));
     COFFER_RETURN_IF_ERROR(StoreRootKeyUnderUnsealKey(root, share_key));
   } else {
     COFFER_ASSIGN_OR_RETURN(
@@ -163,7 +167,8 @@ absl::StatusOr<SealStatus> SealManager::Status() const {
   }
   status.threshold =
       stored_auto ? config.recovery_threshold() : config.secret_threshold();
-  status.shares = stored_auto ? config.recovery_shares() : config.secret_shares();
+  status.shares =
+      stored_auto ? config.recovery_shares() : config.secret_shares();
   status.progress = static_cast<int>(progress_.size());
   status.nonce = nonce_;
   return status;
@@ -217,7 +222,8 @@ absl::StatusOr<crypto::SecureBuffer> SealManager::RootKeyFromKms(
   sealpb::WrappedKey wrapped;
   if (!stored.has_value() || !wrapped.ParseFromString(*stored) ||
       wrapped.format_version() != 1) {
-    return absl::DataLossError("seal: the wrapped root key is missing or corrupt");
+    return absl::DataLossError(
+        "seal: the wrapped root key is missing or corrupt");
   }
   absl::StatusOr<std::string> root =
       kms.Unwrap(wrapped.kms_key_id(), wrapped.ciphertext());
@@ -239,7 +245,8 @@ absl::Status SealManager::StoreRootKeyUnderUnsealKey(
   return store_->Put(kRootKeyPath, sealed);
 }
 
-absl::Status SealManager::StoreRootKeyWithKms(const crypto::SecureBuffer& root) {
+absl::Status SealManager::StoreRootKeyWithKms(
+    const crypto::SecureBuffer& root) {
   sealpb::WrappedKey wrapped;
   wrapped.set_format_version(1);
   wrapped.set_kms_key_id(kms_->KeyId());
@@ -285,9 +292,8 @@ absl::StatusOr<SealStatus> SealManager::SubmitUnsealKey(absl::string_view share,
     nonce_ = absl::BytesToHexString(nonce);
   }
   progress_.push_back(std::move(decoded));
-  const int threshold =
-      config.type() == kAuto ? config.recovery_threshold()
-                             : config.secret_threshold();
+  const int threshold = config.type() == kAuto ? config.recovery_threshold()
+                                               : config.secret_threshold();
   if (static_cast<int>(progress_.size()) < threshold) return Status();
 
   std::vector<absl::string_view> views;
@@ -412,8 +418,9 @@ absl::StatusOr<std::vector<std::string>> SealManager::Rekey(
   }
   for (const crypto::SecureBuffer& d : decoded) views.push_back(d.view());
   if (static_cast<int>(views.size()) < threshold) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "seal: rekey needs ", threshold, " current shares, got ", views.size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("seal: rekey needs ", threshold, " current shares, got ",
+                     views.size()));
   }
   COFFER_ASSIGN_OR_RETURN(crypto::SecureBuffer old_key,
                           RecoverKey(config, views));
