@@ -21,6 +21,10 @@ install(FILES "${PROJECT_BINARY_DIR}/cofferConfig.cmake"
               "${PROJECT_BINARY_DIR}/cofferConfigVersion.cmake"
         DESTINATION ${config_dir})
 
+# coffer.pc finds its prefix relative to itself, so the tree can be installed
+# anywhere (cmake --install --prefix) and still be found.
+file(RELATIVE_PATH pc_to_prefix "/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/")
+string(REGEX REPLACE "/$" "" pc_to_prefix "${pc_to_prefix}")
 configure_file(cmake/coffer.pc.in "${PROJECT_BINARY_DIR}/coffer.pc" @ONLY)
 install(FILES "${PROJECT_BINARY_DIR}/coffer.pc"
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

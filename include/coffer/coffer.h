@@ -1,0 +1,10 @@
+// Umbrella header: everything a host needs from coffer.
+#ifndef COFFER_COFFER_H_
+#define COFFER_COFFER_H_
+
+#include "coffer/export.h"
+#include "coffer/seal.h"
+#include "coffer/shamir.h"
+#include "coffer/version.h"
+
+#endif  // COFFER_COFFER_H_
