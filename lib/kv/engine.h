@@ -41,13 +41,24 @@
 #include "coffer/kv.h"
 #include "kv/txn.h"
 
+namespace coffer::kvpb {
+class MountTable;
+}  // namespace coffer::kvpb
+
 namespace coffer::kv {
 
 struct EngineOptions {
   // The largest encoded record (a version's data, a key's metadata, the
   // mount table) the engine writes, in bytes. Default 1 MiB; at least 4096.
   size_t max_entry_bytes = size_t{1} << 20;
+  // Records of a disabled mount deleted per txn (DisableMount,
+  // PurgeDisabledMounts), which bounds those write sets. Default 10000;
+  // at least 1.
+  size_t purge_batch_records = 10000;
 };
+
+// kInvalidArgument naming the first field out of range.
+absl::Status ValidateEngineOptions(const EngineOptions& options);
 
 // The default of MountConfig::max_versions == 0.
 inline constexpr uint32_t kDefaultMaxVersions = 10;
@@ -67,7 +78,7 @@ struct GetResult {
 
 class Engine {
  public:
-  // REQUIRES: options.max_entry_bytes >= 4096.
+  // REQUIRES: ValidateEngineOptions(options).ok().
   explicit Engine(EngineOptions options = {});
 
   // --- Mounts. A mount path is "name" or "name/..." and is reported with a
@@ -77,10 +88,16 @@ class Engine {
   // Enables a kv-v2 mount with a new id, created at `now`.
   absl::Status EnableMount(Txn* txn, absl::Time now, absl::string_view path,
                            const MountConfig& config) const;
-  // Disables a mount and deletes all of its records in this same txn (one
-  // delete per record: the write set grows with the mount's size).
-  // kNotFound if no mount is enabled at `path`.
+  // Disables a mount: it leaves the table at once, so nothing of it can be
+  // read or written any more, and its records are deleted, at most
+  // purge_batch_records of them in this txn. kNotFound if no mount is
+  // enabled at `path`.
   absl::Status DisableMount(Txn* txn, absl::string_view path) const;
+  // Deletes up to purge_batch_records more records of disabled mounts.
+  // Returns whether some remain: the node calls it again, in a new txn,
+  // until it returns false. Leftover records are harmless meanwhile (mount
+  // ids are never reused), only space.
+  absl::StatusOr<bool> PurgeDisabledMounts(Txn* txn) const;
   // The enabled mounts, sorted by path.
   absl::StatusOr<std::vector<MountInfo>> ListMounts(Reader* txn) const;
   absl::StatusOr<MountConfig> ReadMountConfig(Reader* txn,
@@ -156,6 +173,11 @@ class Engine {
   const EngineOptions& options() const { return options_; }
 
  private:
+  // Deletes up to purge_batch_records records of the mounts in `table`'s
+  // purging list, drops the ids it finishes, stores the table. Returns
+  // whether records remain.
+  absl::StatusOr<bool> Purge(Txn* txn, kvpb::MountTable* table) const;
+
   const EngineOptions options_;
 };
 

@@ -111,6 +111,70 @@ TEST_CASE("disabling a mount removes all of its data", "[kv][mount]") {
   CHECK(f.Data("survivor") == SecretData{{"v", "y"}});
 }
 
+TEST_CASE("a large mount is purged in bounded batches", "[kv][mount]") {
+  EngineOptions options;
+  options.purge_batch_records = 7;
+  KvFixture f({}, options);
+  for (int i = 0; i < 10; ++i) {
+    REQUIRE(f.Put("k" + std::to_string(i), {{"v", "x"}}).ok());
+  }
+  // 20 records: 10 metadata, 10 data.
+  auto records_of = [&](uint64_t id) {
+    return f.store.List(MountPrefix(id))->size();
+  };
+  REQUIRE(records_of(1) == 20);
+  REQUIRE(
+      f.Run([&](Txn* t) { return f.engine.DisableMount(t, "secret/"); }).ok());
+  CHECK(f.last_writes.size() == 7 + 1);  // 7 deletes and the mount table
+  CHECK(records_of(1) == 13);
+  CHECK(f.engine.ListMounts(&f.store)->empty());
+  CHECK(absl::IsNotFound(f.Get("k1").status));
+
+  // A new mount meanwhile gets a fresh id and is unaffected by the purge.
+  REQUIRE(f.Run([&](Txn* t) {
+             return f.engine.EnableMount(t, f.now, "secret/", {});
+           }).ok());
+  REQUIRE(f.Put("k1", {{"v", "new"}}).ok());
+  int steps = 0;
+  for (bool more = true; more; ++steps) {
+    auto r = f.Run([&](Txn* t) { return f.engine.PurgeDisabledMounts(t); });
+    REQUIRE(r.ok());
+    CHECK(f.last_writes.size() <= 7 + 1);
+    more = *r;
+  }
+  CHECK(steps == 2);  // 13 records: 7, then 6
+  CHECK(records_of(1) == 0);
+  CHECK(f.Data("k1") == SecretData{{"v", "new"}});
+  // Nothing left to purge: no writes at all.
+  auto r = f.Run([&](Txn* t) { return f.engine.PurgeDisabledMounts(t); });
+  REQUIRE(r.ok());
+  CHECK_FALSE(*r);
+  CHECK(f.last_writes.empty());
+}
+
+TEST_CASE("purging works through several disabled mounts", "[kv][mount]") {
+  EngineOptions options;
+  options.purge_batch_records = 3;
+  Mounts m(options);
+  for (const char* path : {"a", "b", "c"}) REQUIRE(m.Enable(path).ok());
+  // Four records in each mount.
+  for (uint64_t id = 1; id <= 3; ++id) {
+    for (const char* key : {"meta/w", "meta/x", "meta/y", "meta/z"}) {
+      m.store.data()[MountPrefix(id) + key] = "";
+    }
+  }
+  REQUIRE(m.Disable("c").ok());  // 3 of c's records go, 1 stays
+  REQUIRE(m.Disable("a").ok());  // 3 of a's records go, 1 stays
+  CHECK(m.store.List("logical/")->size() == 4 + 1 + 1);
+  // One purge step finishes a, then c, within its budget of 3.
+  MemoryTxn txn(&m.store);
+  CHECK_FALSE(*m.engine.PurgeDisabledMounts(&txn));
+  CHECK(txn.writes().size() == 1 + 2);  // the mount table, two deletes
+  txn.Commit();
+  CHECK(m.store.List("logical/")->size() == 4);  // b's
+  CHECK(m.Paths() == std::vector<std::string>{"b/"});
+}
+
 TEST_CASE("a re-enabled mount starts empty", "[kv][mount]") {
   KvFixture f;
   REQUIRE(f.Put("k", {{"v", "old"}}).ok());

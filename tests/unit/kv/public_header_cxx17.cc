@@ -1,8 +1,8 @@
 // Compiled as C++17 (see CMakeLists.txt): coffer/kv.h promises hosts on
 // older compilers that it needs nothing newer.
-#include "coffer/kv.h"
-
 #include <type_traits>
+
+#include "coffer/kv.h"
 
 static_assert(__cplusplus == 201703L, "this file must build as C++17");
 static_assert(std::is_same_v<coffer::SecretData::key_type, std::string>);

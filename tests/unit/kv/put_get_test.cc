@@ -208,6 +208,20 @@ TEST_CASE("entries above the size limit are ResourceExhausted",
   CHECK(f.Data("k").at("v").size() == 4000);
 }
 
+TEST_CASE("engine options out of range are named", "[kv][limits]") {
+  CHECK(ValidateEngineOptions({}).ok());
+  EngineOptions small;
+  small.max_entry_bytes = 4095;
+  absl::Status s = ValidateEngineOptions(small);
+  CHECK(absl::IsInvalidArgument(s));
+  CHECK(Contains(s.message(), "max_entry_bytes"));
+  EngineOptions no_batch;
+  no_batch.purge_batch_records = 0;
+  s = ValidateEngineOptions(no_batch);
+  CHECK(absl::IsInvalidArgument(s));
+  CHECK(Contains(s.message(), "purge_batch_records"));
+}
+
 TEST_CASE("error messages never contain secret values", "[kv][secrets]") {
   EngineOptions options;
   options.max_entry_bytes = 4096;

@@ -42,8 +42,18 @@ TEST_CASE("a corrupt mount table is DataLoss for every operation",
           "[kv][records][corrupt]") {
   KvFixture f;
   REQUIRE(f.Put("k", {{"a", "1"}}).ok());
+  kvpb::MountTable purging_enabled;
+  purging_enabled.set_format_version(1);
+  purging_enabled.set_next_mount_id(2);
+  purging_enabled.add_mounts()->set_path("secret/");
+  purging_enabled.mutable_mounts(0)->set_id(1);
+  purging_enabled.add_purging_ids(1);
+  kvpb::MountTable unknown_id = purging_enabled;
+  unknown_id.mutable_mounts(0)->set_id(2);
+  unknown_id.clear_purging_ids();
   for (const std::string& bad :
-       {std::string("\xff\xff\xff"), std::string("\x08\x02", 2)}) {
+       {std::string("\xff\xff\xff"), std::string("\x08\x02", 2),
+        Encode(purging_enabled), Encode(unknown_id)}) {
     f.store.data()[std::string(kMountTableKey)] = bad;
     CHECK(IsDataLossAt(f.Get("k").status, kMountTableKey));
     CHECK(IsDataLossAt(f.Put("k", {{"a", "2"}}).status(), kMountTableKey));
