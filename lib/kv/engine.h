@@ -76,6 +76,12 @@ struct GetResult {
   std::optional<SecretData> data;
 };
 
+// A full logical path split at its mount.
+struct MountedPath {
+  std::string mount;  // the enabled mount's path, e.g. "secret/"
+  std::string path;   // the rest, e.g. "app/db"; may be empty
+};
+
 class Engine {
  public:
   // REQUIRES: ValidateEngineOptions(options).ok().
@@ -104,6 +110,12 @@ class Engine {
                                               absl::string_view path) const;
   absl::Status WriteMountConfig(Txn* txn, absl::string_view mount,
                                 const MountConfigUpdate& update) const;
+  // Splits `full_path` ("secret/app/db") at the enabled mount that holds it,
+  // for callers that address secrets by one path. kNotFound if no mount
+  // holds it. Validates no more than it must: the parts are checked when
+  // used.
+  absl::StatusOr<MountedPath> ResolvePath(Reader* txn,
+                                          absl::string_view full_path) const;
 
   // --- Secrets. `mount` names an enabled mount (kNotFound otherwise) and
   // `path` a key inside it (kv/validate.h has the rules).

@@ -156,4 +156,20 @@ absl::Status Engine::WriteMountConfig(Txn* txn, absl::string_view path,
   return StoreMountTable(txn, table, options_.max_entry_bytes);
 }
 
+absl::StatusOr<MountedPath> Engine::ResolvePath(
+    Reader* txn, absl::string_view full_path) const {
+  COFFER_ASSIGN_OR_RETURN(kvpb::MountTable table, LoadMountTable(txn));
+  // Mounts do not nest, so at most one mount path is a prefix.
+  for (const kvpb::MountEntry& entry : table.mounts()) {
+    absl::string_view dir = entry.path();
+    if (absl::StartsWith(full_path, dir)) {
+      return MountedPath{entry.path(),
+                         std::string(full_path.substr(dir.size()))};
+    }
+    dir.remove_suffix(1);  // the mount itself, named without its '/'
+    if (full_path == dir) return MountedPath{entry.path(), ""};
+  }
+  return absl::NotFoundError("kv: no mount holds the path");
+}
+
 }  // namespace coffer::kv

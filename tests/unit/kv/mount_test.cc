@@ -75,6 +75,25 @@ TEST_CASE("mount paths may not repeat or nest", "[kv][mount]") {
   CHECK(m.Paths() == std::vector<std::string>{"a/b/", "a/bc/", "ab/"});
 }
 
+TEST_CASE("a full path resolves to its mount and key", "[kv][mount]") {
+  Mounts m;
+  REQUIRE(m.Enable("secret").ok());
+  REQUIRE(m.Enable("team/a").ok());
+  auto resolve = [&](absl::string_view full) {
+    return m.engine.ResolvePath(&m.store, full);
+  };
+  CHECK(resolve("secret/app/db")->mount == "secret/");
+  CHECK(resolve("secret/app/db")->path == "app/db");
+  CHECK(resolve("team/a/x")->mount == "team/a/");
+  CHECK(resolve("team/a/x")->path == "x");
+  CHECK(resolve("secret")->path.empty());
+  CHECK(resolve("secret/")->path.empty());
+  for (const char* full : {"secrets/x", "secre", "team/x", "team", "", "/"}) {
+    INFO(full);
+    CHECK(absl::IsNotFound(resolve(full).status()));
+  }
+}
+
 TEST_CASE("bad mount paths and settings are rejected", "[kv][mount]") {
   Mounts m;
   for (const char* path : {"", "/", "/a", "a//", "a//b", "..", "a/./"}) {
