@@ -9,6 +9,9 @@
 // operation and `now` always produce the same result and byte-identical
 // writes. The storage layout is in kv/records.h.
 //
+// Txn and Reader arguments are borrowed for the call only. No method blocks,
+// keeps state between calls or calls anything but the Txn/Reader.
+//
 // Errors (the node's code map, STYLE.md); every message starts with "kv: "
 // and never holds a secret value or field name:
 //   kNotFound           no such mount, key or version; a deleted or destroyed
@@ -87,9 +90,10 @@ class Engine {
   // REQUIRES: ValidateEngineOptions(options).ok().
   explicit Engine(EngineOptions options = {});
 
-  // --- Mounts. A mount path is "name" or "name/..." and is reported with a
-  // trailing '/'. Mounts may not nest: kInvalidArgument if `path` equals,
-  // contains or lies inside an enabled mount's path.
+  // --- Mounts. A mount path is one or more segments ("secret", "team/a"),
+  // given with or without a trailing '/' and reported with one. Mounts may not
+  // nest: kInvalidArgument if `path` equals, contains or lies inside an enabled
+  // mount's path.
 
   // Enables a kv-v2 mount with a new id, created at `now`.
   absl::Status EnableMount(Txn* txn, absl::Time now, absl::string_view path,
@@ -122,16 +126,21 @@ class Engine {
 
   // Writes `data` as the key's next version. Checks cas (see WriteOptions),
   // then removes the oldest versions beyond the effective max_versions.
-  // Returns the new version's metadata.
+  // Returns the new version's metadata. kInvalidArgument for an empty field
+  // name.
   absl::StatusOr<VersionMetadata> Put(Txn* txn, absl::Time now,
                                       absl::string_view mount,
                                       absl::string_view path,
                                       const SecretData& data,
                                       const WriteOptions& options) const;
   // Reads version `version` of the key, or its current version if 0. A
-  // version is deleted once now >= its deletion_time.
-  GetResult Get(Reader* txn, absl::Time now, absl::string_view mount,
-                absl::string_view path, uint64_t version) const;
+  // version is deleted once now >= its deletion_time. kNotFound without
+  // metadata for a key without versions, a version above the current one
+  // or one removed by max_versions; with metadata for a deleted or
+  // destroyed version.
+  [[nodiscard]] GetResult Get(Reader* txn, absl::Time now,
+                              absl::string_view mount, absl::string_view path,
+                              uint64_t version) const;
   // Writes a new version: the latest version's data with `patch` applied.
   // kNotFound if the key has no version or its latest is deleted or
   // destroyed; cas as for Put.
