@@ -38,6 +38,22 @@ TEST_CASE("values are arbitrary bytes and data may be empty", "[kv][put]") {
   CHECK(f.Data("nothing").empty());
 }
 
+TEST_CASE("operations batched in one txn see each other", "[kv][txn]") {
+  KvFixture f;
+  MemoryTxn txn(&f.store);
+  const Engine& e = f.engine;
+  REQUIRE(e.Put(&txn, f.now, "secret", "k", {{"a", "1"}}, {0}).ok());
+  REQUIRE(e.Put(&txn, f.now, "secret", "k", {{"a", "2"}}, {1}).ok());
+  CHECK(absl::IsAborted(
+      e.Put(&txn, f.now, "secret", "k", {{"a", "x"}}, {1}).status()));
+  CHECK(e.Get(&txn, f.now, "secret", "k", 0).data == SecretData{{"a", "2"}});
+  CHECK(absl::IsNotFound(f.Get("k").status));  // nothing committed yet
+  WriteSet writes = txn.Commit();
+  CHECK(writes.size() == 3);  // two data records, one metadata record
+  CHECK(f.Data("k", 1) == SecretData{{"a", "1"}});
+  CHECK(f.Data("k") == SecretData{{"a", "2"}});
+}
+
 TEST_CASE("reading what is not there is NotFound", "[kv][get]") {
   KvFixture f;
   GetResult r = f.Get("missing");
