@@ -55,6 +55,9 @@ absl::StatusOr<VersionMetadata> WriteVersion(Txn* txn, absl::Time now,
     key.meta->set_created_time_nanos(ToNanos(now));
   }
   kvpb::KeyMetadata& meta = *key.meta;
+  if (meta.current_version() == UINT64_MAX) {  // only a forged record gets here
+    return absl::ResourceExhaustedError("kv: the key's versions are exhausted");
+  }
   const uint64_t version = meta.current_version() + 1;
   kvpb::VersionMeta* v = meta.add_versions();
   v->set_version(version);
