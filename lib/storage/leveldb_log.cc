@@ -334,6 +334,15 @@ absl::Status LevelDbLog::Compact(uint64_t compact_index) {
   return absl::OkStatus();
 }
 
+absl::Status LevelDbLog::CompactToLimit(uint64_t applied_index,
+                                        uint64_t max_entries) {
+  uint64_t count = last_index_ - start_index_;
+  if (max_entries == 0 || count <= max_entries) return absl::OkStatus();
+  uint64_t to = std::min(last_index_ + 1 - max_entries,
+                         std::min(applied_index, last_index_) + 1);
+  return Compact(to);
+}
+
 absl::StatusOr<uint64_t> LevelDbLog::TrimLog(uint64_t max_entries) {
   uint64_t end = std::min(start_index_ + 1, trim_from_ + max_entries);
   if (end > trim_from_) {

@@ -76,6 +76,12 @@ class LevelDbLog final : public raft::WritableLogStorage {
   absl::Status ApplySnapshot(const raftpb::SnapshotMetadata& metadata) override;
   absl::Status Compact(uint64_t compact_index) override;
 
+  // Compaction by entry count: when the log holds more than `max_entries`
+  // entries, compacts it down to that many, but never past
+  // `applied_index` + 1 (entries not yet applied stay). Like Compact, only
+  // moves the log start; TrimLog deletes. REQUIRES: max_entries > 0.
+  absl::Status CompactToLimit(uint64_t applied_index, uint64_t max_entries);
+
   // Deletes up to `max_entries` compacted entries still on disk, in one
   // unsynced batch (a lost deletion only leaves garbage for the next call).
   // Returns how many remain to delete.
