@@ -43,27 +43,49 @@ raftpb::HardState Hs(uint64_t commit) {
   return hs;
 }
 
-// 4 KiB pwrite + fdatasync at the same offset, as a log's tail block.
-double RawFdatasyncPerSecond(const std::string& dir, double seconds) {
+// The disk's raw fdatasync rate for three write patterns of one batch
+// (100 x 256 bytes): overwriting one block, appending to a growing file
+// (each sync also commits the new size), and appending into a preallocated
+// file (what a segmented log with preallocated segments would do).
+enum class RawMode { kOverwrite, kAppend, kPreallocated };
+
+double RawFdatasyncPerSecond(const std::string& dir, double seconds,
+                             RawMode mode) {
   std::string path = dir + "/raw";
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  std::string block(4096, 'x');
+  std::string block(kBatch * kEntryBytes, 'x');
+  if (mode == RawMode::kPreallocated &&
+      ::posix_fallocate(fd, 0, 256 << 20) != 0) {
+    std::abort();
+  }
   int n = 0;
+  off_t offset = 0;
   double start = Now();
   while (Now() - start < seconds) {
-    if (::pwrite(fd, block.data(), block.size(), 0) < 0) std::abort();
+    if (::pwrite(fd, block.data(), block.size(), offset) < 0) std::abort();
     if (::fdatasync(fd) != 0) std::abort();
+    if (mode != RawMode::kOverwrite) offset += block.size();
+    if (offset + block.size() > (256u << 20)) offset = 0;
     ++n;
   }
   double rate = n / (Now() - start);
   ::close(fd);
+  std::filesystem::remove(path);
   return rate;
 }
 
 struct AppendResult {
   double entries_per_s;
   double syncs_per_s;
+  double cpu_us_per_entry;  // user+sys of all threads, incl. compaction
 };
+
+double CpuSeconds() {
+  struct rusage ru;
+  ::getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+         (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
 
 AppendResult Append(const std::string& dir, double seconds, bool sync) {
   std::filesystem::remove_all(dir + "/db");
@@ -72,13 +94,15 @@ AppendResult Append(const std::string& dir, double seconds, bool sync) {
   uint64_t next = 1;
   int saves = 0;
   double start = Now();
+  double cpu = CpuSeconds();
   while (Now() - start < seconds) {
     if (!log->Save(Hs(next - 1), Batch(next, 1), sync).ok()) std::abort();
     next += kBatch;
     ++saves;
   }
   double elapsed = Now() - start;
-  return {(next - 1) / elapsed, saves / elapsed};
+  cpu = CpuSeconds() - cpu;
+  return {(next - 1) / elapsed, saves / elapsed, cpu * 1e6 / (next - 1)};
 }
 
 // `writers` threads each write batches of 100 entries with sync through
@@ -171,25 +195,36 @@ int main(int argc, char** argv) {
       "storage_append_bench: %d runs of %.1fs, %zu-byte entries, "
       "batches of %d, sync on, dir %s\n",
       runs, seconds, kEntryBytes, kBatch, dir.c_str());
-  std::vector<double> raw, entries, syncs, group, unsynced;
+  std::vector<double> raw, raw_append, raw_prealloc, entries, syncs, group,
+      unsynced, cpu_us;
   for (int r = 0; r < runs; ++r) {
-    raw.push_back(RawFdatasyncPerSecond(dir, seconds));
+    raw.push_back(RawFdatasyncPerSecond(dir, seconds, RawMode::kOverwrite));
+    raw_append.push_back(RawFdatasyncPerSecond(dir, seconds, RawMode::kAppend));
+    raw_prealloc.push_back(
+        RawFdatasyncPerSecond(dir, seconds, RawMode::kPreallocated));
     AppendResult a = Append(dir, seconds, true);
-    unsynced.push_back(Append(dir, seconds, false).entries_per_s);
+    AppendResult u = Append(dir, seconds, false);
+    unsynced.push_back(u.entries_per_s);
+    cpu_us.push_back(u.cpu_us_per_entry);
     entries.push_back(a.entries_per_s);
     syncs.push_back(a.syncs_per_s);
     group.push_back(GroupCommitEntriesPerSecond(dir, 4, seconds));
   }
-  std::printf("raw fdatasync (4 KiB pwrite):      %9.0f syncs/s (median)\n",
+  std::printf("raw fdatasync, 25 KiB overwrite:     %9.0f syncs/s (median)\n",
               Median(raw));
+  std::printf("raw fdatasync, 25 KiB append:        %9.0f syncs/s (median)\n",
+              Median(raw_append));
+  std::printf("raw fdatasync, 25 KiB preallocated:  %9.0f syncs/s (median)\n",
+              Median(raw_prealloc));
   std::printf(
       "LevelDbLog::Save, 1 writer:        %9.0f entries/s, %6.0f "
       "syncs/s (median)\n",
       Median(entries), Median(syncs));
   std::printf(
       "LevelDbLog::Save, sync off (CPU ceiling): %9.0f entries/s "
-      "(median)\n",
-      Median(unsynced));
+      "(median), %.2f us CPU per entry (all threads) = %.0f entries/s per "
+      "idle core\n",
+      Median(unsynced), Median(cpu_us), 1e6 / Median(cpu_us));
   std::printf("Db::Write, 4 writers (group commit): %7.0f entries/s (median)\n",
               Median(group));
   std::printf("steady load, snapshot every 20000 entries, keep 5000:\n");
