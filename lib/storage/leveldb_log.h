@@ -69,7 +69,9 @@ class LevelDbLog final : public raft::WritableLogStorage {
   // raft::WritableLogStorage. Beyond the interface's contract: entries that
   // are not contiguous, or that would leave a gap after the last index, are
   // kInvalidArgument; entries at or below the log start are skipped. A
-  // failed write is sticky (see storage::Db).
+  // failed write is sticky (see storage::Db). Save with sync=false is for
+  // tests and benchmarks: LevelDB may lose an unsynced write while keeping
+  // a later synced one, which the next Open() reports as a gap (kDataLoss).
   absl::Status Save(const raftpb::HardState& hard_state,
                     absl::Span<const raftpb::Entry> entries,
                     bool sync) override;
