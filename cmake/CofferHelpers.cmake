@@ -18,15 +18,23 @@ function(coffer_module name)
   set_property(GLOBAL APPEND PROPERTY COFFER_MODULES ${target})
 endfunction()
 
+# coffer_link_internals(TARGET) lets a test, benchmark or example use lib/'s
+# internal headers (and the generated protobuf headers) over coffer_static.
+function(coffer_link_internals target)
+  target_link_libraries(${target} PRIVATE coffer_static coffer_warnings
+                        protobuf::libprotobuf leveldb::leveldb)
+  target_include_directories(${target} PRIVATE "${PROJECT_SOURCE_DIR}/lib"
+    "${PROJECT_SOURCE_DIR}/tests" "${PROJECT_BINARY_DIR}/gen"
+    "${PROJECT_BINARY_DIR}/gen/proto")
+endfunction()
+
 # coffer_test(NAME SOURCES ... [LABELS ...]) builds one Catch2 executable that
 # links the static library and registers every test case with CTest.
 function(coffer_test name)
   cmake_parse_arguments(ARG "" "" "SOURCES;LABELS;DEPS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
-  target_link_libraries(${name} PRIVATE coffer_static coffer_test_support
-                        coffer_warnings ${ARG_DEPS})
-  target_include_directories(${name} PRIVATE "${PROJECT_SOURCE_DIR}/lib"
-                             "${PROJECT_SOURCE_DIR}/tests")
+  coffer_link_internals(${name})
+  target_link_libraries(${name} PRIVATE coffer_test_support ${ARG_DEPS})
   set(labels unit)
   if(ARG_LABELS)
     set(labels ${ARG_LABELS})

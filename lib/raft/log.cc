@@ -124,9 +124,9 @@ bool RaftLog::IsUpToDate(uint64_t last_index, uint64_t term) const {
   return term > our_term || (term == our_term && last_index >= LastIndex());
 }
 
-std::optional<uint64_t> RaftLog::MaybeAppend(
-    uint64_t index, uint64_t log_term, uint64_t leader_commit,
-    const EntryList& entries) {
+std::optional<uint64_t> RaftLog::MaybeAppend(uint64_t index, uint64_t log_term,
+                                             uint64_t leader_commit,
+                                             const EntryList& entries) {
   if (!MatchTerm(index, log_term)) return std::nullopt;
   uint64_t last_new = index + entries.size();
   uint64_t ci = FindConflict(entries);
@@ -156,8 +156,8 @@ uint64_t RaftLog::FindConflict(const EntryList& entries) const {
   return 0;
 }
 
-std::pair<uint64_t, uint64_t> RaftLog::FindConflictByTerm(
-    uint64_t index, uint64_t term) const {
+std::pair<uint64_t, uint64_t> RaftLog::FindConflictByTerm(uint64_t index,
+                                                          uint64_t term) const {
   for (; index > 0; --index) {
     absl::StatusOr<uint64_t> t = Term(index);
     if (!t.ok()) return {index, 0};

@@ -30,6 +30,10 @@ class Inflights {
   void Add(uint64_t last_index, uint64_t bytes);
   // Frees every message whose last index is <= `index` (acknowledged).
   void FreeLE(uint64_t index);
+  // Frees the oldest message, so that one more may be sent.
+  void FreeFirstOne() {
+    if (count_ > 0) FreeLE(ring_[start_].index);
+  }
   bool Full() const {
     return count_ == max_msgs_ || (max_bytes_ != 0 && bytes_ >= max_bytes_);
   }

@@ -57,7 +57,8 @@ VoteResult JointConfig::Vote(const std::map<uint64_t, bool>& votes) const {
   VoteResult a = MajorityVote(incoming, votes);
   VoteResult b = MajorityVote(outgoing, votes);
   if (a == b) return a;
-  if (a == VoteResult::kLost || b == VoteResult::kLost) return VoteResult::kLost;
+  if (a == VoteResult::kLost || b == VoteResult::kLost)
+    return VoteResult::kLost;
   return VoteResult::kPending;
 }
 

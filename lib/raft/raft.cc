@@ -304,7 +304,8 @@ absl::Status Raft::Step(const raftpb::Message& m) {
   if (m.to() != id_) {
     return absl::InvalidArgumentError("raft: message for another node");
   }
-  if (m.type() == raftpb::MSG_UNKNOWN || !raftpb::MessageType_IsValid(m.type())) {
+  if (m.type() == raftpb::MSG_UNKNOWN ||
+      !raftpb::MessageType_IsValid(m.type())) {
     return absl::InvalidArgumentError("raft: unknown message type");
   }
   const bool is_vote =
@@ -331,8 +332,8 @@ absl::Status Raft::Step(const raftpb::Message& m) {
       BecomeFollower(m.term(), 0);
     }
   } else if (m.term() < term_) {
-    if ((check_quorum_ || pre_vote_) && (m.type() == raftpb::MSG_APP ||
-                                         m.type() == raftpb::MSG_HEARTBEAT)) {
+    if ((check_quorum_ || pre_vote_) &&
+        (m.type() == raftpb::MSG_APP || m.type() == raftpb::MSG_HEARTBEAT)) {
       // A stale leader learns our term and steps down. Without this, a node
       // whose term was raised by a lost election could be ignored forever
       // once pre-vote keeps it from campaigning.

@@ -177,8 +177,7 @@ void Raft::CheckInvariants() const {
       if (n.ok()) c = *std::move(n);
     }
   }
-  COFFER_CHECK_MSG(c == config_,
-                   "raft: configuration differs from the log's");
+  COFFER_CHECK_MSG(c == config_, "raft: configuration differs from the log's");
 }
 
 }  // namespace coffer::raft

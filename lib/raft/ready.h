@@ -62,7 +62,7 @@ struct ReceivedSnapshotChunk {
   raftpb::SnapshotMetadata metadata;  // the snapshot this piece belongs to
   uint64_t offset = 0;                // byte offset of data in the snapshot
   std::string data;
-  bool last = false;                  // data ends the snapshot
+  bool last = false;  // data ends the snapshot
 };
 
 struct Ready {

@@ -113,7 +113,8 @@ void Raft::HandleAppendResponse(const raftpb::Message& m, Progress& pr) {
     // the highest index that may match and its term there; find the last
     // index of ours with a term no higher.
     uint64_t hint = m.reject_hint();
-    if (m.log_term() > 0) hint = log_.FindConflictByTerm(hint, m.log_term()).first;
+    if (m.log_term() > 0)
+      hint = log_.FindConflictByTerm(hint, m.log_term()).first;
     if (pr.MaybeDecrTo(m.index(), hint)) {
       if (pr.state == ProgressState::kReplicate) pr.BecomeProbe();
       MaybeSendAppend(m.from(), false);
@@ -151,7 +152,13 @@ void Raft::HandleHeartbeatResponse(const raftpb::Message& m, Progress& pr) {
     // Resend the current chunk in case it (or its ack) was lost.
     SendSnapshotChunk(m.from(), pr);
   } else if (pr.match < log_.LastIndex()) {
-    MaybeSendAppend(m.from(), false);
+    // Appends may have been lost: let one through a full window, and send
+    // even an empty one so that a follower with a gap rejects it and the
+    // leader falls back to probing.
+    if (pr.state == ProgressState::kReplicate && pr.inflights.Full()) {
+      pr.inflights.FreeFirstOne();
+    }
+    MaybeSendAppend(m.from(), true);
   }
   if (read_only_option_ != ReadOnlyOption::kSafe || m.context().empty()) return;
   uint64_t seq = ReadOnly::DecodeSeq(m.context());
@@ -161,7 +168,8 @@ void Raft::HandleHeartbeatResponse(const raftpb::Message& m, Progress& pr) {
 }
 
 void Raft::HandleSnapshotResponse(const raftpb::Message& m, Progress& pr) {
-  if (pr.state != ProgressState::kSnapshot || m.index() != pr.pending_snapshot) {
+  if (pr.state != ProgressState::kSnapshot ||
+      m.index() != pr.pending_snapshot) {
     return;
   }
   if (m.reject()) {
@@ -229,8 +237,8 @@ void Raft::SendSnapshotChunk(uint64_t to, Progress& pr) {
       chunk.status().code() == absl::StatusCode::kFailedPrecondition) {
     // A newer snapshot replaced the one being sent: start over with it.
     pr.BecomeSnapshot(storage->Snapshot().index());
-    chunk = storage->ReadSnapshotChunk(pr.pending_snapshot, 0,
-                                       max_chunk_bytes_);
+    chunk =
+        storage->ReadSnapshotChunk(pr.pending_snapshot, 0, max_chunk_bytes_);
   }
   if (!chunk.ok()) {
     // Out of range (the follower named a bad offset): restart from zero on
@@ -318,8 +326,8 @@ absl::Status Raft::ReadIndex(std::string context) {
     pending_reads_.push_back(std::move(context));
     return absl::OkStatus();
   }
-  bool single = config_.voters.Ids().size() == 1 &&
-                config_.voters.Contains(id_);
+  bool single =
+      config_.voters.Ids().size() == 1 && config_.voters.Contains(id_);
   if (single || read_only_option_ == ReadOnlyOption::kLeaseBased) {
     // Thesis 6.4.1: with check-quorum the leader holds a lease.
     read_states_.push_back(ReadState{log_.committed(), std::move(context)});
@@ -352,9 +360,8 @@ absl::Status Raft::TransferLeadership(uint64_t transferee) {
   if (transferee == id_) return absl::OkStatus();
   auto it = progress_.find(transferee);
   if (it == progress_.end() || it->second.is_learner) {
-    return absl::InvalidArgumentError("raft: transferee " +
-                                      std::to_string(transferee) +
-                                      " is not a voter");
+    return absl::InvalidArgumentError(
+        "raft: transferee " + std::to_string(transferee) + " is not a voter");
   }
   if (lead_transferee_ == transferee) return absl::OkStatus();
   lead_transferee_ = transferee;
