@@ -137,7 +137,7 @@ class Simulation {
   void ChangeMembership(Node& leader);
   void CheckSafety();
   void CheckLeaderCompleteness(Node& leader);
-  void CheckLogEntries(Node& n, const std::vector<Entry>& entries);
+  void CheckLogEntries(Node& n, absl::Span<const Entry> entries);
   void Complete(size_t op) {
     history_[op].response = ++clock_;
     for (Client& c : clients_) {
@@ -268,7 +268,7 @@ void Simulation::DeliverDue() {
   }
 }
 
-void Simulation::CheckLogEntries(Node& n, const std::vector<Entry>& entries) {
+void Simulation::CheckLogEntries(Node& n, absl::Span<const Entry> entries) {
   // Log matching (paper 5.3), checked inductively: an (index, term) pair
   // always names the same command and follows the same previous term.
   for (size_t i = 0; i < entries.size(); ++i) {
