@@ -36,6 +36,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -46,6 +47,7 @@
 
 namespace coffer::kvpb {
 class MountTable;
+class VersionMeta;
 }  // namespace coffer::kvpb
 
 namespace coffer::kv {
@@ -194,6 +196,21 @@ class Engine {
   const EngineOptions& options() const { return options_; }
 
  private:
+  // The versions a ChangeVersions call changed, and where their data lives.
+  struct ChangedVersions {
+    uint64_t mount_id = 0;
+    std::string path;
+    std::vector<uint64_t> versions;  // ascending, each once
+  };
+  // Shared by delete, undelete and destroy of listed versions: loads the
+  // key, applies `change` to each listed version it has (change returns
+  // whether it changed the version), and stores the metadata if any did.
+  // kInvalidArgument for an empty list; an absent key changes nothing.
+  absl::StatusOr<ChangedVersions> ChangeVersions(
+      Txn* txn, absl::string_view mount, absl::string_view path,
+      absl::Span<const uint64_t> versions,
+      absl::FunctionRef<bool(kvpb::VersionMeta*)> change) const;
+
   // Deletes up to purge_batch_records records of the mounts in `table`'s
   // purging list, drops the ids it finishes, stores the table. Returns
   // whether records remain.

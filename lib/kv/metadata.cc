@@ -54,57 +54,64 @@ absl::Status Engine::DeleteVersions(Txn* txn, absl::Time now,
                                     absl::string_view mount,
                                     absl::string_view path,
                                     absl::Span<const uint64_t> versions) const {
-  COFFER_RETURN_IF_ERROR(CheckVersionList(versions));
-  COFFER_ASSIGN_OR_RETURN(KeyState key, LoadKey(txn, mount, path));
-  if (!key.meta.has_value()) return absl::OkStatus();
-  bool changed = false;
-  for (uint64_t version : versions) {
-    kvpb::VersionMeta* v = FindVersion(&*key.meta, version);
-    if (v != nullptr && SoftDelete(v, now)) changed = true;
-  }
-  if (!changed) return absl::OkStatus();
-  return StoreMetadata(txn, key, options_.max_entry_bytes);
+  return ChangeVersions(
+             txn, mount, path, versions,
+             [now](kvpb::VersionMeta* v) { return SoftDelete(v, now); })
+      .status();
 }
 
 absl::Status Engine::UndeleteVersions(
     Txn* txn, absl::string_view mount, absl::string_view path,
     absl::Span<const uint64_t> versions) const {
-  COFFER_RETURN_IF_ERROR(CheckVersionList(versions));
-  COFFER_ASSIGN_OR_RETURN(KeyState key, LoadKey(txn, mount, path));
-  if (!key.meta.has_value()) return absl::OkStatus();
-  bool changed = false;
-  for (uint64_t version : versions) {
-    kvpb::VersionMeta* v = FindVersion(&*key.meta, version);
-    // As in Vault, undelete also cancels a deletion scheduled by
-    // delete_version_after.
-    if (v == nullptr || v->destroyed() || !v->has_deletion_time()) continue;
-    v->clear_has_deletion_time();
-    v->clear_deletion_time_nanos();
-    changed = true;
-  }
-  if (!changed) return absl::OkStatus();
-  return StoreMetadata(txn, key, options_.max_entry_bytes);
+  return ChangeVersions(txn, mount, path, versions,
+                        [](kvpb::VersionMeta* v) {
+                          // As in Vault, undelete also cancels a deletion
+                          // scheduled by delete_version_after.
+                          if (v->destroyed() || !v->has_deletion_time()) {
+                            return false;
+                          }
+                          v->clear_has_deletion_time();
+                          v->clear_deletion_time_nanos();
+                          return true;
+                        })
+      .status();
 }
 
 absl::Status Engine::DestroyVersions(
     Txn* txn, absl::string_view mount, absl::string_view path,
     absl::Span<const uint64_t> versions) const {
-  COFFER_RETURN_IF_ERROR(CheckVersionList(versions));
-  COFFER_ASSIGN_OR_RETURN(KeyState key, LoadKey(txn, mount, path));
-  if (!key.meta.has_value()) return absl::OkStatus();
-  std::set<uint64_t> destroyed;
-  for (uint64_t version : versions) {
-    kvpb::VersionMeta* v = FindVersion(&*key.meta, version);
-    if (v == nullptr || v->destroyed()) continue;
-    v->set_destroyed(true);
-    destroyed.insert(version);
-  }
-  if (destroyed.empty()) return absl::OkStatus();
-  COFFER_RETURN_IF_ERROR(StoreMetadata(txn, key, options_.max_entry_bytes));
-  for (uint64_t version : destroyed) {
-    txn->Delete(DataKey(key.mount.id, key.path, version));
+  COFFER_ASSIGN_OR_RETURN(
+      ChangedVersions changed,
+      ChangeVersions(txn, mount, path, versions, [](kvpb::VersionMeta* v) {
+        if (v->destroyed()) return false;
+        v->set_destroyed(true);
+        return true;
+      }));
+  for (uint64_t version : changed.versions) {
+    txn->Delete(DataKey(changed.mount_id, changed.path, version));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<Engine::ChangedVersions> Engine::ChangeVersions(
+    Txn* txn, absl::string_view mount, absl::string_view path,
+    absl::Span<const uint64_t> versions,
+    absl::FunctionRef<bool(kvpb::VersionMeta*)> change) const {
+  COFFER_RETURN_IF_ERROR(CheckVersionList(versions));
+  COFFER_ASSIGN_OR_RETURN(KeyState key, LoadKey(txn, mount, path));
+  ChangedVersions changed;
+  if (!key.meta.has_value()) return changed;
+  std::set<uint64_t> unique;
+  for (uint64_t version : versions) {
+    kvpb::VersionMeta* v = FindVersion(&*key.meta, version);
+    if (v != nullptr && change(v)) unique.insert(version);
+  }
+  if (unique.empty()) return changed;
+  COFFER_RETURN_IF_ERROR(StoreMetadata(txn, key, options_.max_entry_bytes));
+  changed.mount_id = key.mount.id;
+  changed.path = key.path;
+  changed.versions.assign(unique.begin(), unique.end());
+  return changed;
 }
 
 absl::StatusOr<KeyMetadata> Engine::ReadMetadata(Reader* txn,
