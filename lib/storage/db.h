@@ -1,0 +1,104 @@
+// storage::Db: the node's one LevelDB database, shared by the raft log
+// (LevelDbLog) and the state machine store (LevelDbStateStore).
+//
+// Open() checks the format record ("storage: " errors, kDataLoss for a
+// database that is not coffer's or is corrupt, kFailedPrecondition for a
+// newer format). Write() is the only write path. Its first failure (an I/O
+// error, a full disk) is sticky: that call returns kUnavailable and every
+// later write returns kFailedPrecondition without touching the disk, so a
+// store that lost a write never appends after the hole. Reopen to recover.
+//
+// Group commit: each Write is one LevelDB WriteBatch and, with sync, one
+// fsync. Concurrent writers are merged by LevelDB into one log write and one
+// fsync, so a Save of N entries, or N threads saving at once, share a sync.
+//
+// Thread-safety: thread-safe. Reads and writes may come from any thread.
+#ifndef COFFER_LIB_STORAGE_DB_H_
+#define COFFER_LIB_STORAGE_DB_H_
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "leveldb/db.h"
+#include "leveldb/write_batch.h"
+
+namespace leveldb {
+class Cache;
+class Env;
+}  // namespace leveldb
+
+namespace coffer::storage {
+
+struct DbOptions {
+  // Directory of the LevelDB database. Required.
+  std::string path;
+  // File system to use; borrowed, must outlive the Db. nullptr: the real one.
+  // Tests pass a fault-injecting Env here (tests/support/fault_env.h).
+  leveldb::Env* env = nullptr;
+  // Create an empty database when none exists. Default true.
+  bool create_if_missing = true;
+  // LevelDB memtable size in bytes. Default 4 MiB; bounds memory per write
+  // burst together with block_cache_bytes.
+  size_t write_buffer_bytes = 4 << 20;
+  // LevelDB block cache in bytes. Default 8 MiB.
+  size_t block_cache_bytes = 8 << 20;
+};
+
+// Converts a LevelDB status: corruption is kDataLoss, I/O errors
+// kUnavailable, everything else kInternal. `what` says what was attempted.
+absl::Status FromLevelDb(const leveldb::Status& s, absl::string_view what);
+
+class Db {
+ public:
+  // Opens or creates the database. Errors: kInvalidArgument (empty path),
+  // kDataLoss (corrupt, or not a coffer database), kFailedPrecondition
+  // (format version newer than this build), kUnavailable (I/O, or locked by
+  // another process).
+  static absl::StatusOr<std::unique_ptr<Db>> Open(const DbOptions& options);
+
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+  ~Db();
+
+  // Writes `batch` atomically; with `sync`, returns once it is durable.
+  // Errors: see the sticky-error rule above.
+  absl::Status Write(leveldb::WriteBatch* batch, bool sync);
+
+  // Reads `key`: the value, std::nullopt when absent, kDataLoss on a
+  // checksum failure, kUnavailable on I/O errors.
+  absl::StatusOr<std::optional<std::string>> Get(absl::string_view key);
+
+  // An iterator over a consistent view of the whole database, checksums
+  // verified. The caller owns it and deletes it before the Db.
+  std::unique_ptr<leveldb::Iterator> NewIterator();
+
+  // The sticky error, or OK while writes are accepted.
+  absl::Status write_error() const;
+
+  // Approximate bytes on disk of keys in [start, limit).
+  uint64_t ApproximateSize(absl::string_view start, absl::string_view limit);
+
+  // Asks LevelDB to compact [start, limit) now (blocking). Used after a
+  // large deletion to return disk space early; never needed for correctness.
+  void CompactRange(absl::string_view start, absl::string_view limit);
+
+ private:
+  Db(std::unique_ptr<leveldb::Cache> cache, std::unique_ptr<leveldb::DB> db);
+  absl::Status CheckFormat();
+
+  std::unique_ptr<leveldb::Cache> cache_;
+  std::unique_ptr<leveldb::DB> db_;
+  mutable absl::Mutex mu_;
+  absl::Status write_error_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace coffer::storage
+
+#endif  // COFFER_LIB_STORAGE_DB_H_
