@@ -88,6 +88,7 @@ class NodeImpl final : public Node {
 
  private:
   using Task = std::function<void()>;
+  struct Forwarded;
 
   explicit NodeImpl(const NodeOptions& options);
   absl::Status OpenStorage();
@@ -139,6 +140,9 @@ class NodeImpl final : public Node {
   absl::StatusOr<std::string> ReadRaw(absl::string_view path);
   void OnForwardRequest(const nodepb::Frame& frame);
   void OnForwardResponse(const nodepb::ForwardResponse& r);
+  void SendForward(uint64_t id, Forwarded& f);
+  // Resends forwarded requests not answered within an election timeout.
+  void ResendForwards();
   // Completes the proposals whose index `e` holds.
   void OnEntryApplied(const raftpb::Entry& e);
   void ExpireRequests();
@@ -213,13 +217,21 @@ class NodeImpl final : public Node {
   struct Forwarded {
     uint64_t deadline;
     Done done;
+    nodepb::Op op;         // resent until answered (the leader dedups)
+    uint64_t next_resend;  // tick
   };
   std::map<uint64_t, Forwarded> forwards_;  // by forward id
   uint64_t next_forward_ = 0;
   uint64_t next_request_ = 0;
-  // Recently executed forwarded requests (from, id): duplicates are dropped.
-  std::set<std::pair<uint64_t, uint64_t>> seen_forwards_;
-  std::deque<std::pair<uint64_t, uint64_t>> seen_order_;
+  // Leader: forwarded requests by (sender, id), running or answered, until
+  // their deadline. A resent request is not run again: a running one is
+  // ignored, an answered one gets the same answer again.
+  struct Served {
+    uint64_t deadline;
+    bool answered = false;
+    nodepb::ForwardResponse response;
+  };
+  std::map<std::pair<uint64_t, uint64_t>, Served> served_;
 };
 
 }  // namespace coffer::node

@@ -34,6 +34,7 @@ void NodeImpl::OnTick() {
   if (!fatal_.ok()) return;
   raft_->Tick();
   ExpireRequests();
+  ResendForwards();
 }
 
 void NodeImpl::OnFrame(const nodepb::Frame& frame) {

@@ -87,15 +87,28 @@ void NodeImpl::StartOp(nodepb::Op op, uint64_t deadline, Done done,
   // no request travels more than one hop.
   if (!local || soft_.lead == 0) return done(NotLeaderError());
   const uint64_t id = ++next_forward_;
-  nodepb::Frame f;
-  nodepb::ForwardRequest* req = f.mutable_forward_request();
+  Forwarded& f = forwards_[id];
+  f = Forwarded{deadline, std::move(done), std::move(op), 0};
+  SendForward(id, f);
+}
+
+void NodeImpl::SendForward(uint64_t id, Forwarded& f) {
+  nodepb::Frame frame;
+  nodepb::ForwardRequest* req = frame.mutable_forward_request();
   req->set_id(id);
-  const uint64_t ticks = deadline > now_tick_ ? deadline - now_tick_ : 1;
+  const uint64_t ticks = f.deadline > now_tick_ ? f.deadline - now_tick_ : 1;
   req->set_timeout_ms(static_cast<uint64_t>(
       absl::ToInt64Milliseconds(options_.tick * static_cast<int64_t>(ticks))));
-  *req->mutable_op() = std::move(op);
-  forwards_[id] = Forwarded{deadline, std::move(done)};
-  SendFrame(soft_.lead, std::move(f));
+  *req->mutable_op() = f.op;
+  f.next_resend = now_tick_ + static_cast<uint64_t>(options_.election_ticks);
+  SendFrame(soft_.lead, std::move(frame));
+}
+
+void NodeImpl::ResendForwards() {
+  if (soft_.lead == 0 || soft_.lead == options_.id) return;
+  for (auto& [id, f] : forwards_) {
+    if (f.next_resend <= now_tick_) SendForward(id, f);
+  }
 }
 
 void NodeImpl::ExecuteQueued() {
@@ -272,25 +285,33 @@ absl::StatusOr<std::string> NodeImpl::ReadRaw(absl::string_view path) {
 }
 
 void NodeImpl::OnForwardRequest(const nodepb::Frame& frame) {
-  const auto key = std::make_pair(frame.from(), frame.forward_request().id());
-  if (!seen_forwards_.insert(key).second) return;  // a duplicated frame
-  seen_order_.push_back(key);
-  if (seen_order_.size() > 4096) {
-    seen_forwards_.erase(seen_order_.front());
-    seen_order_.pop_front();
-  }
   const uint64_t from = frame.from();
   const uint64_t id = frame.forward_request().id();
-  Done reply = [this, from, id](absl::StatusOr<std::string> r) {
-    nodepb::Frame f;
-    f.mutable_forward_response()->set_id(id);
-    StatusToResponse(r, f.mutable_forward_response());
-    SendFrame(from, std::move(f));
-  };
+  const auto key = std::make_pair(from, id);
+  if (auto it = served_.find(key); it != served_.end()) {
+    if (it->second.answered) {
+      nodepb::Frame f;
+      *f.mutable_forward_response() = it->second.response;
+      SendFrame(from, std::move(f));
+    }
+    return;  // a resent or duplicated request runs once
+  }
   const uint64_t ms =
       std::min<uint64_t>(frame.forward_request().timeout_ms(), 3600 * 1000);
   const uint64_t deadline =
       now_tick_ + TicksFor(absl::Milliseconds(static_cast<int64_t>(ms)));
+  served_[key].deadline = deadline;
+  Done reply = [this, key](absl::StatusOr<std::string> r) {
+    nodepb::Frame f;
+    nodepb::ForwardResponse* resp = f.mutable_forward_response();
+    resp->set_id(key.second);
+    StatusToResponse(r, resp);
+    if (auto it = served_.find(key); it != served_.end()) {
+      it->second.answered = true;
+      it->second.response = *resp;
+    }
+    SendFrame(key.first, std::move(f));
+  };
   StartOp(frame.forward_request().op(), deadline, std::move(reply),
           /*local=*/false);
 }
@@ -320,6 +341,14 @@ void NodeImpl::ExpireRequests() {
   expire(proposals_);
   expire(reads_);
   expire(forwards_);
+  for (auto it = served_.begin(); it != served_.end();) {
+    // A running request stays until it answers (it has its own deadline).
+    if (it->second.answered && it->second.deadline < now_tick_) {
+      it = served_.erase(it);
+    } else {
+      ++it;
+    }
+  }
   for (auto it = leader_queue_.begin(); it != leader_queue_.end();) {
     if (it->deadline >= now_tick_) {
       ++it;
