@@ -186,8 +186,7 @@ void Raft::BecomeLeader() {
     Progress pr(max_inflight_msgs_, max_inflight_bytes_);
     pr.next = last + 1;
     pr.recent_active = true;
-    pr.is_learner = config_.learners.count(peer) > 0 ||
-                    config_.learners_next.count(peer) > 0;
+    pr.is_learner = !config_.voters.Contains(peer);
     progress_.emplace(peer, std::move(pr));
   }
   Progress& self = progress_.at(id_);
