@@ -103,9 +103,9 @@ absl::StatusOr<bool> SnapshotReader::Next(absl::string_view* key,
     return Corrupt(*file_, absl::StrCat("record ", records_ + 1,
                                         " runs past the end of the file"));
   }
-  std::string previous = std::move(key_);
+  key_.swap(previous_key_);  // reuses both buffers
   COFFER_RETURN_IF_ERROR(Read(key_size, &key_));
-  if (records_ > 0 && key_ <= previous) {
+  if (records_ > 0 && key_ <= previous_key_) {
     return Corrupt(
         *file_, absl::StrCat("record ", records_ + 1, " is out of key order"));
   }

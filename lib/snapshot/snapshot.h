@@ -120,7 +120,7 @@ class SnapshotReader {
   crypto::Sha256 sha_;
   std::optional<crypto::HmacSha256> mac_;
   SnapshotHeader header_;
-  std::string key_, value_, scratch_;
+  std::string key_, previous_key_, value_, scratch_;
   uint64_t records_ = 0;
   bool done_ = false;
 };

@@ -21,19 +21,22 @@ raftpb::SnapshotMetadata SnapshotHeader::Metadata() const {
 
 absl::StatusOr<std::unique_ptr<SnapshotWriter>> SnapshotWriter::Create(
     std::string path, const SnapshotHeader& header, absl::string_view mac_key) {
-  COFFER_ASSIGN_OR_RETURN(std::unique_ptr<FileWriter> file,
-                          FileWriter::Create(path + ".tmp"));
-  std::unique_ptr<SnapshotWriter> writer(
-      new SnapshotWriter(std::move(path), std::move(file), mac_key));
   snapshotpb::Header proto;
   proto.set_format_version(format::kVersion);
   proto.set_cluster_id(header.cluster_id);
   proto.set_index(header.index);
   proto.set_term(header.term);
   *proto.mutable_conf_state() = header.conf_state;
+  std::string body = proto.SerializeAsString();
+  if (body.size() > format::kMaxHeaderSize) {
+    return absl::InvalidArgumentError("snapshot: header too large");
+  }
+  COFFER_ASSIGN_OR_RETURN(std::unique_ptr<FileWriter> file,
+                          FileWriter::Create(path + ".tmp"));
+  std::unique_ptr<SnapshotWriter> writer(
+      new SnapshotWriter(std::move(path), std::move(file), mac_key));
   std::string bytes(format::kMagic);
   base::PutBigEndian32(&bytes, format::kVersion);
-  std::string body = proto.SerializeAsString();
   base::PutBigEndian32(&bytes, static_cast<uint32_t>(body.size()));
   bytes += body;
   COFFER_RETURN_IF_ERROR(writer->Write(bytes));

@@ -67,23 +67,26 @@ absl::Status LevelDbLog::Load() {
   last_term_ = start_term_;
   trim_from_ = start_index_ + 1;
 
-  // One pass over the log validates every entry.
   std::unique_ptr<leveldb::Iterator> it = db_->NewIterator();
-  bool first = true;
-  for (it->Seek(keys::Entry(0));
-       it->Valid() &&
-       keys::IsEntry(absl::string_view(it->key().data(), it->key().size()));
-       it->Next()) {
+  auto entry_key = [&](uint64_t* index) -> absl::StatusOr<bool> {
     absl::string_view key(it->key().data(), it->key().size());
-    uint64_t index = 0;
-    if (!keys::ParseEntry(key, &index)) {
+    if (!keys::IsEntry(key)) return false;
+    if (!keys::ParseEntry(key, index)) {
       return Corrupt("log key of wrong length");
     }
-    if (first) {
-      trim_from_ = std::min(index, start_index_ + 1);
-      first = false;
-    }
-    if (index <= start_index_) continue;  // compacted, awaiting TrimLog
+    return true;
+  };
+  // Entries below the start are compacted ones awaiting TrimLog.
+  it->Seek(keys::Entry(0));
+  uint64_t index = 0;
+  if (it->Valid()) {
+    COFFER_ASSIGN_OR_RETURN(bool is_entry, entry_key(&index));
+    if (is_entry) trim_from_ = std::min(index, start_index_ + 1);
+  }
+  // One pass over the log validates every entry.
+  for (it->Seek(keys::Entry(start_index_ + 1)); it->Valid(); it->Next()) {
+    COFFER_ASSIGN_OR_RETURN(bool is_entry, entry_key(&index));
+    if (!is_entry) break;
     if (index != last_index_ + 1) {
       return Corrupt(absl::StrCat("log has a gap: expected entry ",
                                   last_index_ + 1, ", found entry ", index));
@@ -329,6 +332,15 @@ absl::Status LevelDbLog::Compact(uint64_t compact_index) {
   start_index_ = compact_index - 1;
   start_term_ = term;
   return absl::OkStatus();
+}
+
+absl::Status LevelDbLog::CompactToLimit(uint64_t applied_index,
+                                        uint64_t max_entries) {
+  uint64_t count = last_index_ - start_index_;
+  if (max_entries == 0 || count <= max_entries) return absl::OkStatus();
+  uint64_t to = std::min(last_index_ + 1 - max_entries,
+                         std::min(applied_index, last_index_) + 1);
+  return Compact(to);
 }
 
 absl::StatusOr<uint64_t> LevelDbLog::TrimLog(uint64_t max_entries) {

@@ -69,12 +69,20 @@ class LevelDbLog final : public raft::WritableLogStorage {
   // raft::WritableLogStorage. Beyond the interface's contract: entries that
   // are not contiguous, or that would leave a gap after the last index, are
   // kInvalidArgument; entries at or below the log start are skipped. A
-  // failed write is sticky (see storage::Db).
+  // failed write is sticky (see storage::Db). Save with sync=false is for
+  // tests and benchmarks: LevelDB may lose an unsynced write while keeping
+  // a later synced one, which the next Open() reports as a gap (kDataLoss).
   absl::Status Save(const raftpb::HardState& hard_state,
                     absl::Span<const raftpb::Entry> entries,
                     bool sync) override;
   absl::Status ApplySnapshot(const raftpb::SnapshotMetadata& metadata) override;
   absl::Status Compact(uint64_t compact_index) override;
+
+  // Compaction by entry count: when the log holds more than `max_entries`
+  // entries, compacts it down to that many, but never past
+  // `applied_index` + 1 (entries not yet applied stay). Like Compact, only
+  // moves the log start; TrimLog deletes. REQUIRES: max_entries > 0.
+  absl::Status CompactToLimit(uint64_t applied_index, uint64_t max_entries);
 
   // Deletes up to `max_entries` compacted entries still on disk, in one
   // unsynced batch (a lost deletion only leaves garbage for the next call).

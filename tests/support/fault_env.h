@@ -6,7 +6,9 @@
 // its synced length, and a file whose name was never made durable vanishes.
 // A name becomes durable when the file itself is synced (as on ext4) or
 // when a MANIFEST in its directory is synced (LevelDB then fsyncs the
-// directory). Renames and removals are taken as durable at once.
+// directory). Renames and removals are taken as durable at once. A Sync
+// hands the data to the OS but skips the real fsync: the model, not the
+// disk, decides what survives, and sweeps stay fast.
 //
 // Use: CrashAtSync(n) makes the n-th Sync (1-based, counted from Reset)
 // fail and puts the env in the crashed state: from then on every write,

@@ -190,6 +190,32 @@ TEST_CASE("an oversized incoming snapshot is refused", "[snapshot][install]") {
         absl::StatusCode::kResourceExhausted);
 }
 
+TEST_CASE("a restore that fills the disk leaves the old state",
+          "[snapshot][restore]") {
+  storage::test::ScratchDir dir;
+  std::string path = dir.Sub("s.snap");
+  MakeSnapshot(path, Header("c1", 50), 2000);
+  testing::FaultEnv env;
+  {
+    auto db = *storage::Db::Open({.path = dir.Sub("db"), .env = &env});
+    auto store = *storage::LevelDbStateStore::Open(db.get());
+    FillOld(*store);
+    env.SetWriteBudget(64 << 10);
+    absl::Status s = RestoreSnapshot(path, Verify(), store.get()).status();
+    INFO(s.ToString());
+    CHECK(s.code() == absl::StatusCode::kUnavailable);
+    CHECK(store->AppliedIndex() == 7);
+    CHECK(*store->Get("old/a") == "1");
+    CHECK(store->Get("kv/100000").status().code() ==
+          absl::StatusCode::kNotFound);
+  }
+  env.SetWriteBudget(-1);
+  auto db = *storage::Db::Open({.path = dir.Sub("db"), .env = &env});
+  auto store = *storage::LevelDbStateStore::Open(db.get());
+  CHECK(store->AppliedIndex() == 7);
+  CHECK(Contents(*store) == Records{{"old/a", "1"}, {"old/b", "2"}});
+}
+
 // A restore crashed at every sync leaves the old state or the new one.
 TEST_CASE("a restore crashed at any sync keeps the old or the new state",
           "[snapshot][restore][crash]") {

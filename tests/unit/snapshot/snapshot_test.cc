@@ -179,6 +179,26 @@ TEST_CASE("a flipped byte anywhere is detected", "[snapshot][corruption]") {
   }
 }
 
+TEST_CASE("a record claiming a huge size is refused before it is read",
+          "[snapshot][corruption]") {
+  storage::test::ScratchDir dir;
+  Write(dir.Sub("s.snap"), {{"k", "v"}});
+  std::string data = Slurp(dir.Sub("s.snap"));
+  // The record header follows the file header: find the 'k' record's tag.
+  size_t tag = data.find(std::string("\x01\0\0\0\x01\0\0\0\x01k", 10));
+  REQUIRE(tag != std::string::npos);
+  std::string huge = data;
+  huge.replace(tag + 5, 4, std::string("\x00\xff\xff\xff", 4));
+  Spit(dir.Sub("h.snap"), huge);
+  absl::Status s = ReadAll(dir.Sub("h.snap"), nullptr);
+  CHECK(s.code() == absl::StatusCode::kDataLoss);
+  CHECK(s.message().find("runs past the end") != absl::string_view::npos);
+  huge.replace(tag + 5, 4, std::string("\x7f\xff\xff\xff", 4));
+  Spit(dir.Sub("h.snap"), huge);
+  s = ReadAll(dir.Sub("h.snap"), nullptr);
+  CHECK(s.message().find("impossible sizes") != absl::string_view::npos);
+}
+
 TEST_CASE("a snapshot keyed by another key fails authentication",
           "[snapshot][corruption]") {
   storage::test::ScratchDir dir;

@@ -279,14 +279,28 @@ void CrashAtEverySync(uint64_t seed, int steps) {
   }
 }
 
+#ifndef COFFER_STORAGE_SOAK
 TEST_CASE("a crash at any sync keeps every acknowledged write",
           "[storage][crash]") {
   uint64_t seed = SeedFromEnv(20261130);
   std::printf("storage crash sweep: seed %llu\n",
               static_cast<unsigned long long>(seed));
-  CrashAtEverySync(seed, 60);
+  CrashAtEverySync(seed, 100);
 }
+#else
+// The soak build sweeps many seeds and longer workloads.
+TEST_CASE("a crash at any sync keeps every acknowledged write (soak)",
+          "[storage][crash][soak]") {
+  uint64_t first = SeedFromEnv(1);
+  for (uint64_t seed = first; seed < first + 25; ++seed) {
+    std::printf("storage crash sweep: seed %llu\n",
+                static_cast<unsigned long long>(seed));
+    CrashAtEverySync(seed, 300);
+  }
+}
+#endif
 
+#ifndef COFFER_STORAGE_SOAK
 TEST_CASE("a full disk fails the write and stops all later writes",
           "[storage][crash]") {
   test::ScratchDir dir;
@@ -327,6 +341,8 @@ TEST_CASE("a full disk fails the write and stops all later writes",
   REQUIRE(entries.ok());
   CHECK(entries->size() == acked_last);
 }
+
+#endif
 
 }  // namespace
 }  // namespace coffer::storage

@@ -154,6 +154,21 @@ TEST_CASE("compaction moves the first index and keeps the boundary term",
   CHECK(f.log->Entries(7, 11, UINT64_MAX)->size() == 4);
 }
 
+TEST_CASE("compaction by entry count keeps unapplied entries",
+          "[storage][log]") {
+  LogFixture f;
+  REQUIRE(f.log->Save({}, MakeEntries(1, 100, 1), true).ok());
+  REQUIRE(f.log->CompactToLimit(/*applied_index=*/90, 30).ok());
+  CHECK(f.log->FirstIndex() == 71);
+  REQUIRE(f.log->CompactToLimit(/*applied_index=*/80, 10).ok());
+  CHECK(f.log->FirstIndex() == 81);  // 81..100 are not all applied
+  REQUIRE(f.log->CompactToLimit(/*applied_index=*/100, 50).ok());
+  CHECK(f.log->FirstIndex() == 81);  // already under the limit
+  f.Reopen();
+  CHECK(f.log->FirstIndex() == 81);
+  CHECK(*f.log->Term(80) == 1);
+}
+
 TEST_CASE("a snapshot the log agrees with keeps the entries after it",
           "[storage][log][snapshot]") {
   LogFixture f;
