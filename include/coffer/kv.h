@@ -53,14 +53,19 @@ struct KeyMetadata {
   absl::Time created_time;       // first write of a version or of metadata
   absl::Time updated_time;       // last write of a version or of metadata
   uint64_t current_version = 0;  // 0 until a version is written
-  uint64_t oldest_version = 0;   // the oldest version still recorded
-  // The key's own settings; 0 / false / zero mean "use the mount's".
+  // The oldest version still recorded; 0 if none. (Vault reports 0 until it
+  // first removes a version.)
+  uint64_t oldest_version = 0;
+  // The key's own settings. max_versions and delete_version_after: 0 / zero
+  // mean "use the mount's". cas_required: true requires cas for this key
+  // even where the mount does not.
   uint32_t max_versions = 0;
   bool cas_required = false;
   absl::Duration delete_version_after = absl::ZeroDuration();
   CustomMetadata custom_metadata;
-  // Every recorded version, oldest first. Versions removed by max_versions
-  // are no longer listed; deleted and destroyed ones are.
+  // Every recorded version, oldest first; each entry's custom_metadata is
+  // left empty (it is above). Versions removed by max_versions are no
+  // longer listed; deleted and destroyed ones are.
   std::map<uint64_t, VersionMetadata> versions;
 };
 
@@ -72,7 +77,7 @@ struct MountConfig {
   // Every write to the mount must carry a cas value.
   bool cas_required = false;
   // A new version is deleted this long after its creation; zero = never.
-  // Must not be negative.
+  // Must be finite and not negative.
   absl::Duration delete_version_after = absl::ZeroDuration();
 };
 
@@ -94,8 +99,9 @@ struct MountInfo {
 // Options of a write (put or patch) of a new version.
 struct WriteOptions {
   // Check-and-set: write only if the key's current version equals *cas
-  // (0: only if no version was ever written). Required when the mount or
-  // key has cas_required.
+  // (0: only if the key has no version: never written, or removed by
+  // delete-metadata). Deleted and destroyed versions count: they are still
+  // the current version. Required when the mount or key has cas_required.
   std::optional<uint64_t> cas;
 };
 

@@ -55,6 +55,9 @@ absl::StatusOr<VersionMetadata> WriteVersion(Txn* txn, absl::Time now,
     key.meta->set_created_time_nanos(ToNanos(now));
   }
   kvpb::KeyMetadata& meta = *key.meta;
+  if (meta.current_version() == UINT64_MAX) {  // only a forged record gets here
+    return absl::ResourceExhaustedError("kv: the key's versions are exhausted");
+  }
   const uint64_t version = meta.current_version() + 1;
   kvpb::VersionMeta* v = meta.add_versions();
   v->set_version(version);
@@ -93,9 +96,21 @@ absl::StatusOr<VersionMetadata> WriteVersion(Txn* txn, absl::Time now,
 
 }  // namespace
 
+absl::Status ValidateEngineOptions(const EngineOptions& options) {
+  if (options.max_entry_bytes < 4096) {
+    return absl::InvalidArgumentError(
+        "kv: EngineOptions.max_entry_bytes must be at least 4096");
+  }
+  if (options.purge_batch_records < 1) {
+    return absl::InvalidArgumentError(
+        "kv: EngineOptions.purge_batch_records must be at least 1");
+  }
+  return absl::OkStatus();
+}
+
 Engine::Engine(EngineOptions options) : options_(options) {
-  COFFER_CHECK_MSG(options_.max_entry_bytes >= 4096,
-                   "EngineOptions::max_entry_bytes below 4096");
+  COFFER_CHECK_MSG(ValidateEngineOptions(options_).ok(),
+                   "kv::Engine built with invalid EngineOptions");
 }
 
 absl::StatusOr<VersionMetadata> Engine::Put(Txn* txn, absl::Time now,

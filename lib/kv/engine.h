@@ -9,6 +9,9 @@
 // operation and `now` always produce the same result and byte-identical
 // writes. The storage layout is in kv/records.h.
 //
+// Txn and Reader arguments are borrowed for the call only. No method blocks,
+// keeps state between calls or calls anything but the Txn/Reader.
+//
 // Errors (the node's code map, STYLE.md); every message starts with "kv: "
 // and never holds a secret value or field name:
 //   kNotFound           no such mount, key or version; a deleted or destroyed
@@ -41,13 +44,24 @@
 #include "coffer/kv.h"
 #include "kv/txn.h"
 
+namespace coffer::kvpb {
+class MountTable;
+}  // namespace coffer::kvpb
+
 namespace coffer::kv {
 
 struct EngineOptions {
   // The largest encoded record (a version's data, a key's metadata, the
   // mount table) the engine writes, in bytes. Default 1 MiB; at least 4096.
   size_t max_entry_bytes = size_t{1} << 20;
+  // Records of a disabled mount deleted per txn (DisableMount,
+  // PurgeDisabledMounts), which bounds those write sets. Default 10000;
+  // at least 1.
+  size_t purge_batch_records = 10000;
 };
+
+// kInvalidArgument naming the first field out of range.
+absl::Status ValidateEngineOptions(const EngineOptions& options);
 
 // The default of MountConfig::max_versions == 0.
 inline constexpr uint32_t kDefaultMaxVersions = 10;
@@ -65,44 +79,68 @@ struct GetResult {
   std::optional<SecretData> data;
 };
 
+// A full logical path split at its mount.
+struct MountedPath {
+  std::string mount;  // the enabled mount's path, e.g. "secret/"
+  std::string path;   // the rest, e.g. "app/db"; may be empty
+};
+
 class Engine {
  public:
-  // REQUIRES: options.max_entry_bytes >= 4096.
+  // REQUIRES: ValidateEngineOptions(options).ok().
   explicit Engine(EngineOptions options = {});
 
-  // --- Mounts. A mount path is "name" or "name/..." and is reported with a
-  // trailing '/'. Mounts may not nest: kInvalidArgument if `path` equals,
-  // contains or lies inside an enabled mount's path.
+  // --- Mounts. A mount path is one or more segments ("secret", "team/a"),
+  // given with or without a trailing '/' and reported with one. Mounts may not
+  // nest: kInvalidArgument if `path` equals, contains or lies inside an enabled
+  // mount's path.
 
   // Enables a kv-v2 mount with a new id, created at `now`.
   absl::Status EnableMount(Txn* txn, absl::Time now, absl::string_view path,
                            const MountConfig& config) const;
-  // Disables a mount and deletes all of its records in this same txn (one
-  // delete per record: the write set grows with the mount's size).
-  // kNotFound if no mount is enabled at `path`.
+  // Disables a mount: it leaves the table at once, so nothing of it can be
+  // read or written any more, and its records are deleted, at most
+  // purge_batch_records of them in this txn. kNotFound if no mount is
+  // enabled at `path`.
   absl::Status DisableMount(Txn* txn, absl::string_view path) const;
+  // Deletes up to purge_batch_records more records of disabled mounts.
+  // Returns whether some remain: the node calls it again, in a new txn,
+  // until it returns false. Leftover records are harmless meanwhile (mount
+  // ids are never reused), only space.
+  absl::StatusOr<bool> PurgeDisabledMounts(Txn* txn) const;
   // The enabled mounts, sorted by path.
   absl::StatusOr<std::vector<MountInfo>> ListMounts(Reader* txn) const;
   absl::StatusOr<MountConfig> ReadMountConfig(Reader* txn,
                                               absl::string_view path) const;
   absl::Status WriteMountConfig(Txn* txn, absl::string_view mount,
                                 const MountConfigUpdate& update) const;
+  // Splits `full_path` ("secret/app/db") at the enabled mount that holds it,
+  // for callers that address secrets by one path. kNotFound if no mount
+  // holds it. Validates no more than it must: the parts are checked when
+  // used.
+  absl::StatusOr<MountedPath> ResolvePath(Reader* txn,
+                                          absl::string_view full_path) const;
 
   // --- Secrets. `mount` names an enabled mount (kNotFound otherwise) and
   // `path` a key inside it (kv/validate.h has the rules).
 
   // Writes `data` as the key's next version. Checks cas (see WriteOptions),
   // then removes the oldest versions beyond the effective max_versions.
-  // Returns the new version's metadata.
+  // Returns the new version's metadata. kInvalidArgument for an empty field
+  // name.
   absl::StatusOr<VersionMetadata> Put(Txn* txn, absl::Time now,
                                       absl::string_view mount,
                                       absl::string_view path,
                                       const SecretData& data,
                                       const WriteOptions& options) const;
   // Reads version `version` of the key, or its current version if 0. A
-  // version is deleted once now >= its deletion_time.
-  GetResult Get(Reader* txn, absl::Time now, absl::string_view mount,
-                absl::string_view path, uint64_t version) const;
+  // version is deleted once now >= its deletion_time. kNotFound without
+  // metadata for a key without versions, a version above the current one
+  // or one removed by max_versions; with metadata for a deleted or
+  // destroyed version.
+  [[nodiscard]] GetResult Get(Reader* txn, absl::Time now,
+                              absl::string_view mount, absl::string_view path,
+                              uint64_t version) const;
   // Writes a new version: the latest version's data with `patch` applied.
   // kNotFound if the key has no version or its latest is deleted or
   // destroyed; cas as for Put.
@@ -156,6 +194,11 @@ class Engine {
   const EngineOptions& options() const { return options_; }
 
  private:
+  // Deletes up to purge_batch_records records of the mounts in `table`'s
+  // purging list, drops the ids it finishes, stores the table. Returns
+  // whether records remain.
+  absl::StatusOr<bool> Purge(Txn* txn, kvpb::MountTable* table) const;
+
   const EngineOptions options_;
 };
 

@@ -60,19 +60,28 @@ absl::Duration EffectiveDeleteVersionAfter(const kvpb::MountConfig& mount,
   return absl::Nanoseconds(nanos);
 }
 
+namespace {
+
+// The index of `version` in meta.versions(), or -1. Versions are contiguous
+// (checked when the record was loaded), so it follows from the oldest one.
+int VersionIndex(const kvpb::KeyMetadata& meta, uint64_t version) {
+  if (meta.versions().empty()) return -1;
+  const uint64_t oldest = meta.versions(0).version();
+  if (version < oldest || version > meta.current_version()) return -1;
+  return static_cast<int>(version - oldest);
+}
+
+}  // namespace
+
 const kvpb::VersionMeta* FindVersion(const kvpb::KeyMetadata& meta,
                                      uint64_t version) {
-  // Versions are contiguous (checked when the record was loaded), so the
-  // entry's index follows from the oldest version.
-  if (meta.versions().empty()) return nullptr;
-  uint64_t oldest = meta.versions(0).version();
-  if (version < oldest || version > meta.current_version()) return nullptr;
-  return &meta.versions(static_cast<int>(version - oldest));
+  int i = VersionIndex(meta, version);
+  return i < 0 ? nullptr : &meta.versions(i);
 }
 
 kvpb::VersionMeta* FindVersion(kvpb::KeyMetadata* meta, uint64_t version) {
-  return const_cast<kvpb::VersionMeta*>(
-      FindVersion(static_cast<const kvpb::KeyMetadata&>(*meta), version));
+  int i = VersionIndex(*meta, version);
+  return i < 0 ? nullptr : meta->mutable_versions(i);
 }
 
 bool IsDeleted(const kvpb::VersionMeta& version, absl::Time now) {

@@ -74,16 +74,45 @@ absl::Status Engine::EnableMount(Txn* txn, absl::Time now,
 absl::Status Engine::DisableMount(Txn* txn, absl::string_view path) const {
   COFFER_ASSIGN_OR_RETURN(Mount mount, FindMount(txn, path));
   COFFER_ASSIGN_OR_RETURN(kvpb::MountTable table, LoadMountTable(txn));
-  COFFER_ASSIGN_OR_RETURN(std::vector<std::string> keys,
-                          txn->List(MountPrefix(mount.id)));
   auto* mounts = table.mutable_mounts();
-  auto it = std::find_if(
-      mounts->begin(), mounts->end(),
-      [&](const kvpb::MountEntry& e) { return e.id() == mount.id; });
-  mounts->erase(it);  // FindMount found it, so it is there.
-  COFFER_RETURN_IF_ERROR(StoreMountTable(txn, table, options_.max_entry_bytes));
-  for (const std::string& key : keys) txn->Delete(key);
-  return absl::OkStatus();
+  mounts->erase(std::find_if(mounts->begin(), mounts->end(),
+                             [&](const kvpb::MountEntry& e) {
+                               return e.id() == mount.id;
+                             }));  // FindMount found it, so it is there.
+  auto* purging = table.mutable_purging_ids();
+  purging->Add(mount.id);
+  std::sort(purging->begin(), purging->end());
+  return Purge(txn, &table).status();
+}
+
+absl::StatusOr<bool> Engine::PurgeDisabledMounts(Txn* txn) const {
+  COFFER_ASSIGN_OR_RETURN(kvpb::MountTable table, LoadMountTable(txn));
+  if (table.purging_ids().empty()) return false;
+  return Purge(txn, &table);
+}
+
+absl::StatusOr<bool> Engine::Purge(Txn* txn, kvpb::MountTable* table) const {
+  // Read everything first, so that an error leaves the txn untouched.
+  std::vector<std::string> doomed;
+  int finished = 0;  // leading purging ids whose records all go now
+  for (uint64_t id : table->purging_ids()) {
+    const size_t budget = options_.purge_batch_records - doomed.size();
+    if (budget == 0) break;
+    COFFER_ASSIGN_OR_RETURN(std::vector<std::string> keys,
+                            txn->List(MountPrefix(id)));
+    const size_t n = std::min(budget, keys.size());
+    doomed.insert(doomed.end(), std::make_move_iterator(keys.begin()),
+                  std::make_move_iterator(keys.begin() + n));
+    if (n < keys.size()) break;
+    ++finished;
+  }
+  table->mutable_purging_ids()->erase(
+      table->mutable_purging_ids()->begin(),
+      table->mutable_purging_ids()->begin() + finished);
+  COFFER_RETURN_IF_ERROR(
+      StoreMountTable(txn, *table, options_.max_entry_bytes));
+  for (const std::string& key : doomed) txn->Delete(key);
+  return !table->purging_ids().empty();
 }
 
 absl::StatusOr<std::vector<MountInfo>> Engine::ListMounts(Reader* txn) const {
@@ -125,6 +154,22 @@ absl::Status Engine::WriteMountConfig(Txn* txn, absl::string_view path,
     }
   }
   return StoreMountTable(txn, table, options_.max_entry_bytes);
+}
+
+absl::StatusOr<MountedPath> Engine::ResolvePath(
+    Reader* txn, absl::string_view full_path) const {
+  COFFER_ASSIGN_OR_RETURN(kvpb::MountTable table, LoadMountTable(txn));
+  // Mounts do not nest, so at most one mount path is a prefix.
+  for (const kvpb::MountEntry& entry : table.mounts()) {
+    absl::string_view dir = entry.path();
+    if (absl::StartsWith(full_path, dir)) {
+      return MountedPath{entry.path(),
+                         std::string(full_path.substr(dir.size()))};
+    }
+    dir.remove_suffix(1);  // the mount itself, named without its '/'
+    if (full_path == dir) return MountedPath{entry.path(), ""};
+  }
+  return absl::NotFoundError("kv: no mount holds the path");
 }
 
 }  // namespace coffer::kv

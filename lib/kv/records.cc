@@ -31,6 +31,14 @@ std::string CheckMountTable(const kvpb::MountTable& table) {
       return "negative delete_version_after";
     }
   }
+  for (int i = 0; i < table.purging_ids_size(); ++i) {
+    uint64_t id = table.purging_ids(i);
+    if (i > 0 && table.purging_ids(i - 1) >= id) return "purging out of order";
+    if (id == 0 || id >= table.next_mount_id()) return "bad purging id";
+    for (const kvpb::MountEntry& m : table.mounts()) {
+      if (m.id() == id) return "purging an enabled mount";
+    }
+  }
   return "";
 }
 

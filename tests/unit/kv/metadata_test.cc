@@ -101,6 +101,51 @@ TEST_CASE("bad metadata settings are rejected", "[kv][metadata][validate]") {
   CHECK(absl::IsNotFound(f.ReadMetadata("k").status()));
 }
 
+TEST_CASE("custom metadata at Vault's limits is accepted",
+          "[kv][metadata][validate]") {
+  KvFixture f;
+  CustomMetadata full;
+  for (size_t i = 0; i < kMaxCustomMetadataEntries; ++i) {
+    std::string name = std::to_string(i);
+    name.resize(kMaxCustomMetadataNameBytes, 'n');
+    full[name] = std::string(kMaxCustomMetadataValueBytes, 'v');
+  }
+  KeyMetadataUpdate update;
+  update.custom_metadata = full;
+  REQUIRE(f.WriteMetadata("k", update).ok());
+  CHECK(f.ReadMetadata("k")->custom_metadata == full);
+}
+
+TEST_CASE("key metadata above the entry size limit is ResourceExhausted",
+          "[kv][metadata][limits]") {
+  EngineOptions options;
+  options.max_entry_bytes = 4096;
+  KvFixture f({}, options);
+  KeyMetadataUpdate update;
+  update.custom_metadata.emplace();
+  for (int i = 0; i < 10; ++i) {
+    (*update.custom_metadata)["n" + std::to_string(i)] = std::string(500, 'v');
+  }
+  CHECK(absl::IsResourceExhausted(f.WriteMetadata("k", update)));
+  CHECK(absl::IsNotFound(f.ReadMetadata("k").status()));
+  // Metadata grows with the versions it records: a huge max_versions hits
+  // the limit on some write, which then fails and changes nothing.
+  KeyMetadataUpdate many;
+  many.max_versions = 1'000'000;
+  REQUIRE(f.WriteMetadata("k", many).ok());
+  absl::Status s;
+  uint64_t written = 0;
+  while ((s = f.Put("k", {{"v", "x"}}).status()).ok()) ++written;
+  CHECK(absl::IsResourceExhausted(s));
+  CHECK(written > 50);
+  CHECK(f.ReadMetadata("k")->current_version == written);
+  // Lowering max_versions lets writes go on.
+  many.max_versions = 5;
+  REQUIRE(f.WriteMetadata("k", many).ok());
+  CHECK(f.Put("k", {{"v", "x"}}).ok());
+  CHECK(f.ReadMetadata("k")->versions.size() == 5);
+}
+
 TEST_CASE("delete-metadata removes every version and the key",
           "[kv][metadata]") {
   KvFixture f;

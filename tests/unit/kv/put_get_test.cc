@@ -38,6 +38,22 @@ TEST_CASE("values are arbitrary bytes and data may be empty", "[kv][put]") {
   CHECK(f.Data("nothing").empty());
 }
 
+TEST_CASE("operations batched in one txn see each other", "[kv][txn]") {
+  KvFixture f;
+  MemoryTxn txn(&f.store);
+  const Engine& e = f.engine;
+  REQUIRE(e.Put(&txn, f.now, "secret", "k", {{"a", "1"}}, {0}).ok());
+  REQUIRE(e.Put(&txn, f.now, "secret", "k", {{"a", "2"}}, {1}).ok());
+  CHECK(absl::IsAborted(
+      e.Put(&txn, f.now, "secret", "k", {{"a", "x"}}, {1}).status()));
+  CHECK(e.Get(&txn, f.now, "secret", "k", 0).data == SecretData{{"a", "2"}});
+  CHECK(absl::IsNotFound(f.Get("k").status));  // nothing committed yet
+  WriteSet writes = txn.Commit();
+  CHECK(writes.size() == 3);  // two data records, one metadata record
+  CHECK(f.Data("k", 1) == SecretData{{"a", "1"}});
+  CHECK(f.Data("k") == SecretData{{"a", "2"}});
+}
+
 TEST_CASE("reading what is not there is NotFound", "[kv][get]") {
   KvFixture f;
   GetResult r = f.Get("missing");
@@ -206,6 +222,20 @@ TEST_CASE("entries above the size limit are ResourceExhausted",
   CHECK(absl::IsResourceExhausted(
       f.Patch("k", {{{"w", std::string(200, 's')}}, {}}).status()));
   CHECK(f.Data("k").at("v").size() == 4000);
+}
+
+TEST_CASE("engine options out of range are named", "[kv][limits]") {
+  CHECK(ValidateEngineOptions({}).ok());
+  EngineOptions small;
+  small.max_entry_bytes = 4095;
+  absl::Status s = ValidateEngineOptions(small);
+  CHECK(absl::IsInvalidArgument(s));
+  CHECK(Contains(s.message(), "max_entry_bytes"));
+  EngineOptions no_batch;
+  no_batch.purge_batch_records = 0;
+  s = ValidateEngineOptions(no_batch);
+  CHECK(absl::IsInvalidArgument(s));
+  CHECK(Contains(s.message(), "purge_batch_records"));
 }
 
 TEST_CASE("error messages never contain secret values", "[kv][secrets]") {
