@@ -130,7 +130,8 @@ class COFFER_EXPORT Node {
   // Hands over a frame that the host received for this node. Never blocks
   // and never fails: frames that are malformed, of another format version,
   // for another node, or beyond the backlog bound are dropped (the protocols
-  // recover). `frame` is copied before returning. Thread-safe.
+  // recover). `frame` is copied before returning. Thread-safe; the host
+  // must stop calling it before destroying the Node.
   virtual void Receive(absl::string_view frame) = 0;
 
   // Starts a new cluster whose voters are `peers` (which must include this

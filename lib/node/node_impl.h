@@ -143,6 +143,9 @@ class NodeImpl final : public Node {
   void SendForward(uint64_t id, Forwarded& f);
   // Resends forwarded requests not answered within an election timeout.
   void ResendForwards();
+  struct Proposal;
+  // Records a proposal awaiting its entry's application.
+  void AddProposal(uint64_t index, Proposal p);
   // Completes the proposals whose index `e` holds.
   void OnEntryApplied(const raftpb::Entry& e);
   void ExpireRequests();

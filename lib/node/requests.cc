@@ -160,7 +160,7 @@ void NodeImpl::ExecuteOnLeader(nodepb::Op op, uint64_t deadline, Done done) {
     }
     absl::StatusOr<raft::EntryId> id = raft_->ProposeConfChange(cc);
     if (!id.ok()) return done(Annotate(id.status()));
-    proposals_[id->index] = Proposal{id->term, deadline, "", std::move(done)};
+    AddProposal(id->index, Proposal{id->term, deadline, "", std::move(done)});
     return;
   }
   view_->BeginRequest();
@@ -224,8 +224,20 @@ void NodeImpl::ProposeWrites(const storage::WriteSet& writes,
   absl::StatusOr<raft::EntryId> id = raft_->Propose(std::move(data));
   if (!id.ok()) return done(Annotate(id.status()));
   view_->AddInFlight(id->index, writes);
-  proposals_[id->index] =
-      Proposal{id->term, deadline, std::move(result), std::move(done)};
+  AddProposal(id->index,
+              Proposal{id->term, deadline, std::move(result), std::move(done)});
+}
+
+void NodeImpl::AddProposal(uint64_t index, Proposal p) {
+  auto [it, inserted] = proposals_.try_emplace(index, std::move(p));
+  if (inserted) return;
+  // An older proposal still waits at this index: the log was cut below it
+  // by another leader and this node, leading again, reused the index.
+  Done lost = std::move(it->second.done);
+  it->second = std::move(p);
+  lost(absl::UnavailableError(
+      "node: the request was lost in a change of leader; it was not "
+      "applied"));
 }
 
 void NodeImpl::OnEntryApplied(const raftpb::Entry& e) {

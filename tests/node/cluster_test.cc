@@ -1,5 +1,6 @@
 // A cluster of real coffer::Nodes in one process, through the public API.
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "coffer/node.h"
@@ -398,6 +399,41 @@ TEST_CASE("a fourth node joins and a node is removed",
   c.Stop(follower);
   REQUIRE(PutWithRetry(c.node(4), "secret/after-remove", "r").ok());
   CHECK(*c.node(leader).GetRaw("secret/after-remove") == "r");
+}
+
+TEST_CASE("an isolated leader's write is never applied",
+          "[node][cluster][partition]") {
+  TestCluster c(3);
+  InitializedCluster(c);
+  const uint64_t old_leader = c.WaitForLeader();
+  c.network().Isolate(old_leader);
+  // Heal while the write on the old leader is still pending: the entries of
+  // the majority's new leader then replace it in the old leader's log.
+  std::thread healer([&] {
+    absl::SleepFor(absl::Milliseconds(600));
+    c.network().Heal();
+  });
+  absl::Status s = c.node(old_leader).PutRaw("secret/minority", "lost");
+  healer.join();
+  CHECK(
+      (s.code() == Code::kUnavailable || s.code() == Code::kDeadlineExceeded));
+  const uint64_t leader = c.WaitForLeader();
+  REQUIRE(leader != 0);
+  REQUIRE(PutWithRetry(c.node(leader), "secret/majority", "kept").ok());
+  for (uint64_t id : c.ids()) {
+    CHECK(*c.node(id).GetRaw("secret/majority") == "kept");
+    CHECK(c.node(id).GetRaw("secret/minority").status().code() ==
+          Code::kNotFound);
+  }
+}
+
+TEST_CASE("a request above max_entry_bytes is refused", "[node][limits]") {
+  TestCluster c(1);
+  c.tweak = [](NodeOptions& o) { o.max_entry_bytes = 4096; };
+  InitializedCluster(c, 1);
+  CHECK(c.node(1).PutRaw("secret/big", std::string(8192, 'x')).code() ==
+        Code::kResourceExhausted);
+  CHECK(c.node(1).PutRaw("secret/small", std::string(1024, 'x')).ok());
 }
 
 }  // namespace
