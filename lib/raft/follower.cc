@@ -8,7 +8,7 @@
 
 namespace coffer::raft {
 
-void Raft::HandleAppendEntries(const raftpb::Message& m) {
+void Raft::HandleAppendEntries(raftpb::Message& m) {
   raftpb::Message r;
   r.set_type(raftpb::MSG_APP_RESP);
   r.set_to(m.from());
@@ -18,8 +18,8 @@ void Raft::HandleAppendEntries(const raftpb::Message& m) {
     Send(std::move(r));
     return;
   }
-  if (std::optional<uint64_t> last =
-          log_.MaybeAppend(m.index(), m.log_term(), m.commit(), m.entries())) {
+  if (std::optional<uint64_t> last = log_.MaybeAppend(
+          m.index(), m.log_term(), m.commit(), m.mutable_entries())) {
     r.set_index(*last);
     Send(std::move(r));
     return;

@@ -126,15 +126,19 @@ bool RaftLog::IsUpToDate(uint64_t last_index, uint64_t term) const {
 
 std::optional<uint64_t> RaftLog::MaybeAppend(uint64_t index, uint64_t log_term,
                                              uint64_t leader_commit,
-                                             const EntryList& entries) {
+                                             EntryList* entries) {
   if (!MatchTerm(index, log_term)) return std::nullopt;
-  uint64_t last_new = index + entries.size();
-  uint64_t ci = FindConflict(entries);
+  uint64_t last_new = index + entries->size();
+  uint64_t ci = FindConflict(*entries);
   if (ci != 0) {
     // Figure 2, receiver step 3: a committed entry never conflicts.
     COFFER_CHECK_MSG(ci > committed_, "raft: conflict with a committed entry");
-    std::vector<raftpb::Entry> tail(entries.begin() + (ci - (index + 1)),
-                                    entries.end());
+    std::vector<raftpb::Entry> tail;
+    tail.reserve(entries->size() - (ci - (index + 1)));
+    for (auto it = entries->begin() + (ci - (index + 1)); it != entries->end();
+         ++it) {
+      tail.push_back(std::move(*it));
+    }
     unstable_.TruncateAndAppend(std::move(tail));
   }
   // Figure 2, receiver step 5.
@@ -146,6 +150,18 @@ uint64_t RaftLog::Append(std::vector<raftpb::Entry>&& entries) {
   if (entries.empty()) return LastIndex();
   COFFER_CHECK(entries.front().index() > committed_);
   unstable_.TruncateAndAppend(std::move(entries));
+  return LastIndex();
+}
+
+uint64_t RaftLog::Append(raftpb::Entry&& entry) {
+  COFFER_CHECK(entry.index() > committed_);
+  if (entry.index() == unstable_.offset_ + unstable_.entries_.size()) {
+    unstable_.AppendOne(std::move(entry));
+  } else {
+    std::vector<raftpb::Entry> one;
+    one.push_back(std::move(entry));
+    unstable_.TruncateAndAppend(std::move(one));
+  }
   return LastIndex();
 }
 
@@ -183,6 +199,10 @@ absl::StatusOr<std::vector<raftpb::Entry>> RaftLog::Slice(
     for (const raftpb::Entry& e : out) size += e.ByteSizeLong();
     // Storage stopped early because of max_bytes.
     if (out.size() < std::min(hi, unstable_.offset_) - lo) return out;
+  }
+  if (hi > unstable_.offset_) {
+    out.reserve(out.size() +
+                std::min<uint64_t>(hi - std::max(lo, unstable_.offset_), 4096));
   }
   for (uint64_t i = std::max(lo, unstable_.offset_); i < hi; ++i) {
     const raftpb::Entry& e = unstable_.entries_[i - unstable_.offset_];

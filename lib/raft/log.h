@@ -36,6 +36,10 @@ class Unstable {
   void Restore(const raftpb::SnapshotMetadata& snapshot);
   // Appends `entries`, replacing any unstable entry at or after the first.
   void TruncateAndAppend(std::vector<raftpb::Entry>&& entries);
+  // REQUIRES: entry follows the last unstable entry (or offset_).
+  void AppendOne(raftpb::Entry&& entry) {
+    entries_.push_back(std::move(entry));
+  }
 
   // Invariant: entries_[i].index() == offset_ + i.
   std::optional<raftpb::SnapshotMetadata> snapshot_;
@@ -59,12 +63,14 @@ class RaftLog {
 
   // The follower side of AppendEntries (Figure 2, receiver steps 2-5).
   // Returns the index of the last new entry, or nullopt when the log does
-  // not contain an entry at `index` with `log_term`.
+  // not contain an entry at `index` with `log_term`. New entries are moved
+  // out of `entries`.
   std::optional<uint64_t> MaybeAppend(uint64_t index, uint64_t log_term,
                                       uint64_t leader_commit,
-                                      const EntryList& entries);
+                                      EntryList* entries);
   // Appends at the end of the log (leader), returns the new last index.
   uint64_t Append(std::vector<raftpb::Entry>&& entries);
+  uint64_t Append(raftpb::Entry&& entry);
   // The index of the first entry whose term conflicts or which is new; 0
   // when every entry is already in the log.
   uint64_t FindConflict(const EntryList& entries) const;

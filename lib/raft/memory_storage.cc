@@ -22,6 +22,7 @@ absl::StatusOr<std::vector<raftpb::Entry>> MemoryStorage::Entries(
   if (lo < FirstIndex()) return CompactedError(lo, FirstIndex());
   if (hi > LastIndex() + 1) return UnavailableError(hi - 1, LastIndex());
   std::vector<raftpb::Entry> out;
+  out.reserve(std::min<uint64_t>(hi - lo, 4096));
   uint64_t offset = entries_[0].index();
   uint64_t size = 0;
   for (uint64_t i = lo; i < hi; ++i) {

@@ -147,6 +147,7 @@ void Raft::Reset(uint64_t term) {
   pending_reads_.clear();
   uncommitted_size_ = 0;
   pending_conf_index_ = 0;
+  broadcast_pending_ = false;
 }
 
 void Raft::ResetRandomizedElectionTimeout() {
@@ -196,10 +197,7 @@ void Raft::BecomeLeader() {
   pending_conf_index_ = last;
   // Paper 5.4.2 / thesis 6.4: an entry of the new term lets the leader learn
   // what is committed; it is a no-op for the state machine.
-  raftpb::Entry noop;
-  std::vector<raftpb::Entry> ents;
-  ents.push_back(std::move(noop));
-  AppendEntries(std::move(ents));
+  AppendEntry(raftpb::Entry());
 }
 
 bool Raft::Promotable() const {
@@ -299,7 +297,7 @@ VoteResult Raft::Poll(uint64_t from, bool granted) {
 
 // ------------------------------------------------------------------- step
 
-absl::Status Raft::Step(const raftpb::Message& m) {
+absl::Status Raft::Step(raftpb::Message m) {
   if (m.to() != id_) {
     return absl::InvalidArgumentError("raft: message for another node");
   }
@@ -390,7 +388,7 @@ void Raft::StepVote(const raftpb::Message& m) {
   Send(std::move(r));
 }
 
-void Raft::StepCandidate(const raftpb::Message& m) {
+void Raft::StepCandidate(raftpb::Message& m) {
   raftpb::MessageType my_resp = role_ == Role::kPreCandidate
                                     ? raftpb::MSG_PRE_VOTE_RESP
                                     : raftpb::MSG_VOTE_RESP;
@@ -430,7 +428,7 @@ void Raft::StepCandidate(const raftpb::Message& m) {
   }
 }
 
-void Raft::StepFollower(const raftpb::Message& m) {
+void Raft::StepFollower(raftpb::Message& m) {
   switch (m.type()) {
     case raftpb::MSG_APP:
       election_elapsed_ = 0;

@@ -85,8 +85,9 @@ class Raft {
   void Tick();
   // Processes a message from a peer. kInvalidArgument for a message not
   // addressed to this node or of an unknown type; stale messages are
-  // dropped silently (OK).
-  absl::Status Step(const raftpb::Message& m);
+  // dropped silently (OK). Pass an rvalue to let the core keep the entries
+  // without copying them.
+  absl::Status Step(raftpb::Message m);
   // Appends `data` as a new entry (leader only). See the class comment for
   // the errors. The entry is committed when it appears in a Ready's
   // committed_entries with the returned term and index; a different entry at
@@ -147,8 +148,8 @@ class Raft {
   void Campaign(CampaignType t);
   VoteResult Poll(uint64_t from, bool granted);
   void StepVote(const raftpb::Message& m);
-  void StepCandidate(const raftpb::Message& m);
-  void StepFollower(const raftpb::Message& m);
+  void StepCandidate(raftpb::Message& m);
+  void StepFollower(raftpb::Message& m);
   absl::Status CheckCanPropose() const;
   void Send(raftpb::Message m);
 
@@ -163,7 +164,7 @@ class Raft {
   void BroadcastAppend();
   void BroadcastHeartbeat();
   bool MaybeCommit();
-  bool AppendEntries(std::vector<raftpb::Entry>&& entries);
+  bool AppendEntry(raftpb::Entry&& entry);
   bool CommittedEntryInCurrentTerm() const;
   void ReleasePendingReads();
   void SendTimeoutNow(uint64_t to);
@@ -171,7 +172,7 @@ class Raft {
   bool QuorumActive();
 
   // Follower (follower.cc).
-  void HandleAppendEntries(const raftpb::Message& m);
+  void HandleAppendEntries(raftpb::Message& m);
   void HandleHeartbeat(const raftpb::Message& m);
   void HandleSnapshotChunk(const raftpb::Message& m);
   bool Restore(const raftpb::SnapshotMetadata& meta);
@@ -223,6 +224,9 @@ class Raft {
   // change waits until it is applied (thesis 4.1).
   uint64_t pending_conf_index_ = 0;
   uint64_t uncommitted_size_ = 0;
+  // New entries or a new commit index wait for one AppendEntries round at
+  // the next Ready (batching).
+  bool broadcast_pending_ = false;
   ReadOnly read_only_;
   // Reads requested before the leader committed an entry of its term
   // (thesis 6.4 step 1).

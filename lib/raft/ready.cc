@@ -7,6 +7,7 @@
 namespace coffer::raft {
 
 bool Raft::HasReady() const {
+  if (broadcast_pending_) return true;
   if (!(SoftState{lead_, role_} == prev_soft_)) return true;
   if (term_ != prev_hard_.term() || vote_ != prev_hard_.voted_for() ||
       log_.committed() != prev_hard_.commit()) {
@@ -19,6 +20,10 @@ bool Raft::HasReady() const {
 
 Ready Raft::GetReady() {
   COFFER_CHECK_MSG(!in_flight_, "raft: Ready taken twice without Advance");
+  if (broadcast_pending_) {
+    broadcast_pending_ = false;
+    if (role_ == Role::kLeader) BroadcastAppend();
+  }
   Ready rd;
   InFlightReady fl;
   SoftState ss{lead_, role_};

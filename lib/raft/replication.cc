@@ -15,13 +15,12 @@ absl::StatusOr<EntryId> Raft::Propose(std::string data) {
   if (absl::Status s = CheckCanPropose(); !s.ok()) return s;
   raftpb::Entry e;
   e.set_data(std::move(data));
-  std::vector<raftpb::Entry> ents;
-  ents.push_back(std::move(e));
-  if (!AppendEntries(std::move(ents))) {
+  if (!AppendEntry(std::move(e))) {
     return absl::ResourceExhaustedError(
         "raft: too many uncommitted bytes; retry later");
   }
-  BroadcastAppend();
+  // Batching: proposals made before the next Ready share AppendEntries.
+  broadcast_pending_ = true;
   return EntryId{term_, log_.LastIndex()};
 }
 
@@ -50,20 +49,17 @@ absl::StatusOr<EntryId> Raft::ProposeConfChange(const raftpb::ConfChange& cc) {
   raftpb::Entry e;
   e.set_type(raftpb::ENTRY_CONF_CHANGE);
   e.set_data(cc.SerializeAsString());
-  std::vector<raftpb::Entry> ents;
-  ents.push_back(std::move(e));
-  if (!AppendEntries(std::move(ents))) {
+  if (!AppendEntry(std::move(e))) {
     return absl::ResourceExhaustedError(
         "raft: too many uncommitted bytes; retry later");
   }
   pending_conf_index_ = log_.LastIndex();
-  BroadcastAppend();
+  broadcast_pending_ = true;
   return EntryId{term_, log_.LastIndex()};
 }
 
-bool Raft::AppendEntries(std::vector<raftpb::Entry>&& entries) {
-  uint64_t payload = 0;
-  for (const raftpb::Entry& e : entries) payload += e.data().size();
+bool Raft::AppendEntry(raftpb::Entry&& entry) {
+  uint64_t payload = entry.data().size();
   // Always admit a proposal when nothing is outstanding, so that one large
   // entry cannot be refused forever.
   if (max_uncommitted_size_ != 0 && uncommitted_size_ > 0 &&
@@ -71,12 +67,9 @@ bool Raft::AppendEntries(std::vector<raftpb::Entry>&& entries) {
     return false;
   }
   uncommitted_size_ += payload;
-  uint64_t last = log_.LastIndex();
-  for (size_t i = 0; i < entries.size(); ++i) {
-    entries[i].set_term(term_);
-    entries[i].set_index(last + 1 + i);
-  }
-  last = log_.Append(std::move(entries));
+  entry.set_term(term_);
+  entry.set_index(log_.LastIndex() + 1);
+  uint64_t last = log_.Append(std::move(entry));
   progress_.at(id_).MaybeUpdate(last);
   // A single voter commits on its own.
   MaybeCommit();
@@ -137,7 +130,8 @@ void Raft::HandleAppendResponse(const raftpb::Message& m, Progress& pr) {
       pr.inflights.FreeLE(m.index());
       break;
   }
-  if (MaybeCommit()) BroadcastAppend();
+  // The new commit index reaches followers with the next Ready's appends.
+  if (MaybeCommit()) broadcast_pending_ = true;
   // Keep the window full while there is more to send.
   while (MaybeSendAppend(m.from(), false)) {
   }
@@ -269,7 +263,12 @@ void Raft::SendHeartbeat(uint64_t to, const std::string& ctx) {
 
 void Raft::BroadcastAppend() {
   for (auto& [id, pr] : progress_) {
-    if (id != id_) MaybeSendAppend(id, true);
+    if (id == id_) continue;
+    // Pipelining: fill the follower's in-flight window.
+    if (MaybeSendAppend(id, true)) {
+      while (MaybeSendAppend(id, false)) {
+      }
+    }
   }
 }
 

@@ -1,6 +1,8 @@
 #include "sim/simulation.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <optional>
@@ -20,6 +22,11 @@ using raftpb::Entry;
 using raftpb::Message;
 
 uint64_t g_seed = 0;
+
+// Liveness bound: ticks from healing until a leader has committed an entry.
+// Randomized timeouts make elections terminate with high probability, not
+// surely (paper 5.2); this bound is many election timeouts.
+constexpr int kElectionBound = 300;
 
 // ------------------------------------------------------------ KV machine
 
@@ -144,6 +151,7 @@ class Simulation {
   }
   Node* Leader();
   bool Liveness();
+  std::string Dump() const;
 
   SimOptions o_;
   raft::SeededRandom rng_;
@@ -160,6 +168,7 @@ class Simulation {
   int max_delay_ = 0;
   bool pre_vote_ = true, check_quorum_ = true;
   int snapshot_every_ = 20;
+  bool faults_ = true;
 
   // Checks.
   std::map<uint64_t, uint64_t> leader_of_term_;
@@ -283,7 +292,7 @@ void Simulation::ProcessReady(Node& n) {
   raft::Ready rd = n.raft->GetReady();
   // Where a crash hits: before the Ready is persisted, after persisting
   // but before sending, or after sending but before applying.
-  int crash_at = Chance(0.003) ? static_cast<int>(Uniform(3)) : -1;
+  int crash_at = faults_ && Chance(0.003) ? static_cast<int>(Uniform(3)) : -1;
   if (crash_at == 0) return Crash(n);
   for (raft::ReceivedSnapshotChunk& ch : rd.snapshot_chunks) {
     if (ch.offset == 0) n.pending_snapshot.clear();
@@ -531,6 +540,7 @@ void Simulation::InjectFaults() {
 
 void Simulation::Step(bool faults) {
   ++step_;
+  faults_ = faults;
   if (faults) InjectFaults();
   for (auto& n : nodes_) {
     if (!n->up && step_ >= n->down_until) Start(*n);
@@ -599,14 +609,19 @@ bool Simulation::Liveness() {
   // Heal everything: restart crashed nodes, reconnect, stop losing messages.
   blocked_.clear();
   drop_ = dup_ = 0;
+  // Paper 5.6: elections settle when the broadcast time is well below the
+  // election timeout; the fault phase may have violated that on purpose.
+  max_delay_ = std::min(max_delay_, 1);
   for (auto& n : nodes_) {
     if (!n->up) Start(*n);
   }
-  int deadline = step_ + 100;
+  int deadline = step_ + kElectionBound;
   Node* leader = nullptr;
   std::optional<raft::EntryId> marker;
+  const bool trace = std::getenv("COFFER_SIM_TRACE") != nullptr;
   while (step_ < deadline) {
     Step(false);
+    if (trace) std::fprintf(stderr, "step %d\n%s\n", step_, Dump().c_str());
     if (!result_.failure.empty()) return false;
     leader = Leader();
     if (leader == nullptr) continue;
@@ -618,7 +633,8 @@ bool Simulation::Liveness() {
     if (leader->raft->log().committed() >= marker->index) break;
   }
   if (step_ >= deadline) {
-    Fail("liveness: no leader committed an entry within 100 steps of healing");
+    Fail("liveness: no leader committed an entry within " +
+         std::to_string(kElectionBound) + " steps of healing\n" + Dump());
     return false;
   }
   // Every member converges on the leader's state.
@@ -636,8 +652,39 @@ bool Simulation::Liveness() {
     }
     if (all) return true;
   }
-  Fail("liveness: members did not converge after healing");
+  Fail("liveness: members did not converge after healing\n" + Dump());
   return false;
+}
+
+std::string Simulation::Dump() const {
+  std::string out;
+  for (const auto& n : nodes_) {
+    out += "  node " + std::to_string(n->id);
+    if (!n->up) {
+      out += " down\n";
+      continue;
+    }
+    raft::Status st = n->raft->GetStatus();
+    out += std::string(" ") + raft::RoleName(st.role) +
+           " term=" + std::to_string(st.term) +
+           " vote=" + std::to_string(st.voted_for) +
+           " lead=" + std::to_string(st.lead) +
+           " commit=" + std::to_string(st.commit_index) +
+           " applied=" + std::to_string(n->applied) +
+           " last=" + std::to_string(st.last_index) + "/" +
+           std::to_string(n->raft->log().LastTerm()) + " voters=";
+    for (uint64_t v : st.conf_state.voters()) out += std::to_string(v) + ",";
+    out += " outgoing=";
+    for (uint64_t v : st.conf_state.voters_outgoing()) {
+      out += std::to_string(v) + ",";
+    }
+    out += " learners=";
+    for (uint64_t v : st.conf_state.learners()) out += std::to_string(v) + ",";
+    out += "\n";
+  }
+  out += std::string("  pre_vote=") + (pre_vote_ ? "1" : "0") +
+         " check_quorum=" + (check_quorum_ ? "1" : "0");
+  return out;
 }
 
 SimResult Simulation::Run() {
