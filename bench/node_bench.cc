@@ -3,6 +3,7 @@
 // 1, 16 and 64 concurrent clients, on the leader and through a follower.
 //
 // Usage: node_bench [seconds per run, default 3] [value bytes, default 256]
+//                   [nosync: options.sync = false]
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -63,7 +64,9 @@ int Main(int argc, char** argv) {
   const absl::Duration length = absl::Seconds(argc > 1 ? atoi(argv[1]) : 3);
   const std::string value(argc > 2 ? atoi(argv[2]) : 256, 'v');
   TestCluster c(3);
-  c.tweak = [](NodeOptions& o) {
+  const bool sync = !(argc > 3 && std::string(argv[3]) == "nosync");
+  c.tweak = [sync](NodeOptions& o) {
+    o.sync = sync;
     o.tick = absl::Milliseconds(10);
     o.request_timeout = absl::Seconds(10);
   };
@@ -79,8 +82,8 @@ int Main(int argc, char** argv) {
     if (!Eventually([&] { return c.Unseal(id, init->keys).ok(); })) return 1;
   }
   const uint64_t follower = leader == 1 ? 2 : 1;
-  std::printf("node_bench: 3 nodes, fsync on, %zu-byte values, %.0fs per run\n",
-              value.size(), absl::ToDoubleSeconds(length));
+  std::printf("node_bench: 3 nodes, fsync %s, %zu-byte values, %.0fs per run\n",
+              sync ? "on" : "off", value.size(), absl::ToDoubleSeconds(length));
   std::printf("%-10s %8s %12s %10s %10s %7s\n", "via", "clients", "writes/s",
               "p50 ms", "p99 ms", "errors");
   for (const auto& [name, id] :
