@@ -365,7 +365,17 @@ TEST_CASE("a fourth node joins and a node is removed",
   c.AddId(4);
   REQUIRE(c.Start(4).ok());  // an empty node, not bootstrapped
   const uint64_t follower = AFollower(c, leader);
-  REQUIRE(c.node(follower).AddPeer(4, TestCluster::Address(4), true).ok());
+  // As Vault does: a non-voter first, promoted once it has caught up.
+  REQUIRE(c.node(follower).AddPeer(4, TestCluster::Address(4), false).ok());
+  absl::StatusOr<std::vector<PeerInfo>> learners = c.node(leader).ListPeers();
+  REQUIRE(learners.ok());
+  REQUIRE(learners->size() == 4);
+  CHECK_FALSE(learners->back().voter);
+  REQUIRE(Eventually([&] {
+    absl::StatusOr<std::vector<PeerInfo>> p = c.node(leader).ListPeers();
+    return p.ok() && p->size() == 4 && p->back().match_index > 0 &&
+           c.node(follower).AddPeer(4, TestCluster::Address(4), true).ok();
+  }));
   CHECK(c.node(leader).AddPeer(4, TestCluster::Address(4), true).code() ==
         Code::kFailedPrecondition);  // already a member
   CHECK(c.node(leader).RemovePeer(9).code() == Code::kFailedPrecondition);
