@@ -1,5 +1,6 @@
 // Node::Open validates its options; Bootstrap its peer list.
 #include <functional>
+#include <random>
 #include <string>
 #include <utility>
 #include <vector>
@@ -88,6 +89,30 @@ TEST_CASE("a closed node fails every call", "[node][lifecycle]") {
   CHECK(n.Leader().status().code() == Code::kFailedPrecondition);
   CHECK(n.PutRaw("secret/a", "1").code() == Code::kFailedPrecondition);
   n.Receive("garbage");  // ignored
+}
+
+TEST_CASE("malformed frames are dropped and the node goes on",
+          "[node][frames]") {
+  TestCluster c(1);
+  c.StartAndBootstrap();
+  REQUIRE(c.WaitForLeader() == 1);
+  Node& n = c.node(1);
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 2000; ++i) {
+    std::string junk(rng() % 64, '\0');
+    for (char& ch : junk) ch = static_cast<char>(rng());
+    n.Receive(junk);
+  }
+  n.Receive("");
+  InitializeOptions opts;
+  opts.secret_shares = 1;
+  opts.secret_threshold = 1;
+  absl::StatusOr<InitializeResult> init = n.Initialize(opts);
+  REQUIRE(init.ok());
+  REQUIRE(c.Unseal(1, init->keys).ok());
+  CHECK(n.PutRaw("secret/a", "1").ok());
+  CHECK(*n.GetRaw("secret/a") == "1");
+  CHECK(n.Leader()->is_self);
 }
 
 }  // namespace
