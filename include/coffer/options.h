@@ -68,6 +68,13 @@ struct NodeOptions {
   // 4096; range 1 .. 1000000.
   int max_pending = 4096;
 
+  // Applied entries between snapshots of the state: at each, the node
+  // writes a snapshot file and compacts its log up to it (so the log stays
+  // bounded across restarts); a follower too far behind then receives the
+  // snapshot instead of the entries. 0 disables snapshots (the log then
+  // grows without bound). Default 8192; range 0, or 16 .. 2^32.
+  uint64_t snapshot_threshold = 8192;
+
   // --- Raft -----------------------------------------------------------------
 
   // Pre-vote (raft thesis 9.6) and check-quorum (thesis 6.2). Default on.

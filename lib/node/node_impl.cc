@@ -67,6 +67,10 @@ absl::Status NodeImpl::OpenStorage() {
     COFFER_ASSIGN_OR_RETURN(std::string bytes, crypto::RandomString(8));
     for (char c : bytes) seed = (seed << 8) | static_cast<uint8_t>(c);
   }
+  while (session_ == 0) {
+    COFFER_ASSIGN_OR_RETURN(std::string bytes, crypto::RandomString(8));
+    for (char c : bytes) session_ = (session_ << 8) | static_cast<uint8_t>(c);
+  }
   random_ = std::make_unique<raft::SeededRandom>(seed);
   COFFER_RETURN_IF_ERROR(CreateRaft({}));
   COFFER_RETURN_IF_ERROR(LoadPeerRecords());

@@ -36,6 +36,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -51,6 +52,7 @@
 #include "raft/raft.h"
 #include "seal/barrier.h"
 #include "seal/seal_manager.h"
+#include "snapshot/restore.h"
 #include "storage/db.h"
 #include "storage/leveldb_log.h"
 #include "storage/leveldb_state_store.h"
@@ -126,6 +128,15 @@ class NodeImpl final : public Node {
   void Stop(absl::Status s);
   void TryAutoUnseal();
 
+  // --- Snapshots (snapshots.cc) -------------------------------------------
+  // Makes a snapshot of the applied state once snapshot_threshold entries
+  // were applied since the last one, and compacts the log up to it.
+  absl::Status MaybeSnapshot();
+  // Ready steps 1-2: receives snapshot chunks and installs a snapshot.
+  absl::Status InstallSnapshotChunks(const raft::Ready& rd);
+  // Deletes snapshot files other than the log's latest.
+  void RemoveOldSnapshots();
+
   // --- Requests (requests.cc) ---------------------------------------------
   void StartOp(nodepb::Op op, uint64_t deadline, Done done, bool local);
   void ExecuteQueued();
@@ -183,6 +194,8 @@ class NodeImpl final : public Node {
   std::unique_ptr<seal::SealManager> seal_;
   std::unique_ptr<raft::SeededRandom> random_;
   std::unique_ptr<raft::Raft> raft_;
+  // The snapshot being received from the leader, if any.
+  std::unique_ptr<snapshot::SnapshotReceiver> receiving_;
   absl::Status fatal_;  // the loop's copy of stopped_
   uint64_t now_tick_ = 0;
   raft::SoftState soft_;
@@ -225,6 +238,7 @@ class NodeImpl final : public Node {
   };
   std::map<uint64_t, Forwarded> forwards_;  // by forward id
   uint64_t next_forward_ = 0;
+  uint64_t session_ = 0;  // random, != 0: see ForwardRequest.session
   uint64_t next_request_ = 0;
   // Leader: forwarded requests by (sender, id), running or answered, until
   // their deadline. A resent request is not run again: a running one is
@@ -234,7 +248,8 @@ class NodeImpl final : public Node {
     bool answered = false;
     nodepb::ForwardResponse response;
   };
-  std::map<std::pair<uint64_t, uint64_t>, Served> served_;
+  // Keyed by (sender, session, id).
+  std::map<std::tuple<uint64_t, uint64_t, uint64_t>, Served> served_;
 };
 
 }  // namespace coffer::node

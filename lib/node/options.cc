@@ -41,6 +41,11 @@ absl::Status ValidateOptions(const NodeOptions& o) {
   if (o.max_pending < 1 || o.max_pending > 1000000) {
     return Bad("max_pending", "must be within 1..1000000");
   }
+  if (o.snapshot_threshold != 0 &&
+      (o.snapshot_threshold < 16 ||
+       o.snapshot_threshold > (uint64_t{1} << 32))) {
+    return Bad("snapshot_threshold", "must be 0 or within 16..2^32");
+  }
   return absl::OkStatus();
 }
 

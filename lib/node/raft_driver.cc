@@ -35,6 +35,11 @@ void NodeImpl::OnTick() {
   raft_->Tick();
   ExpireRequests();
   ResendForwards();
+  if (log_->PendingTrim() > 0) {
+    // Deletes entries compacted by a snapshot, a bounded batch per tick.
+    absl::StatusOr<uint64_t> left = log_->TrimLog(1024);
+    if (!left.ok()) Stop(Annotate(left.status()));
+  }
 }
 
 void NodeImpl::OnFrame(const nodepb::Frame& frame) {
@@ -76,6 +81,7 @@ void NodeImpl::Drive() {
     }
   }
   if (!fatal_.ok()) return;
+  if (absl::Status s = MaybeSnapshot(); !s.ok()) return Stop(s);
   ExecuteQueued();
   MaybeRecordPeers();
   // Work started above may have produced a Ready (proposals, reads).
@@ -91,14 +97,8 @@ void NodeImpl::Drive() {
 absl::Status NodeImpl::HandleReady() {
   raft::Ready rd = raft_->GetReady();
   if (rd.soft_state.has_value()) OnSoftState(*rd.soft_state);
-  // Steps 1-2: this node never compacts its log yet, so no peer has reason
-  // to send it a snapshot; one arriving anyway is not something it can
-  // install.
-  if (!rd.snapshot_chunks.empty() || rd.snapshot.has_value()) {
-    return absl::UnimplementedError(
-        "node: received a raft snapshot; installing snapshots is not "
-        "supported yet");
-  }
+  // Steps 1-2.
+  COFFER_RETURN_IF_ERROR(InstallSnapshotChunks(rd));
   // Step 3: durable before any message of this Ready leaves.
   if (rd.hard_state.has_value() || !rd.entries.empty()) {
     absl::Status s = log_->Save(rd.hard_state.value_or(raftpb::HardState()),

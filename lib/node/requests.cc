@@ -96,6 +96,7 @@ void NodeImpl::SendForward(uint64_t id, Forwarded& f) {
   nodepb::Frame frame;
   nodepb::ForwardRequest* req = frame.mutable_forward_request();
   req->set_id(id);
+  req->set_session(session_);
   const uint64_t ticks = f.deadline > now_tick_ ? f.deadline - now_tick_ : 1;
   req->set_timeout_ms(static_cast<uint64_t>(
       absl::ToInt64Milliseconds(options_.tick * static_cast<int64_t>(ticks))));
@@ -298,8 +299,8 @@ absl::StatusOr<std::string> NodeImpl::ReadRaw(absl::string_view path) {
 
 void NodeImpl::OnForwardRequest(const nodepb::Frame& frame) {
   const uint64_t from = frame.from();
-  const uint64_t id = frame.forward_request().id();
-  const auto key = std::make_pair(from, id);
+  const nodepb::ForwardRequest& req = frame.forward_request();
+  const auto key = std::make_tuple(from, req.session(), req.id());
   if (auto it = served_.find(key); it != served_.end()) {
     if (it->second.answered) {
       nodepb::Frame f;
@@ -316,13 +317,14 @@ void NodeImpl::OnForwardRequest(const nodepb::Frame& frame) {
   Done reply = [this, key](absl::StatusOr<std::string> r) {
     nodepb::Frame f;
     nodepb::ForwardResponse* resp = f.mutable_forward_response();
-    resp->set_id(key.second);
+    resp->set_id(std::get<2>(key));
+    resp->set_session(std::get<1>(key));
     StatusToResponse(r, resp);
     if (auto it = served_.find(key); it != served_.end()) {
       it->second.answered = true;
       it->second.response = *resp;
     }
-    SendFrame(key.first, std::move(f));
+    SendFrame(std::get<0>(key), std::move(f));
   };
   StartOp(frame.forward_request().op(), deadline, std::move(reply),
           /*local=*/false);
@@ -330,7 +332,9 @@ void NodeImpl::OnForwardRequest(const nodepb::Frame& frame) {
 
 void NodeImpl::OnForwardResponse(const nodepb::ForwardResponse& r) {
   auto it = forwards_.find(r.id());
-  if (it == forwards_.end()) return;  // a duplicate, or given up
+  // A duplicate, one given up on, or one for an earlier opening of this
+  // node (its ids started from 1 again).
+  if (it == forwards_.end() || r.session() != session_) return;
   Done done = std::move(it->second.done);
   forwards_.erase(it);
   done(ResponseToStatus(r));

@@ -31,6 +31,8 @@ TEST_CASE("Open names the bad option field", "[node][options]") {
           {"options.max_entry_bytes",
            [](NodeOptions& o) { o.max_entry_bytes = 10; }},
           {"options.max_pending", [](NodeOptions& o) { o.max_pending = 0; }},
+          {"options.snapshot_threshold",
+           [](NodeOptions& o) { o.snapshot_threshold = 3; }},
       };
   for (const auto& [field, mutate] : cases) {
     NodeOptions o = c.Options(1);
