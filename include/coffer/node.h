@@ -18,8 +18,9 @@
 // raft core, storage and seal. Every public method is thread-safe: it posts
 // its work to the loop and blocks until the result is ready or
 // NodeOptions::request_timeout passes, except Receive (never blocks). Host
-// callbacks (Transport::Send, the Kms) run on the loop thread, never inside a
-// public call's thread; they must not call back into the Node.
+// callbacks (Transport::Send, the Kms) run on the loop thread (only Open
+// calls the Kms on its caller's thread, before the loop starts); they must
+// not call back into the Node.
 //
 // Errors (absl::Status; messages start with "node: ", never hold secrets):
 //   kInvalidArgument    bad options (naming the field) or arguments
@@ -34,8 +35,9 @@
 //   kNotFound           GetRaw of an absent path
 //   kDataLoss           corrupt or tampered data on disk or in a frame
 //   kInternal           a bug
-// After a storage write fails the node stops (every call returns that
-// error); Close and reopen it.
+// After a storage write fails, or a snapshot received from the leader
+// cannot be installed, the node stops (every call returns that error);
+// Close and reopen it.
 #ifndef COFFER_NODE_H_
 #define COFFER_NODE_H_
 
@@ -145,9 +147,11 @@ class COFFER_EXPORT Node {
   // Adds a member (a voter, or a non-voting learner), forwarded to the
   // leader. Returns when the change is applied on the leader; the new node
   // (opened on an empty data directory) then catches up. The new member
-  // must be unsealed separately. kFailedPrecondition while another change
-  // is in flight or for an invalid change (an existing id); kUnavailable
-  // without a leader.
+  // must be unsealed separately. As in Vault, a safe way to grow is a
+  // learner first (voter=false), then AddPeer(voter=true) once ListPeers
+  // shows it caught up: that promotes it (refused until it has caught up).
+  // kFailedPrecondition while another change is in flight or for an invalid
+  // change (already a member in that role); kUnavailable without a leader.
   virtual absl::Status AddPeer(uint64_t id, const std::string& address,
                                bool voter) = 0;
   // Removes a member, forwarded to the leader. Errors as AddPeer.
