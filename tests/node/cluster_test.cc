@@ -1,4 +1,7 @@
 // A cluster of real coffer::Nodes in one process, through the public API.
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <thread>
 #include <vector>
@@ -485,6 +488,61 @@ TEST_CASE("a follower far behind catches up from a snapshot",
     CHECK(*c.node(id).GetRaw("secret/s7") == "7");
     CHECK(*c.node(id).GetRaw("secret/last") == "x");
   }
+}
+
+TEST_CASE("concurrent clients on every node all succeed",
+          "[node][cluster][concurrency]") {
+  TestCluster c(3);
+  InitializedCluster(c);
+  std::vector<std::thread> clients;
+  std::vector<absl::Status> failures(12);
+  for (int t = 0; t < 12; ++t) {
+    clients.emplace_back([&, t] {
+      Node& n = c.node(c.ids()[t % 3]);
+      for (int i = 0; i < 20; ++i) {
+        const std::string path =
+            "secret/c" + std::to_string(t) + "/" + std::to_string(i);
+        absl::Status s = n.PutRaw(path, std::to_string(t * 100 + i));
+        absl::StatusOr<std::string> v = n.GetRaw(path);
+        if (s.ok() && !v.ok()) s = v.status();
+        if (!s.ok()) {
+          failures[t] = s;
+          return;
+        }
+      }
+    });
+  }
+  for (std::thread& t : clients) t.join();
+  for (const absl::Status& s : failures) CHECK(s.ok());
+  CHECK(*c.node(3).GetRaw("secret/c11/19") == "1119");
+}
+
+TEST_CASE("secret values never reach the disk in plaintext",
+          "[node][cluster][barrier]") {
+  TestCluster c(3);
+  InitializedCluster(c);
+  const std::string secret = "plaintext-that-must-stay-in-memory-7f3a";
+  REQUIRE(c.node(1).PutRaw("secret/p", secret).ok());
+  for (uint64_t id : c.ids()) {
+    REQUIRE(Eventually([&] {
+      return c.node(id).GetRaw("secret/p", ReadConsistency::kStale).ok();
+    }));
+  }
+  for (uint64_t id : c.ids()) c.Stop(id);
+  int files = 0;
+  for (uint64_t id : c.ids()) {
+    for (const auto& e : std::filesystem::recursive_directory_iterator(
+             c.Options(id).data_dir)) {
+      if (!e.is_regular_file()) continue;
+      std::ifstream in(e.path(), std::ios::binary);
+      std::string bytes((std::istreambuf_iterator<char>(in)),
+                        std::istreambuf_iterator<char>());
+      ++files;
+      INFO(e.path().string());
+      CHECK(bytes.find(secret) == std::string::npos);
+    }
+  }
+  CHECK(files > 0);
 }
 
 }  // namespace
