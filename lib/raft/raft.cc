@@ -216,6 +216,7 @@ void Raft::Tick() {
   } else {
     TickElection();
   }
+  DebugCheck();
 }
 
 void Raft::TickElection() {
@@ -350,20 +351,21 @@ absl::Status Raft::Step(raftpb::Message m) {
 
   if (is_vote) {
     StepVote(m);
-    return absl::OkStatus();
+  } else {
+    switch (role_) {
+      case Role::kLeader:
+        StepLeader(m);
+        break;
+      case Role::kCandidate:
+      case Role::kPreCandidate:
+        StepCandidate(m);
+        break;
+      case Role::kFollower:
+        StepFollower(m);
+        break;
+    }
   }
-  switch (role_) {
-    case Role::kLeader:
-      StepLeader(m);
-      break;
-    case Role::kCandidate:
-    case Role::kPreCandidate:
-      StepCandidate(m);
-      break;
-    case Role::kFollower:
-      StepFollower(m);
-      break;
-  }
+  DebugCheck();
   return absl::OkStatus();
 }
 

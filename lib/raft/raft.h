@@ -152,6 +152,12 @@ class Raft {
   void StepFollower(raftpb::Message& m);
   absl::Status CheckCanPropose() const;
   void Send(raftpb::Message m);
+  // CheckInvariants() in debug builds, after every call that changes state.
+  void DebugCheck() const {
+#ifndef NDEBUG
+    CheckInvariants();
+#endif
+  }
 
   // Leader (replication.cc).
   void StepLeader(const raftpb::Message& m);

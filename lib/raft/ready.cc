@@ -88,6 +88,7 @@ void Raft::Advance() {
     uncommitted_size_ -= std::min(uncommitted_size_, fl.committed_payload);
   }
   MaybeAutoLeaveJoint();
+  DebugCheck();
 }
 
 Status Raft::GetStatus() const {

@@ -30,7 +30,7 @@
 // A crash at any point loses only what was not yet made durable; restarting
 // a core on the same storage recovers a safe state.
 //
-// Thread-safety: a value type.
+// Thread-safety: a value type, except `entries`, a view into the core.
 #ifndef COFFER_LIB_RAFT_READY_H_
 #define COFFER_LIB_RAFT_READY_H_
 
@@ -39,6 +39,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/types/span.h"
 #include "proto/raft.pb.h"
 #include "raft/read_only.h"
 
@@ -72,8 +73,9 @@ struct Ready {
   std::vector<ReceivedSnapshotChunk> snapshot_chunks;
   std::optional<raftpb::SnapshotMetadata> snapshot;
   // New log entries to persist; may replace saved entries from their first
-  // index on (a follower's conflicting suffix).
-  std::vector<raftpb::Entry> entries;
+  // index on (a follower's conflicting suffix). A view of the core's
+  // unstable log (not a copy): valid until Advance().
+  absl::Span<const raftpb::Entry> entries;
   std::vector<raftpb::Entry> committed_entries;
   std::vector<raftpb::Message> messages;
   std::vector<ReadState> read_states;

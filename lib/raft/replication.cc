@@ -173,7 +173,10 @@ void Raft::HandleSnapshotResponse(const raftpb::Message& m, Progress& pr) {
     return;
   }
   // The follower tells the next offset it expects (a duplicate or a restart
-  // after its crash both fall out of this).
+  // after its crash both fall out of this). An answer that changes nothing
+  // is a duplicate: resending on it would multiply the chunks in flight;
+  // heartbeat responses already resend a lost chunk.
+  if (m.snapshot_offset() == pr.snapshot_offset) return;
   pr.snapshot_offset = m.snapshot_offset();
   SendSnapshotChunk(m.from(), pr);
 }

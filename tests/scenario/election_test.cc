@@ -241,3 +241,44 @@ TEST_CASE("election safety holds across repeated leader crashes",
 
 }  // namespace
 }  // namespace coffer::raft::testing
+
+namespace coffer::raft::testing {
+namespace {
+
+TEST_CASE(
+    "a connected majority elects a leader and commits within a "
+    "bounded number of ticks",
+    "[raft][election][liveness]") {
+  Cluster c({1, 2, 3, 4, 5}, [](Config& cfg) {
+    cfg.pre_vote = true;
+    cfg.check_quorum = true;
+  });
+  c.Elect(1);
+  // The leader and one follower are cut off; 2, 3 and 4 are a majority.
+  c.Isolate(1);
+  c.Isolate(5);
+  int ticks = 0;
+  uint64_t leader = 0;
+  for (; ticks < 100; ++ticks) {
+    c.TickAll();
+    leader = c.Leader();
+    if (leader >= 2 && leader <= 4) break;
+  }
+  REQUIRE(leader >= 2);
+  REQUIRE(leader <= 4);
+  // Bounded: at most a few randomized election timeouts (10..19 ticks).
+  REQUIRE(ticks <= 60);
+  auto id = c[leader].Propose("majority");
+  REQUIRE(id.ok());
+  c.Stabilize();
+  REQUIRE(c[leader].log().committed() >= id->index);
+  // After the partition heals every node converges.
+  c.Heal();
+  c.TickAll(5);
+  for (uint64_t n : {1, 2, 3, 4, 5}) {
+    REQUIRE(AppliedData(c.node(n)) == std::vector<std::string>{"majority"});
+  }
+}
+
+}  // namespace
+}  // namespace coffer::raft::testing

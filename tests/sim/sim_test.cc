@@ -82,17 +82,17 @@ void RunSchedules(int nodes, uint64_t first, uint64_t count) {
 
 TEST_CASE("simulated 3-node clusters stay safe, live and linearizable",
           "[sim]") {
-  RunSchedules(3, 1, EnvU64("COFFER_SIM_SCHEDULES_3", 3000));
+  RunSchedules(3, 1, EnvU64("COFFER_SIM_SCHEDULES_3", 6000));
 }
 
 TEST_CASE("simulated 5-node clusters stay safe, live and linearizable",
           "[sim]") {
-  RunSchedules(5, 100001, EnvU64("COFFER_SIM_SCHEDULES_5", 1000));
+  RunSchedules(5, 100001, EnvU64("COFFER_SIM_SCHEDULES_5", 2000));
 }
 
 TEST_CASE("simulated 7-node clusters stay safe, live and linearizable",
           "[sim]") {
-  RunSchedules(7, 200001, EnvU64("COFFER_SIM_SCHEDULES_7", 500));
+  RunSchedules(7, 200001, EnvU64("COFFER_SIM_SCHEDULES_7", 800));
 }
 
 TEST_CASE("soak: a long range of seeded schedules", "[.][soak]") {

@@ -102,6 +102,7 @@ struct Node {
 
 struct Client {
   bool busy = false;
+  uint64_t target = 0;  // the node it talks to; 0 to look for the leader
   size_t op = 0;
   int started = 0;
 };
@@ -136,7 +137,7 @@ class Simulation {
   void ChangeMembership(Node& leader);
   void CheckSafety();
   void CheckLeaderCompleteness(Node& leader);
-  void CheckLogEntries(Node& n, const std::vector<Entry>& entries);
+  void CheckLogEntries(Node& n, absl::Span<const Entry> entries);
   void Complete(size_t op) {
     history_[op].response = ++clock_;
     for (Client& c : clients_) {
@@ -267,7 +268,7 @@ void Simulation::DeliverDue() {
   }
 }
 
-void Simulation::CheckLogEntries(Node& n, const std::vector<Entry>& entries) {
+void Simulation::CheckLogEntries(Node& n, absl::Span<const Entry> entries) {
   // Log matching (paper 5.3), checked inductively: an (index, term) pair
   // always names the same command and follows the same previous term.
   for (size_t i = 0; i < entries.size(); ++i) {
@@ -410,19 +411,25 @@ void Simulation::MaybeSnapshot(Node& n) {
 void Simulation::StartClientOps() {
   static const char* kKeys[] = {"a", "b", "c"};
   for (Client& c : clients_) {
-    if (c.busy && step_ - c.started > 120) c.busy = false;  // gives up
+    if (c.busy && step_ - c.started > 40) {
+      // Gives up (the outcome stays unknown) and looks for the leader.
+      c.busy = false;
+      c.target = 0;
+    }
     if (c.busy || history_.size() >= 240 || !Chance(0.25)) continue;
-    std::vector<Node*> targets;
-    Node* leader = Leader();
-    if (leader != nullptr && !Chance(0.1)) {
-      targets.push_back(leader);
-    } else {
-      for (auto& n : nodes_) {
-        if (n->up) targets.push_back(n.get());
+    // Clients stick to the node they last reached, as real ones do, and
+    // look for the leader again only after an error: this is what exposes
+    // a deposed leader that still thinks it leads.
+    if (c.target == 0 || !nodes_[c.target - 1]->up || Chance(0.02)) {
+      Node* leader = Leader();
+      if (leader != nullptr && !Chance(0.1)) {
+        c.target = leader->id;
+      } else {
+        c.target = 1 + Uniform(nodes_.size());
       }
     }
-    if (targets.empty()) continue;
-    Node& n = *targets[Uniform(targets.size())];
+    if (!nodes_[c.target - 1]->up) continue;
+    Node& n = *nodes_[c.target - 1];
     Operation op;
     op.id = history_.size() + 1;
     op.key = kKeys[Uniform(3)];
@@ -440,11 +447,17 @@ void Simulation::StartClientOps() {
     size_t idx = history_.size();
     if (op.kind == OpKind::kGet) {
       std::string ctx = std::to_string(op.id);
-      if (!n.raft->ReadIndex(ctx).ok()) continue;
+      if (!n.raft->ReadIndex(ctx).ok()) {
+        c.target = 0;
+        continue;
+      }
       n.reads[ctx] = idx;
     } else {
       auto id = n.raft->Propose(EncodeCommand(op));
-      if (!id.ok()) continue;
+      if (!id.ok()) {
+        c.target = 0;
+        continue;
+      }
       n.writes[id->index] = {id->term, idx};
       written_.push_back(op.value);
     }
@@ -509,7 +522,18 @@ void Simulation::InjectFaults() {
   int n = static_cast<int>(nodes_.size());
   if (Chance(0.01)) {
     blocked_.clear();
-    if (Chance(0.5)) {
+    Node* leader = Leader();
+    if (leader != nullptr && Chance(0.3)) {
+      // Cut the leader off with a minority: the deposed-leader case.
+      std::vector<bool> side(n + 1);
+      side[leader->id] = true;
+      if (n >= 5) side[1 + Uniform(n)] = true;
+      for (int a = 1; a <= n; ++a) {
+        for (int b = 1; b <= n; ++b) {
+          if (side[a] != side[b]) blocked_.insert({a, b});
+        }
+      }
+    } else if (Chance(0.5)) {
       // A symmetric partition: a minority or majority side.
       std::vector<bool> side(n + 1);
       for (int i = 1; i <= n; ++i) side[i] = Chance(0.4);
