@@ -37,7 +37,9 @@ struct KeyState {
   std::optional<kvpb::KeyMetadata> meta;
 };
 
-// Validates `path`, resolves `mount` and loads the key's metadata.
+// Validates `path`, resolves `mount` and loads the key's metadata (nullopt
+// if the key has none). kInvalidArgument for a bad path, kNotFound for no
+// such mount, kDataLoss for a corrupt mount table or metadata record.
 absl::StatusOr<KeyState> LoadKey(Reader* txn, absl::string_view mount,
                                  absl::string_view path);
 

@@ -19,6 +19,7 @@ struct ModelVersion {
 };
 struct ModelKey {
   uint64_t current = 0;
+  uint32_t max_versions = 0;  // 0: the mount's
   std::map<uint64_t, ModelVersion> versions;
 };
 
@@ -48,7 +49,9 @@ class Model {
     v.created = now;
     if (delete_after_ > absl::ZeroDuration()) v.deletion = now + delete_after_;
     key.versions[++key.current] = v;
-    while (key.versions.size() > max_versions_) {
+    const uint32_t max =
+        key.max_versions > 0 ? key.max_versions : max_versions_;
+    while (key.versions.size() > max) {
       key.versions.erase(key.versions.begin());
     }
     return absl::StatusCode::kOk;
@@ -76,6 +79,10 @@ class Model {
     if (v != nullptr) v->destroyed = true;
   }
   void DeleteKey(const std::string& path) { keys_.erase(path); }
+  // A metadata write: creates the key without versions if absent.
+  void SetMaxVersions(const std::string& path, uint32_t max_versions) {
+    keys_[path].max_versions = max_versions;
+  }
 
   ModelVersion* Find(const std::string& path, uint64_t version) {
     auto it = keys_.find(path);
@@ -113,6 +120,7 @@ void CheckAgainstModel(KvFixture& f, Model& model) {
     REQUIRE(meta.ok());
     CHECK(meta->current_version == it->second.current);
     CHECK(meta->versions.size() == it->second.versions.size());
+    CHECK(meta->max_versions == it->second.max_versions);
     for (uint64_t v = 0; v <= it->second.current + 1; ++v) {
       INFO("version " << v);
       GetResult r = f.Get(path, v);
@@ -175,7 +183,7 @@ void RunRandom(uint64_t seed, int steps) {
     const uint64_t version = pick(current + 2);
     INFO("step " << step << " key " << path);
     f.last_writes.clear();
-    switch (pick(9)) {
+    switch (pick(10)) {
       case 0:
       case 1: {
         SecretData data{{"v", std::to_string(step)}};
@@ -211,6 +219,14 @@ void RunRandom(uint64_t seed, int steps) {
           CHECK(f.DeleteMetadata(path).ok());
         }
         break;
+      case 8: {
+        const auto max_versions = static_cast<uint32_t>(pick(4));
+        model.SetMaxVersions(path, max_versions);
+        KeyMetadataUpdate update;
+        update.max_versions = max_versions;
+        CHECK(f.WriteMetadata(path, update).ok());
+        break;
+      }
       default:
         break;  // just let time pass and compare
     }
