@@ -5,8 +5,8 @@
 // Public methods post closures to the loop (Post) and wait on a Completion.
 // The loop runs posted closures, ticks the core every options.tick, carries
 // out the core's Ready (raft_driver.cc), executes requests on the leader and
-// forwards them from followers (requests.cc), and keeps the peer address
-// book (membership.cc).
+// forwards them from followers (requests.cc), keeps the peer address book
+// (membership.cc), and makes and installs snapshots (snapshots.cc).
 //
 // Request path (the one way logical work changes state):
 //   StartOp -> leader? queue : forward to the leader (ForwardRequest frame)
