@@ -545,5 +545,20 @@ TEST_CASE("secret values never reach the disk in plaintext",
   CHECK(files > 0);
 }
 
+TEST_CASE("the leader removes itself and the others go on",
+          "[node][cluster][membership]") {
+  TestCluster c(3);
+  InitializedCluster(c);
+  const uint64_t old_leader = c.WaitForLeader();
+  REQUIRE(c.node(old_leader).RemovePeer(old_leader).ok());
+  const uint64_t leader = c.WaitForLeader(absl::Seconds(10), {old_leader});
+  REQUIRE(leader != 0);
+  CHECK(leader != old_leader);
+  REQUIRE(PutWithRetry(c.node(leader), "secret/after", "1").ok());
+  absl::StatusOr<std::vector<PeerInfo>> peers = c.node(leader).ListPeers();
+  REQUIRE(peers.ok());
+  CHECK(peers->size() == 2);
+}
+
 }  // namespace
 }  // namespace coffer::testing
