@@ -1,0 +1,213 @@
+// coffer::Node: one member of a coffer cluster, embedded in the host process.
+//
+// Concepts. Nodes form a Raft cluster; the host moves their frames (see
+// coffer/transport.h). The replicated state is a physical key/value store;
+// all logical work (the seal, the barrier, secrets) runs on the leader, whose
+// physical writes are replicated and applied by every node, sealed or not.
+// Each node has its own seal (as in Vault): after Initialize, every node is
+// unsealed separately, with the same shares, and holds the keys only in
+// memory. A sealed node keeps replicating ciphertext but serves no data.
+//
+// Life cycle. Open a node on its data directory. A brand-new cluster starts
+// with Bootstrap on its initial members (every one of them, with the same
+// list); a node that joins later is opened empty and added with AddPeer on
+// the cluster. Reopening a data directory recovers everything; the node
+// comes back sealed (Shamir) or unseals itself (Kms in the options).
+//
+// Threading. A Node owns one event-loop thread, the only one touching its
+// raft core, storage and seal. Every public method is thread-safe: it posts
+// its work to the loop and blocks until the result is ready or
+// NodeOptions::request_timeout passes, except Receive (never blocks). Host
+// callbacks (Transport::Send, the Kms) run on the loop thread (only Open
+// calls the Kms on its caller's thread, before the loop starts); they must
+// not call back into the Node.
+//
+// Errors (absl::Status; messages start with "node: ", never hold secrets):
+//   kInvalidArgument    bad options (naming the field) or arguments
+//   kFailedPrecondition sealed, not initialized, already initialized or
+//                       bootstrapped, closed: do not retry until that changes
+//   kPermissionDenied   a complete set of unseal shares that is wrong
+//   kUnavailable        no leader or no quorum: retry; the message names the
+//                       leader when one is known; a write that fails with it
+//                       may or may not have been applied
+//   kDeadlineExceeded   no result within request_timeout (same caveat)
+//   kResourceExhausted  too many requests pending, or a request too large
+//   kNotFound           GetRaw of an absent path
+//   kDataLoss           corrupt or tampered data on disk or in a frame
+//   kInternal           a bug
+// After a storage write fails, or a snapshot received from the leader
+// cannot be installed, the node stops (every call returns that error);
+// Close and reopen it.
+#ifndef COFFER_NODE_H_
+#define COFFER_NODE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "coffer/export.h"
+#include "coffer/options.h"
+#include "coffer/seal.h"
+
+namespace coffer {
+
+// A cluster member as the host names it.
+struct Peer {
+  uint64_t id = 0;
+  std::string address;  // opaque to coffer; handed to Transport::Send
+};
+
+// What Vault's sys/leader reports.
+struct LeaderInfo {
+  bool ha_enabled = true;  // always true: coffer is always clustered
+  bool is_self = false;    // this node is the leader
+  uint64_t leader_id = 0;  // 0 when no leader is known
+  std::string leader_address;
+  uint64_t term = 0;  // this node's current raft term
+};
+
+// One member, as ListPeers reports it.
+struct PeerInfo {
+  uint64_t id = 0;
+  std::string address;  // empty when not known yet
+  // "leader", "follower", "candidate" or "pre-candidate" for this node;
+  // "leader" or "follower" for others (as far as this node knows).
+  std::string state;
+  bool voter = true;  // false for a non-voting learner
+  // The peer's highest log index known replicated to it. Reported by the
+  // leader only (0 elsewhere); for the leader itself, its last index.
+  uint64_t match_index = 0;
+};
+
+struct InitializeOptions {
+  int secret_shares = 5;       // Shamir seal: 1..255
+  int secret_threshold = 3;    // 1..secret_shares (>= 2 when shares > 1)
+  int recovery_shares = 5;     // auto seal (Kms): recovery shares
+  int recovery_threshold = 3;  // auto seal
+};
+
+// Secret: show to the operators once, then wipe.
+struct InitializeResult {
+  std::vector<std::string> keys;           // unseal shares (Shamir seal), hex
+  std::vector<std::string> recovery_keys;  // recovery shares (Kms), hex
+  // A random token for the cluster's first administrator. Only its SHA-256
+  // is stored; it cannot be shown again.
+  std::string root_token;
+};
+
+enum class ReadConsistency {
+  // Linearizable (default): the read reflects every write acknowledged
+  // before it began. Served by the leader after a ReadIndex round (raft
+  // thesis 6.4); a follower forwards it.
+  kLinearizable,
+  // This node's applied state, without asking the leader: may miss recent
+  // writes, works without a quorum.
+  kStale,
+};
+
+class COFFER_EXPORT Node {
+ public:
+  // Opens (or creates) the node's state in options.data_dir and starts its
+  // event loop. A new data directory waits for Bootstrap or to be added by a
+  // cluster. Errors: kInvalidArgument naming a bad option; kUnavailable when
+  // the directory cannot be created or is locked by another Node; kDataLoss
+  // for corrupt state; kFailedPrecondition for a newer on-disk format.
+  // Blocks on disk I/O; may call the Kms.
+  static absl::StatusOr<std::unique_ptr<Node>> Open(const NodeOptions& options);
+
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+  // Closes the node (see Close).
+  virtual ~Node();
+
+  // Stops the event loop and releases the data directory. Waiting calls
+  // fail with kFailedPrecondition; later calls too. Everything acknowledged
+  // is durable (with options.sync). Idempotent; blocks until the loop ends.
+  virtual void Close() = 0;
+
+  // Hands over a frame that the host received for this node. Never blocks
+  // and never fails: frames that are malformed, of another format version,
+  // for another node, or beyond the backlog bound are dropped (the protocols
+  // recover). `frame` is copied before returning. Thread-safe; the host
+  // must stop calling it before destroying the Node.
+  virtual void Receive(absl::string_view frame) = 0;
+
+  // Starts a new cluster whose voters are `peers` (which must include this
+  // node). Call it on every initial member with the same list, or on one
+  // node with only itself and AddPeer the others. kFailedPrecondition when
+  // this node already has raft state; kInvalidArgument for an empty list,
+  // duplicate or zero ids, a missing address, or a list without this node.
+  // Returns once the bootstrap is durable, not when a leader is elected.
+  virtual absl::Status Bootstrap(const std::vector<Peer>& peers) = 0;
+
+  // Adds a member (a voter, or a non-voting learner), forwarded to the
+  // leader. Returns when the change is applied on the leader; the new node
+  // (opened on an empty data directory) then catches up. The new member
+  // must be unsealed separately. As in Vault, a safe way to grow is a
+  // learner first (voter=false), then AddPeer(voter=true) once ListPeers
+  // shows it caught up: that promotes it (refused until it has caught up).
+  // kFailedPrecondition while another change is in flight or for an invalid
+  // change (already a member in that role); kUnavailable without a leader.
+  virtual absl::Status AddPeer(uint64_t id, const std::string& address,
+                               bool voter) = 0;
+  // Removes a member, forwarded to the leader. Errors as AddPeer.
+  virtual absl::Status RemovePeer(uint64_t id) = 0;
+
+  // This node's view of the leader (no network round trip).
+  virtual absl::StatusOr<LeaderInfo> Leader() = 0;
+  // The members in the configuration this node has applied, by id.
+  virtual absl::StatusOr<std::vector<PeerInfo>> ListPeers() = 0;
+
+  // Initializes the cluster's seal: creates the root key and keyring and
+  // splits the unseal key into shares (or, with a Kms, wraps the root key
+  // and makes recovery shares). Runs on the leader (forwarded), so the
+  // result crosses the transport once. With the Shamir seal every node,
+  // including this one, stays sealed until unsealed. kFailedPrecondition if
+  // already initialized; kInvalidArgument for bad share counts.
+  virtual absl::StatusOr<InitializeResult> Initialize(
+      const InitializeOptions& options) = 0;
+
+  // Submits one unseal share to this node's current unseal attempt (raw,
+  // hex or base64). Returns the seal status after it; `sealed` turns false
+  // when a threshold of right shares is in. Reads only this node's applied
+  // seal records. kInvalidArgument for a malformed share; kPermissionDenied
+  // for a wrong complete set (the attempt resets); kFailedPrecondition
+  // before Initialize, with an auto seal, or while a seal migration is
+  // pending (not supported by the node yet). On an unsealed node it only
+  // returns the status.
+  virtual absl::StatusOr<SealStatus> SubmitUnsealKey(
+      absl::string_view share) = 0;
+  // Seals this node only: wipes its keys and unseal progress. Idempotent.
+  virtual absl::Status Seal() = 0;
+  // This node's seal status.
+  virtual absl::StatusOr<SealStatus> GetSealStatus() = 0;
+
+  // Raw secret storage through the barrier, as Vault's sys/raw: `path` is a
+  // physical path (1..1024 bytes; the prefixes "core/" and "node/" are
+  // reserved), the value is encrypted with the cluster's keyring and bound
+  // to the path. A minimal API that proves the whole path (leader execution,
+  // replication, per-node seal) until the KV v2 engine is wired in.
+  //
+  // PutRaw and DeleteRaw run on the leader (forwarded from a follower) and
+  // return once applied there. Errors: kFailedPrecondition when this node
+  // or the leader is sealed; kResourceExhausted above max_entry_bytes.
+  virtual absl::Status PutRaw(absl::string_view path,
+                              absl::string_view value) = 0;
+  virtual absl::Status DeleteRaw(absl::string_view path) = 0;
+  // Reads `path`: kNotFound when absent; kFailedPrecondition when sealed
+  // (this node; for a linearizable read on a follower, also the leader).
+  virtual absl::StatusOr<std::string> GetRaw(
+      absl::string_view path,
+      ReadConsistency consistency = ReadConsistency::kLinearizable) = 0;
+
+ protected:
+  Node() = default;
+};
+
+}  // namespace coffer
+
+#endif  // COFFER_NODE_H_

@@ -1,0 +1,90 @@
+// Options of a coffer::Node. Node::Open validates every field and names the
+// first bad one in a kInvalidArgument error ("node: options.tick ...").
+//
+// Thread-safety: a plain value; Open copies it.
+#ifndef COFFER_OPTIONS_H_
+#define COFFER_OPTIONS_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/time/time.h"
+#include "coffer/seal.h"
+#include "coffer/transport.h"
+
+namespace coffer {
+
+struct NodeOptions {
+  // --- Identity -----------------------------------------------------------
+
+  // This node's id in the cluster. Required; >= 1, unique in the cluster,
+  // never reused for another node.
+  uint64_t id = 0;
+  // This node's address as the host's transport understands it (opaque to
+  // coffer; replicated in the membership so that other nodes can reach this
+  // one). Required; 1..1024 bytes.
+  std::string address;
+  // Directory of this node's durable state (raft log, state machine,
+  // snapshots). Required; created when missing. One Node at a time may use
+  // it (LevelDB locks it).
+  std::string data_dir;
+
+  // --- Host interfaces (borrowed; must outlive the Node) ------------------
+
+  // Carries frames to other nodes. Required.
+  Transport* transport = nullptr;
+  // Auto-unseal: when set, the node wraps its root key with this Kms at
+  // Initialize and unseals itself at Open and whenever it is sealed and the
+  // replicated seal records allow it. nullptr (default): the Shamir seal.
+  Kms* kms = nullptr;
+
+  // --- Timing ---------------------------------------------------------------
+
+  // Length of one raft tick. Default 100 ms; range 1 ms .. 10 s.
+  absl::Duration tick = absl::Milliseconds(100);
+  // Ticks without a leader's message before a follower campaigns; each
+  // election waits a random [election_ticks, 2 * election_ticks). Default 10
+  // (1 s at the default tick); range heartbeat_ticks + 1 .. 10000.
+  int election_ticks = 10;
+  // Ticks between a leader's heartbeats. Default 1; range 1 .. 1000.
+  int heartbeat_ticks = 1;
+  // How long a blocking call waits for its result before failing with
+  // kDeadlineExceeded. Default 10 s; range 1 ms .. 1 h.
+  absl::Duration request_timeout = absl::Seconds(10);
+
+  // --- Durability and limits ----------------------------------------------
+
+  // fsync raft log writes and applied state before acknowledging them.
+  // Default true. Turning it off risks losing acknowledged writes (and raft
+  // safety) when the machine, not just the process, crashes.
+  bool sync = true;
+  // Largest replicated entry (one request's physical writes) in bytes.
+  // Larger requests fail with kResourceExhausted. Default 1 MiB; range
+  // 1 KiB .. 64 MiB.
+  uint64_t max_entry_bytes = uint64_t{1} << 20;
+  // Requests and received frames waiting for the event loop, and requests
+  // in flight on this node (proposed, forwarded or waiting to read). Beyond
+  // it calls fail with kResourceExhausted and frames are dropped. Default
+  // 4096; range 1 .. 1000000.
+  int max_pending = 4096;
+
+  // Applied entries between snapshots of the state: at each, the node
+  // writes a snapshot file and compacts its log up to it (so the log stays
+  // bounded across restarts); a follower too far behind then receives the
+  // snapshot instead of the entries. 0 disables snapshots (the log then
+  // grows without bound). Default 8192; range 0, or 16 .. 2^32.
+  uint64_t snapshot_threshold = 8192;
+
+  // --- Raft -----------------------------------------------------------------
+
+  // Pre-vote (raft thesis 9.6) and check-quorum (thesis 6.2). Default on.
+  bool pre_vote = true;
+  bool check_quorum = true;
+  // Seed of the election jitter. 0 (default): drawn from the operating
+  // system's CSPRNG. Set it only to make tests reproducible.
+  uint64_t random_seed = 0;
+};
+
+}  // namespace coffer
+
+#endif  // COFFER_OPTIONS_H_

@@ -1,0 +1,60 @@
+// Encoding of what nodes replicate and exchange (proto/node.proto), with the
+// validation every decoder owes its input: nothing decoded from disk or the
+// wire is trusted.
+//
+// Thread-safety: free functions over values; thread-safe.
+#ifndef COFFER_LIB_NODE_CODEC_H_
+#define COFFER_LIB_NODE_CODEC_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "proto/node.pb.h"
+#include "storage/state_store.h"
+
+namespace coffer::node {
+
+inline constexpr uint32_t kFrameVersion = 1;
+inline constexpr uint32_t kCommandVersion = 1;
+inline constexpr uint32_t kPeerContextVersion = 1;
+
+// Physical prefix of the replicated peer records (PeerRecord).
+inline constexpr absl::string_view kPeersPrefix = "node/peers/";
+// The SHA-256 (hex) of the root token made by Initialize.
+inline constexpr absl::string_view kRootTokenHashPath =
+    "core/root-token-sha256";
+
+// node/peers/<id, 20 decimal digits>: sorts by id.
+std::string PeerKey(uint64_t id);
+
+// A Command entry's data.
+std::string EncodeCommand(uint64_t origin, uint64_t request_id,
+                          const storage::WriteSet& writes);
+// Appends the writes of a Command to `out`. kDataLoss when `data` is not a
+// Command of a known version (names the entry index).
+absl::Status DecodeCommand(absl::string_view data, uint64_t index,
+                           storage::WriteSet* out);
+
+// A received frame, or nullopt when it is malformed, of another version or
+// addressed to another node than `self`.
+std::optional<nodepb::Frame> DecodeFrame(absl::string_view bytes,
+                                         uint64_t self);
+
+// absl::Status <-> ForwardResponse.
+void StatusToResponse(const absl::StatusOr<std::string>& r,
+                      nodepb::ForwardResponse* out);
+absl::StatusOr<std::string> ResponseToStatus(const nodepb::ForwardResponse& r);
+
+// Prefixes "node: " unless the message has it already; keeps the code.
+absl::Status Annotate(const absl::Status& s);
+
+// kInvalidArgument unless `path` is a usable raw path.
+absl::Status CheckRawPath(absl::string_view path);
+
+}  // namespace coffer::node
+
+#endif  // COFFER_LIB_NODE_CODEC_H_

@@ -1,0 +1,332 @@
+#include "node/node_impl.h"
+
+#include <filesystem>
+#include <system_error>
+
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+#include "crypto/random.h"
+#include "node/codec.h"
+#include "node/options.h"
+#include "storage/recovery.h"
+
+namespace coffer {
+
+Node::~Node() = default;
+Transport::~Transport() = default;
+
+absl::StatusOr<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
+  COFFER_RETURN_IF_ERROR(node::ValidateOptions(options));
+  COFFER_ASSIGN_OR_RETURN(std::unique_ptr<node::NodeImpl> n,
+                          node::NodeImpl::Open(options));
+  return std::unique_ptr<Node>(std::move(n));
+}
+
+}  // namespace coffer
+
+namespace coffer::node {
+
+NodeImpl::NodeImpl(const NodeOptions& options) : options_(options) {}
+
+absl::StatusOr<std::unique_ptr<NodeImpl>> NodeImpl::Open(
+    const NodeOptions& options) {
+  std::unique_ptr<NodeImpl> n(new NodeImpl(options));
+  COFFER_RETURN_IF_ERROR(n->OpenStorage());
+  n->thread_ = std::thread([p = n.get()] { p->Run(); });
+  return n;
+}
+
+absl::Status NodeImpl::OpenStorage() {
+  const std::filesystem::path dir(options_.data_dir);
+  const std::string db_dir = (dir / "db").string();
+  const std::string snap_dir = (dir / "snapshots").string();
+  for (const std::string& d : {db_dir, snap_dir}) {
+    std::error_code ec;
+    std::filesystem::create_directories(d, ec);
+    if (ec) {
+      return absl::UnavailableError(
+          absl::StrCat("node: cannot create ", d, ": ", ec.message()));
+    }
+  }
+  storage::DbOptions db_options;
+  db_options.path = db_dir;
+  COFFER_ASSIGN_OR_RETURN(db_, storage::Db::Open(db_options));
+  COFFER_ASSIGN_OR_RETURN(log_, storage::LevelDbLog::Open(db_.get(), snap_dir));
+  storage::StateStoreOptions state_options;
+  state_options.sync_apply = options_.sync;
+  COFFER_ASSIGN_OR_RETURN(
+      state_, storage::LevelDbStateStore::Open(db_.get(), state_options));
+  COFFER_RETURN_IF_ERROR(storage::Reconcile(*log_, *state_));
+
+  view_ = std::make_unique<StateView>(state_.get());
+  barrier_ = std::make_unique<seal::Barrier>(view_.get());
+  seal_ = std::make_unique<seal::SealManager>(view_.get(), barrier_.get(),
+                                              options_.kms);
+  uint64_t seed = options_.random_seed;
+  while (seed == 0) {
+    COFFER_ASSIGN_OR_RETURN(std::string bytes, crypto::RandomString(8));
+    for (char c : bytes) seed = (seed << 8) | static_cast<uint8_t>(c);
+  }
+  while (session_ == 0) {
+    COFFER_ASSIGN_OR_RETURN(std::string bytes, crypto::RandomString(8));
+    for (char c : bytes) session_ = (session_ << 8) | static_cast<uint8_t>(c);
+  }
+  random_ = std::make_unique<raft::SeededRandom>(seed);
+  COFFER_RETURN_IF_ERROR(CreateRaft({}));
+  COFFER_RETURN_IF_ERROR(LoadPeerRecords());
+  TryAutoUnseal();
+  return absl::OkStatus();
+}
+
+NodeImpl::~NodeImpl() { Close(); }
+
+void NodeImpl::Close() {
+  absl::MutexLock close_lock(&close_mu_);
+  {
+    absl::MutexLock lock(&mu_);
+    if (closing_) return;
+    closing_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+  std::set<std::shared_ptr<Waiter>> waiters;
+  {
+    absl::MutexLock lock(&mu_);
+    waiters.swap(waiters_);
+    tasks_.clear();
+  }
+  for (const std::shared_ptr<Waiter>& w : waiters) {
+    w->Abort(absl::FailedPreconditionError("node: closed"));
+  }
+  // Callbacks of requests still pending belong to callers aborted above or
+  // to peers (which time out); drop them, then release the storage.
+  leader_queue_.clear();
+  proposals_.clear();
+  reads_.clear();
+  forwards_.clear();
+  raft_.reset();
+  seal_.reset();
+  barrier_.reset();
+  view_.reset();
+  state_.reset();
+  log_.reset();
+  db_.reset();
+}
+
+// --- Threading ---------------------------------------------------------------
+
+absl::Status NodeImpl::Post(Task task) {
+  absl::MutexLock lock(&mu_);
+  if (closing_) return absl::FailedPreconditionError("node: closed");
+  if (!stopped_.ok()) return stopped_;
+  if (tasks_.size() >= static_cast<size_t>(options_.max_pending)) {
+    return absl::ResourceExhaustedError(
+        "node: too many requests waiting for the event loop");
+  }
+  tasks_.push_back(std::move(task));
+  return absl::OkStatus();
+}
+
+void NodeImpl::Register(std::shared_ptr<Waiter> w) {
+  absl::MutexLock lock(&mu_);
+  waiters_.insert(std::move(w));
+}
+
+void NodeImpl::Unregister(const std::shared_ptr<Waiter>& w) {
+  absl::MutexLock lock(&mu_);
+  waiters_.erase(w);
+}
+
+template <typename T>
+absl::StatusOr<T> NodeImpl::RunOnLoop(std::function<absl::StatusOr<T>()> fn) {
+  auto c = std::make_shared<Completion<T>>();
+  Register(c);
+  absl::Status posted = Post([c, fn = std::move(fn)] { c->Set(fn()); });
+  if (!posted.ok()) {
+    Unregister(c);
+    return posted;
+  }
+  absl::StatusOr<T> r = c->Wait(options_.request_timeout + options_.tick);
+  Unregister(c);
+  return r;
+}
+
+absl::StatusOr<std::string> NodeImpl::Submit(nodepb::Op op) {
+  auto c = std::make_shared<Completion<std::string>>();
+  Register(c);
+  absl::Status posted = Post([this, c, op = std::move(op)]() mutable {
+    StartOp(
+        std::move(op), now_tick_ + TicksFor(options_.request_timeout),
+        [c](absl::StatusOr<std::string> r) { c->Set(std::move(r)); },
+        /*local=*/true);
+  });
+  if (!posted.ok()) {
+    Unregister(c);
+    return posted;
+  }
+  // The loop fails the request at its deadline; the extra ticks only guard
+  // against a loop that is itself stuck.
+  absl::StatusOr<std::string> r =
+      c->Wait(options_.request_timeout + 2 * options_.tick);
+  Unregister(c);
+  return r;
+}
+
+bool NodeImpl::HasWork() const { return closing_ || !tasks_.empty(); }
+
+uint64_t NodeImpl::TicksFor(absl::Duration d) const {
+  absl::Duration rem;
+  const int64_t n = absl::IDivDuration(d + options_.tick - absl::Nanoseconds(1),
+                                       options_.tick, &rem);
+  return n < 1 ? 1 : static_cast<uint64_t>(n);
+}
+
+void NodeImpl::Run() {
+  absl::Time next_tick = Now() + options_.tick;
+  for (;;) {
+    std::deque<Task> tasks;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.AwaitWithDeadline(absl::Condition(this, &NodeImpl::HasWork),
+                            next_tick);
+      if (closing_) return;
+      tasks.swap(tasks_);
+    }
+    for (Task& t : tasks) t();
+    const absl::Time now = Now();
+    if (now >= next_tick) {
+      next_tick += options_.tick;
+      // A loop that fell behind skips ticks rather than bursting them.
+      if (next_tick <= now) next_tick = now + options_.tick;
+      OnTick();
+    }
+    Drive();
+  }
+}
+
+// --- Public API
+// ----------------------------------------------------------------
+
+void NodeImpl::Receive(absl::string_view bytes) {
+  std::optional<nodepb::Frame> frame = DecodeFrame(bytes, options_.id);
+  if (!frame.has_value()) return;
+  // Dropped when closed or over the backlog bound: the protocols recover.
+  (void)Post([this, f = *std::move(frame)] { OnFrame(f); });
+}
+
+absl::Status NodeImpl::Bootstrap(const std::vector<Peer>& peers) {
+  return RunOnLoop<bool>([this, peers]() -> absl::StatusOr<bool> {
+           COFFER_RETURN_IF_ERROR(BootstrapOnLoop(peers));
+           return true;
+         })
+      .status();
+}
+
+absl::Status NodeImpl::AddPeer(uint64_t id, const std::string& address,
+                               bool voter) {
+  if (id == 0 || address.empty() || address.size() > 1024) {
+    return absl::InvalidArgumentError(
+        "node: AddPeer needs an id >= 1 and an address of 1..1024 bytes");
+  }
+  nodepb::Op op;
+  op.mutable_add_peer()->set_id(id);
+  op.mutable_add_peer()->set_address(address);
+  op.mutable_add_peer()->set_voter(voter);
+  return Submit(std::move(op)).status();
+}
+
+absl::Status NodeImpl::RemovePeer(uint64_t id) {
+  if (id == 0) return absl::InvalidArgumentError("node: peer id 0");
+  nodepb::Op op;
+  op.mutable_remove_peer()->set_id(id);
+  return Submit(std::move(op)).status();
+}
+
+absl::StatusOr<LeaderInfo> NodeImpl::Leader() {
+  return RunOnLoop<LeaderInfo>(
+      [this]() -> absl::StatusOr<LeaderInfo> { return LeaderOnLoop(); });
+}
+
+absl::StatusOr<std::vector<PeerInfo>> NodeImpl::ListPeers() {
+  return RunOnLoop<std::vector<PeerInfo>>(
+      [this]() -> absl::StatusOr<std::vector<PeerInfo>> {
+        return PeersOnLoop();
+      });
+}
+
+absl::StatusOr<InitializeResult> NodeImpl::Initialize(
+    const InitializeOptions& options) {
+  nodepb::Op op;
+  nodepb::Initialize* init = op.mutable_initialize();
+  init->set_secret_shares(options.secret_shares);
+  init->set_secret_threshold(options.secret_threshold);
+  init->set_recovery_shares(options.recovery_shares);
+  init->set_recovery_threshold(options.recovery_threshold);
+  COFFER_ASSIGN_OR_RETURN(std::string bytes, Submit(std::move(op)));
+  nodepb::InitializeResult pb;
+  if (!pb.ParseFromString(bytes)) {
+    return absl::DataLossError("node: a malformed Initialize result");
+  }
+  InitializeResult out;
+  out.keys.assign(pb.keys().begin(), pb.keys().end());
+  out.recovery_keys.assign(pb.recovery_keys().begin(),
+                           pb.recovery_keys().end());
+  out.root_token = pb.root_token();
+  return out;
+}
+
+absl::StatusOr<SealStatus> NodeImpl::SubmitUnsealKey(absl::string_view share) {
+  return RunOnLoop<SealStatus>(
+      [this, s = std::string(share)]() -> absl::StatusOr<SealStatus> {
+        absl::StatusOr<SealStatus> r = seal_->SubmitUnsealKey(s);
+        if (!r.ok()) return Annotate(r.status());
+        return r;
+      });
+}
+
+absl::Status NodeImpl::Seal() {
+  return RunOnLoop<bool>([this]() -> absl::StatusOr<bool> {
+           seal_->Seal();
+           return true;
+         })
+      .status();
+}
+
+absl::StatusOr<SealStatus> NodeImpl::GetSealStatus() {
+  return RunOnLoop<SealStatus>([this]() -> absl::StatusOr<SealStatus> {
+    absl::StatusOr<SealStatus> r = seal_->Status();
+    if (!r.ok()) return Annotate(r.status());
+    return r;
+  });
+}
+
+absl::Status NodeImpl::PutRaw(absl::string_view path, absl::string_view value) {
+  COFFER_RETURN_IF_ERROR(CheckRawPath(path));
+  nodepb::Op op;
+  op.mutable_put_raw()->set_path(std::string(path));
+  op.mutable_put_raw()->set_value(std::string(value));
+  return Submit(std::move(op)).status();
+}
+
+absl::Status NodeImpl::DeleteRaw(absl::string_view path) {
+  COFFER_RETURN_IF_ERROR(CheckRawPath(path));
+  nodepb::Op op;
+  op.mutable_delete_raw()->set_path(std::string(path));
+  return Submit(std::move(op)).status();
+}
+
+absl::StatusOr<std::string> NodeImpl::GetRaw(absl::string_view path,
+                                             ReadConsistency consistency) {
+  COFFER_RETURN_IF_ERROR(CheckRawPath(path));
+  if (consistency == ReadConsistency::kStale) {
+    return RunOnLoop<std::string>(
+        [this, p = std::string(path)]() -> absl::StatusOr<std::string> {
+          if (barrier_->sealed()) return SealedError();
+          return ReadRaw(p);
+        });
+  }
+  nodepb::Op op;
+  op.mutable_get_raw()->set_path(std::string(path));
+  return Submit(std::move(op));
+}
+
+}  // namespace coffer::node

@@ -1,0 +1,257 @@
+// NodeImpl: the implementation of coffer::Node.
+//
+// One event-loop thread owns everything below the public API: the raft core,
+// the LevelDB log and state store, the state view, the barrier and the seal.
+// Public methods post closures to the loop (Post) and wait on a Completion.
+// The loop runs posted closures, ticks the core every options.tick, carries
+// out the core's Ready (raft_driver.cc), executes requests on the leader and
+// forwards them from followers (requests.cc), keeps the peer address book
+// (membership.cc), and makes and installs snapshots (snapshots.cc).
+//
+// Request path (the one way logical work changes state):
+//   StartOp -> leader? queue : forward to the leader (ForwardRequest frame)
+//   ExecuteQueued (leader, once it applied its own first entry)
+//     -> StateView::BeginRequest; run the logical op (seal, barrier) over the
+//        view; EndRequest -> WriteSet
+//     -> Propose(Command{writes}) -> proposals_[index]
+//   ApplyCommitted: every node applies Command writes with their index in
+//     one atomic StateStore::Apply; the proposer completes the request whose
+//     entry landed at its index with its term (another entry there: lost).
+// Reads: linearizable ones take a ReadIndex round on the leader and are
+// served once applied >= the read index; stale ones read the applied state.
+//
+// Time: the real clock is read only in Now(); deadlines of requests are
+// counted in ticks.
+//
+// Thread-safety: the public methods are thread-safe; every other member
+// function runs on the loop thread only.
+#ifndef COFFER_LIB_NODE_NODE_IMPL_H_
+#define COFFER_LIB_NODE_NODE_IMPL_H_
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "coffer/node.h"
+#include "node/completion.h"
+#include "node/state_view.h"
+#include "proto/node.pb.h"
+#include "raft/raft.h"
+#include "seal/barrier.h"
+#include "seal/seal_manager.h"
+#include "snapshot/restore.h"
+#include "storage/db.h"
+#include "storage/leveldb_log.h"
+#include "storage/leveldb_state_store.h"
+
+namespace coffer::node {
+
+// Finishes one request on the loop thread: completes a local caller's
+// Completion, or sends a ForwardResponse.
+using Done = std::function<void(absl::StatusOr<std::string>)>;
+
+class NodeImpl final : public Node {
+ public:
+  // REQUIRES: options passed ValidateOptions.
+  static absl::StatusOr<std::unique_ptr<NodeImpl>> Open(
+      const NodeOptions& options);
+  ~NodeImpl() override;
+
+  void Close() override;
+  void Receive(absl::string_view frame) override;
+  absl::Status Bootstrap(const std::vector<Peer>& peers) override;
+  absl::Status AddPeer(uint64_t id, const std::string& address,
+                       bool voter) override;
+  absl::Status RemovePeer(uint64_t id) override;
+  absl::StatusOr<LeaderInfo> Leader() override;
+  absl::StatusOr<std::vector<PeerInfo>> ListPeers() override;
+  absl::StatusOr<InitializeResult> Initialize(
+      const InitializeOptions& options) override;
+  absl::StatusOr<SealStatus> SubmitUnsealKey(absl::string_view share) override;
+  absl::Status Seal() override;
+  absl::StatusOr<SealStatus> GetSealStatus() override;
+  absl::Status PutRaw(absl::string_view path, absl::string_view value) override;
+  absl::Status DeleteRaw(absl::string_view path) override;
+  absl::StatusOr<std::string> GetRaw(absl::string_view path,
+                                     ReadConsistency consistency) override;
+
+ private:
+  using Task = std::function<void()>;
+  struct Forwarded;
+
+  explicit NodeImpl(const NodeOptions& options);
+  absl::Status OpenStorage();
+
+  // --- Threading (node_impl.cc) -------------------------------------------
+  // Queues `task` for the loop. kFailedPrecondition once closed or stopped;
+  // kResourceExhausted beyond options.max_pending.
+  absl::Status Post(Task task) ABSL_LOCKS_EXCLUDED(mu_);
+  // Runs `fn` on the loop and waits for its result.
+  template <typename T>
+  absl::StatusOr<T> RunOnLoop(std::function<absl::StatusOr<T>()> fn);
+  // Starts `op` on the loop (StartOp) and waits for its result.
+  absl::StatusOr<std::string> Submit(nodepb::Op op);
+  void Register(std::shared_ptr<Waiter> w) ABSL_LOCKS_EXCLUDED(mu_);
+  void Unregister(const std::shared_ptr<Waiter>& w) ABSL_LOCKS_EXCLUDED(mu_);
+  bool HasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Run();
+  // The one place lib/node reads the real clock.
+  static absl::Time Now() { return absl::Now(); }
+  uint64_t TicksFor(absl::Duration d) const;
+
+  // --- Raft driving (raft_driver.cc) --------------------------------------
+  absl::Status CreateRaft(const std::vector<uint64_t>& bootstrap_voters);
+  void OnTick();
+  // Carries out every pending Ready, then runs what waited on it.
+  void Drive();
+  absl::Status HandleReady();
+  absl::Status ApplyCommitted(const std::vector<raftpb::Entry>& entries);
+  absl::Status ApplyConfChange(const raftpb::Entry& e,
+                               storage::WriteSet* writes);
+  void OnSoftState(const raft::SoftState& ss);
+  void OnFrame(const nodepb::Frame& frame);
+  void SendFrame(uint64_t to, nodepb::Frame frame);
+  // Enters the stopped state: every later call fails with `s`.
+  void Stop(absl::Status s);
+  void TryAutoUnseal();
+
+  // --- Snapshots (snapshots.cc) -------------------------------------------
+  // Makes a snapshot of the applied state once snapshot_threshold entries
+  // were applied since the last one, and compacts the log up to it.
+  absl::Status MaybeSnapshot();
+  // Ready steps 1-2: receives snapshot chunks and installs a snapshot.
+  absl::Status InstallSnapshotChunks(const raft::Ready& rd);
+  // Deletes snapshot files other than the log's latest.
+  void RemoveOldSnapshots();
+
+  // --- Requests (requests.cc) ---------------------------------------------
+  void StartOp(nodepb::Op op, uint64_t deadline, Done done, bool local);
+  void ExecuteQueued();
+  void ExecuteOnLeader(nodepb::Op op, uint64_t deadline, Done done);
+  // Runs a logical op inside a StateView request; returns its result.
+  absl::StatusOr<std::string> RunLogical(const nodepb::Op& op);
+  // Proposes `writes` and completes `done` with `result` once applied.
+  void ProposeWrites(const storage::WriteSet& writes, std::string result,
+                     uint64_t deadline, Done done);
+  void StartRead(const std::string& path, uint64_t deadline, Done done);
+  void ServeReads();
+  absl::StatusOr<std::string> ReadRaw(absl::string_view path);
+  void OnForwardRequest(const nodepb::Frame& frame);
+  void OnForwardResponse(const nodepb::ForwardResponse& r);
+  void SendForward(uint64_t id, Forwarded& f);
+  // Resends forwarded requests not answered within an election timeout.
+  void ResendForwards();
+  struct Proposal;
+  // Records a proposal awaiting its entry's application.
+  void AddProposal(uint64_t index, Proposal p);
+  // Completes the proposals whose index `e` holds.
+  void OnEntryApplied(const raftpb::Entry& e);
+  void ExpireRequests();
+  void AbandonLeaderWork(const absl::Status& s);
+  size_t PendingRequests() const;
+  absl::Status NotLeaderError() const;
+  absl::Status SealedError() const;
+
+  // --- Membership (membership.cc) -----------------------------------------
+  std::string AddressOf(uint64_t id) const;
+  absl::Status LoadPeerRecords();
+  // Leader: records the addresses of members without a PeerRecord.
+  void MaybeRecordPeers();
+  absl::Status BootstrapOnLoop(const std::vector<Peer>& peers);
+  LeaderInfo LeaderOnLoop() const;
+  std::vector<PeerInfo> PeersOnLoop() const;
+
+  const NodeOptions options_;
+
+  // Shared with the public methods.
+  absl::Mutex mu_;
+  std::deque<Task> tasks_ ABSL_GUARDED_BY(mu_);
+  bool closing_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status stopped_ ABSL_GUARDED_BY(mu_);
+  std::set<std::shared_ptr<Waiter>> waiters_ ABSL_GUARDED_BY(mu_);
+  absl::Mutex close_mu_;  // serializes Close
+  std::thread thread_;
+
+  // Loop thread only. Storage is declared before its users (destroyed last).
+  std::unique_ptr<storage::Db> db_;
+  std::unique_ptr<storage::LevelDbLog> log_;
+  std::unique_ptr<storage::LevelDbStateStore> state_;
+  std::unique_ptr<StateView> view_;
+  std::unique_ptr<seal::Barrier> barrier_;
+  std::unique_ptr<seal::SealManager> seal_;
+  std::unique_ptr<raft::SeededRandom> random_;
+  std::unique_ptr<raft::Raft> raft_;
+  // The snapshot being received from the leader, if any.
+  std::unique_ptr<snapshot::SnapshotReceiver> receiving_;
+  absl::Status fatal_;  // the loop's copy of stopped_
+  uint64_t now_tick_ = 0;
+  raft::SoftState soft_;
+  // Leader: its first entry of the term. Requests run once it is applied,
+  // so that they read every entry committed before this term.
+  uint64_t leader_start_index_ = 0;
+  bool peers_recorded_ = false;  // MaybeRecordPeers ran this term
+
+  // Address book: replicated records win over learned addresses.
+  std::map<uint64_t, std::string> peer_records_;
+  std::map<uint64_t, std::string> learned_addresses_;
+
+  struct Queued {
+    nodepb::Op op;
+    uint64_t deadline;
+    Done done;
+  };
+  std::deque<Queued> leader_queue_;
+  struct Proposal {
+    uint64_t term;
+    uint64_t deadline;
+    std::string result;
+    Done done;
+  };
+  std::map<uint64_t, Proposal> proposals_;  // by log index
+  struct Read {
+    std::string path;
+    uint64_t deadline;
+    uint64_t index = 0;  // valid once ready
+    bool ready = false;
+    Done done;
+  };
+  std::map<uint64_t, Read> reads_;  // by read sequence number
+  uint64_t next_read_ = 0;
+  struct Forwarded {
+    uint64_t deadline;
+    Done done;
+    nodepb::Op op;         // resent until answered (the leader dedups)
+    uint64_t next_resend;  // tick
+  };
+  std::map<uint64_t, Forwarded> forwards_;  // by forward id
+  uint64_t next_forward_ = 0;
+  uint64_t session_ = 0;  // random, != 0: see ForwardRequest.session
+  uint64_t next_request_ = 0;
+  // Leader: forwarded requests by (sender, id), running or answered, until
+  // their deadline. A resent request is not run again: a running one is
+  // ignored, an answered one gets the same answer again.
+  struct Served {
+    uint64_t deadline;
+    bool answered = false;
+    nodepb::ForwardResponse response;
+  };
+  // Keyed by (sender, session, id).
+  std::map<std::tuple<uint64_t, uint64_t, uint64_t>, Served> served_;
+};
+
+}  // namespace coffer::node
+
+#endif  // COFFER_LIB_NODE_NODE_IMPL_H_

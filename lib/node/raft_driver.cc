@@ -1,0 +1,247 @@
+// Driving the raft core: ticks, received frames, and the Ready contract of
+// raft/ready.h carried out against the LevelDB log and state store.
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+#include "node/codec.h"
+#include "node/node_impl.h"
+
+namespace coffer::node {
+
+absl::Status NodeImpl::CreateRaft(
+    const std::vector<uint64_t>& bootstrap_voters) {
+  raft::Config c;
+  c.id = options_.id;
+  c.election_tick = options_.election_ticks;
+  c.heartbeat_tick = options_.heartbeat_ticks;
+  c.storage = log_.get();
+  c.random = random_.get();
+  c.pre_vote = options_.pre_vote;
+  c.check_quorum = options_.check_quorum;
+  // A leader accepts at most this much uncommitted data (beyond it,
+  // kResourceExhausted), so a stalled quorum cannot grow memory unbounded.
+  c.max_uncommitted_entries_size = 64 * options_.max_entry_bytes;
+  c.bootstrap_voters = bootstrap_voters;
+  absl::StatusOr<std::unique_ptr<raft::Raft>> r = raft::Raft::Create(c);
+  if (!r.ok()) return Annotate(r.status());
+  raft_ = *std::move(r);
+  soft_ = raft::SoftState{raft_->lead(), raft_->role()};
+  return absl::OkStatus();
+}
+
+void NodeImpl::OnTick() {
+  ++now_tick_;
+  if (!fatal_.ok()) return;
+  raft_->Tick();
+  ExpireRequests();
+  ResendForwards();
+  if (log_->PendingTrim() > 0) {
+    // Deletes entries compacted by a snapshot, a bounded batch per tick.
+    absl::StatusOr<uint64_t> left = log_->TrimLog(1024);
+    if (!left.ok()) Stop(Annotate(left.status()));
+  }
+}
+
+void NodeImpl::OnFrame(const nodepb::Frame& frame) {
+  if (!fatal_.ok()) return;
+  if (!frame.from_address().empty() && frame.from_address().size() <= 1024) {
+    learned_addresses_[frame.from()] = frame.from_address();
+  }
+  switch (frame.body_case()) {
+    case nodepb::Frame::kRaft:
+      // Stale or misdirected messages are refused by the core; the sender
+      // recovers by the protocol, so there is nothing to report.
+      (void)raft_->Step(frame.raft());
+      break;
+    case nodepb::Frame::kForwardRequest:
+      OnForwardRequest(frame);
+      break;
+    case nodepb::Frame::kForwardResponse:
+      OnForwardResponse(frame.forward_response());
+      break;
+    case nodepb::Frame::BODY_NOT_SET:
+      break;
+  }
+}
+
+void NodeImpl::SendFrame(uint64_t to, nodepb::Frame frame) {
+  frame.set_version(kFrameVersion);
+  frame.set_from(options_.id);
+  frame.set_from_address(options_.address);
+  frame.set_to(to);
+  options_.transport->Send(to, AddressOf(to), frame.SerializeAsString());
+}
+
+void NodeImpl::Drive() {
+  while (fatal_.ok() && raft_->HasReady()) {
+    absl::Status s = HandleReady();
+    if (!s.ok()) {
+      Stop(s);
+      return;
+    }
+  }
+  if (!fatal_.ok()) return;
+  if (absl::Status s = MaybeSnapshot(); !s.ok()) return Stop(s);
+  ExecuteQueued();
+  MaybeRecordPeers();
+  // Work started above may have produced a Ready (proposals, reads).
+  while (fatal_.ok() && raft_->HasReady()) {
+    absl::Status s = HandleReady();
+    if (!s.ok()) {
+      Stop(s);
+      return;
+    }
+  }
+}
+
+absl::Status NodeImpl::HandleReady() {
+  raft::Ready rd = raft_->GetReady();
+  if (rd.soft_state.has_value()) OnSoftState(*rd.soft_state);
+  // Steps 1-2.
+  COFFER_RETURN_IF_ERROR(InstallSnapshotChunks(rd));
+  // Step 3: durable before any message of this Ready leaves.
+  if (rd.hard_state.has_value() || !rd.entries.empty()) {
+    absl::Status s = log_->Save(rd.hard_state.value_or(raftpb::HardState()),
+                                rd.entries, rd.must_sync && options_.sync);
+    if (!s.ok()) return Annotate(s);
+  }
+  // Step 4.
+  for (raftpb::Message& m : rd.messages) {
+    nodepb::Frame f;
+    const uint64_t to = m.to();
+    *f.mutable_raft() = std::move(m);
+    SendFrame(to, std::move(f));
+  }
+  // Step 5.
+  COFFER_RETURN_IF_ERROR(ApplyCommitted(rd.committed_entries));
+  // Step 6.
+  for (const raft::ReadState& rs : rd.read_states) {
+    if (rs.context.size() != 8) continue;
+    uint64_t seq = 0;
+    for (char c : rs.context) seq = (seq << 8) | static_cast<uint8_t>(c);
+    auto it = reads_.find(seq);
+    if (it == reads_.end()) continue;
+    it->second.index = rs.index;
+    it->second.ready = true;
+  }
+  ServeReads();
+  // Step 7.
+  raft_->Advance();
+  if (soft_.role == raft::Role::kLeader && leader_start_index_ == 0) {
+    // The first Ready of a term carries the leader's empty entry.
+    leader_start_index_ = raft_->log().LastIndex();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status NodeImpl::ApplyCommitted(
+    const std::vector<raftpb::Entry>& entries) {
+  storage::WriteSet writes;
+  uint64_t last = 0;
+  bool conf_changed = false;
+  bool core_changed = false;
+  for (const raftpb::Entry& e : entries) {
+    // After a restart the core hands out entries the state store already
+    // holds (it applied them atomically with its applied index).
+    if (e.index() <= state_->AppliedIndex()) continue;
+    last = e.index();
+    if (e.type() == raftpb::ENTRY_CONF_CHANGE) {
+      COFFER_RETURN_IF_ERROR(ApplyConfChange(e, &writes));
+      conf_changed = true;
+    } else if (!e.data().empty()) {  // empty: a new leader's no-op
+      const size_t before = writes.ops().size();
+      COFFER_RETURN_IF_ERROR(DecodeCommand(e.data(), e.index(), &writes));
+      for (size_t i = before; i < writes.ops().size(); ++i) {
+        const std::string& key = writes.ops()[i].key;
+        if (absl::StartsWith(key, "core/")) core_changed = true;
+        if (absl::StartsWith(key, kPeersPrefix)) conf_changed = true;
+      }
+    }
+  }
+  if (last == 0) return absl::OkStatus();
+  absl::Status s = state_->Apply(writes, last);
+  if (!s.ok()) return Annotate(s);
+  view_->ReleaseInFlight(last);
+  if (conf_changed) COFFER_RETURN_IF_ERROR(LoadPeerRecords());
+  for (const raftpb::Entry& e : entries) OnEntryApplied(e);
+  if (core_changed) TryAutoUnseal();
+  return absl::OkStatus();
+}
+
+absl::Status NodeImpl::ApplyConfChange(const raftpb::Entry& e,
+                                       storage::WriteSet* writes) {
+  raftpb::ConfChange cc;
+  if (!cc.ParseFromString(e.data())) {
+    return absl::DataLossError(absl::StrCat(
+        "node: log entry ", e.index(), " is not a valid membership change"));
+  }
+  nodepb::PeerContext ctx;
+  const bool has_ctx = !cc.context().empty();
+  if (has_ctx && (!ctx.ParseFromString(cc.context()) ||
+                  ctx.version() != kPeerContextVersion)) {
+    return absl::DataLossError(absl::StrCat("node: log entry ", e.index(),
+                                            " has a malformed peer context"));
+  }
+  // Only what the entry itself says is applied, so that every replica
+  // derives the same records (bootstrap entries carry no address; the first
+  // leader records those, see MaybeRecordPeers).
+  for (const raftpb::ConfChangeSingle& ch : cc.changes()) {
+    if (ch.type() == raftpb::CONF_REMOVE_NODE) {
+      writes->Delete(PeerKey(ch.node_id()));
+    } else if (has_ctx && !ctx.address().empty()) {
+      nodepb::PeerRecord rec;
+      rec.set_id(ch.node_id());
+      rec.set_address(ctx.address());
+      writes->Put(PeerKey(ch.node_id()), rec.SerializeAsString());
+    }
+  }
+  return absl::OkStatus();
+}
+
+void NodeImpl::OnSoftState(const raft::SoftState& ss) {
+  const raft::SoftState prev = soft_;
+  soft_ = ss;
+  if (prev.role == raft::Role::kLeader && ss.role != raft::Role::kLeader) {
+    AbandonLeaderWork(absl::UnavailableError(
+        "node: this node lost the leadership; the request may or may not "
+        "have been applied"));
+  }
+  if (ss.role == raft::Role::kLeader && prev.role != raft::Role::kLeader) {
+    leader_start_index_ = 0;  // set after this Ready (HandleReady)
+    peers_recorded_ = false;
+  }
+  if (prev.lead != ss.lead) {
+    // Requests forwarded to the old leader may never be answered.
+    std::map<uint64_t, Forwarded> forwards;
+    forwards.swap(forwards_);
+    for (auto& [id, f] : forwards) {
+      f.done(absl::UnavailableError(
+          "node: the leader changed; the request may or may not have been "
+          "applied"));
+    }
+  }
+}
+
+void NodeImpl::Stop(absl::Status s) {
+  fatal_ = s;
+  {
+    absl::MutexLock lock(&mu_);
+    stopped_ = s;
+  }
+  AbandonLeaderWork(s);
+  for (auto& [id, f] : forwards_) f.done(s);
+  forwards_.clear();
+  for (auto& [index, p] : proposals_) p.done(s);
+  proposals_.clear();
+}
+
+void NodeImpl::TryAutoUnseal() {
+  if (options_.kms == nullptr || !barrier_->sealed()) return;
+  absl::StatusOr<bool> initialized = barrier_->Initialized();
+  if (!initialized.ok() || !*initialized) return;
+  // Failures (the Kms is down, a migration is pending) leave the node
+  // sealed; GetSealStatus shows it, and the next change to core/ retries.
+  (void)seal_->AutoUnseal();
+}
+
+}  // namespace coffer::node

@@ -1,0 +1,391 @@
+// Requests: where a client operation runs (leader or forwarded), how its
+// logical work becomes a proposed WriteSet, and how it completes.
+#include <algorithm>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+#include "crypto/hash.h"
+#include "crypto/random.h"
+#include "node/codec.h"
+#include "node/node_impl.h"
+
+namespace coffer::node {
+namespace {
+
+bool IsRead(const nodepb::Op& op) { return op.has_get_raw(); }
+
+bool NeedsUnsealed(const nodepb::Op& op) {
+  return op.has_put_raw() || op.has_delete_raw() || op.has_get_raw();
+}
+
+absl::Status CheckOp(const nodepb::Op& op) {
+  switch (op.op_case()) {
+    case nodepb::Op::kPutRaw:
+      return CheckRawPath(op.put_raw().path());
+    case nodepb::Op::kDeleteRaw:
+      return CheckRawPath(op.delete_raw().path());
+    case nodepb::Op::kGetRaw:
+      return CheckRawPath(op.get_raw().path());
+    case nodepb::Op::kInitialize:
+      return absl::OkStatus();  // the seal checks the share counts
+    case nodepb::Op::kAddPeer:
+      if (op.add_peer().id() == 0 || op.add_peer().address().empty()) {
+        return absl::InvalidArgumentError("node: AddPeer needs id and address");
+      }
+      return absl::OkStatus();
+    case nodepb::Op::kRemovePeer:
+      if (op.remove_peer().id() == 0) {
+        return absl::InvalidArgumentError("node: RemovePeer of id 0");
+      }
+      return absl::OkStatus();
+    case nodepb::Op::OP_NOT_SET:
+      break;
+  }
+  return absl::InvalidArgumentError("node: an empty request");
+}
+
+}  // namespace
+
+size_t NodeImpl::PendingRequests() const {
+  return leader_queue_.size() + proposals_.size() + reads_.size() +
+         forwards_.size();
+}
+
+absl::Status NodeImpl::NotLeaderError() const {
+  if (soft_.lead == 0) {
+    return absl::UnavailableError("node: no leader is known");
+  }
+  return absl::UnavailableError(
+      absl::StrCat("node: not the leader; the leader is node ", soft_.lead,
+                   " at \"", AddressOf(soft_.lead), "\""));
+}
+
+absl::Status NodeImpl::SealedError() const {
+  return absl::FailedPreconditionError(
+      absl::StrCat("node: node ", options_.id, " is sealed"));
+}
+
+void NodeImpl::StartOp(nodepb::Op op, uint64_t deadline, Done done,
+                       bool local) {
+  if (!fatal_.ok()) return done(fatal_);
+  if (absl::Status s = CheckOp(op); !s.ok()) return done(s);
+  if (PendingRequests() >= static_cast<size_t>(options_.max_pending)) {
+    return done(absl::ResourceExhaustedError(
+        "node: too many requests in flight on this node"));
+  }
+  // A sealed node serves no data, even by forwarding (as in Vault).
+  if (local && NeedsUnsealed(op) && barrier_->sealed()) {
+    return done(SealedError());
+  }
+  if (soft_.role == raft::Role::kLeader) {
+    if (IsRead(op)) return StartRead(op.get_raw().path(), deadline, done);
+    leader_queue_.push_back(Queued{std::move(op), deadline, std::move(done)});
+    return;
+  }
+  // Only a caller's own request is forwarded, never one forwarded to us:
+  // no request travels more than one hop.
+  if (!local || soft_.lead == 0) return done(NotLeaderError());
+  const uint64_t id = ++next_forward_;
+  Forwarded& f = forwards_[id];
+  f = Forwarded{deadline, std::move(done), std::move(op), 0};
+  SendForward(id, f);
+}
+
+void NodeImpl::SendForward(uint64_t id, Forwarded& f) {
+  nodepb::Frame frame;
+  nodepb::ForwardRequest* req = frame.mutable_forward_request();
+  req->set_id(id);
+  req->set_session(session_);
+  const uint64_t ticks = f.deadline > now_tick_ ? f.deadline - now_tick_ : 1;
+  req->set_timeout_ms(static_cast<uint64_t>(
+      absl::ToInt64Milliseconds(options_.tick * static_cast<int64_t>(ticks))));
+  *req->mutable_op() = f.op;
+  f.next_resend = now_tick_ + static_cast<uint64_t>(options_.election_ticks);
+  SendFrame(soft_.lead, std::move(frame));
+}
+
+void NodeImpl::ResendForwards() {
+  if (soft_.lead == 0 || soft_.lead == options_.id) return;
+  for (auto& [id, f] : forwards_) {
+    if (f.next_resend <= now_tick_) SendForward(id, f);
+  }
+}
+
+void NodeImpl::ExecuteQueued() {
+  while (!leader_queue_.empty() && soft_.role == raft::Role::kLeader &&
+         leader_start_index_ != 0 &&
+         state_->AppliedIndex() >= leader_start_index_) {
+    Queued q = std::move(leader_queue_.front());
+    leader_queue_.pop_front();
+    ExecuteOnLeader(std::move(q.op), q.deadline, std::move(q.done));
+    if (!fatal_.ok()) return;
+  }
+}
+
+void NodeImpl::ExecuteOnLeader(nodepb::Op op, uint64_t deadline, Done done) {
+  if (op.has_add_peer() || op.has_remove_peer()) {
+    const raftpb::ConfState conf = raft_->GetStatus().conf_state;
+    auto in = [](const auto& ids, uint64_t id) {
+      return std::find(ids.begin(), ids.end(), id) != ids.end();
+    };
+    const uint64_t target =
+        op.has_add_peer() ? op.add_peer().id() : op.remove_peer().id();
+    const bool voter = in(conf.voters(), target);
+    const bool learner = in(conf.learners(), target);
+    if (op.has_add_peer() && (op.add_peer().voter() ? voter : learner)) {
+      return done(absl::FailedPreconditionError(
+          absl::StrCat("node: node ", target, " is already a member")));
+    }
+    if (op.has_remove_peer() && !voter && !learner) {
+      return done(absl::FailedPreconditionError(
+          absl::StrCat("node: node ", target, " is not a member")));
+    }
+    raftpb::ConfChange cc;
+    raftpb::ConfChangeSingle* ch = cc.add_changes();
+    if (op.has_add_peer()) {
+      const nodepb::PeerChange& p = op.add_peer();
+      ch->set_type(p.voter() ? raftpb::CONF_ADD_VOTER
+                             : raftpb::CONF_ADD_LEARNER);
+      ch->set_node_id(p.id());
+      nodepb::PeerContext ctx;
+      ctx.set_version(kPeerContextVersion);
+      ctx.set_address(p.address());
+      cc.set_context(ctx.SerializeAsString());
+      // Reachable before the change is applied: the leader must send it
+      // the log to commit the change.
+      learned_addresses_[p.id()] = p.address();
+    } else {
+      ch->set_type(raftpb::CONF_REMOVE_NODE);
+      ch->set_node_id(op.remove_peer().id());
+    }
+    absl::StatusOr<raft::EntryId> id = raft_->ProposeConfChange(cc);
+    if (!id.ok()) return done(Annotate(id.status()));
+    AddProposal(id->index, Proposal{id->term, deadline, "", std::move(done)});
+    return;
+  }
+  view_->BeginRequest();
+  absl::StatusOr<std::string> result = RunLogical(op);
+  storage::WriteSet writes = view_->EndRequest();
+  if (!result.ok()) {
+    // A failed Initialize must not leave a Kms-unsealed barrier holding a
+    // keyring that was never replicated.
+    if (op.has_initialize()) seal_->Seal();
+    return done(Annotate(result.status()));
+  }
+  if (writes.empty()) return done(std::move(result));
+  ProposeWrites(writes, *std::move(result), deadline, std::move(done));
+}
+
+absl::StatusOr<std::string> NodeImpl::RunLogical(const nodepb::Op& op) {
+  if (NeedsUnsealed(op) && barrier_->sealed()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("node: the leader (node ", options_.id, ") is sealed"));
+  }
+  if (op.has_put_raw()) {
+    COFFER_RETURN_IF_ERROR(
+        barrier_->Put(op.put_raw().path(), op.put_raw().value()));
+    return std::string();
+  }
+  if (op.has_delete_raw()) {
+    COFFER_RETURN_IF_ERROR(barrier_->Delete(op.delete_raw().path()));
+    return std::string();
+  }
+  if (op.has_initialize()) {
+    seal::InitOptions o;
+    o.secret_shares = op.initialize().secret_shares();
+    o.secret_threshold = op.initialize().secret_threshold();
+    o.recovery_shares = op.initialize().recovery_shares();
+    o.recovery_threshold = op.initialize().recovery_threshold();
+    COFFER_ASSIGN_OR_RETURN(seal::InitResult r, seal_->Initialize(o));
+    COFFER_ASSIGN_OR_RETURN(std::string token_bytes, crypto::RandomString(32));
+    const std::string token = absl::BytesToHexString(token_bytes);
+    const crypto::Digest hash = crypto::Sha256::Hash(token);
+    COFFER_RETURN_IF_ERROR(view_->Put(
+        kRootTokenHashPath, absl::BytesToHexString(crypto::DigestView(hash))));
+    nodepb::InitializeResult out;
+    for (const std::string& k : r.keys) out.add_keys(absl::BytesToHexString(k));
+    for (const std::string& k : r.recovery_keys) {
+      out.add_recovery_keys(absl::BytesToHexString(k));
+    }
+    out.set_root_token(token);
+    return out.SerializeAsString();
+  }
+  return absl::InternalError("node: not a write request");
+}
+
+void NodeImpl::ProposeWrites(const storage::WriteSet& writes,
+                             std::string result, uint64_t deadline, Done done) {
+  std::string data = EncodeCommand(options_.id, ++next_request_, writes);
+  if (data.size() > options_.max_entry_bytes) {
+    return done(absl::ResourceExhaustedError(absl::StrCat(
+        "node: the request's writes take ", data.size(),
+        " bytes; options.max_entry_bytes is ", options_.max_entry_bytes)));
+  }
+  absl::StatusOr<raft::EntryId> id = raft_->Propose(std::move(data));
+  if (!id.ok()) return done(Annotate(id.status()));
+  view_->AddInFlight(id->index, writes);
+  AddProposal(id->index,
+              Proposal{id->term, deadline, std::move(result), std::move(done)});
+}
+
+void NodeImpl::AddProposal(uint64_t index, Proposal p) {
+  auto [it, inserted] = proposals_.try_emplace(index, std::move(p));
+  if (inserted) return;
+  // An older proposal still waits at this index: the log was cut below it
+  // by another leader and this node, leading again, reused the index.
+  Done lost = std::move(it->second.done);
+  it->second = std::move(p);
+  lost(absl::UnavailableError(
+      "node: the request was lost in a change of leader; it was not "
+      "applied"));
+}
+
+void NodeImpl::OnEntryApplied(const raftpb::Entry& e) {
+  auto it = proposals_.find(e.index());
+  if (it == proposals_.end()) return;
+  Proposal p = std::move(it->second);
+  proposals_.erase(it);
+  if (p.term == e.term()) {
+    p.done(std::move(p.result));
+  } else {
+    p.done(absl::UnavailableError(
+        "node: the request was lost in a change of leader; it was not "
+        "applied"));
+  }
+}
+
+void NodeImpl::StartRead(const std::string& path, uint64_t deadline,
+                         Done done) {
+  if (barrier_->sealed()) {
+    return done(absl::FailedPreconditionError(
+        absl::StrCat("node: the leader (node ", options_.id, ") is sealed")));
+  }
+  const uint64_t seq = ++next_read_;
+  std::string ctx(8, '\0');
+  for (int i = 0; i < 8; ++i) ctx[i] = static_cast<char>(seq >> (56 - 8 * i));
+  absl::Status s = raft_->ReadIndex(std::move(ctx));
+  if (!s.ok()) return done(Annotate(s));
+  reads_[seq] = Read{path, deadline, 0, false, std::move(done)};
+}
+
+void NodeImpl::ServeReads() {
+  const uint64_t applied = state_->AppliedIndex();
+  for (auto it = reads_.begin(); it != reads_.end();) {
+    if (!it->second.ready || it->second.index > applied) {
+      ++it;
+      continue;
+    }
+    Read r = std::move(it->second);
+    it = reads_.erase(it);
+    if (barrier_->sealed()) {
+      r.done(SealedError());
+    } else {
+      r.done(ReadRaw(r.path));
+    }
+  }
+}
+
+absl::StatusOr<std::string> NodeImpl::ReadRaw(absl::string_view path) {
+  // Outside a request the view is the applied state alone.
+  absl::StatusOr<std::optional<std::string>> v = barrier_->Get(path);
+  if (!v.ok()) return Annotate(v.status());
+  if (!v->has_value()) {
+    return absl::NotFoundError(
+        absl::StrCat("node: no value at \"", path, "\""));
+  }
+  return **std::move(v);
+}
+
+void NodeImpl::OnForwardRequest(const nodepb::Frame& frame) {
+  const uint64_t from = frame.from();
+  const nodepb::ForwardRequest& req = frame.forward_request();
+  const auto key = std::make_tuple(from, req.session(), req.id());
+  if (auto it = served_.find(key); it != served_.end()) {
+    if (it->second.answered) {
+      nodepb::Frame f;
+      *f.mutable_forward_response() = it->second.response;
+      SendFrame(from, std::move(f));
+    }
+    return;  // a resent or duplicated request runs once
+  }
+  const uint64_t ms =
+      std::min<uint64_t>(frame.forward_request().timeout_ms(), 3600 * 1000);
+  const uint64_t deadline =
+      now_tick_ + TicksFor(absl::Milliseconds(static_cast<int64_t>(ms)));
+  served_[key].deadline = deadline;
+  Done reply = [this, key](absl::StatusOr<std::string> r) {
+    nodepb::Frame f;
+    nodepb::ForwardResponse* resp = f.mutable_forward_response();
+    resp->set_id(std::get<2>(key));
+    resp->set_session(std::get<1>(key));
+    StatusToResponse(r, resp);
+    if (auto it = served_.find(key); it != served_.end()) {
+      it->second.answered = true;
+      it->second.response = *resp;
+    }
+    SendFrame(std::get<0>(key), std::move(f));
+  };
+  StartOp(frame.forward_request().op(), deadline, std::move(reply),
+          /*local=*/false);
+}
+
+void NodeImpl::OnForwardResponse(const nodepb::ForwardResponse& r) {
+  auto it = forwards_.find(r.id());
+  // A duplicate, one given up on, or one for an earlier opening of this
+  // node (its ids started from 1 again).
+  if (it == forwards_.end() || r.session() != session_) return;
+  Done done = std::move(it->second.done);
+  forwards_.erase(it);
+  done(ResponseToStatus(r));
+}
+
+void NodeImpl::ExpireRequests() {
+  const absl::Status late =
+      absl::DeadlineExceededError("node: the request timed out");
+  auto expire = [&](auto& map) {
+    for (auto it = map.begin(); it != map.end();) {
+      if (it->second.deadline >= now_tick_) {
+        ++it;
+        continue;
+      }
+      Done done = std::move(it->second.done);
+      it = map.erase(it);
+      done(late);
+    }
+  };
+  expire(proposals_);
+  expire(reads_);
+  expire(forwards_);
+  for (auto it = served_.begin(); it != served_.end();) {
+    // A running request stays until it answers (it has its own deadline).
+    if (it->second.answered && it->second.deadline < now_tick_) {
+      it = served_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (auto it = leader_queue_.begin(); it != leader_queue_.end();) {
+    if (it->deadline >= now_tick_) {
+      ++it;
+      continue;
+    }
+    Done done = std::move(it->done);
+    it = leader_queue_.erase(it);
+    done(late);
+  }
+}
+
+void NodeImpl::AbandonLeaderWork(const absl::Status& s) {
+  std::deque<Queued> queue;
+  queue.swap(leader_queue_);
+  for (Queued& q : queue) q.done(s);
+  std::map<uint64_t, Read> reads;
+  reads.swap(reads_);
+  for (auto& [seq, r] : reads) r.done(s);
+  // Proposals stay: they may still commit, and complete (or are found lost)
+  // when their index is applied. Only their overlay goes.
+  view_->ClearInFlight();
+}
+
+}  // namespace coffer::node

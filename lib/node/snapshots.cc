@@ -1,0 +1,127 @@
+// Snapshots driven by the node: making one every snapshot_threshold applied
+// entries (which compacts the log up to it), and installing one a leader
+// sends (raft thesis chapter 5, InstallSnapshot in chunks).
+//
+// Raft snapshots must be made and checked by sealed nodes too (they
+// replicate), so they cannot use a barrier-derived HMAC key. They use a
+// fixed, public key and cluster id: the trailer's SHA-256 and HMAC then
+// detect corruption, not forgery; the host's transport authenticates peers.
+// Operator save/restore (later) keeps the barrier-keyed HMAC.
+#include <filesystem>
+#include <system_error>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+#include "node/codec.h"
+#include "node/node_impl.h"
+#include "snapshot/restore.h"
+
+namespace coffer::node {
+namespace {
+
+constexpr absl::string_view kRaftSnapshotCluster = "coffer-raft";
+constexpr absl::string_view kRaftSnapshotMacKey = "coffer raft snapshot v1";
+// Bound on a received snapshot file.
+constexpr uint64_t kMaxSnapshotBytes = uint64_t{1} << 40;
+
+snapshot::VerifyOptions RaftVerify() {
+  snapshot::VerifyOptions v;
+  v.mac_key = std::string(kRaftSnapshotMacKey);
+  v.cluster_id = std::string(kRaftSnapshotCluster);
+  return v;
+}
+
+}  // namespace
+
+absl::Status NodeImpl::MaybeSnapshot() {
+  if (options_.snapshot_threshold == 0) return absl::OkStatus();
+  const uint64_t applied = state_->AppliedIndex();
+  if (applied < log_->Snapshot().index() + options_.snapshot_threshold ||
+      applied < log_->FirstIndex()) {
+    return absl::OkStatus();
+  }
+  absl::StatusOr<uint64_t> term = log_->Term(applied);
+  if (!term.ok()) return Annotate(term.status());
+  snapshot::SnapshotHeader header;
+  header.cluster_id = std::string(kRaftSnapshotCluster);
+  header.index = applied;
+  header.term = *term;
+  // Called between Readies: the core's configuration is the one of the
+  // applied entries.
+  header.conf_state = raft_->GetStatus().conf_state;
+  const std::string path =
+      storage::SnapshotPath(log_->snapshot_dir(), applied, *term);
+  std::unique_ptr<storage::StateIterator> it = state_->NewIterator();
+  absl::Status s =
+      snapshot::SaveSnapshot(path, header, kRaftSnapshotMacKey, *it).status();
+  if (!s.ok()) return Annotate(s);
+  s = log_->ApplySnapshot(header.Metadata());
+  if (!s.ok()) return Annotate(s);
+  RemoveOldSnapshots();
+  return absl::OkStatus();
+}
+
+absl::Status NodeImpl::InstallSnapshotChunks(const raft::Ready& rd) {
+  for (const raft::ReceivedSnapshotChunk& chunk : rd.snapshot_chunks) {
+    if (chunk.offset == 0) {
+      receiving_.reset();  // a newer snapshot replaces a half-received one
+      absl::StatusOr<std::unique_ptr<snapshot::SnapshotReceiver>> r =
+          snapshot::SnapshotReceiver::Begin(
+              storage::SnapshotPath(log_->snapshot_dir(),
+                                    chunk.metadata.index(),
+                                    chunk.metadata.term()),
+              kMaxSnapshotBytes);
+      if (!r.ok()) return Annotate(r.status());
+      receiving_ = *std::move(r);
+    }
+    if (receiving_ == nullptr) {
+      return absl::InternalError("node: a snapshot chunk without its start");
+    }
+    absl::Status s = receiving_->Write(chunk.offset, chunk.data);
+    if (!s.ok()) return Annotate(s);
+  }
+  if (!rd.snapshot.has_value()) return absl::OkStatus();
+  if (receiving_ == nullptr) {
+    return absl::InternalError("node: a snapshot to install was not received");
+  }
+  absl::StatusOr<snapshot::SnapshotHeader> header =
+      receiving_->Finish(RaftVerify());
+  receiving_.reset();
+  if (!header.ok()) return Annotate(header.status());
+  if (header->index != rd.snapshot->index() ||
+      header->term != rd.snapshot->term()) {
+    return absl::DataLossError(
+        "node: a received snapshot is not the one its leader announced");
+  }
+  const std::string path = storage::SnapshotPath(
+      log_->snapshot_dir(), rd.snapshot->index(), rd.snapshot->term());
+  absl::StatusOr<raftpb::SnapshotMetadata> meta =
+      snapshot::RestoreSnapshot(path, RaftVerify(), state_.get());
+  if (!meta.ok()) return Annotate(meta.status());
+  absl::Status s = log_->ApplySnapshot(*rd.snapshot);
+  if (!s.ok()) return Annotate(s);
+  view_->ClearInFlight();
+  RemoveOldSnapshots();
+  COFFER_RETURN_IF_ERROR(LoadPeerRecords());
+  TryAutoUnseal();
+  return absl::OkStatus();
+}
+
+void NodeImpl::RemoveOldSnapshots() {
+  const raftpb::SnapshotMetadata current = log_->Snapshot();
+  const std::string keep = storage::SnapshotPath(
+      log_->snapshot_dir(), current.index(), current.term());
+  std::error_code ec;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(log_->snapshot_dir(), ec)) {
+    const std::string p = entry.path().string();
+    // Only finished snapshot files; a ".partial" or ".tmp" one belongs to
+    // a transfer or save in progress.
+    if (p != keep && absl::EndsWith(p, ".snap")) {
+      std::filesystem::remove(entry.path(), ec);
+    }
+  }
+}
+
+}  // namespace coffer::node

@@ -1,0 +1,78 @@
+// Auto-unseal: nodes configured with a Kms unseal themselves, at
+// Initialize, when the seal records replicate to them, and at restart.
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "coffer/node.h"
+#include "node/test_cluster.h"
+#include "support/catch.h"
+
+namespace coffer::testing {
+namespace {
+
+// A stand-in KMS: "wraps" by tagging and reversing the bytes. Enough to
+// prove the node calls it; coffer authenticates what Unwrap returns.
+class ReversingKms final : public Kms {
+ public:
+  std::string Type() const override { return "test-kms"; }
+  std::string KeyId() const override { return "key-1"; }
+  absl::StatusOr<std::string> Wrap(absl::string_view key_id,
+                                   absl::string_view plaintext) override {
+    return absl::StrCat(key_id, ":",
+                        std::string(plaintext.rbegin(), plaintext.rend()));
+  }
+  absl::StatusOr<std::string> Unwrap(absl::string_view key_id,
+                                     absl::string_view ciphertext) override {
+    const std::string prefix = absl::StrCat(key_id, ":");
+    if (ciphertext.substr(0, prefix.size()) != prefix) {
+      return absl::InvalidArgumentError("test-kms: not wrapped by this key");
+    }
+    ciphertext.remove_prefix(prefix.size());
+    return std::string(ciphertext.rbegin(), ciphertext.rend());
+  }
+};
+
+bool Unsealed(Node& n) {
+  absl::StatusOr<SealStatus> s = n.GetSealStatus();
+  return s.ok() && s->initialized && !s->sealed;
+}
+
+TEST_CASE("nodes with a Kms unseal themselves and after a restart",
+          "[node][cluster][kms]") {
+  ReversingKms kms;
+  TestCluster c(3);
+  c.tweak = [&](NodeOptions& o) { o.kms = &kms; };
+  c.StartAndBootstrap();
+  const uint64_t leader = c.WaitForLeader();
+  REQUIRE(leader != 0);
+
+  InitializeOptions opts;
+  opts.recovery_shares = 3;
+  opts.recovery_threshold = 2;
+  absl::StatusOr<InitializeResult> init = c.node(leader).Initialize(opts);
+  REQUIRE(init.ok());
+  CHECK(init->keys.empty());
+  CHECK(init->recovery_keys.size() == 3);
+  for (uint64_t id : c.ids())
+    REQUIRE(Eventually([&] { return Unsealed(c.node(id)); }));
+  absl::StatusOr<SealStatus> s = c.node(leader).GetSealStatus();
+  CHECK(s->type == "test-kms");
+  CHECK(s->recovery_seal);
+  // Recovery shares do not unseal an auto-unseal node.
+  CHECK(
+      c.node(leader).SubmitUnsealKey(init->recovery_keys[0]).status().code() ==
+      absl::StatusCode::kFailedPrecondition);
+
+  const uint64_t follower = leader == 1 ? 2 : 1;
+  REQUIRE(c.node(follower).PutRaw("secret/k", "kms").ok());
+  for (uint64_t id : c.ids()) c.Stop(id);
+  for (uint64_t id : c.ids()) {
+    REQUIRE(c.Start(id).ok());
+    CHECK(Unsealed(c.node(id)));  // at Open, before any leader exists
+  }
+  REQUIRE(c.WaitForLeader() != 0);
+  for (uint64_t id : c.ids()) CHECK(*c.node(id).GetRaw("secret/k") == "kms");
+}
+
+}  // namespace
+}  // namespace coffer::testing

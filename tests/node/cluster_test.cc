@@ -1,0 +1,564 @@
+// A cluster of real coffer::Nodes in one process, through the public API.
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "coffer/node.h"
+#include "node/test_cluster.h"
+#include "support/catch.h"
+
+namespace coffer::testing {
+namespace {
+
+using Code = absl::StatusCode;
+
+// Starts and bootstraps `c`, initializes it through node `via` (or a
+// follower when 0) with 3 shares of threshold 2, unseals every node and
+// returns the shares.
+std::vector<std::string> InitializedCluster(TestCluster& c, uint64_t via = 0) {
+  c.StartAndBootstrap();
+  const uint64_t leader = c.WaitForLeader();
+  REQUIRE(leader != 0);
+  if (via == 0) via = c.ids().size() > 1 && leader == 1 ? 2 : 1;
+  InitializeOptions opts;
+  opts.secret_shares = 3;
+  opts.secret_threshold = 2;
+  absl::StatusOr<InitializeResult> init = c.node(via).Initialize(opts);
+  REQUIRE(init.ok());
+  REQUIRE(init->keys.size() == 3);
+  for (uint64_t id : c.ids()) {
+    REQUIRE(Eventually([&] {
+      absl::StatusOr<SealStatus> s = c.node(id).GetSealStatus();
+      return s.ok() && s->initialized;
+    }));
+    REQUIRE(c.Unseal(id, {init->keys[0], init->keys[2]}).ok());
+  }
+  return init->keys;
+}
+
+uint64_t AFollower(TestCluster& c, uint64_t leader) {
+  for (uint64_t id : c.ids()) {
+    if (id != leader && c.running(id)) return id;
+  }
+  return 0;
+}
+
+// Retries a write that failed for want of a leader or in a leader change.
+absl::Status PutWithRetry(Node& n, const std::string& path,
+                          const std::string& value) {
+  absl::Status s;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    s = n.PutRaw(path, value);
+    if (s.code() != Code::kUnavailable && s.code() != Code::kDeadlineExceeded) {
+      return s;
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  return s;
+}
+
+TEST_CASE("a three node cluster elects a leader and serves raw secrets",
+          "[node][cluster]") {
+  TestCluster c(3);
+  c.StartAndBootstrap();
+  const uint64_t leader = c.WaitForLeader();
+  REQUIRE(leader != 0);
+  const uint64_t follower = AFollower(c, leader);
+
+  absl::StatusOr<LeaderInfo> info = c.node(follower).Leader();
+  REQUIRE(info.ok());
+  CHECK(info->ha_enabled);
+  CHECK_FALSE(info->is_self);
+  CHECK(info->leader_id == leader);
+  CHECK(info->leader_address == TestCluster::Address(leader));
+  CHECK(info->term >= 2);
+  CHECK(c.node(leader).Leader()->is_self);
+
+  absl::StatusOr<std::vector<PeerInfo>> peers = c.node(leader).ListPeers();
+  REQUIRE(peers.ok());
+  REQUIRE(peers->size() == 3);
+  for (const PeerInfo& p : *peers) {
+    CHECK(p.voter);
+    CHECK(p.address == TestCluster::Address(p.id));
+    CHECK(p.state == (p.id == leader ? "leader" : "follower"));
+  }
+  // The first leader records the bootstrap addresses in the replicated
+  // state, so every node reports them.
+  REQUIRE(Eventually([&] {
+    absl::StatusOr<std::vector<PeerInfo>> p = c.node(follower).ListPeers();
+    if (!p.ok() || p->size() != 3) return false;
+    for (const PeerInfo& x : *p) {
+      if (x.address != TestCluster::Address(x.id)) return false;
+    }
+    return true;
+  }));
+
+  // Before Initialize nothing can be stored.
+  CHECK(c.node(leader).PutRaw("secret/a", "1").code() ==
+        Code::kFailedPrecondition);
+
+  InitializeOptions opts;
+  opts.secret_shares = 3;
+  opts.secret_threshold = 2;
+  absl::StatusOr<InitializeResult> init = c.node(follower).Initialize(opts);
+  REQUIRE(init.ok());
+  REQUIRE(init->keys.size() == 3);
+  CHECK(init->keys[0].size() == 66);  // hex of a 33-byte share
+  CHECK(init->root_token.size() == 64);
+  CHECK(c.node(leader).Initialize(opts).status().code() ==
+        Code::kFailedPrecondition);
+
+  for (uint64_t id : c.ids()) {
+    REQUIRE(Eventually([&] {
+      absl::StatusOr<SealStatus> s = c.node(id).GetSealStatus();
+      return s.ok() && s->initialized;
+    }));
+    absl::StatusOr<SealStatus> s = c.node(id).GetSealStatus();
+    CHECK(s->sealed);
+    CHECK(s->type == "shamir");
+    CHECK(s->threshold == 2);
+    CHECK(s->shares == 3);
+  }
+  // Each node is unsealed on its own, with the same shares.
+  for (uint64_t id : c.ids()) {
+    absl::StatusOr<SealStatus> s = c.node(id).SubmitUnsealKey(init->keys[1]);
+    REQUIRE(s.ok());
+    CHECK(s->sealed);
+    CHECK(s->progress == 1);
+    s = c.node(id).SubmitUnsealKey(init->keys[2]);
+    REQUIRE(s.ok());
+    CHECK_FALSE(s->sealed);
+  }
+
+  REQUIRE(c.node(leader).PutRaw("secret/a", "alpha").ok());
+  REQUIRE(c.node(follower).PutRaw("secret/b", "beta").ok());  // forwarded
+  for (uint64_t id : c.ids()) {
+    CHECK(*c.node(id).GetRaw("secret/a") == "alpha");
+    CHECK(*c.node(id).GetRaw("secret/b") == "beta");
+    CHECK(Eventually([&] {
+      absl::StatusOr<std::string> v =
+          c.node(id).GetRaw("secret/b", ReadConsistency::kStale);
+      return v.ok() && *v == "beta";
+    }));
+  }
+  CHECK(c.node(follower).GetRaw("secret/none").status().code() ==
+        Code::kNotFound);
+  REQUIRE(c.node(follower).DeleteRaw("secret/a").ok());
+  CHECK(c.node(leader).GetRaw("secret/a").status().code() == Code::kNotFound);
+  CHECK(c.node(leader).PutRaw("core/keyring", "x").code() ==
+        Code::kInvalidArgument);
+  CHECK(c.node(leader).GetRaw("").status().code() == Code::kInvalidArgument);
+}
+
+TEST_CASE("a sealed node refuses data but keeps replicating",
+          "[node][cluster][seal]") {
+  TestCluster c(3);
+  std::vector<std::string> keys = InitializedCluster(c);
+  const uint64_t leader = c.WaitForLeader();
+  const uint64_t sealed = AFollower(c, leader);
+  uint64_t other = 0;
+  for (uint64_t id : c.ids()) {
+    if (id != leader && id != sealed) other = id;
+  }
+  REQUIRE(c.node(sealed).Seal().ok());
+  REQUIRE(c.node(sealed).GetSealStatus()->sealed);
+  CHECK(c.node(sealed)
+            .GetRaw("secret/x", ReadConsistency::kStale)
+            .status()
+            .code() == Code::kFailedPrecondition);
+  CHECK(c.node(sealed).GetRaw("secret/x").status().code() ==
+        Code::kFailedPrecondition);
+  CHECK(c.node(sealed).PutRaw("secret/x", "1").code() ==
+        Code::kFailedPrecondition);
+
+  // With the third node down the leader needs the sealed node's vote and
+  // acknowledgements: a write commits only if a sealed node replicates.
+  c.Stop(other);
+  REQUIRE(
+      PutWithRetry(c.node(leader), "secret/x", "written-while-sealed").ok());
+  REQUIRE(c.Unseal(sealed, {keys[1], keys[0]}).ok());
+  CHECK(*c.node(sealed).GetRaw("secret/x", ReadConsistency::kStale) ==
+        "written-while-sealed");
+}
+
+TEST_CASE("wrong and malformed unseal shares are refused", "[node][seal]") {
+  TestCluster c(1);
+  c.StartAndBootstrap();
+  REQUIRE(c.WaitForLeader() == 1);
+  Node& n = c.node(1);
+  CHECK(n.SubmitUnsealKey(std::string(66, 'a')).status().code() ==
+        Code::kFailedPrecondition);  // not initialized
+  InitializeOptions opts;
+  opts.secret_shares = 3;
+  opts.secret_threshold = 2;
+  absl::StatusOr<InitializeResult> init = n.Initialize(opts);
+  REQUIRE(init.ok());
+
+  CHECK(n.SubmitUnsealKey("not a share").status().code() ==
+        Code::kInvalidArgument);
+  // A share of the right form but the wrong value: the set is complete,
+  // does not open the root key, and the attempt starts over.
+  std::string forged = init->keys[1];
+  forged[0] = forged[0] == '0' ? '1' : '0';
+  REQUIRE(n.SubmitUnsealKey(init->keys[0])->progress == 1);
+  CHECK(n.SubmitUnsealKey(forged).status().code() == Code::kPermissionDenied);
+  absl::StatusOr<SealStatus> s = n.GetSealStatus();
+  REQUIRE(s.ok());
+  CHECK(s->sealed);
+  CHECK(s->progress == 0);
+  CHECK(n.PutRaw("secret/a", "1").code() == Code::kFailedPrecondition);
+  REQUIRE(c.Unseal(1, {init->keys[2], init->keys[1]}).ok());
+  CHECK(n.PutRaw("secret/a", "1").ok());
+}
+
+TEST_CASE("the leader's crash elects a new leader and writes continue",
+          "[node][cluster][failover]") {
+  TestCluster c(3);
+  std::vector<std::string> keys = InitializedCluster(c);
+  const uint64_t old_leader = c.WaitForLeader();
+  REQUIRE(c.node(old_leader).PutRaw("secret/before", "1").ok());
+
+  c.Stop(old_leader);
+  const uint64_t leader = c.WaitForLeader(absl::Seconds(10), {old_leader});
+  REQUIRE(leader != 0);
+  CHECK(leader != old_leader);
+  const uint64_t follower = AFollower(c, leader);
+  REQUIRE(PutWithRetry(c.node(follower), "secret/after", "2").ok());
+  CHECK(*c.node(leader).GetRaw("secret/before") == "1");
+  CHECK(*c.node(follower).GetRaw("secret/after") == "2");
+
+  // The old leader comes back sealed, rejoins and catches up.
+  REQUIRE(c.Start(old_leader).ok());
+  CHECK(c.node(old_leader).GetSealStatus()->sealed);
+  REQUIRE(c.Unseal(old_leader, {keys[0], keys[1]}).ok());
+  CHECK(Eventually([&] {
+    absl::StatusOr<std::string> v =
+        c.node(old_leader).GetRaw("secret/after", ReadConsistency::kStale);
+    return v.ok() && *v == "2";
+  }));
+  CHECK(*c.node(old_leader).GetRaw("secret/after") == "2");
+}
+
+TEST_CASE("a restart of every node comes back sealed with the data intact",
+          "[node][cluster][restart]") {
+  TestCluster c(3);
+  std::vector<std::string> keys = InitializedCluster(c);
+  const uint64_t leader = c.WaitForLeader();
+  for (int i = 0; i < 10; ++i) {
+    const uint64_t via = c.ids()[i % 3];
+    REQUIRE(c.node(via)
+                .PutRaw("secret/" + std::to_string(i), "v" + std::to_string(i))
+                .ok());
+  }
+  // Every node has applied everything before the restart.
+  for (uint64_t id : c.ids()) {
+    REQUIRE(Eventually([&] {
+      absl::StatusOr<std::string> v =
+          c.node(id).GetRaw("secret/9", ReadConsistency::kStale);
+      return v.ok() && *v == "v9";
+    }));
+  }
+  for (uint64_t id : c.ids()) c.Stop(id);
+  for (uint64_t id : c.ids()) REQUIRE(c.Start(id).ok());
+  REQUIRE(c.WaitForLeader() != 0);
+  for (uint64_t id : c.ids()) {
+    absl::StatusOr<SealStatus> s = c.node(id).GetSealStatus();
+    REQUIRE(s.ok());
+    CHECK(s->initialized);
+    CHECK(s->sealed);
+    CHECK(c.node(id)
+              .GetRaw("secret/0", ReadConsistency::kStale)
+              .status()
+              .code() == Code::kFailedPrecondition);
+    // Restarted nodes keep their Bootstrap state.
+    CHECK(c.node(id).Bootstrap({Peer{id, TestCluster::Address(id)}}).code() ==
+          Code::kFailedPrecondition);
+  }
+  for (uint64_t id : c.ids()) REQUIRE(c.Unseal(id, {keys[2], keys[0]}).ok());
+  for (uint64_t id : c.ids()) {
+    for (int i = 0; i < 10; ++i) {
+      CHECK(*c.node(id).GetRaw("secret/" + std::to_string(i),
+                               ReadConsistency::kStale) ==
+            "v" + std::to_string(i));
+    }
+  }
+  const uint64_t new_leader = c.WaitForLeader();
+  REQUIRE(
+      PutWithRetry(c.node(AFollower(c, new_leader)), "secret/new", "n").ok());
+  CHECK(*c.node(leader).GetRaw("secret/new") == "n");
+}
+
+TEST_CASE("writes complete over a transport that drops and duplicates frames",
+          "[node][cluster][faults]") {
+  TestCluster c(3, /*seed=*/42);
+  c.StartAndBootstrap();
+  const uint64_t leader = c.WaitForLeader();
+  REQUIRE(leader != 0);
+  c.network().SetFaults(/*drop=*/0.2, /*duplicate=*/0.2);
+  // A forwarded request whose frames are lost is resent, yet runs once on
+  // the leader: a second run of Initialize would answer "already
+  // initialized" instead of the shares.
+  InitializeOptions opts;
+  opts.secret_shares = 3;
+  opts.secret_threshold = 2;
+  absl::StatusOr<InitializeResult> init =
+      c.node(AFollower(c, leader)).Initialize(opts);
+  REQUIRE(init.ok());
+  for (uint64_t id : c.ids()) {
+    REQUIRE(Eventually([&] {
+      absl::StatusOr<SealStatus> s = c.node(id).GetSealStatus();
+      return s.ok() && s->initialized;
+    }));
+    REQUIRE(c.Unseal(id, {init->keys[0], init->keys[1]}).ok());
+  }
+  for (int i = 0; i < 20; ++i) {
+    const uint64_t via = c.ids()[i % 3];
+    REQUIRE(PutWithRetry(c.node(via), "secret/f" + std::to_string(i),
+                         std::to_string(i))
+                .ok());
+  }
+  CHECK(c.network().dropped() > 0);
+  CHECK(c.network().duplicated() > 0);
+  c.network().SetFaults(0, 0);
+  for (uint64_t id : c.ids()) {
+    for (int i = 0; i < 20; ++i) {
+      absl::StatusOr<std::string> v =
+          c.node(id).GetRaw("secret/f" + std::to_string(i));
+      REQUIRE(v.ok());
+      CHECK(*v == std::to_string(i));
+    }
+  }
+}
+
+TEST_CASE("without a quorum writes fail with kUnavailable and stale reads work",
+          "[node][cluster][quorum]") {
+  TestCluster c(3);
+  InitializedCluster(c);
+  const uint64_t leader = c.WaitForLeader();
+  REQUIRE(c.node(leader).PutRaw("secret/q", "1").ok());
+  REQUIRE(Eventually([&] {
+    for (uint64_t id : c.ids()) {
+      absl::StatusOr<std::string> v =
+          c.node(id).GetRaw("secret/q", ReadConsistency::kStale);
+      if (!v.ok()) return false;
+    }
+    return true;
+  }));
+  const uint64_t survivor = AFollower(c, leader);
+  for (uint64_t id : c.ids()) {
+    if (id != survivor) c.Stop(id);
+  }
+  absl::Status s = c.node(survivor).PutRaw("secret/q", "2");
+  CHECK(s.code() == Code::kUnavailable);
+  CHECK(c.node(survivor).GetRaw("secret/q").status().code() ==
+        Code::kUnavailable);
+  CHECK(*c.node(survivor).GetRaw("secret/q", ReadConsistency::kStale) == "1");
+}
+
+TEST_CASE("a fourth node joins and a node is removed",
+          "[node][cluster][membership]") {
+  TestCluster c(3);
+  std::vector<std::string> keys = InitializedCluster(c);
+  const uint64_t leader = c.WaitForLeader();
+  REQUIRE(c.node(leader).PutRaw("secret/old", "o").ok());
+
+  c.AddId(4);
+  REQUIRE(c.Start(4).ok());  // an empty node, not bootstrapped
+  const uint64_t follower = AFollower(c, leader);
+  // As Vault does: a non-voter first, promoted once it has caught up.
+  REQUIRE(c.node(follower).AddPeer(4, TestCluster::Address(4), false).ok());
+  absl::StatusOr<std::vector<PeerInfo>> learners = c.node(leader).ListPeers();
+  REQUIRE(learners.ok());
+  REQUIRE(learners->size() == 4);
+  CHECK_FALSE(learners->back().voter);
+  REQUIRE(Eventually([&] {
+    absl::StatusOr<std::vector<PeerInfo>> p = c.node(leader).ListPeers();
+    return p.ok() && p->size() == 4 && p->back().match_index > 0 &&
+           c.node(follower).AddPeer(4, TestCluster::Address(4), true).ok();
+  }));
+  CHECK(c.node(leader).AddPeer(4, TestCluster::Address(4), true).code() ==
+        Code::kFailedPrecondition);  // already a member
+  CHECK(c.node(leader).RemovePeer(9).code() == Code::kFailedPrecondition);
+  absl::StatusOr<std::vector<PeerInfo>> peers = c.node(leader).ListPeers();
+  REQUIRE(peers.ok());
+  REQUIRE(peers->size() == 4);
+  CHECK(peers->back().id == 4);
+  CHECK(peers->back().voter);
+  CHECK(peers->back().address == TestCluster::Address(4));
+
+  // The new node replicates the seal records and is unsealed on its own.
+  REQUIRE(Eventually([&] {
+    absl::StatusOr<SealStatus> s = c.node(4).GetSealStatus();
+    return s.ok() && s->initialized;
+  }));
+  REQUIRE(c.Unseal(4, {keys[1], keys[2]}).ok());
+  CHECK(Eventually([&] {
+    absl::StatusOr<std::string> v =
+        c.node(4).GetRaw("secret/old", ReadConsistency::kStale);
+    return v.ok() && *v == "o";
+  }));
+  REQUIRE(c.node(4).PutRaw("secret/from4", "4").ok());
+  CHECK(*c.node(leader).GetRaw("secret/from4") == "4");
+
+  // Remove a follower; the cluster goes on with three members.
+  REQUIRE(c.node(4).RemovePeer(follower).ok());
+  peers = c.node(leader).ListPeers();
+  REQUIRE(peers.ok());
+  CHECK(peers->size() == 3);
+  for (const PeerInfo& p : *peers) CHECK(p.id != follower);
+  c.Stop(follower);
+  REQUIRE(PutWithRetry(c.node(4), "secret/after-remove", "r").ok());
+  CHECK(*c.node(leader).GetRaw("secret/after-remove") == "r");
+}
+
+TEST_CASE("an isolated leader's write is never applied",
+          "[node][cluster][partition]") {
+  TestCluster c(3);
+  InitializedCluster(c);
+  const uint64_t old_leader = c.WaitForLeader();
+  c.network().Isolate(old_leader);
+  // Heal while the write on the old leader is still pending: the entries of
+  // the majority's new leader then replace it in the old leader's log.
+  std::thread healer([&] {
+    absl::SleepFor(absl::Milliseconds(600));
+    c.network().Heal();
+  });
+  absl::Status s = c.node(old_leader).PutRaw("secret/minority", "lost");
+  healer.join();
+  CHECK(
+      (s.code() == Code::kUnavailable || s.code() == Code::kDeadlineExceeded));
+  const uint64_t leader = c.WaitForLeader();
+  REQUIRE(leader != 0);
+  REQUIRE(PutWithRetry(c.node(leader), "secret/majority", "kept").ok());
+  for (uint64_t id : c.ids()) {
+    CHECK(*c.node(id).GetRaw("secret/majority") == "kept");
+    CHECK(c.node(id).GetRaw("secret/minority").status().code() ==
+          Code::kNotFound);
+  }
+}
+
+TEST_CASE("a request above max_entry_bytes is refused", "[node][limits]") {
+  TestCluster c(1);
+  c.tweak = [](NodeOptions& o) { o.max_entry_bytes = 4096; };
+  InitializedCluster(c, 1);
+  CHECK(c.node(1).PutRaw("secret/big", std::string(8192, 'x')).code() ==
+        Code::kResourceExhausted);
+  CHECK(c.node(1).PutRaw("secret/small", std::string(1024, 'x')).ok());
+}
+
+TEST_CASE("a follower far behind catches up from a snapshot",
+          "[node][cluster][snapshot]") {
+  TestCluster c(3);
+  c.tweak = [](NodeOptions& o) { o.snapshot_threshold = 16; };
+  std::vector<std::string> keys = InitializedCluster(c);
+  const uint64_t leader = c.WaitForLeader();
+  const uint64_t behind = AFollower(c, leader);
+  c.Stop(behind);
+  // Enough writes for several snapshots: the entries the stopped node
+  // misses are compacted away on the others.
+  for (int i = 0; i < 60; ++i) {
+    REQUIRE(c.node(leader)
+                .PutRaw("secret/s" + std::to_string(i), std::to_string(i))
+                .ok());
+  }
+  REQUIRE(c.Start(behind).ok());
+  REQUIRE(c.Unseal(behind, {keys[0], keys[1]}).ok());
+  REQUIRE(Eventually([&] {
+    absl::StatusOr<std::string> v =
+        c.node(behind).GetRaw("secret/s59", ReadConsistency::kStale);
+    return v.ok() && *v == "59";
+  }));
+  for (int i = 0; i < 60; ++i) {
+    CHECK(*c.node(behind).GetRaw("secret/s" + std::to_string(i),
+                                 ReadConsistency::kStale) == std::to_string(i));
+  }
+  // The restarted node's forwarded ids start again from 1: the leader must
+  // not take them for the requests it forwarded before its restart.
+  REQUIRE(c.node(behind).PutRaw("secret/last", "x").ok());
+  CHECK(*c.node(leader).GetRaw("secret/last") == "x");
+  // Everything survives a restart of every node from snapshot plus log.
+  for (uint64_t id : c.ids()) c.Stop(id);
+  for (uint64_t id : c.ids()) REQUIRE(c.Start(id).ok());
+  for (uint64_t id : c.ids()) REQUIRE(c.Unseal(id, {keys[2], keys[1]}).ok());
+  REQUIRE(c.WaitForLeader() != 0);
+  for (uint64_t id : c.ids()) {
+    CHECK(*c.node(id).GetRaw("secret/s7") == "7");
+    CHECK(*c.node(id).GetRaw("secret/last") == "x");
+  }
+}
+
+TEST_CASE("concurrent clients on every node all succeed",
+          "[node][cluster][concurrency]") {
+  TestCluster c(3);
+  InitializedCluster(c);
+  std::vector<std::thread> clients;
+  std::vector<absl::Status> failures(12);
+  for (int t = 0; t < 12; ++t) {
+    clients.emplace_back([&, t] {
+      Node& n = c.node(c.ids()[t % 3]);
+      for (int i = 0; i < 20; ++i) {
+        const std::string path =
+            "secret/c" + std::to_string(t) + "/" + std::to_string(i);
+        absl::Status s = n.PutRaw(path, std::to_string(t * 100 + i));
+        absl::StatusOr<std::string> v = n.GetRaw(path);
+        if (s.ok() && !v.ok()) s = v.status();
+        if (!s.ok()) {
+          failures[t] = s;
+          return;
+        }
+      }
+    });
+  }
+  for (std::thread& t : clients) t.join();
+  for (const absl::Status& s : failures) CHECK(s.ok());
+  CHECK(*c.node(3).GetRaw("secret/c11/19") == "1119");
+}
+
+TEST_CASE("secret values never reach the disk in plaintext",
+          "[node][cluster][barrier]") {
+  TestCluster c(3);
+  InitializedCluster(c);
+  const std::string secret = "plaintext-that-must-stay-in-memory-7f3a";
+  REQUIRE(c.node(1).PutRaw("secret/p", secret).ok());
+  for (uint64_t id : c.ids()) {
+    REQUIRE(Eventually([&] {
+      return c.node(id).GetRaw("secret/p", ReadConsistency::kStale).ok();
+    }));
+  }
+  for (uint64_t id : c.ids()) c.Stop(id);
+  int files = 0;
+  for (uint64_t id : c.ids()) {
+    for (const auto& e : std::filesystem::recursive_directory_iterator(
+             c.Options(id).data_dir)) {
+      if (!e.is_regular_file()) continue;
+      std::ifstream in(e.path(), std::ios::binary);
+      std::string bytes((std::istreambuf_iterator<char>(in)),
+                        std::istreambuf_iterator<char>());
+      ++files;
+      INFO(e.path().string());
+      CHECK(bytes.find(secret) == std::string::npos);
+    }
+  }
+  CHECK(files > 0);
+}
+
+TEST_CASE("the leader removes itself and the others go on",
+          "[node][cluster][membership]") {
+  TestCluster c(3);
+  InitializedCluster(c);
+  const uint64_t old_leader = c.WaitForLeader();
+  REQUIRE(c.node(old_leader).RemovePeer(old_leader).ok());
+  const uint64_t leader = c.WaitForLeader(absl::Seconds(10), {old_leader});
+  REQUIRE(leader != 0);
+  CHECK(leader != old_leader);
+  REQUIRE(PutWithRetry(c.node(leader), "secret/after", "1").ok());
+  absl::StatusOr<std::vector<PeerInfo>> peers = c.node(leader).ListPeers();
+  REQUIRE(peers.ok());
+  CHECK(peers->size() == 2);
+}
+
+}  // namespace
+}  // namespace coffer::testing

@@ -1,0 +1,183 @@
+#include "node/test_cluster.h"
+
+#include <stdlib.h>
+
+#include <filesystem>
+
+#include "base/check.h"
+
+namespace coffer::testing {
+
+class TestNetwork::Endpoint_ final : public Transport {
+ public:
+  Endpoint_(TestNetwork* net, uint64_t id) : net_(net), id_(id) {}
+  void Send(uint64_t to, const std::string& address,
+            std::string frame) override {
+    // The address must be the one the cluster configured for `to`.
+    if (!address.empty()) {
+      COFFER_CHECK(address == TestCluster::Address(to));
+    }
+    net_->Deliver(id_, to, frame);
+  }
+
+ private:
+  TestNetwork* const net_;
+  const uint64_t id_;
+};
+
+Transport* TestNetwork::Endpoint(uint64_t id) {
+  absl::MutexLock lock(&mu_);
+  std::unique_ptr<Transport>& e = endpoints_[id];
+  if (e == nullptr) e = std::make_unique<Endpoint_>(this, id);
+  return e.get();
+}
+
+void TestNetwork::Attach(uint64_t id, Node* node) {
+  absl::MutexLock lock(&mu_);
+  nodes_[id] = node;
+}
+
+void TestNetwork::Detach(uint64_t id) {
+  absl::MutexLock lock(&mu_);
+  nodes_.erase(id);
+}
+
+void TestNetwork::Isolate(uint64_t id) {
+  absl::MutexLock lock(&mu_);
+  isolated_.insert(id);
+}
+
+void TestNetwork::Heal() {
+  absl::MutexLock lock(&mu_);
+  isolated_.clear();
+}
+
+void TestNetwork::SetFaults(double drop, double duplicate) {
+  absl::MutexLock lock(&mu_);
+  drop_ = drop;
+  duplicate_ = duplicate;
+}
+
+uint64_t TestNetwork::dropped() const {
+  absl::MutexLock lock(&mu_);
+  return dropped_;
+}
+
+uint64_t TestNetwork::duplicated() const {
+  absl::MutexLock lock(&mu_);
+  return duplicated_;
+}
+
+void TestNetwork::Deliver(uint64_t from, uint64_t to,
+                          const std::string& frame) {
+  // Holding mu_ while handing over keeps Detach from racing a delivery;
+  // Receive only queues, so this never waits on the destination's loop.
+  absl::MutexLock lock(&mu_);
+  auto it = nodes_.find(to);
+  if (it == nodes_.end() || isolated_.count(from) || isolated_.count(to)) {
+    return;
+  }
+  std::uniform_real_distribution<double> u(0, 1);
+  if (drop_ > 0 && u(rng_) < drop_) {
+    ++dropped_;
+    return;
+  }
+  it->second->Receive(frame);
+  if (duplicate_ > 0 && u(rng_) < duplicate_) {
+    ++duplicated_;
+    it->second->Receive(frame);
+  }
+}
+
+TestCluster::TestCluster(int n, uint64_t seed) : network_(seed) {
+  std::string tmpl =
+      (std::filesystem::temp_directory_path() / "coffer-node-XXXXXX").string();
+  COFFER_CHECK(mkdtemp(tmpl.data()) != nullptr);
+  root_ = tmpl;
+  for (int i = 1; i <= n; ++i) ids_.push_back(static_cast<uint64_t>(i));
+}
+
+TestCluster::~TestCluster() {
+  for (uint64_t id : ids_) {
+    if (running(id)) Stop(id);
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(root_, ec);
+}
+
+NodeOptions TestCluster::Options(uint64_t id) {
+  NodeOptions o;
+  o.id = id;
+  o.address = Address(id);
+  o.data_dir = root_ + "/n" + std::to_string(id);
+  o.transport = network_.Endpoint(id);
+  o.tick = absl::Milliseconds(10);
+  o.election_ticks = 10;
+  o.heartbeat_ticks = 1;
+  o.request_timeout = absl::Seconds(3);
+  o.random_seed = id * 7919;
+  if (tweak) tweak(o);
+  return o;
+}
+
+absl::Status TestCluster::Start(uint64_t id) {
+  COFFER_CHECK(!running(id));
+  absl::StatusOr<std::unique_ptr<Node>> n = Node::Open(Options(id));
+  if (!n.ok()) return n.status();
+  nodes_[id] = *std::move(n);
+  network_.Attach(id, nodes_[id].get());
+  return absl::OkStatus();
+}
+
+void TestCluster::Stop(uint64_t id) {
+  network_.Detach(id);
+  nodes_.at(id)->Close();
+  nodes_.erase(id);
+}
+
+void TestCluster::StartAndBootstrap() {
+  std::vector<Peer> peers;
+  for (uint64_t id : ids_) peers.push_back(Peer{id, Address(id)});
+  for (uint64_t id : ids_) COFFER_CHECK(Start(id).ok());
+  for (uint64_t id : ids_) COFFER_CHECK(node(id).Bootstrap(peers).ok());
+}
+
+uint64_t TestCluster::WaitForLeader(absl::Duration timeout,
+                                    const std::set<uint64_t>& ignore) {
+  uint64_t leader = 0;
+  Eventually(
+      [&] {
+        leader = 0;
+        for (auto& [id, n] : nodes_) {
+          if (ignore.count(id)) continue;
+          absl::StatusOr<LeaderInfo> info = n->Leader();
+          if (!info.ok() || info->leader_id == 0) return false;
+          if (leader != 0 && leader != info->leader_id) return false;
+          leader = info->leader_id;
+        }
+        return leader != 0 && running(leader) && !ignore.count(leader);
+      },
+      timeout);
+  return leader;
+}
+
+absl::Status TestCluster::Unseal(uint64_t id,
+                                 const std::vector<std::string>& keys) {
+  for (const std::string& k : keys) {
+    absl::StatusOr<SealStatus> s = node(id).SubmitUnsealKey(k);
+    if (!s.ok()) return s.status();
+    if (!s->sealed) return absl::OkStatus();
+  }
+  return absl::FailedPreconditionError("still sealed");
+}
+
+bool Eventually(const std::function<bool()>& cond, absl::Duration timeout) {
+  const absl::Time end = absl::Now() + timeout;
+  while (absl::Now() < end) {
+    if (cond()) return true;
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  return cond();
+}
+
+}  // namespace coffer::testing

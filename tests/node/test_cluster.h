@@ -1,0 +1,111 @@
+// Test support for coffer::Node: an in-memory network that can drop,
+// duplicate and partition frames, and a cluster of real Nodes (each with its
+// own data directory and event loop) in one process.
+#ifndef COFFER_TESTS_NODE_TEST_CLUSTER_H_
+#define COFFER_TESTS_NODE_TEST_CLUSTER_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "coffer/node.h"
+#include "coffer/transport.h"
+
+namespace coffer::testing {
+
+// Delivers frames synchronously into the destination's Node::Receive (which
+// only queues them). Thread-safe.
+class TestNetwork {
+ public:
+  explicit TestNetwork(uint64_t seed) : rng_(seed) {}
+
+  // The transport of node `id`. Owned by the network.
+  Transport* Endpoint(uint64_t id);
+
+  // Frames for `id` go to `node` (borrowed until Detach).
+  void Attach(uint64_t id, Node* node);
+  // Stops delivery to `id`; returns once no delivery to it is running.
+  void Detach(uint64_t id);
+
+  // Drops every frame between `id` and any other node.
+  void Isolate(uint64_t id);
+  void Heal();
+  // Each frame is dropped with probability `drop`, else delivered twice
+  // with probability `duplicate`.
+  void SetFaults(double drop, double duplicate);
+
+  uint64_t dropped() const;
+  uint64_t duplicated() const;
+
+ private:
+  class Endpoint_;
+  void Deliver(uint64_t from, uint64_t to, const std::string& frame);
+
+  mutable absl::Mutex mu_;
+  std::map<uint64_t, Node*> nodes_ ABSL_GUARDED_BY(mu_);
+  std::set<uint64_t> isolated_ ABSL_GUARDED_BY(mu_);
+  double drop_ ABSL_GUARDED_BY(mu_) = 0;
+  double duplicate_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t dropped_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t duplicated_ ABSL_GUARDED_BY(mu_) = 0;
+  std::mt19937_64 rng_ ABSL_GUARDED_BY(mu_);
+  std::map<uint64_t, std::unique_ptr<Transport>> endpoints_
+      ABSL_GUARDED_BY(mu_);
+};
+
+// Nodes 1..n on temporary directories (removed at destruction).
+class TestCluster {
+ public:
+  explicit TestCluster(int n, uint64_t seed = 1);
+  ~TestCluster();
+
+  static std::string Address(uint64_t id) {
+    return "node-" + std::to_string(id);
+  }
+  NodeOptions Options(uint64_t id);
+  // Options used for every later Start; tests may change them.
+  std::function<void(NodeOptions&)> tweak;
+
+  // Opens node `id` on its directory and connects it.
+  absl::Status Start(uint64_t id);
+  // Disconnects and closes node `id` (its directory stays).
+  void Stop(uint64_t id);
+  bool running(uint64_t id) const { return nodes_.count(id) != 0; }
+  Node& node(uint64_t id) { return *nodes_.at(id); }
+  TestNetwork& network() { return network_; }
+  std::vector<uint64_t> ids() const { return ids_; }
+  void AddId(uint64_t id) { ids_.push_back(id); }
+
+  // Starts every node and bootstraps them all with the same peer list.
+  void StartAndBootstrap();
+  // Waits until every running node not in `ignore` agrees on one running
+  // leader; returns its id (0 on timeout).
+  uint64_t WaitForLeader(absl::Duration timeout = absl::Seconds(10),
+                         const std::set<uint64_t>& ignore = {});
+  // Submits `keys` to node `id` until it is unsealed.
+  absl::Status Unseal(uint64_t id, const std::vector<std::string>& keys);
+
+ private:
+  TestNetwork network_;
+  std::string root_;
+  std::vector<uint64_t> ids_;
+  std::map<uint64_t, std::unique_ptr<Node>> nodes_;
+};
+
+// Polls `cond` every few milliseconds until it holds or `timeout` passes.
+bool Eventually(const std::function<bool()>& cond,
+                absl::Duration timeout = absl::Seconds(10));
+
+}  // namespace coffer::testing
+
+#endif  // COFFER_TESTS_NODE_TEST_CLUSTER_H_
