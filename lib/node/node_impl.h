@@ -127,6 +127,9 @@ class NodeImpl final : public Node {
   // Enters the stopped state: every later call fails with `s`.
   void Stop(absl::Status s);
   void TryAutoUnseal();
+  // After core/ records change: adopts a keyring rotated on another node,
+  // or seals this node if the stored keyring cannot be read.
+  void ReloadKeyring();
 
   // --- Snapshots (snapshots.cc) -------------------------------------------
   // Makes a snapshot of the applied state once snapshot_threshold entries

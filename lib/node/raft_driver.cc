@@ -164,7 +164,10 @@ absl::Status NodeImpl::ApplyCommitted(
   view_->ReleaseInFlight(last);
   if (conf_changed) COFFER_RETURN_IF_ERROR(LoadPeerRecords());
   for (const raftpb::Entry& e : entries) OnEntryApplied(e);
-  if (core_changed) TryAutoUnseal();
+  if (core_changed) {
+    TryAutoUnseal();
+    ReloadKeyring();
+  }
   return absl::OkStatus();
 }
 
@@ -233,6 +236,13 @@ void NodeImpl::Stop(absl::Status s) {
   forwards_.clear();
   for (auto& [index, p] : proposals_) p.done(s);
   proposals_.clear();
+}
+
+void NodeImpl::ReloadKeyring() {
+  if (barrier_->sealed()) return;
+  // A keyring this node cannot read would leave it unable to decrypt new
+  // data: sealing says so plainly, and unsealing again reports why.
+  if (!barrier_->Reload().ok()) barrier_->Seal();
 }
 
 void NodeImpl::TryAutoUnseal() {

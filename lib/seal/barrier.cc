@@ -42,24 +42,44 @@ absl::Status Barrier::Initialize(const crypto::SecureBuffer& root_key) {
   return store_->Put(kKeyringPath, sealed);
 }
 
-absl::Status Barrier::Unseal(const crypto::SecureBuffer& root_key) {
+absl::StatusOr<Keyring> Barrier::LoadKeyring(
+    const crypto::Aes256Gcm& root) const {
   COFFER_ASSIGN_OR_RETURN(std::optional<std::string> stored,
                           store_->Get(kKeyringPath));
   if (!stored.has_value()) {
     return absl::FailedPreconditionError("barrier: not initialized");
   }
-  COFFER_ASSIGN_OR_RETURN(crypto::Aes256Gcm root,
-                          crypto::Aes256Gcm::Create(root_key.view()));
   absl::StatusOr<crypto::SecureBuffer> bytes =
       OpenSecretEnvelope(root, kKeyringPath, *stored);
   if (!bytes.ok()) {
     return absl::PermissionDeniedError(
         "barrier: the root key does not open the keyring");
   }
-  COFFER_ASSIGN_OR_RETURN(Keyring keyring, Keyring::Parse(bytes->view()));
+  return Keyring::Parse(bytes->view());
+}
+
+absl::Status Barrier::Unseal(const crypto::SecureBuffer& root_key) {
+  COFFER_ASSIGN_OR_RETURN(crypto::Aes256Gcm root,
+                          crypto::Aes256Gcm::Create(root_key.view()));
+  COFFER_ASSIGN_OR_RETURN(Keyring keyring, LoadKeyring(root));
   keyring.AddEncryptions(CountCheckpoint(options_));
   root_ = std::move(root);
   keyring_ = std::move(keyring);
+  return absl::OkStatus();
+}
+
+absl::Status Barrier::Reload() {
+  COFFER_RETURN_IF_ERROR(CheckUnsealed());
+  absl::StatusOr<Keyring> stored = LoadKeyring(*root_);
+  if (!stored.ok()) {
+    return absl::DataLossError(
+        absl::StrCat("barrier: cannot reload the stored keyring: ",
+                     stored.status().message()));
+  }
+  if (stored->active_term() > keyring_->active_term()) {
+    stored->AddEncryptions(CountCheckpoint(options_));
+    keyring_ = *std::move(stored);
+  }
   return absl::OkStatus();
 }
 

@@ -77,6 +77,13 @@ class Barrier {
   absl::Status Delete(absl::string_view path);
   absl::StatusOr<std::vector<std::string>> List(absl::string_view prefix) const;
 
+  // Re-reads the stored keyring with the root key this barrier holds and
+  // adopts it when its active term is newer than ours: a rotation made by
+  // another node and replicated here. kFailedPrecondition when sealed;
+  // kDataLoss when the stored keyring is missing, does not open or does not
+  // parse (the barrier then keeps the keys it has).
+  absl::Status Reload();
+
   // Adds a key term and stores the keyring; returns the new term.
   absl::StatusOr<uint32_t> Rotate();
   // The active term. REQUIRES: unsealed.
@@ -84,6 +91,10 @@ class Barrier {
 
  private:
   absl::Status CheckUnsealed() const;
+  // Reads and opens the stored keyring. kFailedPrecondition when there is
+  // none, kPermissionDenied when `root` does not open it, kDataLoss when it
+  // does not parse.
+  absl::StatusOr<Keyring> LoadKeyring(const crypto::Aes256Gcm& root) const;
   absl::Status StoreKeyring();
 
   PhysicalStore* const store_;

@@ -142,3 +142,37 @@ TEST_CASE("a corrupt keyring is reported as data loss", "[seal][barrier]") {
 
 }  // namespace
 }  // namespace coffer::seal
+
+namespace coffer::seal {
+namespace {
+
+TEST_CASE("a replica adopts a rotation made elsewhere by reloading",
+          "[seal][barrier]") {
+  // Two nodes' barriers over the same replicated data.
+  Fixture f;
+  Barrier replica(&f.store);
+  REQUIRE(replica.Unseal(f.root).ok());
+  REQUIRE(*f.barrier.Rotate() == 2);
+  REQUIRE(f.barrier.Put("after", "rotation").ok());
+  CHECK(absl::IsDataLoss(replica.Get("after").status()));
+  REQUIRE(replica.Reload().ok());
+  CHECK(replica.active_term() == 2);
+  CHECK(**replica.Get("after") == "rotation");
+  // Reloading without a newer rotation keeps the keys in hand.
+  REQUIRE(replica.Reload().ok());
+  CHECK(replica.active_term() == 2);
+}
+
+TEST_CASE("reloading a corrupt keyring keeps the old keys", "[seal][barrier]") {
+  Fixture f;
+  REQUIRE(f.barrier.Put("p", "v").ok());
+  std::string& ring = f.store.data().at(std::string(kKeyringPath));
+  ring[ring.size() - 1] ^= 0x01;
+  CHECK(absl::IsDataLoss(f.barrier.Reload()));
+  CHECK(**f.barrier.Get("p") == "v");
+  f.barrier.Seal();
+  CHECK(absl::IsFailedPrecondition(f.barrier.Reload()));
+}
+
+}  // namespace
+}  // namespace coffer::seal
