@@ -6,12 +6,14 @@
 // leader's request sees its in-flight writes), and its buffered writes are
 // encrypted by the barrier into the StateView request, which turns them into
 // the one proposed WriteSet, exactly as PutRaw's value.
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/numbers.h"
 #include "base/status_macros.h"
 #include "kv/records.h"
 #include "kv/txn.h"
+#include "kv/validate.h"
 #include "node/node_impl.h"
 #include "proto/kv.pb.h"
 
@@ -149,6 +151,20 @@ absl::Status CheckFinite(absl::Duration d) {
 }
 
 }  // namespace
+
+kv::EngineOptions NodeImpl::KvEngineOptions(const NodeOptions& options) {
+  // A purged record's key: "logical/<16 hex>/data/" + a path of at most
+  // kv::kMaxPathBytes + "/<16 hex>", plus the Command's framing.
+  constexpr uint64_t kMaxPurgedKeyBytes = 1200;
+  static_assert(kv::kMaxPathBytes + 64 <= kMaxPurgedKeyBytes);
+  kv::EngineOptions out;
+  out.max_entry_bytes =
+      std::max<size_t>(4096, static_cast<size_t>(options.max_entry_bytes));
+  out.purge_batch_records = static_cast<size_t>(
+      std::clamp<uint64_t>(options.max_entry_bytes / 2 / kMaxPurgedKeyBytes, 1,
+                           kv::EngineOptions().purge_batch_records));
+  return out;
+}
 
 absl::StatusOr<std::string> NodeImpl::RunKv(const nodepb::KvOp& op) {
   BarrierReader reader(barrier_.get());

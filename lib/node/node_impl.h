@@ -207,6 +207,11 @@ class NodeImpl final : public Node {
   absl::Status SealedError() const;
 
   // --- KV v2 (kv_ops.cc) --------------------------------------------------
+  // Engine limits that keep each KV proposal within max_entry_bytes: records
+  // up to max_entry_bytes (at least the engine's 4096; ProposeWrites still
+  // refuses a larger entry), and purge batches whose deletes (keys up to
+  // about 1.1 KiB) fill at most half an entry.
+  static kv::EngineOptions KvEngineOptions(const NodeOptions& options);
   // Runs `op` with the engine over the barrier at the time Now(): a read
   // against what the view shows; a write inside a StateView request, its
   // records encrypted by the barrier into the request's writes. Returns a
@@ -248,9 +253,7 @@ class NodeImpl final : public Node {
   std::unique_ptr<seal::Barrier> barrier_;
   std::unique_ptr<seal::SealManager> seal_;
   // The KV v2 engine: stateless, run by the leader on its loop thread.
-  const kv::Engine kv_{kv::EngineOptions{
-      std::max<size_t>(4096, static_cast<size_t>(options_.max_entry_bytes)),
-      kv::EngineOptions().purge_batch_records}};
+  const kv::Engine kv_{KvEngineOptions(options_)};
   std::unique_ptr<raft::SeededRandom> random_;
   std::unique_ptr<raft::Raft> raft_;
   // The snapshot being received from the leader, if any.

@@ -289,6 +289,42 @@ TEST_CASE("a disabled kv mount is gone and a new one starts empty",
   CHECK(f.KvList("team/a/", "")->empty());
 }
 
+TEST_CASE("disabling a kv mount purges its records in several proposals",
+          "[node][kv][mounts]") {
+  TestCluster c(3);
+  // 64 KiB entries: purge batches of 27 records, so 80 records take three.
+  c.tweak = [](NodeOptions& o) { o.max_entry_bytes = 64 << 10; };
+  KvCluster(c);
+  const uint64_t leader = c.WaitForLeader();
+  Node& f = c.node(AFollower(c, leader));
+  REQUIRE(f.EnableKvMount("gone/", MountConfig()).ok());
+  for (int i = 0; i < 40; ++i) {
+    REQUIRE(f.KvPut("gone/", "k" + std::to_string(i), {{"v", "x"}}).ok());
+  }
+  absl::StatusOr<std::vector<MountInfo>> mounts = f.ListKvMounts();
+  REQUIRE(mounts.ok());
+  REQUIRE(mounts->size() == 2);
+  REQUIRE((*mounts)[0].path == "gone/");
+  // The engine's records, read raw through the barrier (as Vault's sys/raw).
+  const std::string meta = "logical/" + (*mounts)[0].id + "/meta/";
+  REQUIRE(c.node(leader).GetRaw(meta + "k0").ok());
+  REQUIRE(c.node(leader).GetRaw(meta + "k39").ok());
+
+  REQUIRE(f.DisableKvMount("gone/").ok());
+  for (uint64_t id : c.ids()) {
+    CHECK(Eventually([&] {
+      for (int i = 0; i < 40; ++i) {
+        absl::StatusOr<std::string> r = c.node(id).GetRaw(
+            meta + "k" + std::to_string(i), ReadConsistency::kStale);
+        if (r.status().code() != Code::kNotFound) return false;
+      }
+      return true;
+    }));
+  }
+  CHECK(DataOf(f, "app") == std::nullopt);
+  REQUIRE(f.KvPut("secret/", "after", {{"v", "1"}}).ok());
+}
+
 TEST_CASE("a sealed node refuses kv operations", "[node][kv][seal]") {
   TestCluster c(3);
   KvCluster(c);
