@@ -343,7 +343,7 @@ absl::StatusOr<nodepb::KvResult> NodeImpl::SubmitKv(
     *wrapped.mutable_kv() = std::move(op);
     bytes = Submit(std::move(wrapped));
   }
-  if (!bytes.ok()) return bytes.status();
+  if (!bytes.ok()) return Annotate(bytes.status());
   nodepb::KvResult result;
   if (!result.ParseFromString(*bytes)) {
     return absl::DataLossError("node: a malformed KV result");
