@@ -32,7 +32,9 @@
 //                       may or may not have been applied
 //   kDeadlineExceeded   no result within request_timeout (same caveat)
 //   kResourceExhausted  too many requests pending, or a request too large
-//   kNotFound           GetRaw of an absent path
+//   kNotFound           GetRaw of an absent path; KV: no such mount, key
+//                       or version
+//   kAborted            KV: check-and-set mismatch: re-read and retry
 //   kDataLoss           corrupt or tampered data on disk or in a frame
 //   kInternal           a bug
 // After a storage write fails, or a snapshot received from the leader
@@ -43,6 +45,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,6 +53,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "coffer/export.h"
+#include "coffer/kv.h"
 #include "coffer/options.h"
 #include "coffer/seal.h"
 
@@ -97,6 +101,14 @@ struct InitializeResult {
   // A random token for the cluster's first administrator. Only its SHA-256
   // is stored; it cannot be shown again.
   std::string root_token;
+};
+
+// A version read by KvGet. A deleted or destroyed version is reported with
+// its metadata and no data (Vault answers such a read with a 404 that still
+// holds the metadata).
+struct KvReadResult {
+  VersionMetadata metadata;
+  std::optional<SecretData> data;  // nullopt: deleted or destroyed
 };
 
 enum class ReadConsistency {
@@ -202,6 +214,80 @@ class COFFER_EXPORT Node {
   // (this node; for a linearizable read on a follower, also the leader).
   virtual absl::StatusOr<std::string> GetRaw(
       absl::string_view path,
+      ReadConsistency consistency = ReadConsistency::kLinearizable) = 0;
+
+  // --- KV version 2 secrets (types and semantics in coffer/kv.h). The
+  // engine runs on the leader over the barrier: values are encrypted before
+  // they reach the log or the disk. `mount` names a mount ("secret/", the
+  // trailing '/' optional) and `path` a key inside it ("app/db").
+  //
+  // Writes run on the leader (forwarded from a follower), stamped with the
+  // leader's clock, and return once applied there. Reads are linearizable
+  // (a ReadIndex round on the leader, forwarded from a follower) or stale.
+  // Errors, besides the node's: kNotFound for an absent mount, key or version;
+  // kInvalidArgument for a bad path, field name, setting, or a missing cas
+  // where it is required; kAborted for a check-and-set mismatch;
+  // kResourceExhausted when a record exceeds max_entry_bytes. Every call needs
+  // this node (and the leader) unsealed. Blocks up to request_timeout.
+
+  // Enables a mount at `path` (kInvalidArgument when it nests with another).
+  virtual absl::Status EnableKvMount(absl::string_view path,
+                                     const MountConfig& config) = 0;
+  // Disables the mount at `path`: its secrets are unreadable at once; its
+  // records are deleted by the leader in batches, one proposal each, after
+  // this returns. A batch interrupted by a change of leader is resumed by
+  // the next DisableKvMount; leftovers only take space (ids are never
+  // reused).
+  virtual absl::Status DisableKvMount(absl::string_view path) = 0;
+  // The enabled mounts, sorted by path.
+  virtual absl::StatusOr<std::vector<MountInfo>> ListKvMounts(
+      ReadConsistency consistency = ReadConsistency::kLinearizable) = 0;
+
+  // Writes `data` as the key's next version; returns its metadata.
+  virtual absl::StatusOr<VersionMetadata> KvPut(
+      absl::string_view mount, absl::string_view path, const SecretData& data,
+      const WriteOptions& options = WriteOptions()) = 0;
+  // Reads `version` (0: the current one). A deleted or destroyed version is
+  // OK with no data; kNotFound for a key without versions, a version above
+  // the current one or one removed by max_versions.
+  virtual absl::StatusOr<KvReadResult> KvGet(
+      absl::string_view mount, absl::string_view path, uint64_t version = 0,
+      ReadConsistency consistency = ReadConsistency::kLinearizable) = 0;
+  // Writes a new version: the latest one's data with `patch` applied.
+  // kNotFound when the latest version is absent, deleted or destroyed.
+  virtual absl::StatusOr<VersionMetadata> KvPatch(
+      absl::string_view mount, absl::string_view path, const SecretPatch& patch,
+      const WriteOptions& options = WriteOptions()) = 0;
+  // Soft-deletes the current version (OK when there is none).
+  virtual absl::Status KvDelete(absl::string_view mount,
+                                absl::string_view path) = 0;
+  // Soft-delete, undelete, destroy the listed versions; versions the key
+  // does not have are skipped. kInvalidArgument for an empty list.
+  virtual absl::Status KvDeleteVersions(
+      absl::string_view mount, absl::string_view path,
+      const std::vector<uint64_t>& versions) = 0;
+  virtual absl::Status KvUndelete(absl::string_view mount,
+                                  absl::string_view path,
+                                  const std::vector<uint64_t>& versions) = 0;
+  virtual absl::Status KvDestroy(absl::string_view mount,
+                                 absl::string_view path,
+                                 const std::vector<uint64_t>& versions) = 0;
+
+  // The key's metadata; kNotFound if it has none.
+  virtual absl::StatusOr<KeyMetadata> KvReadMetadata(
+      absl::string_view mount, absl::string_view path,
+      ReadConsistency consistency = ReadConsistency::kLinearizable) = 0;
+  // Changes the fields set in `update` (creates the metadata if absent).
+  virtual absl::Status KvWriteMetadata(absl::string_view mount,
+                                       absl::string_view path,
+                                       const KeyMetadataUpdate& update) = 0;
+  // Removes the key with every version (OK when absent).
+  virtual absl::Status KvDeleteMetadata(absl::string_view mount,
+                                        absl::string_view path) = 0;
+  // The keys ("a") and sub-folders ("b/") of `folder` ("" = the mount's
+  // root), in byte order; empty for a missing folder.
+  virtual absl::StatusOr<std::vector<std::string>> KvList(
+      absl::string_view mount, absl::string_view folder,
       ReadConsistency consistency = ReadConsistency::kLinearizable) = 0;
 
  protected:

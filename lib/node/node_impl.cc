@@ -329,4 +329,26 @@ absl::StatusOr<std::string> NodeImpl::GetRaw(absl::string_view path,
   return Submit(std::move(op));
 }
 
+absl::StatusOr<nodepb::KvResult> NodeImpl::SubmitKv(
+    nodepb::KvOp op, ReadConsistency consistency) {
+  absl::StatusOr<std::string> bytes;
+  if (consistency == ReadConsistency::kStale) {
+    bytes = RunOnLoop<std::string>(
+        [this, op = std::move(op)]() -> absl::StatusOr<std::string> {
+          if (barrier_->sealed()) return SealedError();
+          return RunKv(op);
+        });
+  } else {
+    nodepb::Op wrapped;
+    *wrapped.mutable_kv() = std::move(op);
+    bytes = Submit(std::move(wrapped));
+  }
+  if (!bytes.ok()) return Annotate(bytes.status());
+  nodepb::KvResult result;
+  if (!result.ParseFromString(*bytes)) {
+    return absl::DataLossError("node: a malformed KV result");
+  }
+  return result;
+}
+
 }  // namespace coffer::node

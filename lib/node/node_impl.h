@@ -28,6 +28,7 @@
 #ifndef COFFER_LIB_NODE_NODE_IMPL_H_
 #define COFFER_LIB_NODE_NODE_IMPL_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -46,6 +47,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "coffer/node.h"
+#include "kv/engine.h"
 #include "node/completion.h"
 #include "node/state_view.h"
 #include "proto/node.pb.h"
@@ -87,6 +89,40 @@ class NodeImpl final : public Node {
   absl::Status DeleteRaw(absl::string_view path) override;
   absl::StatusOr<std::string> GetRaw(absl::string_view path,
                                      ReadConsistency consistency) override;
+  absl::Status EnableKvMount(absl::string_view path,
+                             const MountConfig& config) override;
+  absl::Status DisableKvMount(absl::string_view path) override;
+  absl::StatusOr<std::vector<MountInfo>> ListKvMounts(
+      ReadConsistency consistency) override;
+  absl::StatusOr<VersionMetadata> KvPut(absl::string_view mount,
+                                        absl::string_view path,
+                                        const SecretData& data,
+                                        const WriteOptions& options) override;
+  absl::StatusOr<KvReadResult> KvGet(absl::string_view mount,
+                                     absl::string_view path, uint64_t version,
+                                     ReadConsistency consistency) override;
+  absl::StatusOr<VersionMetadata> KvPatch(absl::string_view mount,
+                                          absl::string_view path,
+                                          const SecretPatch& patch,
+                                          const WriteOptions& options) override;
+  absl::Status KvDelete(absl::string_view mount,
+                        absl::string_view path) override;
+  absl::Status KvDeleteVersions(absl::string_view mount, absl::string_view path,
+                                const std::vector<uint64_t>& versions) override;
+  absl::Status KvUndelete(absl::string_view mount, absl::string_view path,
+                          const std::vector<uint64_t>& versions) override;
+  absl::Status KvDestroy(absl::string_view mount, absl::string_view path,
+                         const std::vector<uint64_t>& versions) override;
+  absl::StatusOr<KeyMetadata> KvReadMetadata(
+      absl::string_view mount, absl::string_view path,
+      ReadConsistency consistency) override;
+  absl::Status KvWriteMetadata(absl::string_view mount, absl::string_view path,
+                               const KeyMetadataUpdate& update) override;
+  absl::Status KvDeleteMetadata(absl::string_view mount,
+                                absl::string_view path) override;
+  absl::StatusOr<std::vector<std::string>> KvList(
+      absl::string_view mount, absl::string_view folder,
+      ReadConsistency consistency) override;
 
  private:
   using Task = std::function<void()>;
@@ -149,8 +185,10 @@ class NodeImpl final : public Node {
   // Proposes `writes` and completes `done` with `result` once applied.
   void ProposeWrites(const storage::WriteSet& writes, std::string result,
                      uint64_t deadline, Done done);
-  void StartRead(const std::string& path, uint64_t deadline, Done done);
+  void StartRead(nodepb::Op op, uint64_t deadline, Done done);
   void ServeReads();
+  // Serves a read op (GetRaw or a KV read) from the applied state.
+  absl::StatusOr<std::string> ServeRead(const nodepb::Op& op);
   absl::StatusOr<std::string> ReadRaw(absl::string_view path);
   void OnForwardRequest(const nodepb::Frame& frame);
   void OnForwardResponse(const nodepb::ForwardResponse& r);
@@ -167,6 +205,25 @@ class NodeImpl final : public Node {
   size_t PendingRequests() const;
   absl::Status NotLeaderError() const;
   absl::Status SealedError() const;
+
+  // --- KV v2 (kv_ops.cc) --------------------------------------------------
+  // Engine limits that keep each KV proposal within max_entry_bytes: records
+  // up to max_entry_bytes (at least the engine's 4096; ProposeWrites still
+  // refuses a larger entry), and purge batches whose deletes (keys up to
+  // about 1.1 KiB) fill at most half an entry.
+  static kv::EngineOptions KvEngineOptions(const NodeOptions& options);
+  // Runs `op` with the engine over the barrier at the time Now(): a read
+  // against what the view shows; a write inside a StateView request, its
+  // records encrypted by the barrier into the request's writes. Returns a
+  // serialized nodepb::KvResult.
+  absl::StatusOr<std::string> RunKv(const nodepb::KvOp& op);
+  // Leader: wraps the Done of a DISABLE_MOUNT or PURGE op so that, once it
+  // applied and records remain, the next PURGE batch is queued.
+  Done ContinuePurge(Done done);
+  // Runs a KV op from a public method: a stale read on this node's applied
+  // state, anything else through Submit. Parses the result.
+  absl::StatusOr<nodepb::KvResult> SubmitKv(nodepb::KvOp op,
+                                            ReadConsistency consistency);
 
   // --- Membership (membership.cc) -----------------------------------------
   std::string AddressOf(uint64_t id) const;
@@ -195,6 +252,8 @@ class NodeImpl final : public Node {
   std::unique_ptr<StateView> view_;
   std::unique_ptr<seal::Barrier> barrier_;
   std::unique_ptr<seal::SealManager> seal_;
+  // The KV v2 engine: stateless, run by the leader on its loop thread.
+  const kv::Engine kv_{KvEngineOptions(options_)};
   std::unique_ptr<raft::SeededRandom> random_;
   std::unique_ptr<raft::Raft> raft_;
   // The snapshot being received from the leader, if any.
@@ -225,7 +284,7 @@ class NodeImpl final : public Node {
   };
   std::map<uint64_t, Proposal> proposals_;  // by log index
   struct Read {
-    std::string path;
+    nodepb::Op op;  // get_raw or a KV read
     uint64_t deadline;
     uint64_t index = 0;  // valid once ready
     bool ready = false;

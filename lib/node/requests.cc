@@ -13,10 +13,23 @@
 namespace coffer::node {
 namespace {
 
-bool IsRead(const nodepb::Op& op) { return op.has_get_raw(); }
+bool IsRead(const nodepb::Op& op) {
+  if (op.has_get_raw()) return true;
+  if (!op.has_kv()) return false;
+  switch (op.kv().kind()) {
+    case nodepb::KvOp::LIST_MOUNTS:
+    case nodepb::KvOp::GET:
+    case nodepb::KvOp::READ_METADATA:
+    case nodepb::KvOp::LIST:
+      return true;
+    default:
+      return false;
+  }
+}
 
 bool NeedsUnsealed(const nodepb::Op& op) {
-  return op.has_put_raw() || op.has_delete_raw() || op.has_get_raw();
+  return op.has_put_raw() || op.has_delete_raw() || op.has_get_raw() ||
+         op.has_kv();
 }
 
 absl::Status CheckOp(const nodepb::Op& op) {
@@ -27,6 +40,13 @@ absl::Status CheckOp(const nodepb::Op& op) {
       return CheckRawPath(op.delete_raw().path());
     case nodepb::Op::kGetRaw:
       return CheckRawPath(op.get_raw().path());
+    case nodepb::Op::kKv:
+      // The engine checks the rest.
+      if (!nodepb::KvOp::Kind_IsValid(op.kv().kind()) ||
+          op.kv().kind() == nodepb::KvOp::KIND_UNSPECIFIED) {
+        return absl::InvalidArgumentError("node: an unknown KV operation");
+      }
+      return absl::OkStatus();
     case nodepb::Op::kInitialize:
       return absl::OkStatus();  // the seal checks the share counts
     case nodepb::Op::kAddPeer:
@@ -79,7 +99,7 @@ void NodeImpl::StartOp(nodepb::Op op, uint64_t deadline, Done done,
     return done(SealedError());
   }
   if (soft_.role == raft::Role::kLeader) {
-    if (IsRead(op)) return StartRead(op.get_raw().path(), deadline, done);
+    if (IsRead(op)) return StartRead(std::move(op), deadline, std::move(done));
     leader_queue_.push_back(Queued{std::move(op), deadline, std::move(done)});
     return;
   }
@@ -164,6 +184,10 @@ void NodeImpl::ExecuteOnLeader(nodepb::Op op, uint64_t deadline, Done done) {
     AddProposal(id->index, Proposal{id->term, deadline, "", std::move(done)});
     return;
   }
+  if (op.has_kv() && (op.kv().kind() == nodepb::KvOp::DISABLE_MOUNT ||
+                      op.kv().kind() == nodepb::KvOp::PURGE)) {
+    done = ContinuePurge(std::move(done));
+  }
   view_->BeginRequest();
   absl::StatusOr<std::string> result = RunLogical(op);
   storage::WriteSet writes = view_->EndRequest();
@@ -191,6 +215,7 @@ absl::StatusOr<std::string> NodeImpl::RunLogical(const nodepb::Op& op) {
     COFFER_RETURN_IF_ERROR(barrier_->Delete(op.delete_raw().path()));
     return std::string();
   }
+  if (op.has_kv()) return RunKv(op.kv());
   if (op.has_initialize()) {
     seal::InitOptions o;
     o.secret_shares = op.initialize().secret_shares();
@@ -255,8 +280,7 @@ void NodeImpl::OnEntryApplied(const raftpb::Entry& e) {
   }
 }
 
-void NodeImpl::StartRead(const std::string& path, uint64_t deadline,
-                         Done done) {
+void NodeImpl::StartRead(nodepb::Op op, uint64_t deadline, Done done) {
   if (barrier_->sealed()) {
     return done(absl::FailedPreconditionError(
         absl::StrCat("node: the leader (node ", options_.id, ") is sealed")));
@@ -266,7 +290,7 @@ void NodeImpl::StartRead(const std::string& path, uint64_t deadline,
   for (int i = 0; i < 8; ++i) ctx[i] = static_cast<char>(seq >> (56 - 8 * i));
   absl::Status s = raft_->ReadIndex(std::move(ctx));
   if (!s.ok()) return done(Annotate(s));
-  reads_[seq] = Read{path, deadline, 0, false, std::move(done)};
+  reads_[seq] = Read{std::move(op), deadline, 0, false, std::move(done)};
 }
 
 void NodeImpl::ServeReads() {
@@ -281,9 +305,14 @@ void NodeImpl::ServeReads() {
     if (barrier_->sealed()) {
       r.done(SealedError());
     } else {
-      r.done(ReadRaw(r.path));
+      r.done(ServeRead(r.op));
     }
   }
+}
+
+absl::StatusOr<std::string> NodeImpl::ServeRead(const nodepb::Op& op) {
+  if (op.has_kv()) return RunKv(op.kv());
+  return ReadRaw(op.get_raw().path());
 }
 
 absl::StatusOr<std::string> NodeImpl::ReadRaw(absl::string_view path) {

@@ -1,0 +1,467 @@
+// KV v2 operations: the engine (lib/kv) run over the barrier on the request
+// path of requests.cc, and the wire form of their arguments and results.
+//
+// The engine reads and writes plaintext logical records through a kv::Txn.
+// Here the txn's reads decrypt through the barrier over the StateView (so a
+// leader's request sees its in-flight writes), and its buffered writes are
+// encrypted by the barrier into the StateView request, which turns them into
+// the one proposed WriteSet, exactly as PutRaw's value.
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "base/status_macros.h"
+#include "kv/records.h"
+#include "kv/txn.h"
+#include "kv/validate.h"
+#include "node/node_impl.h"
+#include "proto/kv.pb.h"
+
+namespace coffer::node {
+namespace {
+
+// The engine's records, decrypted by `barrier` (borrowed; must outlive it).
+class BarrierReader final : public kv::Reader {
+ public:
+  explicit BarrierReader(const seal::Barrier* barrier) : barrier_(barrier) {}
+
+  absl::StatusOr<std::optional<std::string>> Get(
+      absl::string_view key) override {
+    return barrier_->Get(key);
+  }
+  absl::StatusOr<std::vector<std::string>> List(
+      absl::string_view prefix) override {
+    return barrier_->List(prefix);
+  }
+
+ private:
+  const seal::Barrier* const barrier_;
+};
+
+template <typename Fields>
+void SetFields(const SecretData& data, Fields* out) {
+  for (const auto& [name, value] : data) {
+    kvpb::Field* f = out->Add();
+    f->set_name(name);
+    f->set_value(value);
+  }
+}
+
+template <typename Fields>
+SecretData ToSecretData(const Fields& fields) {
+  SecretData out;
+  for (const kvpb::Field& f : fields) out[f.name()] = f.value();
+  return out;
+}
+
+template <typename Entries>
+void SetCustom(const CustomMetadata& custom, Entries* out) {
+  for (const auto& [name, value] : custom) {
+    kvpb::CustomEntry* e = out->Add();
+    e->set_name(name);
+    e->set_value(value);
+  }
+}
+
+template <typename Entries>
+CustomMetadata ToCustom(const Entries& entries) {
+  CustomMetadata out;
+  for (const kvpb::CustomEntry& e : entries) out[e.name()] = e.value();
+  return out;
+}
+
+kvpb::VersionMeta ToVersionMeta(const VersionMetadata& v) {
+  kvpb::VersionMeta out;
+  out.set_version(v.version);
+  out.set_created_time_nanos(kv::ToNanos(v.created_time));
+  if (v.deletion_time.has_value()) {
+    out.set_has_deletion_time(true);
+    out.set_deletion_time_nanos(kv::ToNanos(*v.deletion_time));
+  }
+  out.set_destroyed(v.destroyed);
+  return out;
+}
+
+void SetVersion(const VersionMetadata& v, nodepb::KvResult* out) {
+  *out->mutable_version() = ToVersionMeta(v);
+  SetCustom(v.custom_metadata, out->mutable_version_custom());
+}
+
+VersionMetadata VersionOf(const nodepb::KvResult& r) {
+  VersionMetadata out;
+  out.version = r.version().version();
+  out.created_time = kv::FromNanos(r.version().created_time_nanos());
+  if (r.version().has_deletion_time()) {
+    out.deletion_time = kv::FromNanos(r.version().deletion_time_nanos());
+  }
+  out.destroyed = r.version().destroyed();
+  out.custom_metadata = ToCustom(r.version_custom());
+  return out;
+}
+
+kvpb::KeyMetadata ToKeyRecord(const KeyMetadata& m) {
+  kvpb::KeyMetadata out;
+  out.set_format_version(kv::kFormatVersion);
+  out.set_current_version(m.current_version);
+  out.set_created_time_nanos(kv::ToNanos(m.created_time));
+  out.set_updated_time_nanos(kv::ToNanos(m.updated_time));
+  out.set_max_versions(m.max_versions);
+  out.set_cas_required(m.cas_required);
+  out.set_delete_version_after_nanos(kv::ToNanos(m.delete_version_after));
+  kv::SetCustomMetadata(m.custom_metadata, &out);
+  for (const auto& [version, v] : m.versions) {
+    *out.add_versions() = ToVersionMeta(v);
+  }
+  return out;
+}
+
+WriteOptions ToWriteOptions(const nodepb::KvOp& op) {
+  WriteOptions out;
+  if (op.has_cas()) out.cas = op.cas();
+  return out;
+}
+
+nodepb::KvOp MakeOp(nodepb::KvOp::Kind kind, absl::string_view mount,
+                    absl::string_view path) {
+  nodepb::KvOp op;
+  op.set_kind(kind);
+  op.set_mount(std::string(mount));
+  op.set_path(std::string(path));
+  return op;
+}
+
+void SetCas(const WriteOptions& options, nodepb::KvOp* op) {
+  if (options.cas.has_value()) {
+    op->set_has_cas(true);
+    op->set_cas(*options.cas);
+  }
+}
+
+void SetVersions(const std::vector<uint64_t>& versions, nodepb::KvOp* op) {
+  for (uint64_t v : versions) op->add_versions(v);
+}
+
+// Durations cross the wire as nanoseconds, which cannot hold an infinity.
+absl::Status CheckFinite(absl::Duration d) {
+  if (d == absl::InfiniteDuration() || d == -absl::InfiniteDuration()) {
+    return absl::InvalidArgumentError(
+        "node: delete_version_after must be finite");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+kv::EngineOptions NodeImpl::KvEngineOptions(const NodeOptions& options) {
+  // A purged record's key: "logical/<16 hex>/data/" + a path of at most
+  // kv::kMaxPathBytes + "/<16 hex>", plus the Command's framing.
+  constexpr uint64_t kMaxPurgedKeyBytes = 1200;
+  static_assert(kv::kMaxPathBytes + 64 <= kMaxPurgedKeyBytes);
+  kv::EngineOptions out;
+  out.max_entry_bytes =
+      std::max<size_t>(4096, static_cast<size_t>(options.max_entry_bytes));
+  out.purge_batch_records = static_cast<size_t>(
+      std::clamp<uint64_t>(options.max_entry_bytes / 2 / kMaxPurgedKeyBytes, 1,
+                           kv::EngineOptions().purge_batch_records));
+  return out;
+}
+
+absl::StatusOr<std::string> NodeImpl::RunKv(const nodepb::KvOp& op) {
+  BarrierReader reader(barrier_.get());
+  kv::BufferedTxn txn(&reader);
+  const absl::Time now = Now();  // the leader's time for a write
+  const std::vector<uint64_t> versions(op.versions().begin(),
+                                       op.versions().end());
+  nodepb::KvResult out;
+  switch (op.kind()) {
+    case nodepb::KvOp::ENABLE_MOUNT:
+      COFFER_RETURN_IF_ERROR(kv_.EnableMount(
+          &txn, now, op.mount(), kv::ToMountConfig(op.mount_config())));
+      break;
+    case nodepb::KvOp::DISABLE_MOUNT:
+      COFFER_RETURN_IF_ERROR(kv_.DisableMount(&txn, op.mount()));
+      out.set_more(true);  // a PURGE batch finds out whether records remain
+      break;
+    case nodepb::KvOp::PURGE: {
+      COFFER_ASSIGN_OR_RETURN(bool more, kv_.PurgeDisabledMounts(&txn));
+      out.set_more(more);
+      break;
+    }
+    case nodepb::KvOp::LIST_MOUNTS: {
+      COFFER_ASSIGN_OR_RETURN(std::vector<MountInfo> mounts,
+                              kv_.ListMounts(&txn));
+      for (const MountInfo& m : mounts) {
+        kvpb::MountEntry* e = out.add_mounts();
+        e->set_path(m.path);
+        uint64_t id = 0;
+        if (!absl::SimpleHexAtoi(m.id, &id)) {
+          return absl::InternalError("node: a mount id that is not hex");
+        }
+        e->set_id(id);
+        e->set_created_time_nanos(kv::ToNanos(m.created_time));
+        *e->mutable_config() = kv::ToRecord(m.config);
+      }
+      break;
+    }
+    case nodepb::KvOp::PUT: {
+      COFFER_ASSIGN_OR_RETURN(
+          VersionMetadata v,
+          kv_.Put(&txn, now, op.mount(), op.path(), ToSecretData(op.data()),
+                  ToWriteOptions(op)));
+      SetVersion(v, &out);
+      break;
+    }
+    case nodepb::KvOp::GET: {
+      kv::GetResult r = kv_.Get(&txn, now, op.mount(), op.path(), op.version());
+      // A deleted or destroyed version travels as an OK result with its
+      // metadata and no data; any other error as the error.
+      if (!r.status.ok() && !(absl::IsNotFound(r.status) && r.metadata)) {
+        return r.status;
+      }
+      SetVersion(*r.metadata, &out);
+      if (r.data.has_value()) {
+        out.set_has_data(true);
+        SetFields(*r.data, out.mutable_data());
+      }
+      break;
+    }
+    case nodepb::KvOp::PATCH: {
+      SecretPatch patch;
+      patch.set = ToSecretData(op.data());
+      patch.remove.insert(op.remove().begin(), op.remove().end());
+      COFFER_ASSIGN_OR_RETURN(VersionMetadata v,
+                              kv_.Patch(&txn, now, op.mount(), op.path(), patch,
+                                        ToWriteOptions(op)));
+      SetVersion(v, &out);
+      break;
+    }
+    case nodepb::KvOp::DELETE_LATEST:
+      COFFER_RETURN_IF_ERROR(
+          kv_.DeleteLatest(&txn, now, op.mount(), op.path()));
+      break;
+    case nodepb::KvOp::DELETE_VERSIONS:
+      COFFER_RETURN_IF_ERROR(
+          kv_.DeleteVersions(&txn, now, op.mount(), op.path(), versions));
+      break;
+    case nodepb::KvOp::UNDELETE:
+      COFFER_RETURN_IF_ERROR(
+          kv_.UndeleteVersions(&txn, op.mount(), op.path(), versions));
+      break;
+    case nodepb::KvOp::DESTROY:
+      COFFER_RETURN_IF_ERROR(
+          kv_.DestroyVersions(&txn, op.mount(), op.path(), versions));
+      break;
+    case nodepb::KvOp::READ_METADATA: {
+      COFFER_ASSIGN_OR_RETURN(KeyMetadata m,
+                              kv_.ReadMetadata(&txn, op.mount(), op.path()));
+      *out.mutable_metadata() = ToKeyRecord(m);
+      break;
+    }
+    case nodepb::KvOp::WRITE_METADATA: {
+      KeyMetadataUpdate u;
+      if (op.has_max_versions()) u.max_versions = op.max_versions();
+      if (op.has_cas_required()) u.cas_required = op.cas_required();
+      if (op.has_delete_version_after()) {
+        u.delete_version_after =
+            absl::Nanoseconds(op.delete_version_after_nanos());
+      }
+      if (op.has_custom_metadata()) {
+        u.custom_metadata = ToCustom(op.custom_metadata());
+      }
+      COFFER_RETURN_IF_ERROR(
+          kv_.WriteMetadata(&txn, now, op.mount(), op.path(), u));
+      break;
+    }
+    case nodepb::KvOp::DELETE_METADATA:
+      COFFER_RETURN_IF_ERROR(kv_.DeleteMetadata(&txn, op.mount(), op.path()));
+      break;
+    case nodepb::KvOp::LIST: {
+      COFFER_ASSIGN_OR_RETURN(std::vector<std::string> entries,
+                              kv_.List(&txn, op.mount(), op.path()));
+      for (std::string& e : entries) out.add_entries(std::move(e));
+      break;
+    }
+    default:
+      return absl::InvalidArgumentError("node: an unknown KV operation");
+  }
+  // Reads buffer nothing; a write's records go through the barrier into
+  // the StateView request (ExecuteOnLeader proposes them).
+  for (const kv::Write& w : txn.TakeWrites()) {
+    if (w.value.has_value()) {
+      COFFER_RETURN_IF_ERROR(barrier_->Put(w.key, *w.value));
+    } else {
+      COFFER_RETURN_IF_ERROR(barrier_->Delete(w.key));
+    }
+  }
+  return out.SerializeAsString();
+}
+
+Done NodeImpl::ContinuePurge(Done done) {
+  return [this, done = std::move(done)](absl::StatusOr<std::string> r) {
+    nodepb::KvResult result;
+    if (r.ok() && result.ParseFromString(*r) && result.more() &&
+        soft_.role == raft::Role::kLeader) {
+      nodepb::Op next;
+      next.mutable_kv()->set_kind(nodepb::KvOp::PURGE);
+      leader_queue_.push_back(Queued{
+          std::move(next), now_tick_ + TicksFor(options_.request_timeout),
+          [](absl::StatusOr<std::string>) {}});
+    }
+    done(std::move(r));
+  };
+}
+
+absl::Status NodeImpl::EnableKvMount(absl::string_view path,
+                                     const MountConfig& config) {
+  COFFER_RETURN_IF_ERROR(CheckFinite(config.delete_version_after));
+  nodepb::KvOp op = MakeOp(nodepb::KvOp::ENABLE_MOUNT, path, "");
+  *op.mutable_mount_config() = kv::ToRecord(config);
+  return SubmitKv(std::move(op), ReadConsistency::kLinearizable).status();
+}
+
+absl::Status NodeImpl::DisableKvMount(absl::string_view path) {
+  return SubmitKv(MakeOp(nodepb::KvOp::DISABLE_MOUNT, path, ""),
+                  ReadConsistency::kLinearizable)
+      .status();
+}
+
+absl::StatusOr<std::vector<MountInfo>> NodeImpl::ListKvMounts(
+    ReadConsistency consistency) {
+  COFFER_ASSIGN_OR_RETURN(
+      nodepb::KvResult r,
+      SubmitKv(MakeOp(nodepb::KvOp::LIST_MOUNTS, "", ""), consistency));
+  std::vector<MountInfo> out;
+  for (const kvpb::MountEntry& e : r.mounts()) {
+    MountInfo m;
+    m.path = e.path();
+    m.id = kv::MountIdString(e.id());
+    m.created_time = kv::FromNanos(e.created_time_nanos());
+    m.config = kv::ToMountConfig(e.config());
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+absl::StatusOr<VersionMetadata> NodeImpl::KvPut(absl::string_view mount,
+                                                absl::string_view path,
+                                                const SecretData& data,
+                                                const WriteOptions& options) {
+  nodepb::KvOp op = MakeOp(nodepb::KvOp::PUT, mount, path);
+  SetFields(data, op.mutable_data());
+  SetCas(options, &op);
+  COFFER_ASSIGN_OR_RETURN(
+      nodepb::KvResult r,
+      SubmitKv(std::move(op), ReadConsistency::kLinearizable));
+  return VersionOf(r);
+}
+
+absl::StatusOr<KvReadResult> NodeImpl::KvGet(absl::string_view mount,
+                                             absl::string_view path,
+                                             uint64_t version,
+                                             ReadConsistency consistency) {
+  nodepb::KvOp op = MakeOp(nodepb::KvOp::GET, mount, path);
+  op.set_version(version);
+  COFFER_ASSIGN_OR_RETURN(nodepb::KvResult r,
+                          SubmitKv(std::move(op), consistency));
+  KvReadResult out;
+  out.metadata = VersionOf(r);
+  if (r.has_data()) out.data = ToSecretData(r.data());
+  return out;
+}
+
+absl::StatusOr<VersionMetadata> NodeImpl::KvPatch(absl::string_view mount,
+                                                  absl::string_view path,
+                                                  const SecretPatch& patch,
+                                                  const WriteOptions& options) {
+  nodepb::KvOp op = MakeOp(nodepb::KvOp::PATCH, mount, path);
+  SetFields(patch.set, op.mutable_data());
+  for (const std::string& name : patch.remove) op.add_remove(name);
+  SetCas(options, &op);
+  COFFER_ASSIGN_OR_RETURN(
+      nodepb::KvResult r,
+      SubmitKv(std::move(op), ReadConsistency::kLinearizable));
+  return VersionOf(r);
+}
+
+absl::Status NodeImpl::KvDelete(absl::string_view mount,
+                                absl::string_view path) {
+  return SubmitKv(MakeOp(nodepb::KvOp::DELETE_LATEST, mount, path),
+                  ReadConsistency::kLinearizable)
+      .status();
+}
+
+absl::Status NodeImpl::KvDeleteVersions(absl::string_view mount,
+                                        absl::string_view path,
+                                        const std::vector<uint64_t>& versions) {
+  nodepb::KvOp op = MakeOp(nodepb::KvOp::DELETE_VERSIONS, mount, path);
+  SetVersions(versions, &op);
+  return SubmitKv(std::move(op), ReadConsistency::kLinearizable).status();
+}
+
+absl::Status NodeImpl::KvUndelete(absl::string_view mount,
+                                  absl::string_view path,
+                                  const std::vector<uint64_t>& versions) {
+  nodepb::KvOp op = MakeOp(nodepb::KvOp::UNDELETE, mount, path);
+  SetVersions(versions, &op);
+  return SubmitKv(std::move(op), ReadConsistency::kLinearizable).status();
+}
+
+absl::Status NodeImpl::KvDestroy(absl::string_view mount,
+                                 absl::string_view path,
+                                 const std::vector<uint64_t>& versions) {
+  nodepb::KvOp op = MakeOp(nodepb::KvOp::DESTROY, mount, path);
+  SetVersions(versions, &op);
+  return SubmitKv(std::move(op), ReadConsistency::kLinearizable).status();
+}
+
+absl::StatusOr<KeyMetadata> NodeImpl::KvReadMetadata(
+    absl::string_view mount, absl::string_view path,
+    ReadConsistency consistency) {
+  COFFER_ASSIGN_OR_RETURN(
+      nodepb::KvResult r,
+      SubmitKv(MakeOp(nodepb::KvOp::READ_METADATA, mount, path), consistency));
+  return kv::ToKeyMetadata(r.metadata());
+}
+
+absl::Status NodeImpl::KvWriteMetadata(absl::string_view mount,
+                                       absl::string_view path,
+                                       const KeyMetadataUpdate& update) {
+  nodepb::KvOp op = MakeOp(nodepb::KvOp::WRITE_METADATA, mount, path);
+  if (update.max_versions.has_value()) {
+    op.set_has_max_versions(true);
+    op.set_max_versions(*update.max_versions);
+  }
+  if (update.cas_required.has_value()) {
+    op.set_has_cas_required(true);
+    op.set_cas_required(*update.cas_required);
+  }
+  if (update.delete_version_after.has_value()) {
+    COFFER_RETURN_IF_ERROR(CheckFinite(*update.delete_version_after));
+    op.set_has_delete_version_after(true);
+    op.set_delete_version_after_nanos(
+        kv::ToNanos(*update.delete_version_after));
+  }
+  if (update.custom_metadata.has_value()) {
+    op.set_has_custom_metadata(true);
+    SetCustom(*update.custom_metadata, op.mutable_custom_metadata());
+  }
+  return SubmitKv(std::move(op), ReadConsistency::kLinearizable).status();
+}
+
+absl::Status NodeImpl::KvDeleteMetadata(absl::string_view mount,
+                                        absl::string_view path) {
+  return SubmitKv(MakeOp(nodepb::KvOp::DELETE_METADATA, mount, path),
+                  ReadConsistency::kLinearizable)
+      .status();
+}
+
+absl::StatusOr<std::vector<std::string>> NodeImpl::KvList(
+    absl::string_view mount, absl::string_view folder,
+    ReadConsistency consistency) {
+  COFFER_ASSIGN_OR_RETURN(
+      nodepb::KvResult r,
+      SubmitKv(MakeOp(nodepb::KvOp::LIST, mount, folder), consistency));
+  return std::vector<std::string>(r.entries().begin(), r.entries().end());
+}
+
+}  // namespace coffer::node

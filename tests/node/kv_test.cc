@@ -1,0 +1,432 @@
+// The KV v2 secrets engine through coffer::Node: a cluster of real nodes in
+// one process, through the public API only.
+#include "coffer/kv.h"
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "coffer/node.h"
+#include "node/test_cluster.h"
+#include "support/catch.h"
+
+namespace coffer::testing {
+namespace {
+
+using Code = absl::StatusCode;
+
+// Starts and bootstraps `c`, initializes it through a follower, unseals
+// every node, enables "secret/" and returns the unseal shares.
+std::vector<std::string> KvCluster(TestCluster& c) {
+  c.StartAndBootstrap();
+  const uint64_t leader = c.WaitForLeader();
+  REQUIRE(leader != 0);
+  InitializeOptions opts;
+  opts.secret_shares = 3;
+  opts.secret_threshold = 2;
+  absl::StatusOr<InitializeResult> init =
+      c.node(leader == 1 ? 2 : 1).Initialize(opts);
+  REQUIRE(init.ok());
+  for (uint64_t id : c.ids()) {
+    REQUIRE(Eventually([&] {
+      absl::StatusOr<SealStatus> s = c.node(id).GetSealStatus();
+      return s.ok() && s->initialized;
+    }));
+    REQUIRE(c.Unseal(id, {init->keys[0], init->keys[1]}).ok());
+  }
+  REQUIRE(c.node(leader).EnableKvMount("secret/", MountConfig()).ok());
+  return init->keys;
+}
+
+uint64_t AFollower(TestCluster& c, uint64_t leader) {
+  for (uint64_t id : c.ids()) {
+    if (id != leader && c.running(id)) return id;
+  }
+  return 0;
+}
+
+// Retries a put that failed for want of a leader or in a leader change.
+absl::StatusOr<VersionMetadata> PutWithRetry(Node& n, const std::string& path,
+                                             const SecretData& data) {
+  absl::StatusOr<VersionMetadata> r;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    r = n.KvPut("secret/", path, data);
+    const Code code = r.status().code();
+    if (code != Code::kUnavailable && code != Code::kDeadlineExceeded) {
+      return r;
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  return r;
+}
+
+// The data of version `version` of secret/`path` as node `n` reads it.
+std::optional<SecretData> DataOf(
+    Node& n, const std::string& path, uint64_t version = 0,
+    ReadConsistency consistency = ReadConsistency::kLinearizable) {
+  absl::StatusOr<KvReadResult> r =
+      n.KvGet("secret/", path, version, consistency);
+  if (!r.ok()) return std::nullopt;
+  return r->data;
+}
+
+TEST_CASE("kv versions are written and read on the leader and a follower",
+          "[node][kv]") {
+  TestCluster c(3);
+  KvCluster(c);
+  const uint64_t leader = c.WaitForLeader();
+  const uint64_t follower = AFollower(c, leader);
+
+  absl::StatusOr<std::vector<MountInfo>> mounts =
+      c.node(follower).ListKvMounts();
+  REQUIRE(mounts.ok());
+  REQUIRE(mounts->size() == 1);
+  CHECK((*mounts)[0].path == "secret/");
+  CHECK((*mounts)[0].id.size() == 16);
+
+  absl::StatusOr<VersionMetadata> v1 =
+      c.node(leader).KvPut("secret/", "app/db", {{"user", "u1"}});
+  REQUIRE(v1.ok());
+  CHECK(v1->version == 1);
+  absl::StatusOr<VersionMetadata> v2 =
+      c.node(follower).KvPut("secret", "app/db", {{"user", "u2"}});
+  REQUIRE(v2.ok());
+  CHECK(v2->version == 2);
+  CHECK(v2->created_time >= v1->created_time);
+
+  // A linearizable read on a follower sees the write it just acknowledged.
+  absl::StatusOr<KvReadResult> got =
+      c.node(follower).KvGet("secret/", "app/db");
+  REQUIRE(got.ok());
+  CHECK(got->metadata.version == 2);
+  REQUIRE(got->data.has_value());
+  CHECK(*got->data == SecretData{{"user", "u2"}});
+  CHECK(DataOf(c.node(leader), "app/db", 1) == SecretData{{"user", "u1"}});
+  for (uint64_t id : c.ids()) {
+    CHECK(Eventually([&] {
+      return DataOf(c.node(id), "app/db", 2, ReadConsistency::kStale) ==
+             SecretData{{"user", "u2"}};
+    }));
+  }
+
+  // Patch from the follower builds on the latest version.
+  SecretPatch patch;
+  patch.set = {{"password", "p3"}};
+  absl::StatusOr<VersionMetadata> v3 =
+      c.node(follower).KvPatch("secret/", "app/db", patch);
+  REQUIRE(v3.ok());
+  CHECK(v3->version == 3);
+  CHECK(DataOf(c.node(leader), "app/db") ==
+        SecretData{{"password", "p3"}, {"user", "u2"}});
+
+  REQUIRE(c.node(follower).KvPut("secret/", "app/web", {{"k", "v"}}).ok());
+  REQUIRE(c.node(leader).KvPut("secret/", "top", {{"k", "v"}}).ok());
+  absl::StatusOr<std::vector<std::string>> root =
+      c.node(follower).KvList("secret/", "");
+  REQUIRE(root.ok());
+  CHECK(*root == std::vector<std::string>{"app/", "top"});
+  absl::StatusOr<std::vector<std::string>> app =
+      c.node(leader).KvList("secret/", "app/");
+  REQUIRE(app.ok());
+  CHECK(*app == std::vector<std::string>{"db", "web"});
+
+  CHECK(c.node(follower).KvGet("secret/", "missing").status().code() ==
+        Code::kNotFound);
+  CHECK(c.node(follower).KvGet("secret/", "app/db", 9).status().code() ==
+        Code::kNotFound);
+  CHECK(c.node(follower).KvPut("nomount/", "a", {{"k", "v"}}).status().code() ==
+        Code::kNotFound);
+  CHECK(c.node(leader).KvPut("secret/", "a", {{"", "v"}}).status().code() ==
+        Code::kInvalidArgument);
+  CHECK(c.node(leader).EnableKvMount("secret/inner", MountConfig()).code() ==
+        Code::kInvalidArgument);
+}
+
+TEST_CASE("two concurrent writers with one cas value: exactly one wins",
+          "[node][kv][cas]") {
+  TestCluster c(3);
+  KvCluster(c);
+  const uint64_t leader = c.WaitForLeader();
+  const uint64_t follower = AFollower(c, leader);
+  WriteOptions create;
+  create.cas = 0;
+  REQUIRE(c.node(follower).KvPut("secret/", "k", {{"n", "0"}}, create).ok());
+  CHECK(c.node(leader)
+            .KvPut("secret/", "k", {{"n", "x"}}, create)
+            .status()
+            .code() == Code::kAborted);
+
+  for (uint64_t round = 1; round <= 5; ++round) {
+    WriteOptions cas;
+    cas.cas = round;
+    std::atomic<int> wins{0};
+    std::atomic<int> aborted{0};
+    std::vector<std::thread> writers;
+    for (uint64_t id : {leader, follower}) {
+      writers.emplace_back([&, id] {
+        absl::StatusOr<VersionMetadata> r =
+            c.node(id).KvPut("secret/", "k", {{"n", std::to_string(id)}}, cas);
+        if (r.ok() && r->version == round + 1) ++wins;
+        if (r.status().code() == Code::kAborted) ++aborted;
+      });
+    }
+    for (std::thread& t : writers) t.join();
+    CHECK(wins == 1);
+    CHECK(aborted == 1);
+    absl::StatusOr<KeyMetadata> meta =
+        c.node(leader).KvReadMetadata("secret/", "k");
+    REQUIRE(meta.ok());
+    CHECK(meta->current_version == round + 1);
+  }
+
+  // cas_required on the key: a write without cas is refused.
+  KeyMetadataUpdate u;
+  u.cas_required = true;
+  REQUIRE(c.node(follower).KvWriteMetadata("secret/", "k", u).ok());
+  CHECK(c.node(leader).KvPut("secret/", "k", {{"n", "y"}}).status().code() ==
+        Code::kInvalidArgument);
+}
+
+TEST_CASE("kv delete undelete destroy and metadata through the node",
+          "[node][kv][versions]") {
+  TestCluster c(3);
+  KvCluster(c);
+  const uint64_t leader = c.WaitForLeader();
+  const uint64_t follower = AFollower(c, leader);
+  Node& f = c.node(follower);
+  for (int i = 1; i <= 3; ++i) {
+    REQUIRE(f.KvPut("secret/", "k", {{"v", std::to_string(i)}}).ok());
+  }
+
+  // A deleted version still reports its metadata, without data.
+  REQUIRE(f.KvDelete("secret/", "k").ok());
+  absl::StatusOr<KvReadResult> deleted = f.KvGet("secret/", "k");
+  REQUIRE(deleted.ok());
+  CHECK(deleted->metadata.version == 3);
+  CHECK(deleted->metadata.deletion_time.has_value());
+  CHECK_FALSE(deleted->data.has_value());
+  REQUIRE(f.KvUndelete("secret/", "k", {3}).ok());
+  CHECK(DataOf(c.node(leader), "k") == SecretData{{"v", "3"}});
+
+  REQUIRE(f.KvDeleteVersions("secret/", "k", {1}).ok());
+  REQUIRE(c.node(leader).KvDestroy("secret/", "k", {2}).ok());
+  absl::StatusOr<KvReadResult> one = f.KvGet("secret/", "k", 1);
+  REQUIRE(one.ok());
+  CHECK_FALSE(one->data.has_value());
+  CHECK_FALSE(one->metadata.destroyed);
+  absl::StatusOr<KvReadResult> two = f.KvGet("secret/", "k", 2);
+  REQUIRE(two.ok());
+  CHECK_FALSE(two->data.has_value());
+  CHECK(two->metadata.destroyed);
+  // Undelete brings back a deleted version, never a destroyed one.
+  REQUIRE(f.KvUndelete("secret/", "k", {1, 2}).ok());
+  CHECK(DataOf(f, "k", 1) == SecretData{{"v", "1"}});
+  CHECK(DataOf(f, "k", 2) == std::nullopt);
+  CHECK(f.KvDestroy("secret/", "k", {}).code() == Code::kInvalidArgument);
+
+  KeyMetadataUpdate u;
+  u.max_versions = 2;
+  u.delete_version_after = absl::Hours(1);
+  u.custom_metadata = CustomMetadata{{"owner", "team-a"}};
+  REQUIRE(c.node(leader).KvWriteMetadata("secret/", "k", u).ok());
+  absl::StatusOr<KeyMetadata> meta = f.KvReadMetadata("secret/", "k");
+  REQUIRE(meta.ok());
+  CHECK(meta->current_version == 3);
+  CHECK(meta->oldest_version == 1);
+  CHECK(meta->max_versions == 2);
+  CHECK(meta->delete_version_after == absl::Hours(1));
+  CHECK(meta->custom_metadata == CustomMetadata{{"owner", "team-a"}});
+  REQUIRE(meta->versions.size() == 3);
+  CHECK(meta->versions.at(2).destroyed);
+  // The next write prunes to max_versions and carries the custom metadata.
+  absl::StatusOr<VersionMetadata> v4 = f.KvPut("secret/", "k", {{"v", "4"}});
+  REQUIRE(v4.ok());
+  CHECK(v4->custom_metadata == CustomMetadata{{"owner", "team-a"}});
+  CHECK(v4->deletion_time == v4->created_time + absl::Hours(1));
+  meta = c.node(leader).KvReadMetadata("secret/", "k", ReadConsistency::kStale);
+  REQUIRE(meta.ok());
+  CHECK(meta->oldest_version == 3);
+  CHECK(meta->versions.size() == 2);
+  CHECK(f.KvGet("secret/", "k", 1).status().code() == Code::kNotFound);
+
+  REQUIRE(f.KvDeleteMetadata("secret/", "k").ok());
+  CHECK(f.KvReadMetadata("secret/", "k").status().code() == Code::kNotFound);
+  CHECK(f.KvGet("secret/", "k").status().code() == Code::kNotFound);
+  CHECK(f.KvList("secret/", "")->empty());
+}
+
+TEST_CASE("a disabled kv mount is gone and a new one starts empty",
+          "[node][kv][mounts]") {
+  TestCluster c(3);
+  KvCluster(c);
+  const uint64_t leader = c.WaitForLeader();
+  Node& f = c.node(AFollower(c, leader));
+  MountConfig cfg;
+  cfg.max_versions = 3;
+  REQUIRE(f.EnableKvMount("team/a", cfg).ok());
+  for (int i = 0; i < 20; ++i) {
+    REQUIRE(f.KvPut("team/a/", "k" + std::to_string(i), {{"v", "x"}}).ok());
+  }
+  absl::StatusOr<std::vector<MountInfo>> mounts = f.ListKvMounts();
+  REQUIRE(mounts.ok());
+  REQUIRE(mounts->size() == 2);
+  CHECK((*mounts)[0].path == "secret/");
+  CHECK((*mounts)[1].path == "team/a/");
+  CHECK((*mounts)[1].config.max_versions == 3);
+
+  REQUIRE(f.DisableKvMount("team/a/").ok());
+  CHECK(f.DisableKvMount("team/a/").code() == Code::kNotFound);
+  CHECK(f.KvGet("team/a/", "k1").status().code() == Code::kNotFound);
+  mounts = c.node(leader).ListKvMounts();
+  REQUIRE(mounts.ok());
+  CHECK(mounts->size() == 1);
+  REQUIRE(f.EnableKvMount("team/a/", MountConfig()).ok());
+  CHECK(f.KvGet("team/a/", "k1").status().code() == Code::kNotFound);
+  CHECK(f.KvList("team/a/", "")->empty());
+}
+
+TEST_CASE("disabling a kv mount purges its records in several proposals",
+          "[node][kv][mounts]") {
+  TestCluster c(3);
+  // 64 KiB entries: purge batches of 27 records, so 80 records take three.
+  c.tweak = [](NodeOptions& o) { o.max_entry_bytes = 64 << 10; };
+  KvCluster(c);
+  const uint64_t leader = c.WaitForLeader();
+  Node& f = c.node(AFollower(c, leader));
+  REQUIRE(f.EnableKvMount("gone/", MountConfig()).ok());
+  for (int i = 0; i < 40; ++i) {
+    REQUIRE(f.KvPut("gone/", "k" + std::to_string(i), {{"v", "x"}}).ok());
+  }
+  absl::StatusOr<std::vector<MountInfo>> mounts = f.ListKvMounts();
+  REQUIRE(mounts.ok());
+  REQUIRE(mounts->size() == 2);
+  REQUIRE((*mounts)[0].path == "gone/");
+  // The engine's records, read raw through the barrier (as Vault's sys/raw).
+  const std::string meta = "logical/" + (*mounts)[0].id + "/meta/";
+  REQUIRE(c.node(leader).GetRaw(meta + "k0").ok());
+  REQUIRE(c.node(leader).GetRaw(meta + "k39").ok());
+
+  REQUIRE(f.DisableKvMount("gone/").ok());
+  for (uint64_t id : c.ids()) {
+    CHECK(Eventually([&] {
+      for (int i = 0; i < 40; ++i) {
+        absl::StatusOr<std::string> r = c.node(id).GetRaw(
+            meta + "k" + std::to_string(i), ReadConsistency::kStale);
+        if (r.status().code() != Code::kNotFound) return false;
+      }
+      return true;
+    }));
+  }
+  CHECK(DataOf(f, "app") == std::nullopt);
+  REQUIRE(f.KvPut("secret/", "after", {{"v", "1"}}).ok());
+}
+
+TEST_CASE("a sealed node refuses kv operations", "[node][kv][seal]") {
+  TestCluster c(3);
+  KvCluster(c);
+  const uint64_t leader = c.WaitForLeader();
+  const uint64_t follower = AFollower(c, leader);
+  REQUIRE(c.node(leader).KvPut("secret/", "k", {{"v", "1"}}).ok());
+  REQUIRE(c.node(follower).Seal().ok());
+  Node& f = c.node(follower);
+  CHECK(f.KvPut("secret/", "k", {{"v", "2"}}).status().code() ==
+        Code::kFailedPrecondition);
+  CHECK(f.KvGet("secret/", "k").status().code() == Code::kFailedPrecondition);
+  CHECK(f.KvGet("secret/", "k", 0, ReadConsistency::kStale).status().code() ==
+        Code::kFailedPrecondition);
+  CHECK(f.KvList("secret/", "").status().code() == Code::kFailedPrecondition);
+  CHECK(f.EnableKvMount("other/", MountConfig()).code() ==
+        Code::kFailedPrecondition);
+  CHECK(f.KvDelete("secret/", "k").code() == Code::kFailedPrecondition);
+  // The cluster itself goes on.
+  CHECK(DataOf(c.node(leader), "k") == SecretData{{"v", "1"}});
+}
+
+TEST_CASE("kv secrets survive a leader crash and a full restart",
+          "[node][kv][restart]") {
+  TestCluster c(3);
+  std::vector<std::string> keys = KvCluster(c);
+  const uint64_t old_leader = c.WaitForLeader();
+  REQUIRE(c.node(old_leader).KvPut("secret/", "a", {{"v", "1"}}).ok());
+
+  c.Stop(old_leader);
+  const uint64_t leader = c.WaitForLeader(absl::Seconds(10), {old_leader});
+  REQUIRE(leader != 0);
+  const uint64_t follower = AFollower(c, leader);
+  absl::StatusOr<VersionMetadata> v2 =
+      PutWithRetry(c.node(follower), "a", {{"v", "2"}});
+  REQUIRE(v2.ok());
+  CHECK(v2->version == 2);
+  CHECK(DataOf(c.node(leader), "a", 1) == SecretData{{"v", "1"}});
+  REQUIRE(c.Start(old_leader).ok());
+  REQUIRE(c.Unseal(old_leader, {keys[1], keys[2]}).ok());
+  for (uint64_t id : c.ids()) {
+    REQUIRE(Eventually([&] {
+      return DataOf(c.node(id), "a", 2, ReadConsistency::kStale) ==
+             SecretData{{"v", "2"}};
+    }));
+  }
+
+  for (uint64_t id : c.ids()) c.Stop(id);
+  for (uint64_t id : c.ids()) REQUIRE(c.Start(id).ok());
+  REQUIRE(c.WaitForLeader() != 0);
+  for (uint64_t id : c.ids()) {
+    CHECK(c.node(id)
+              .KvGet("secret/", "a", 0, ReadConsistency::kStale)
+              .status()
+              .code() == Code::kFailedPrecondition);
+  }
+  for (uint64_t id : c.ids()) REQUIRE(c.Unseal(id, {keys[0], keys[2]}).ok());
+  for (uint64_t id : c.ids()) {
+    CHECK(DataOf(c.node(id), "a", 1, ReadConsistency::kStale) ==
+          SecretData{{"v", "1"}});
+    CHECK(DataOf(c.node(id), "a", 0, ReadConsistency::kStale) ==
+          SecretData{{"v", "2"}});
+  }
+  const uint64_t new_leader = c.WaitForLeader();
+  REQUIRE(
+      PutWithRetry(c.node(AFollower(c, new_leader)), "a", {{"v", "3"}}).ok());
+  CHECK(DataOf(c.node(new_leader), "a") == SecretData{{"v", "3"}});
+}
+
+TEST_CASE("kv values and field names never reach the disk in plaintext",
+          "[node][kv][barrier]") {
+  TestCluster c(3);
+  KvCluster(c);
+  const std::string value = "kv-plaintext-that-must-stay-in-memory-91c2";
+  const std::string field = "kv-field-name-that-must-stay-in-memory-5d0e";
+  REQUIRE(c.node(1).KvPut("secret/", "p", {{field, value}}).ok());
+  SecretPatch patch;
+  patch.set = {{"other", value + "-patched"}};
+  REQUIRE(c.node(2).KvPatch("secret/", "p", patch).ok());
+  for (uint64_t id : c.ids()) {
+    REQUIRE(Eventually([&] {
+      absl::StatusOr<KvReadResult> r =
+          c.node(id).KvGet("secret/", "p", 2, ReadConsistency::kStale);
+      return r.ok() && r->data.has_value();
+    }));
+  }
+  for (uint64_t id : c.ids()) c.Stop(id);
+  int files = 0;
+  for (uint64_t id : c.ids()) {
+    for (const auto& e : std::filesystem::recursive_directory_iterator(
+             c.Options(id).data_dir)) {
+      if (!e.is_regular_file()) continue;
+      std::ifstream in(e.path(), std::ios::binary);
+      std::string bytes((std::istreambuf_iterator<char>(in)),
+                        std::istreambuf_iterator<char>());
+      ++files;
+      INFO(e.path().string());
+      CHECK(bytes.find(value) == std::string::npos);
+      CHECK(bytes.find(field) == std::string::npos);
+    }
+  }
+  CHECK(files > 0);
+}
+
+}  // namespace
+}  // namespace coffer::testing
