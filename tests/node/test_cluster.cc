@@ -3,6 +3,8 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "base/check.h"
 
@@ -178,6 +180,27 @@ bool Eventually(const std::function<bool()>& cond, absl::Duration timeout) {
     absl::SleepFor(absl::Milliseconds(5));
   }
   return cond();
+}
+
+DiskScan ScanDataDirs(TestCluster& c, const std::vector<std::string>& needles) {
+  DiskScan scan;
+  for (uint64_t id : c.ids()) {
+    for (const auto& e : std::filesystem::recursive_directory_iterator(
+             c.Options(id).data_dir)) {
+      if (!e.is_regular_file()) continue;
+      std::ifstream in(e.path(), std::ios::binary);
+      const std::string bytes((std::istreambuf_iterator<char>(in)),
+                              std::istreambuf_iterator<char>());
+      ++scan.files;
+      for (const std::string& needle : needles) {
+        if (bytes.find(needle) != std::string::npos) {
+          scan.files_with_needle.push_back(e.path().string());
+          break;
+        }
+      }
+    }
+  }
+  return scan;
 }
 
 }  // namespace coffer::testing

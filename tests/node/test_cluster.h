@@ -102,6 +102,16 @@ class TestCluster {
   std::map<uint64_t, std::unique_ptr<Node>> nodes_;
 };
 
+// What a scan of the nodes' data directories found: how many files it read,
+// and which of them contain one of the needles.
+struct DiskScan {
+  int files = 0;
+  std::vector<std::string> files_with_needle;
+};
+// Reads every regular file under every node's data directory, for "this
+// never reaches the disk in plaintext" checks. Stop the nodes first.
+DiskScan ScanDataDirs(TestCluster& c, const std::vector<std::string>& needles);
+
 // Polls `cond` every few milliseconds until it holds or `timeout` passes.
 bool Eventually(const std::function<bool()>& cond,
                 absl::Duration timeout = absl::Seconds(10));
