@@ -28,6 +28,19 @@ void FarBehind(Cluster& c, const std::string& data) {
   REQUIRE(c[1].log().FirstIndex() > c[3].log().LastIndex() + 1);
 }
 
+// FarBehind, then heals and lets a few chunks of `data` reach 3: the
+// transfer is under way but not finished.
+void StartTransferHalfway(Cluster& c, const std::string& data) {
+  FarBehind(c, data);
+  c.Heal();
+  c.Tick(1);
+  for (int i = 0; i < 4; ++i) {
+    c.ProcessReadies();
+    c.DeliverAll();
+  }
+  REQUIRE(c.node(3).snapshots_installed == 0);
+}
+
 TEST_CASE("a far-behind follower receives the snapshot in chunks",
           "[raft][snapshot]") {
   Cluster c({1, 2, 3}, ChunkSize);
@@ -115,14 +128,7 @@ TEST_CASE("a snapshot transfer restarts when the leader changes",
 TEST_CASE("a newer snapshot mid-transfer restarts the transfer",
           "[raft][snapshot]") {
   Cluster c({1, 2, 3}, ChunkSize);
-  FarBehind(c, std::string(100, 'x'));
-  c.Heal();
-  c.Tick(1);
-  for (int i = 0; i < 4; ++i) {
-    c.ProcessReadies();
-    c.DeliverAll();
-  }
-  REQUIRE(c.node(3).snapshots_installed == 0);
+  StartTransferHalfway(c, std::string(100, 'x'));
   // The leader takes a newer snapshot meanwhile.
   c.Isolate(3);
   REQUIRE(c[1].Propose("more").ok());
@@ -140,14 +146,7 @@ TEST_CASE(
     "again from the start",
     "[raft][snapshot]") {
   Cluster c({1, 2, 3}, ChunkSize);
-  FarBehind(c, std::string(100, 'x'));
-  c.Heal();
-  c.Tick(1);
-  for (int i = 0; i < 4; ++i) {
-    c.ProcessReadies();
-    c.DeliverAll();
-  }
-  REQUIRE(c.node(3).snapshots_installed == 0);
+  StartTransferHalfway(c, std::string(100, 'x'));
   c.Restart(3);
   c.TickAll(10);
   REQUIRE(c.node(3).snapshots_installed == 1);
