@@ -18,6 +18,8 @@ absl::Status NodeImpl::CreateRaft(
   c.random = random_.get();
   c.pre_vote = options_.pre_vote;
   c.check_quorum = options_.check_quorum;
+  // A cluster starting at once spreads its first campaigns (raft/config.h).
+  c.slow_first_election = true;
   // A leader accepts at most this much uncommitted data (beyond it,
   // kResourceExhausted), so a stalled quorum cannot grow memory unbounded.
   c.max_uncommitted_entries_size = 64 * options_.max_entry_bytes;
