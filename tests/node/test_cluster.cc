@@ -173,6 +173,31 @@ absl::Status TestCluster::Unseal(uint64_t id,
   return absl::FailedPreconditionError("still sealed");
 }
 
+std::vector<std::string> StartInitialized(TestCluster& c) {
+  c.StartAndBootstrap();
+  const uint64_t leader = c.WaitForLeader();
+  COFFER_CHECK(leader != 0);
+  InitializeOptions opts;
+  opts.secret_shares = 3;
+  opts.secret_threshold = 2;
+  absl::StatusOr<InitializeResult> init = c.node(leader).Initialize(opts);
+  COFFER_CHECK(init.ok());
+  for (uint64_t id : c.ids()) {
+    COFFER_CHECK(Eventually([&] {
+      absl::StatusOr<SealStatus> s = c.node(id).GetSealStatus();
+      return s.ok() && s->initialized;
+    }));
+    COFFER_CHECK(c.Unseal(id, {init->keys[0], init->keys[2]}).ok());
+  }
+  return init->keys;
+}
+
+std::vector<Peer> PeersOf(const std::vector<uint64_t>& ids) {
+  std::vector<Peer> out;
+  for (uint64_t id : ids) out.push_back(Peer{id, TestCluster::Address(id)});
+  return out;
+}
+
 bool Eventually(const std::function<bool()>& cond, absl::Duration timeout) {
   const absl::Time end = absl::Now() + timeout;
   while (absl::Now() < end) {

@@ -102,6 +102,13 @@ class TestCluster {
   std::map<uint64_t, std::unique_ptr<Node>> nodes_;
 };
 
+// Starts and bootstraps every node of `c`, initializes the cluster with 3
+// unseal shares of threshold 2, unseals every node and returns the shares.
+std::vector<std::string> StartInitialized(TestCluster& c);
+
+// The peers of `ids` as Join and NodeOptions::retry_join take them.
+std::vector<Peer> PeersOf(const std::vector<uint64_t>& ids);
+
 // What a scan of the nodes' data directories found: how many files it read,
 // and which of them contain one of the needles.
 struct DiskScan {
