@@ -60,6 +60,12 @@ void TestNetwork::SetFaults(double drop, double duplicate) {
   duplicate_ = duplicate;
 }
 
+void TestNetwork::DropIf(
+    std::function<bool(uint64_t, uint64_t, const std::string&)> drop) {
+  absl::MutexLock lock(&mu_);
+  drop_if_ = std::move(drop);
+}
+
 uint64_t TestNetwork::dropped() const {
   absl::MutexLock lock(&mu_);
   return dropped_;
@@ -79,6 +85,7 @@ void TestNetwork::Deliver(uint64_t from, uint64_t to,
   if (it == nodes_.end() || isolated_.count(from) || isolated_.count(to)) {
     return;
   }
+  if (drop_if_ && drop_if_(from, to, frame)) return;
   std::uniform_real_distribution<double> u(0, 1);
   if (drop_ > 0 && u(rng_) < drop_) {
     ++dropped_;
