@@ -144,6 +144,11 @@ TEST_CASE("a three node cluster elects a leader and serves raw secrets",
     CHECK_FALSE(s->sealed);
   }
 
+  // A repeated Initialize fails and leaves the unsealed leader unsealed.
+  CHECK(c.node(follower).Initialize(opts).status().code() ==
+        Code::kFailedPrecondition);
+  CHECK_FALSE(c.node(leader).GetSealStatus()->sealed);
+
   REQUIRE(c.node(leader).PutRaw("secret/a", "alpha").ok());
   REQUIRE(c.node(follower).PutRaw("secret/b", "beta").ok());  // forwarded
   for (uint64_t id : c.ids()) {
