@@ -118,8 +118,8 @@ absl::Status ParseStorage(const json& root, Config* c) {
   if (!raft.ok()) return raft.status();
   if (*raft == nullptr) return Bad("storage.raft", "required");
   const json& r = **raft;
-  if (absl::Status s = OnlyKnown(
-          r, "storage.raft", {"path", "node_id", "peers", "retry_join"});
+  if (absl::Status s = OnlyKnown(r, "storage.raft",
+                                 {"path", "node_id", "peers", "retry_join"});
       !s.ok()) {
     return s;
   }
@@ -160,8 +160,7 @@ absl::Status ParseStorage(const json& root, Config* c) {
           !s.ok()) {
         return s;
       }
-      if (absl::Status s =
-              HostPort(peer.cluster_addr, key + ".cluster_addr");
+      if (absl::Status s = HostPort(peer.cluster_addr, key + ".cluster_addr");
           !s.ok()) {
         return s;
       }
@@ -221,10 +220,10 @@ absl::Status ParseListener(const json& root, Config* c) {
   if (!tcp.ok()) return tcp.status();
   if (*tcp == nullptr) return Bad("listener.tcp", "required");
   const json& t = **tcp;
-  if (absl::Status s = OnlyKnown(
-          t, "listener.tcp",
-          {"address", "cluster_address", "tls_disable", "tls_cert_file",
-           "tls_key_file", "tls_client_ca_file"});
+  if (absl::Status s =
+          OnlyKnown(t, "listener.tcp",
+                    {"address", "cluster_address", "tls_disable",
+                     "tls_cert_file", "tls_key_file", "tls_client_ca_file"});
       !s.ok()) {
     return s;
   }
@@ -237,9 +236,9 @@ absl::Status ParseListener(const json& root, Config* c) {
   if (absl::Status s = HostPort(c->address, "listener.tcp.address"); !s.ok()) {
     return s;
   }
-  if (absl::Status s = String(t, "cluster_address",
-                              "listener.tcp.cluster_address",
-                              &c->cluster_address);
+  if (absl::Status s =
+          String(t, "cluster_address", "listener.tcp.cluster_address",
+                 &c->cluster_address);
       !s.ok()) {
     return s;
   }
@@ -392,8 +391,8 @@ absl::StatusOr<Config> ParseConfig(absl::string_view text) {
     return s;
   }
   if (c.api_addr.empty()) {
-    c.api_addr = absl::StrCat(c.tls.enabled ? "https://" : "http://",
-                              c.address);
+    c.api_addr =
+        absl::StrCat(c.tls.enabled ? "https://" : "http://", c.address);
   }
   if (absl::Status s = Url(c.api_addr, "api_addr"); !s.ok()) return s;
   if (absl::Status s =
@@ -405,7 +404,8 @@ absl::StatusOr<Config> ParseConfig(absl::string_view text) {
   // protocol, so only host:port matters.
   absl::string_view ca = c.cluster_addr;
   if (absl::ConsumePrefix(&ca, "https://") ||
-      absl::ConsumePrefix(&ca, "http://") || absl::ConsumePrefix(&ca, "tcp://")) {
+      absl::ConsumePrefix(&ca, "http://") ||
+      absl::ConsumePrefix(&ca, "tcp://")) {
     c.cluster_addr = std::string(ca);
   }
   if (c.cluster_addr.empty()) c.cluster_addr = c.cluster_address;
@@ -432,9 +432,9 @@ absl::StatusOr<Config> ParseConfig(absl::string_view text) {
       }
     }
     if (!self) {
-      return Bad("storage.raft.peers",
-                 absl::StrCat("does not list this node (node_id ", c.node_id,
-                              ")"));
+      return Bad(
+          "storage.raft.peers",
+          absl::StrCat("does not list this node (node_id ", c.node_id, ")"));
     }
   }
   return c;

@@ -46,10 +46,10 @@ struct PeerConfig {
 };
 
 struct TlsConfig {
-  bool enabled = false;         // !tls_disable
-  std::string cert_file;        // PEM certificate chain
-  std::string key_file;         // PEM private key
-  std::string client_ca_file;   // PEM CA; set: peers must present a cert
+  bool enabled = false;        // !tls_disable
+  std::string cert_file;       // PEM certificate chain
+  std::string key_file;        // PEM private key
+  std::string client_ca_file;  // PEM CA; set: peers must present a cert
 };
 
 struct Config {
@@ -57,7 +57,7 @@ struct Config {
   uint64_t node_id = 0;
   std::vector<PeerConfig> peers;        // storage.raft.peers
   std::vector<std::string> retry_join;  // leader_api_addr of each entry
-  std::string address;          // listener.tcp.address (host:port)
+  std::string address;                  // listener.tcp.address (host:port)
   std::string cluster_address;  // listener.tcp.cluster_address (host:port)
   TlsConfig tls;
   std::string api_addr;      // advertised HTTP API URL

@@ -64,7 +64,8 @@ bool Api::Authorized(const httplib::Request& req, httplib::Response& res) {
   }
   std::string token = req.get_header_value("X-Vault-Token");
   if (token.empty()) {
-    absl::string_view auth = req.get_header_value("Authorization");
+    const std::string header = req.get_header_value("Authorization");
+    absl::string_view auth = header;
     if (absl::ConsumePrefix(&auth, "Bearer ")) token = std::string(auth);
   }
   if (token.empty() || !node_->CheckRootToken(token).ok()) {
@@ -153,8 +154,7 @@ void Api::Init(const std::string& method, const httplib::Request& req,
   };
   json out = {{"root_token", r->root_token}};
   encode(r->keys, &out["keys"], &out["keys_base64"]);
-  encode(r->recovery_keys, &out["recovery_keys"],
-         &out["recovery_keys_base64"]);
+  encode(r->recovery_keys, &out["recovery_keys"], &out["recovery_keys_base64"]);
   Reply(res, 200, out);
 }
 
@@ -168,8 +168,7 @@ void Api::Unseal(const httplib::Request& req, httplib::Response& res) {
   }
   if (!body->contains("key") || !(*body)["key"].is_string() ||
       (*body)["key"].get<std::string>().empty()) {
-    return Error(res, 400,
-                 "'key' must be specified in request body as JSON");
+    return Error(res, 400, "'key' must be specified in request body as JSON");
   }
   absl::StatusOr<coffer::SealStatus> s =
       node_->SubmitUnsealKey((*body)["key"].get<std::string>());
@@ -239,28 +238,28 @@ void Api::Leader(httplib::Response& res) {
 }
 
 json MountJson(const coffer::MountInfo& m) {
-  return json{{"type", "kv"},
-              {"description", ""},
-              {"accessor", absl::StrCat("kv_", m.id.substr(0, 8))},
-              {"uuid", m.id},
-              {"local", false},
-              {"seal_wrap", false},
-              {"external_entropy_access", false},
-              {"options", {{"version", "2"}}},
-              {"config",
-               {{"default_lease_ttl", 0},
-                {"max_lease_ttl", 0},
-                {"force_no_cache", false}}},
-              {"coffer",
-               {{"max_versions", m.config.max_versions},
-                {"cas_required", m.config.cas_required},
-                {"delete_version_after",
-                 GoDuration(m.config.delete_version_after)}}}};
+  return json{
+      {"type", "kv"},
+      {"description", ""},
+      {"accessor",
+       absl::StrCat("kv_", m.id.substr(m.id.size() > 8 ? m.id.size() - 8 : 0))},
+      {"uuid", m.id},
+      {"local", false},
+      {"seal_wrap", false},
+      {"external_entropy_access", false},
+      {"options", {{"version", "2"}}},
+      {"config",
+       {{"default_lease_ttl", 0},
+        {"max_lease_ttl", 0},
+        {"force_no_cache", false}}},
+      {"coffer",
+       {{"max_versions", m.config.max_versions},
+        {"cas_required", m.config.cas_required},
+        {"delete_version_after", GoDuration(m.config.delete_version_after)}}}};
 }
 
 void Api::Mounts(httplib::Response& res) {
-  absl::StatusOr<std::vector<coffer::MountInfo>> mounts =
-      node_->ListKvMounts();
+  absl::StatusOr<std::vector<coffer::MountInfo>> mounts = node_->ListKvMounts();
   if (!mounts.ok()) return StatusError(res, mounts.status());
   json data = json::object();
   for (const coffer::MountInfo& m : *mounts) data[m.path] = MountJson(m);
@@ -406,8 +405,9 @@ void Api::Handle(const httplib::Request& req, httplib::Response& res) {
     return IsWrite(method) ? RemovePeer(req, res) : MethodNotAllowed(res);
   }
   if (absl::StartsWith(path, "sys/")) {
-    return Error(res, 404, absl::StrCat("no handler for route \"", path,
-                                        "\". route entry not found."));
+    return Error(res, 404,
+                 absl::StrCat("no handler for route \"", path,
+                              "\". route entry not found."));
   }
   HandleKv(node_, path, req, res);
 }

@@ -62,10 +62,10 @@ json Envelope(json data) {
       absl::Uniform<uint16_t>(gen), absl::Uniform<uint16_t>(gen),
       absl::Uniform<uint16_t>(gen),
       absl::Uniform<uint64_t>(gen) & 0xffffffffffffULL);
-  return json{{"request_id", id},  {"lease_id", ""},
-              {"renewable", false}, {"lease_duration", 0},
+  return json{{"request_id", id},        {"lease_id", ""},
+              {"renewable", false},      {"lease_duration", 0},
               {"data", std::move(data)}, {"wrap_info", nullptr},
-              {"warnings", nullptr},    {"auth", nullptr}};
+              {"warnings", nullptr},     {"auth", nullptr}};
 }
 
 std::optional<json> Body(const httplib::Request& req, httplib::Response& res) {

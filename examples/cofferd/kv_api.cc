@@ -149,9 +149,9 @@ void PutData(Node* node, const std::string& mount, const std::string& key,
       } else if (val.is_string()) {
         patch.set[k] = val.get<std::string>();
       } else {
-        return Error(res, 400,
-                     absl::StrCat("data.", k,
-                                  ": coffer stores string values only"));
+        return Error(
+            res, 400,
+            absl::StrCat("data.", k, ": coffer stores string values only"));
       }
     }
     v = node->KvPatch(mount, key, patch, w);
@@ -159,9 +159,9 @@ void PutData(Node* node, const std::string& mount, const std::string& key,
     coffer::SecretData data;
     for (const auto& [k, val] : body["data"].items()) {
       if (!val.is_string()) {
-        return Error(res, 400,
-                     absl::StrCat("data.", k,
-                                  ": coffer stores string values only"));
+        return Error(
+            res, 400,
+            absl::StrCat("data.", k, ": coffer stores string values only"));
       }
       data[k] = val.get<std::string>();
     }
@@ -173,9 +173,9 @@ void PutData(Node* node, const std::string& mount, const std::string& key,
 
 // POST metadata replaces the fields it names; PATCH merges custom_metadata
 // (a null value removes a name) as Vault does.
-void WriteMetadata(Node* node, const std::string& mount,
-                   const std::string& key, bool patch, const json& body,
-                   const httplib::Request& req, httplib::Response& res) {
+void WriteMetadata(Node* node, const std::string& mount, const std::string& key,
+                   bool patch, const json& body, const httplib::Request& req,
+                   httplib::Response& res) {
   coffer::KeyMetadataUpdate u;
   if (body.contains("max_versions")) {
     uint64_t n = 0;
@@ -218,8 +218,9 @@ void WriteMetadata(Node* node, const std::string& mount,
         } else if (v.is_string()) {
           m[k] = v.get<std::string>();
         } else {
-          return Error(res, 400, absl::StrCat("custom_metadata.", k,
-                                              " must be a string"));
+          return Error(
+              res, 400,
+              absl::StrCat("custom_metadata.", k, " must be a string"));
         }
       }
     }
@@ -264,19 +265,21 @@ void Metadata(Node* node, const std::string& mount, const std::string& key,
 
 }  // namespace
 
-void HandleKv(Node* node, const std::string& path,
-              const httplib::Request& req, httplib::Response& res) {
+void HandleKv(Node* node, const std::string& path, const httplib::Request& req,
+              httplib::Response& res) {
   absl::StatusOr<std::optional<std::string>> mount = FindMount(node, path);
   if (!mount.ok()) return StatusError(res, mount.status());
   if (!*mount) {
-    return Error(res, 404, absl::StrCat("no handler for route \"", path,
-                                        "\". route entry not found."));
+    return Error(res, 404,
+                 absl::StrCat("no handler for route \"", path,
+                              "\". route entry not found."));
   }
   const std::string& m = **mount;
   const std::string rest = path.size() > m.size() ? path.substr(m.size()) : "";
   const size_t slash = rest.find('/');
   const std::string op = rest.substr(0, slash);
-  const std::string key = slash == std::string::npos ? "" : rest.substr(slash + 1);
+  const std::string key =
+      slash == std::string::npos ? "" : rest.substr(slash + 1);
   const std::string& method = req.method;
   const bool write = method == "POST" || method == "PUT";
 
@@ -300,7 +303,7 @@ void HandleKv(Node* node, const std::string& path,
     if (!body) return;
     std::optional<std::vector<uint64_t>> versions = Versions(*body, res);
     if (!versions) return;
-    absl::Status s = op == "delete"     ? node->KvDeleteVersions(m, key, *versions)
+    absl::Status s = op == "delete" ? node->KvDeleteVersions(m, key, *versions)
                      : op == "undelete" ? node->KvUndelete(m, key, *versions)
                                         : node->KvDestroy(m, key, *versions);
     return s.ok() ? NoContent(res) : StatusError(res, s);
@@ -320,8 +323,9 @@ void HandleKv(Node* node, const std::string& path,
                          GoDuration(info.config.delete_version_after)}}));
     }
   }
-  Error(res, 404, absl::StrCat("no handler for route \"", path,
-                               "\". route entry not found."));
+  Error(res, 404,
+        absl::StrCat("no handler for route \"", path,
+                     "\". route entry not found."));
 }
 
 }  // namespace cofferd

@@ -77,9 +77,8 @@ int Run(const std::string& config_file) {
       PeerTransport::Start(topts);
   if (!transport.ok()) {
     Log(std::string(transport.status().message()));
-    return transport.status().code() == absl::StatusCode::kInvalidArgument
-               ? 2
-               : 1;
+    return transport.status().code() == absl::StatusCode::kInvalidArgument ? 2
+                                                                           : 1;
   }
 
   coffer::NodeOptions o;
@@ -116,8 +115,7 @@ int Run(const std::string& config_file) {
   if (c.tls.enabled) {
     server = std::make_unique<httplib::SSLServer>(
         c.tls.cert_file.c_str(), c.tls.key_file.c_str(),
-        c.tls.client_ca_file.empty() ? nullptr
-                                     : c.tls.client_ca_file.c_str());
+        c.tls.client_ca_file.empty() ? nullptr : c.tls.client_ca_file.c_str());
     if (!server->is_valid()) {
       Log("listener.tcp: cannot load tls_cert_file, tls_key_file or "
           "tls_client_ca_file");

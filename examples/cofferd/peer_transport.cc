@@ -118,7 +118,7 @@ class PeerTransport::Impl {
   std::atomic<size_t> queued_bytes_{0};
   std::atomic<uint64_t> dropped_{0};
   std::map<uint64_t, std::unique_ptr<Link>> links_;  // I/O thread only
-  bool stopped_ = false;                              // Stop's caller only
+  bool stopped_ = false;                             // Stop's caller only
 };
 
 absl::Status PeerTransport::Impl::Init() {
@@ -128,12 +128,11 @@ absl::Status PeerTransport::Impl::Init() {
                                        : asio::ssl::context::tls_client);
       asio::ssl::context& c = **ctx;
       asio::error_code ec;
-      c.set_options(asio::ssl::context::default_workarounds |
-                        asio::ssl::context::no_sslv2 |
-                        asio::ssl::context::no_sslv3 |
-                        asio::ssl::context::no_tlsv1 |
-                        asio::ssl::context::no_tlsv1_1,
-                    ec);
+      c.set_options(
+          asio::ssl::context::default_workarounds |
+              asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 |
+              asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1,
+          ec);
       c.use_certificate_chain_file(options_.tls.cert_file, ec);
       if (ec) {
         return absl::InvalidArgumentError(
@@ -148,8 +147,8 @@ absl::Status PeerTransport::Impl::Init() {
       if (!options_.tls.client_ca_file.empty()) {
         c.load_verify_file(options_.tls.client_ca_file, ec);
         if (ec) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "listener.tcp.tls_client_ca_file: ", ec.message()));
+          return absl::InvalidArgumentError(
+              absl::StrCat("listener.tcp.tls_client_ca_file: ", ec.message()));
         }
       } else if (ctx == &client_tls_) {
         c.set_default_verify_paths(ec);
@@ -178,8 +177,8 @@ absl::Status PeerTransport::Impl::Init() {
   if (!ec) acceptor_.bind(ep, ec);
   if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    return absl::UnavailableError(absl::StrCat(
-        "cannot listen on ", options_.listen, ": ", ec.message()));
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", options_.listen, ": ", ec.message()));
   }
   Accept();
   thread_ = std::thread([this] { io_.run(); });
@@ -249,8 +248,8 @@ void PeerTransport::Impl::Connect(Link* link) {
   }
   const uint64_t gen = ++link->generation;
   link->state = Link::kConnecting;
-  link->conn = std::make_unique<Conn>(
-      io_, client_tls_ ? &*client_tls_ : nullptr);
+  link->conn =
+      std::make_unique<Conn>(io_, client_tls_ ? &*client_tls_ : nullptr);
   auto resolver = std::make_shared<tcp::resolver>(io_);
   resolver->async_resolve(
       host, std::to_string(port),
@@ -308,8 +307,8 @@ void PeerTransport::Impl::Fail(Link* link, uint64_t gen) {
   Reset(link);
   link->state = Link::kBackoff;
   link->timer.expires_after(link->backoff);
-  link->backoff = std::min<std::chrono::milliseconds>(link->backoff * 2,
-                                                      kMaxBackoff);
+  link->backoff =
+      std::min<std::chrono::milliseconds>(link->backoff * 2, kMaxBackoff);
   const uint64_t now = link->generation;
   link->timer.async_wait([this, link, now](const asio::error_code& ec) {
     if (ec || now != link->generation) return;
@@ -325,7 +324,8 @@ void PeerTransport::Impl::Write(Link* link) {
     link->writing.push_back(std::move(link->queue.front()));
     link->queue.pop_front();
   }
-  for (const std::string& f : link->writing) buffers.emplace_back(asio::buffer(f));
+  for (const std::string& f : link->writing)
+    buffers.emplace_back(asio::buffer(f));
   const uint64_t gen = link->generation;
   link->conn->With([&](auto& stream) {
     asio::async_write(stream, buffers,
@@ -344,18 +344,17 @@ void PeerTransport::Impl::Write(Link* link) {
 void PeerTransport::Impl::Accept() {
   auto conn =
       std::make_shared<Conn>(io_, server_tls_ ? &*server_tls_ : nullptr);
-  acceptor_.async_accept(conn->socket(), [this, conn](const asio::error_code&
-                                                          ec) {
+  acceptor_.async_accept(conn->socket(), [this,
+                                          conn](const asio::error_code& ec) {
     if (ec == asio::error::operation_aborted) return;
     if (!ec) {
       asio::error_code ignored;
       conn->socket().set_option(tcp::no_delay(true), ignored);
       if (conn->is_tls()) {
-        conn->tls().async_handshake(
-            asio::ssl::stream_base::server,
-            [this, conn](const asio::error_code& ec) {
-              if (!ec) ReadFrames(conn);
-            });
+        conn->tls().async_handshake(asio::ssl::stream_base::server,
+                                    [this, conn](const asio::error_code& ec) {
+                                      if (!ec) ReadFrames(conn);
+                                    });
       } else {
         ReadFrames(conn);
       }
@@ -376,15 +375,15 @@ void PeerTransport::Impl::ReadFrames(std::shared_ptr<Conn> conn) {
                              uint32_t{(*header)[2]} << 8 | (*header)[3];
           if (n > options_.max_frame_bytes) return conn->Close();
           auto body = std::make_shared<std::string>(n, '\0');
-          asio::async_read(stream, asio::buffer(*body),
-                           [this, conn, body](const asio::error_code& ec,
-                                              size_t) {
-                             if (ec) return conn->Close();
-                             if (coffer::Node* node = node_.load()) {
-                               node->Receive(*body);
-                             }
-                             ReadFrames(conn);
-                           });
+          asio::async_read(
+              stream, asio::buffer(*body),
+              [this, conn, body](const asio::error_code& ec, size_t) {
+                if (ec) return conn->Close();
+                if (coffer::Node* node = node_.load()) {
+                  node->Receive(*body);
+                }
+                ReadFrames(conn);
+              });
         });
   });
 }
