@@ -65,11 +65,16 @@ def test_kill_leader_under_load_loses_no_acknowledged_write():
         try:
             wait_for(lambda: total(writers) >= WRITES // 4, "first writes")
             old = c.leader()
+            before = total(writers)
+            killed = time.monotonic()
             old.kill()  # SIGKILL to its process group
             survivors = c.running()
             new = c.leader(among=survivors)
             assert new.id != old.id
             at_failover = total(writers)
+            print(f"new leader {new.id} after "
+                  f"{time.monotonic() - killed:.2f} s; {before} writes "
+                  f"acknowledged before the kill")
             wait_for(lambda: total(writers) >= WRITES or
                      time.monotonic() - start > SECONDS, "more writes")
         finally:
