@@ -85,9 +85,11 @@ class PeerTransport::Impl {
     explicit Link(asio::io_context& io) : timer(io) {}
     uint64_t id = 0;
     std::string address;
-    std::deque<std::string> queue;     // framed
-    std::vector<std::string> writing;  // framed, in the current write
-    std::unique_ptr<Conn> conn;
+    std::deque<std::string> queue;  // framed
+    bool writing = false;           // a write is in flight on conn
+    // Shared with the handlers of its operations, which keep it alive
+    // until they ran (a TLS stream's pending operations refer to it).
+    std::shared_ptr<Conn> conn;
     enum State { kIdle, kConnecting, kConnected, kBackoff } state = kIdle;
     uint64_t generation = 0;  // bumped per connection; stale handlers stop
     std::chrono::milliseconds backoff = kMinBackoff;
@@ -109,8 +111,10 @@ class PeerTransport::Impl {
   void ReadFrames(std::shared_ptr<Conn> conn);
 
   const Options options_;
-  asio::io_context io_;
+  // Before io_: sockets destroyed with io_'s pending handlers still use
+  // the contexts.
   std::optional<asio::ssl::context> server_tls_, client_tls_;
+  asio::io_context io_;
   tcp::acceptor acceptor_;
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   std::thread thread_;
@@ -248,34 +252,38 @@ void PeerTransport::Impl::Connect(Link* link) {
   }
   const uint64_t gen = ++link->generation;
   link->state = Link::kConnecting;
-  link->conn =
-      std::make_unique<Conn>(io_, client_tls_ ? &*client_tls_ : nullptr);
+  auto conn =
+      std::make_shared<Conn>(io_, client_tls_ ? &*client_tls_ : nullptr);
+  link->conn = conn;
   auto resolver = std::make_shared<tcp::resolver>(io_);
   resolver->async_resolve(
       host, std::to_string(port),
-      [this, link, gen, resolver, host](const asio::error_code& ec,
-                                        tcp::resolver::results_type results) {
+      [this, link, gen, conn, resolver, host](
+          const asio::error_code& ec, tcp::resolver::results_type results) {
         if (gen != link->generation) return;
         if (ec) return Fail(link, gen);
         asio::async_connect(
-            link->conn->socket(), results,
-            [this, link, gen, host](const asio::error_code& ec,
-                                    const tcp::endpoint&) {
+            conn->socket(), results,
+            [this, link, gen, conn, host](const asio::error_code& ec,
+                                          const tcp::endpoint&) {
               if (gen != link->generation) return;
               if (ec) return Fail(link, gen);
               asio::error_code ignored;
-              link->conn->socket().set_option(tcp::no_delay(true), ignored);
-              if (!link->conn->is_tls()) return OnConnected(link, gen);
-              SslStream& s = link->conn->tls();
+              conn->socket().set_option(tcp::no_delay(true), ignored);
+              conn->socket().set_option(asio::socket_base::keep_alive(true),
+                                        ignored);
+              if (!conn->is_tls()) return OnConnected(link, gen);
+              SslStream& s = conn->tls();
               s.set_verify_callback(asio::ssl::host_name_verification(host));
               // SNI for name-based certificates; harmless for IPs.
               SSL_set_tlsext_host_name(s.native_handle(), host.c_str());
-              s.async_handshake(asio::ssl::stream_base::client,
-                                [this, link, gen](const asio::error_code& ec) {
-                                  if (gen != link->generation) return;
-                                  if (ec) return Fail(link, gen);
-                                  OnConnected(link, gen);
-                                });
+              s.async_handshake(
+                  asio::ssl::stream_base::client,
+                  [this, link, gen, conn](const asio::error_code& ec) {
+                    if (gen != link->generation) return;
+                    if (ec) return Fail(link, gen);
+                    OnConnected(link, gen);
+                  });
             });
       });
 }
@@ -285,11 +293,13 @@ void PeerTransport::Impl::OnConnected(Link* link, uint64_t gen) {
   link->backoff = kMinBackoff;
   // The peer never writes on this connection: a completed read means it
   // closed (or broke) the connection.
-  link->conn->With([&](auto& stream) {
-    stream.async_read_some(asio::buffer(&link->sink, 1),
-                           [this, link, gen](const asio::error_code&, size_t) {
-                             if (gen == link->generation) Fail(link, gen);
-                           });
+  std::shared_ptr<Conn> conn = link->conn;
+  conn->With([&](auto& stream) {
+    stream.async_read_some(
+        asio::buffer(&link->sink, 1),
+        [this, link, gen, conn](const asio::error_code&, size_t) {
+          if (gen == link->generation) Fail(link, gen);
+        });
   });
   Write(link);
 }
@@ -298,8 +308,8 @@ void PeerTransport::Impl::Reset(Link* link) {
   ++link->generation;  // silences the old connection's handlers
   link->timer.cancel();
   if (link->conn) link->conn->Close();
-  for (const std::string& f : link->writing) Drop(f.size());
-  link->writing.clear();
+  link->conn.reset();
+  link->writing = false;
 }
 
 void PeerTransport::Impl::Fail(Link* link, uint64_t gen) {
@@ -318,26 +328,29 @@ void PeerTransport::Impl::Fail(Link* link, uint64_t gen) {
 }
 
 void PeerTransport::Impl::Write(Link* link) {
-  if (!link->writing.empty() || link->queue.empty()) return;
-  std::vector<asio::const_buffer> buffers;
-  while (!link->queue.empty() && link->writing.size() < kMaxBatch) {
-    link->writing.push_back(std::move(link->queue.front()));
+  if (link->writing || link->queue.empty()) return;
+  // The batch belongs to the write's handler: it outlives the write even
+  // when the link moves on to a new connection.
+  auto batch = std::make_shared<std::vector<std::string>>();
+  while (!link->queue.empty() && batch->size() < kMaxBatch) {
+    batch->push_back(std::move(link->queue.front()));
     link->queue.pop_front();
   }
-  for (const std::string& f : link->writing)
-    buffers.emplace_back(asio::buffer(f));
+  std::vector<asio::const_buffer> buffers;
+  for (const std::string& f : *batch) buffers.emplace_back(asio::buffer(f));
+  link->writing = true;
   const uint64_t gen = link->generation;
-  link->conn->With([&](auto& stream) {
-    asio::async_write(stream, buffers,
-                      [this, link, gen](const asio::error_code& ec, size_t) {
-                        if (gen != link->generation) return;
-                        if (ec) return Fail(link, gen);
-                        for (const std::string& f : link->writing) {
-                          Drop(f.size());
-                        }
-                        link->writing.clear();
-                        Write(link);
-                      });
+  std::shared_ptr<Conn> conn = link->conn;
+  conn->With([&](auto& stream) {
+    asio::async_write(
+        stream, buffers,
+        [this, link, gen, conn, batch](const asio::error_code& ec, size_t) {
+          for (const std::string& f : *batch) Drop(f.size());
+          if (gen != link->generation) return;
+          if (ec) return Fail(link, gen);
+          link->writing = false;
+          Write(link);
+        });
   });
 }
 
@@ -350,6 +363,7 @@ void PeerTransport::Impl::Accept() {
     if (!ec) {
       asio::error_code ignored;
       conn->socket().set_option(tcp::no_delay(true), ignored);
+      conn->socket().set_option(asio::socket_base::keep_alive(true), ignored);
       if (conn->is_tls()) {
         conn->tls().async_handshake(asio::ssl::stream_base::server,
                                     [this, conn](const asio::error_code& ec) {
