@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from cluster import COFFER_CLI, Cluster, Tls
+from cluster import COFFER_CLI, Cluster, Tls, wait_for
 
 
 def test_a_cluster_over_mutual_tls():
@@ -62,5 +62,7 @@ def test_a_cluster_over_mutual_tls():
             == 200
         leader.start()
         leader.unseal(c.keys[:2])
-        r = leader.get("secret/data/after")
-        assert r.status == 200 and r.body["data"]["data"] == {"v": "x"}, r
+        # Once the new leader's link to it is back (after its backoff).
+        r = wait_for(lambda: (lambda r: r if r.status == 200 else None)(
+            leader.get("secret/data/after")), "the restarted node serves")
+        assert r.body["data"]["data"] == {"v": "x"}, r
