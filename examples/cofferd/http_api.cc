@@ -46,6 +46,10 @@ class Api {
   const HttpApiOptions options_;
 };
 
+// Largest request body: above any replicated entry
+// (NodeOptions::max_entry_bytes is at most 64 MiB).
+constexpr uint64_t kMaxBodyBytes = uint64_t{64} << 20;
+
 void MethodNotAllowed(httplib::Response& res) {
   Error(res, 405, "unsupported operation");
 }
@@ -426,6 +430,26 @@ void RegisterHttpApi(httplib::Server* server, coffer::Node* node,
   server->Put(pattern, handler);
   server->Patch(pattern, handler);
   server->Delete(pattern, handler);
+  // Bodies are read into memory before a handler runs: refuse large ones
+  // while only the headers are in.
+  server->set_payload_max_length(kMaxBodyBytes);
+  server->set_pre_routing_handler([](const httplib::Request& req,
+                                     httplib::Response& res) {
+    if (req.has_header("Transfer-Encoding")) {
+      Error(res, 411, "a request body needs a Content-Length");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    uint64_t length = 0;
+    if (req.has_header("Content-Length") &&
+        (!absl::SimpleAtoi(req.get_header_value("Content-Length"), &length) ||
+         length > kMaxBodyBytes)) {
+      Error(res, 413,
+            absl::StrCat("request bodies are limited to ", kMaxBodyBytes >> 20,
+                         " MiB"));
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
   server->set_error_handler(
       [](const httplib::Request& req, httplib::Response& res) {
         if (res.body.empty()) {

@@ -2,6 +2,7 @@
 
 import json
 import os
+import socket
 import subprocess
 import urllib.request
 
@@ -76,6 +77,11 @@ def test_errors_have_vaults_shape_and_codes():
             raise AssertionError("accepted a malformed body")
         except urllib.error.HTTPError as e:
             assert e.code == 400 and json.loads(e.read())["errors"]
+        # A body above 64 MiB is refused from its headers alone.
+        with socket.create_connection(("127.0.0.1", n.api_port), 10) as s:
+            s.sendall(b"POST /v1/secret/data/x HTTP/1.1\r\nHost: x\r\n"
+                      b"Content-Length: 999999999\r\n\r\n")
+            assert s.recv(4096).startswith(b"HTTP/1.1 413")
         # Mounts: only kv version 2; bad type is a 400.
         r = n.post("sys/mounts/v1kv", {"type": "kv"})
         assert r.status == 400, r
