@@ -408,6 +408,20 @@ void Api::Handle(const httplib::Request& req, httplib::Response& res) {
   if (path == "sys/storage/raft/remove-peer") {
     return IsWrite(method) ? RemovePeer(req, res) : MethodNotAllowed(res);
   }
+  if (absl::StartsWith(path, "sys/internal/ui/mounts/")) {
+    // Vault's CLI asks this before any kv command to learn the engine's
+    // version and mount.
+    if (method != "GET") return MethodNotAllowed(res);
+    absl::StatusOr<std::optional<std::string>> mount =
+        FindMount(node_, path.substr(23));
+    if (!mount.ok()) return StatusError(res, mount.status());
+    if (!*mount) return Error(res, 404, "");
+    return Reply(res, 200,
+                 Envelope(json{{"path", **mount},
+                               {"type", "kv"},
+                               {"description", ""},
+                               {"options", {{"version", "2"}}}}));
+  }
   if (absl::StartsWith(path, "sys/")) {
     return Error(res, 404,
                  absl::StrCat("no handler for route \"", path,

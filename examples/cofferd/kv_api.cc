@@ -48,28 +48,6 @@ json KeyMetadataJson(const coffer::KeyMetadata& m) {
               {"versions", versions}};
 }
 
-// The longest enabled mount that `path` lies in ("secret/"), or nullopt.
-// Looks at this node's applied mounts first, then asks the leader, so that
-// a mount enabled through another node a moment ago is found.
-absl::StatusOr<std::optional<std::string>> FindMount(Node* node,
-                                                     const std::string& path) {
-  const std::string probe = path + "/";
-  for (coffer::ReadConsistency c : {coffer::ReadConsistency::kStale,
-                                    coffer::ReadConsistency::kLinearizable}) {
-    absl::StatusOr<std::vector<coffer::MountInfo>> mounts =
-        node->ListKvMounts(c);
-    if (!mounts.ok()) return mounts.status();
-    std::string best;
-    for (const coffer::MountInfo& m : *mounts) {
-      if (absl::StartsWith(probe, m.path) && m.path.size() > best.size()) {
-        best = m.path;
-      }
-    }
-    if (!best.empty()) return best;
-  }
-  return std::nullopt;
-}
-
 // Reads {"versions": [1, 2]}; answers 400 and returns nullopt when bad.
 std::optional<std::vector<uint64_t>> Versions(const json& body,
                                               httplib::Response& res) {
@@ -264,6 +242,25 @@ void Metadata(Node* node, const std::string& mount, const std::string& key,
 }
 
 }  // namespace
+
+absl::StatusOr<std::optional<std::string>> FindMount(Node* node,
+                                                     const std::string& path) {
+  const std::string probe = path + "/";
+  for (coffer::ReadConsistency c : {coffer::ReadConsistency::kStale,
+                                    coffer::ReadConsistency::kLinearizable}) {
+    absl::StatusOr<std::vector<coffer::MountInfo>> mounts =
+        node->ListKvMounts(c);
+    if (!mounts.ok()) return mounts.status();
+    std::string best;
+    for (const coffer::MountInfo& m : *mounts) {
+      if (absl::StartsWith(probe, m.path) && m.path.size() > best.size()) {
+        best = m.path;
+      }
+    }
+    if (!best.empty()) return best;
+  }
+  return std::nullopt;
+}
 
 void HandleKv(Node* node, const std::string& path, const httplib::Request& req,
               httplib::Response& res) {

@@ -99,6 +99,11 @@ def test_kv_v2_verbs_through_a_standby():
         leader = c.leader()
         n = next(x for x in c.nodes if x is not leader)  # a standby
         p = "secret/data/app/db"
+        # What Vault's CLI asks before a kv command.
+        r = n.get("sys/internal/ui/mounts/secret/app/db")
+        assert r.status == 200 and r.body["data"]["path"] == "secret/", r
+        assert r.body["data"]["options"] == {"version": "2"}
+        assert n.get("sys/internal/ui/mounts/other/x").status == 404
         r = n.post(p, {"data": {"user": "admin", "pw": "one"}})
         assert r.status == 200 and r.body["data"]["version"] == 1, r
         r = n.post(p, {"data": {"pw": "two"}, "options": {"cas": 1}})
