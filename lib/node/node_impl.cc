@@ -311,8 +311,8 @@ absl::Status NodeImpl::CheckRootToken(absl::string_view token) {
              return absl::FailedPreconditionError(
                  "node: not initialized: there is no root token");
            }
-           const std::string hex = absl::BytesToHexString(
-               crypto::DigestView(given));
+           const std::string hex =
+               absl::BytesToHexString(crypto::DigestView(given));
            if (!crypto::ConstantTimeEquals(hex, **stored)) {
              return absl::PermissionDeniedError("node: invalid token");
            }

@@ -99,8 +99,7 @@ TEST_CASE("a three node cluster elects a leader and serves raw secrets",
   // Before Initialize nothing can be stored.
   CHECK(c.node(leader).PutRaw("secret/a", "1").code() ==
         Code::kFailedPrecondition);
-  CHECK(c.node(leader).CheckRootToken("x").code() ==
-        Code::kFailedPrecondition);
+  CHECK(c.node(leader).CheckRootToken("x").code() == Code::kFailedPrecondition);
 
   InitializeOptions opts;
   opts.secret_shares = 3;
