@@ -41,6 +41,7 @@ class Api {
              const httplib::Request& req, httplib::Response& res);
   void RaftConfiguration(httplib::Response& res);
   void RemovePeer(const httplib::Request& req, httplib::Response& res);
+  void AddPeer(const httplib::Request& req, httplib::Response& res);
 
   coffer::Node* const node_;
   const HttpApiOptions options_;
@@ -373,6 +374,34 @@ void Api::RemovePeer(const httplib::Request& req, httplib::Response& res) {
   NoContent(res);
 }
 
+// coffer's extension (Vault has no equivalent): adds a node started with
+// retry_join and an empty data directory, as a learner first; voter=true
+// promotes a caught-up learner.
+void Api::AddPeer(const httplib::Request& req, httplib::Response& res) {
+  std::optional<json> body = Body(req, res);
+  if (!body) return;
+  uint64_t id = 0;
+  if (!body->contains("server_id") || !ParseUint((*body)["server_id"], &id) ||
+      id == 0) {
+    return Error(res, 400, "server_id must be a node id (an integer >= 1)");
+  }
+  const std::string address = body->value("address", "");
+  if (address.empty()) {
+    return Error(res, 400, "address must be the node's cluster address");
+  }
+  const json voter = body->value("voter", json(false));
+  if (!voter.is_boolean()) return Error(res, 400, "voter must be a bool");
+  absl::Status s = node_->AddPeer(id, address, voter.get<bool>());
+  if (!s.ok()) {
+    if (s.code() == absl::StatusCode::kFailedPrecondition ||
+        s.code() == absl::StatusCode::kInvalidArgument) {
+      return Error(res, 400, std::string(s.message()));
+    }
+    return StatusError(res, s);
+  }
+  NoContent(res);
+}
+
 void Api::Handle(const httplib::Request& req, httplib::Response& res) {
   const std::string& method = req.method;
   std::string path = req.matches[1];
@@ -407,6 +436,9 @@ void Api::Handle(const httplib::Request& req, httplib::Response& res) {
   }
   if (path == "sys/storage/raft/remove-peer") {
     return IsWrite(method) ? RemovePeer(req, res) : MethodNotAllowed(res);
+  }
+  if (path == "sys/storage/raft/add-peer") {
+    return IsWrite(method) ? AddPeer(req, res) : MethodNotAllowed(res);
   }
   if (absl::StartsWith(path, "sys/internal/ui/mounts/")) {
     // Vault's CLI asks this before any kv command to learn the engine's

@@ -6,6 +6,8 @@
 //   sys/health GET HEAD (Vault's codes and its query parameters),
 //   sys/leader GET, sys/mounts GET, sys/mounts/<path> GET POST DELETE,
 //   sys/storage/raft/configuration GET, sys/storage/raft/remove-peer POST,
+//   sys/storage/raft/add-peer POST (coffer's: {server_id, address, voter}),
+//   sys/internal/ui/mounts/<path> GET (what Vault's CLI asks first),
 //   and KV v2 under each mount: data/, delete/, undelete/, destroy/,
 //   metadata/ (LIST as GET ?list=true, which is what Vault's clients send;
 //   cpp-httplib refuses the LIST method itself), config GET.

@@ -301,13 +301,15 @@ class Cluster:
                          None), "a leader")
 
     def settled(self):
-        """Waits until every running node knows the same leader."""
+        """Waits until every running initial member knows the same leader."""
+        members = [n for n in self.running() if n.id in self.bootstrap_ids]
+
         def agreed():
             seen = {n.get("sys/leader").body["leader_cluster_address"]
-                    for n in self.running()}
+                    for n in members}
             return len(seen) == 1 and "" not in seen
         wait_for(agreed, "every node knows the leader")
-        return self.leader()
+        return self.leader(among=members)
 
     def init(self, via=None, shares=3, threshold=2):
         via = via or self.nodes[-1]

@@ -152,3 +152,46 @@ def test_remove_peer_shrinks_the_cluster():
         assert r.status == 400, r
         r = leader.post("sys/storage/raft/remove-peer", {"server_id": "x"})
         assert r.status == 400, r
+
+
+def test_a_waiting_node_is_added_and_promoted():
+    # Nodes 1-3 bootstrap; node 4 starts with retry_join and an empty data
+    # directory, and waits to be added.
+    with Cluster(4, bootstrap=3) as c:
+        first = c.nodes[:3]
+        c.leader(among=first)
+        c.init(via=first[0])
+        for node in first:
+            wait_for(lambda: node.get("sys/seal-status").body["initialized"],
+                     f"node {node.id} sees the initialization")
+            node.unseal(c.keys[:2])
+        assert first[0].post("sys/mounts/secret",
+                             {"type": "kv-v2"}).status == 204
+        assert first[1].post("secret/data/before",
+                             {"data": {"v": "1"}}).status == 200
+        new = c.nodes[3]
+        assert new.get("sys/seal-status").body["initialized"] is False
+        r = first[2].post("sys/storage/raft/add-peer", {
+            "server_id": "4", "address": new.cluster_addr})
+        assert r.status == 204, r
+        # Promotion is refused until the learner caught up; then it is a
+        # voter of four.
+        wait_for(lambda: first[0].post("sys/storage/raft/add-peer", {
+            "server_id": 4, "address": new.cluster_addr,
+            "voter": True}).status == 204, "node 4 promoted")
+        assert sorted((s["node_id"], s["voter"]) for s in servers(first[0])) \
+            == [("1", True), ("2", True), ("3", True), ("4", True)]
+        wait_for(lambda: new.get("sys/seal-status").body["initialized"],
+                 "node 4 replicated the seal records")
+        new.unseal(c.keys[1:3])
+        r = new.post("secret/data/after", {"data": {"v": "2"}})
+        assert r.status == 200, r
+        for node in c.nodes:
+            assert node.get("secret/data/before").body["data"]["data"] == {
+                "v": "1"}
+            assert node.get("secret/data/after").body["data"]["data"] == {
+                "v": "2"}
+        # Its id is taken now.
+        r = first[0].post("sys/storage/raft/add-peer", {
+            "server_id": "4", "address": new.cluster_addr, "voter": True})
+        assert r.status == 400, r

@@ -166,6 +166,23 @@ int RemovePeer(Client& c, const Args& a) {
   return 0;
 }
 
+int AddPeer(Client& c, const Args& a) {
+  if (a.positional.size() != 2) {
+    std::fprintf(stderr,
+                 "usage: coffer operator raft add-peer [-voter] "
+                 "<node id> <cluster address>\n");
+    return 1;
+  }
+  const std::string path = "sys/storage/raft/add-peer";
+  Reply r = c.Call("POST", path,
+                   json{{"server_id", a.positional[0]},
+                        {"address", a.positional[1]},
+                        {"voter", a.Get("voter", "false") == "true"}});
+  if (!r.ok()) return Fail(c, "adding the peer", "POST", path, r);
+  std::printf("Peer added successfully!\n");
+  return 0;
+}
+
 int SecretsEnable(Client& c, const Args& a) {
   if (a.positional.size() != 1) {
     std::fprintf(stderr, "usage: coffer secrets enable [-path=P] kv-v2\n");
@@ -230,6 +247,8 @@ const std::vector<CommandInfo>& OperatorCommands() {
        "operator raft list-peers [-format=json]"},
       {"operator raft remove-peer", RemovePeer,
        "operator raft remove-peer <node id>"},
+      {"operator raft add-peer", AddPeer,
+       "operator raft add-peer [-voter] <node id> <cluster address>"},
       {"secrets enable", SecretsEnable,
        "secrets enable [-path=secret] kv-v2   (or -version=2 kv)"},
       {"secrets list", SecretsList, "secrets list [-format=json]"},
