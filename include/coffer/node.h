@@ -228,6 +228,14 @@ class COFFER_EXPORT Node {
   // This node's seal status.
   virtual absl::StatusOr<SealStatus> GetSealStatus() = 0;
 
+  // Checks `token` against the cluster's root token (InitializeResult::
+  // root_token), whose SHA-256 Initialize stored and replicated. Compares
+  // the digests in constant time, on this node's applied state (no network
+  // round trip; works on a sealed node). OK when it matches;
+  // kPermissionDenied when it does not; kFailedPrecondition while this node
+  // has not applied an Initialize. `token` is not kept.
+  virtual absl::Status CheckRootToken(absl::string_view token) = 0;
+
   // Raw secret storage through the barrier, as Vault's sys/raw: `path` is a
   // physical path (1..1024 bytes; the prefixes "core/" and "node/" are
   // reserved), the value is encrypted with the cluster's keyring and bound

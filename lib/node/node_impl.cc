@@ -3,8 +3,10 @@
 #include <filesystem>
 #include <system_error>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "crypto/hash.h"
 #include "crypto/random.h"
 #include "node/codec.h"
 #include "node/options.h"
@@ -316,6 +318,26 @@ absl::StatusOr<SealStatus> NodeImpl::GetSealStatus() {
     r->removed_from_cluster = removed_;
     return r;
   });
+}
+
+absl::Status NodeImpl::CheckRootToken(absl::string_view token) {
+  const crypto::Digest given = crypto::Sha256::Hash(token);
+  return RunOnLoop<bool>([this, given]() -> absl::StatusOr<bool> {
+           absl::StatusOr<std::optional<std::string>> stored =
+               view_->Get(kRootTokenHashPath);
+           if (!stored.ok()) return Annotate(stored.status());
+           if (!stored->has_value()) {
+             return absl::FailedPreconditionError(
+                 "node: not initialized: there is no root token");
+           }
+           const std::string hex =
+               absl::BytesToHexString(crypto::DigestView(given));
+           if (!crypto::ConstantTimeEquals(hex, **stored)) {
+             return absl::PermissionDeniedError("node: invalid token");
+           }
+           return true;
+         })
+      .status();
 }
 
 absl::Status NodeImpl::PutRaw(absl::string_view path, absl::string_view value) {

@@ -88,6 +88,7 @@ class NodeImpl final : public Node {
   absl::StatusOr<SealStatus> SubmitUnsealKey(absl::string_view share) override;
   absl::Status Seal() override;
   absl::StatusOr<SealStatus> GetSealStatus() override;
+  absl::Status CheckRootToken(absl::string_view token) override;
   absl::Status PutRaw(absl::string_view path, absl::string_view value) override;
   absl::Status DeleteRaw(absl::string_view path) override;
   absl::StatusOr<std::string> GetRaw(absl::string_view path,

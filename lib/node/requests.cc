@@ -195,13 +195,16 @@ void NodeImpl::ExecuteOnLeader(nodepb::Op op, uint64_t deadline, Done done) {
                       op.kv().kind() == nodepb::KvOp::PURGE)) {
     done = ContinuePurge(std::move(done));
   }
+  const bool was_sealed = barrier_->sealed();
   view_->BeginRequest();
   absl::StatusOr<std::string> result = RunLogical(op);
   storage::WriteSet writes = view_->EndRequest();
   if (!result.ok()) {
     // A failed Initialize must not leave a Kms-unsealed barrier holding a
-    // keyring that was never replicated.
-    if (op.has_initialize()) seal_->Seal();
+    // keyring that was never replicated. (Only one that was sealed before:
+    // a repeated Initialize on an initialized, unsealed leader must not
+    // seal it.)
+    if (op.has_initialize() && was_sealed) seal_->Seal();
     return done(Annotate(result.status()));
   }
   if (writes.empty()) return done(std::move(result));
