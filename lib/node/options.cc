@@ -46,6 +46,12 @@ absl::Status ValidateOptions(const NodeOptions& o) {
        o.snapshot_threshold > (uint64_t{1} << 32))) {
     return Bad("snapshot_threshold", "must be 0 or within 16..2^32");
   }
+  if (o.trailing_logs > (uint64_t{1} << 32)) {
+    return Bad("trailing_logs", "must be within 0..2^32");
+  }
+  if (o.migrate_from_kms != nullptr && o.migrate_from_kms == o.kms) {
+    return Bad("migrate_from_kms", "must differ from options.kms");
+  }
   return absl::OkStatus();
 }
 

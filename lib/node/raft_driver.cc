@@ -101,9 +101,11 @@ absl::Status NodeImpl::HandleReady() {
   COFFER_RETURN_IF_ERROR(InstallSnapshotChunks(rd));
   // Step 3: durable before any message of this Ready leaves.
   if (rd.hard_state.has_value() || !rd.entries.empty()) {
+    const absl::Time start = options_.metrics ? Now() : absl::InfinitePast();
     absl::Status s = log_->Save(rd.hard_state.value_or(raftpb::HardState()),
                                 rd.entries, rd.must_sync && options_.sync);
     if (!s.ok()) return Annotate(s);
+    Timing("storage.log_save_latency", start);
   }
   // Step 4.
   for (raftpb::Message& m : rd.messages) {
@@ -159,8 +161,10 @@ absl::Status NodeImpl::ApplyCommitted(
     }
   }
   if (last == 0) return absl::OkStatus();
+  const absl::Time start = options_.metrics ? Now() : absl::InfinitePast();
   absl::Status s = state_->Apply(writes, last);
   if (!s.ok()) return Annotate(s);
+  Timing("storage.apply_latency", start);
   view_->ReleaseInFlight(last);
   if (conf_changed) COFFER_RETURN_IF_ERROR(LoadPeerRecords());
   for (const raftpb::Entry& e : entries) OnEntryApplied(e);
@@ -185,6 +189,7 @@ absl::Status NodeImpl::ApplyConfChange(const raftpb::Entry& e,
     return absl::DataLossError(absl::StrCat("node: log entry ", e.index(),
                                             " has a malformed peer context"));
   }
+  ObserveConfChange(e.index(), cc);
   // Only what the entry itself says is applied, so that every replica
   // derives the same records (bootstrap entries carry no address; the first
   // leader records those, see MaybeRecordPeers).
@@ -204,6 +209,7 @@ absl::Status NodeImpl::ApplyConfChange(const raftpb::Entry& e,
 void NodeImpl::OnSoftState(const raft::SoftState& ss) {
   const raft::SoftState prev = soft_;
   soft_ = ss;
+  ObserveSoftState(prev, ss);
   if (prev.role == raft::Role::kLeader && ss.role != raft::Role::kLeader) {
     AbandonLeaderWork(absl::UnavailableError(
         "node: this node lost the leadership; the request may or may not "
@@ -218,6 +224,11 @@ void NodeImpl::OnSoftState(const raft::SoftState& ss) {
     std::map<uint64_t, Forwarded> forwards;
     forwards.swap(forwards_);
     for (auto& [id, f] : forwards) {
+      // A transfer is answered by the leader that ran it (see Forwarded).
+      if (f.op.has_transfer_leadership()) {
+        forwards_.emplace(id, std::move(f));
+        continue;
+      }
       f.done(absl::UnavailableError(
           "node: the leader changed; the request may or may not have been "
           "applied"));
@@ -226,6 +237,7 @@ void NodeImpl::OnSoftState(const raft::SoftState& ss) {
 }
 
 void NodeImpl::Stop(absl::Status s) {
+  Log(LogLevel::kError, absl::StrCat("stopped: ", s.ToString()));
   fatal_ = s;
   {
     absl::MutexLock lock(&mu_);
@@ -236,6 +248,7 @@ void NodeImpl::Stop(absl::Status s) {
   forwards_.clear();
   for (auto& [index, p] : proposals_) p.done(s);
   proposals_.clear();
+  CheckTransfers();  // fails them with fatal_
 }
 
 void NodeImpl::ReloadKeyring() {
