@@ -10,8 +10,8 @@
 // messages (which never hold secrets either).
 //
 // Thread-safety. A node calls its hooks from its own event-loop thread
-// (and, at Open, from the thread calling Open, before the loop starts), one
-// call at a time. Hooks shared by several nodes are called from several
+// (and, during Open, from the thread calling Open, before the loop starts),
+// one call at a time. Hooks shared by several nodes are called from several
 // threads and must be thread-safe. A hook must not block (queue and return:
 // the node's whole cluster role waits on its loop) and must not call into
 // any Node.
@@ -52,13 +52,15 @@ class COFFER_EXPORT Logger {
 //   raft.term, raft.commit_index, raft.applied_index, raft.last_index,
 //   raft.is_leader (0 or 1), node.sealed (0 or 1)
 // Counters (deltas):
-//   node.requests            calls started on this node (local callers)
+//   node.requests            requests started by callers of this node
+//                            (writes, linearizable reads, operator
+//                            operations: what may be forwarded)
 //   node.request_errors      of those, the ones that failed
 //   raft.leader_changes      changes of the leader this node knows
 //   raft.snapshot_saves      snapshots of the state made by this node
 //   raft.snapshot_installs   snapshots received from a leader and installed
 // Timings:
-//   node.request_latency     a local call, from start to result
+//   node.request_latency     one such request, from start to result
 //   storage.log_save_latency one raft log write (with fsync when
 //                            NodeOptions::sync)
 //   storage.apply_latency    one atomic apply of committed entries

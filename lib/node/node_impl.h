@@ -247,8 +247,9 @@ class NodeImpl final : public Node {
   // the leader; returns the op's serialized result.
   absl::StatusOr<std::string> RunOps(const nodepb::Op& op);
   // Leader: wraps the Done of a seal_migrate op so that a migration that
-  // fails (or whose outcome is unknown) seals the leader again: its barrier
-  // was unsealed by a seal change the cluster may not have.
+  // fails (or whose outcome is unknown) seals the leader again if it was
+  // sealed: its barrier was unsealed by a seal change the cluster may not
+  // have.
   Done SealUnlessApplied(Done done);
 
   // --- Host hooks (observe.cc) --------------------------------------------

@@ -210,8 +210,10 @@ void NodeImpl::CheckTransfers() {
 }
 
 Done NodeImpl::SealUnlessApplied(Done done) {
-  return [this, done = std::move(done)](absl::StatusOr<std::string> r) {
-    if (!r.ok()) seal_->Seal();
+  // A leader unsealed before the op (no migration pending) stays unsealed.
+  return [this, was_sealed = barrier_->sealed(),
+          done = std::move(done)](absl::StatusOr<std::string> r) {
+    if (!r.ok() && was_sealed) seal_->Seal();
     done(std::move(r));
   };
 }

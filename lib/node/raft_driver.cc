@@ -264,7 +264,9 @@ void NodeImpl::TryAutoUnseal() {
   if (!initialized.ok() || !*initialized) return;
   // Failures (the Kms is down, a migration is pending) leave the node
   // sealed; GetSealStatus shows it, and the next change to core/ retries.
-  (void)seal_->AutoUnseal();
+  if (absl::Status s = seal_->AutoUnseal(); !s.ok()) {
+    Log(LogLevel::kWarning, absl::StrCat("auto-unseal failed: ", s.message()));
+  }
 }
 
 }  // namespace coffer::node

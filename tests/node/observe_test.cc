@@ -200,6 +200,24 @@ TEST_CASE("mlock false turns off memory locking", "[node][observe]") {
   crypto::SetMlockEnabled(true);  // the switch is process-wide
 }
 
+TEST_CASE("the new options are validated", "[node][observe]") {
+  TestCluster c(1);
+  NodeOptions o = c.Options(1);
+  o.trailing_logs = (uint64_t{1} << 32) + 1;
+  absl::StatusOr<std::unique_ptr<Node>> n = Node::Open(o);
+  CHECK(n.status().code() == Code::kInvalidArgument);
+  CHECK(n.status().message().find("options.trailing_logs") !=
+        absl::string_view::npos);
+  TagKms kms;
+  o = c.Options(1);
+  o.kms = &kms;
+  o.migrate_from_kms = &kms;
+  n = Node::Open(o);
+  CHECK(n.status().code() == Code::kInvalidArgument);
+  CHECK(n.status().message().find("options.migrate_from_kms") !=
+        absl::string_view::npos);
+}
+
 // Runs a cluster with snapshots every 16 entries, stops a follower, writes
 // `writes` entries, restarts it and returns how many snapshots it
 // installed while catching up.
