@@ -48,7 +48,8 @@ const char* ChangeName(raftpb::ConfChangeType t) {
 
 void NodeImpl::Log(LogLevel level, absl::string_view message) const {
   if (options_.logger == nullptr) return;
-  options_.logger->Log(level, absl::StrCat("node ", options_.id, ": ", message));
+  options_.logger->Log(level,
+                       absl::StrCat("node ", options_.id, ": ", message));
 }
 
 void NodeImpl::Count(absl::string_view name, uint64_t delta) const {
@@ -56,7 +57,8 @@ void NodeImpl::Count(absl::string_view name, uint64_t delta) const {
 }
 
 void NodeImpl::Timing(absl::string_view name, absl::Time start) const {
-  if (options_.metrics != nullptr) options_.metrics->Timing(name, Now() - start);
+  if (options_.metrics != nullptr)
+    options_.metrics->Timing(name, Now() - start);
 }
 
 Done NodeImpl::ObserveRequest(Done done) {
@@ -76,9 +78,8 @@ void NodeImpl::ObserveLoop() {
     observed_.started = true;
     Log(LogLevel::kInfo,
         absl::StrCat("running at \"", options_.address, "\"; term ",
-                     raft_->term(), ", applied index ",
-                     state_->AppliedIndex(), ", last index ",
-                     raft_->log().LastIndex()));
+                     raft_->term(), ", applied index ", state_->AppliedIndex(),
+                     ", last index ", raft_->log().LastIndex()));
   }
   const bool sealed = barrier_->sealed();
   if (sealed != observed_.sealed) {
@@ -106,16 +107,14 @@ void NodeImpl::ObserveLoop() {
 void NodeImpl::ObserveSoftState(const raft::SoftState& prev,
                                 const raft::SoftState& now) {
   if (prev.role != now.role) {
-    Log(LogLevel::kInfo,
-        absl::StrCat("became ", raft::RoleName(now.role), " in term ",
-                     raft_->term()));
+    Log(LogLevel::kInfo, absl::StrCat("became ", raft::RoleName(now.role),
+                                      " in term ", raft_->term()));
   }
   if (prev.lead != now.lead) {
     Count("raft.leader_changes");
     if (now.lead == 0) {
-      Log(LogLevel::kInfo,
-          absl::StrCat("lost the leader (was node ", prev.lead, ") in term ",
-                       raft_->term()));
+      Log(LogLevel::kInfo, absl::StrCat("lost the leader (was node ", prev.lead,
+                                        ") in term ", raft_->term()));
     } else {
       Log(LogLevel::kInfo,
           absl::StrCat("the leader is node ", now.lead, " at \"",

@@ -32,9 +32,9 @@ KeyStatus FromProto(const nodepb::OpsKeyStatus& pb) {
   return k;
 }
 
-absl::Status CheckShareList(const google::protobuf::RepeatedPtrField<
-                                std::string>& keys,
-                            absl::string_view what) {
+absl::Status CheckShareList(
+    const google::protobuf::RepeatedPtrField<std::string>& keys,
+    absl::string_view what) {
   if (keys.empty() || keys.size() > 255) {
     return absl::InvalidArgumentError(
         absl::StrCat("node: ", what, " needs 1..255 shares"));
@@ -78,7 +78,8 @@ absl::StatusOr<KeyStatus> NodeImpl::GetKeyStatus() {
     Unregister(c);
     return posted;
   }
-  absl::StatusOr<KeyStatus> r = c->Wait(options_.request_timeout + options_.tick);
+  absl::StatusOr<KeyStatus> r =
+      c->Wait(options_.request_timeout + options_.tick);
   Unregister(c);
   return r;
 }
@@ -123,7 +124,8 @@ absl::Status NodeImpl::SealMigrate(const std::vector<std::string>& keys) {
   return Submit(std::move(op)).status();
 }
 
-// --- On the loop ---------------------------------------------------------------
+// --- On the loop
+// ---------------------------------------------------------------
 
 absl::Status CheckOpsOp(const nodepb::Op& op) {
   switch (op.op_case()) {
@@ -193,9 +195,9 @@ void NodeImpl::CheckTransfers() {
     } else if (leading && transferee != t.to) {
       // The core gave up (an election timeout passed) or another transfer
       // replaced this one.
-      s = absl::DeadlineExceededError(absl::StrCat(
-          "node: the leadership transfer to node ", t.to,
-          " did not complete; this node is still the leader"));
+      s = absl::DeadlineExceededError(
+          absl::StrCat("node: the leadership transfer to node ", t.to,
+                       " did not complete; this node is still the leader"));
     } else if (t.deadline < now_tick_) {
       s = absl::DeadlineExceededError(absl::StrCat(
           "node: the leadership transfer to node ", t.to, " timed out"));
@@ -245,9 +247,9 @@ absl::StatusOr<std::string> NodeImpl::RunOps(const nodepb::Op& op) {
       out.add_keys(absl::BytesToHexString(k));
       crypto::Wipe(k.data(), k.size());
     }
-    Log(LogLevel::kInfo, absl::StrCat("proposing a rekey to ",
-                                      r.secret_shares(), " shares, threshold ",
-                                      r.secret_threshold()));
+    Log(LogLevel::kInfo,
+        absl::StrCat("proposing a rekey to ", r.secret_shares(),
+                     " shares, threshold ", r.secret_threshold()));
     return out.SerializeAsString();
   }
   if (op.has_seal_migrate()) {

@@ -135,8 +135,7 @@ void NodeImpl::SendForward(uint64_t id, Forwarded& f) {
 void NodeImpl::ResendForwards() {
   for (auto& [id, f] : forwards_) {
     // A transfer stays with the leader that runs it (see Forwarded).
-    const uint64_t to =
-        f.op.has_transfer_leadership() ? f.leader : soft_.lead;
+    const uint64_t to = f.op.has_transfer_leadership() ? f.leader : soft_.lead;
     if (to == 0 || to == options_.id) continue;
     if (f.next_resend <= now_tick_) SendForward(id, f);
   }

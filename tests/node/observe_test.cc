@@ -1,4 +1,6 @@
 // Host hooks: the logger, the metrics sink, mlock and trailing logs.
+#include "coffer/observe.h"
+
 #include <algorithm>
 #include <map>
 #include <memory>
@@ -9,7 +11,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "coffer/node.h"
-#include "coffer/observe.h"
 #include "crypto/secure_buffer.h"
 #include "node/ops_test_util.h"
 #include "node/test_cluster.h"
@@ -105,8 +106,8 @@ TEST_CASE("the logger sees elections and seal changes but no secret",
           }).ok());
   SecretData data;
   data["password"] = "kv-secret-pa55word";
-  REQUIRE(Retry([&] { return c.node(leader).KvPut("secret", "db", data); })
-              .ok());
+  REQUIRE(
+      Retry([&] { return c.node(leader).KvPut("secret", "db", data); }).ok());
   absl::StatusOr<std::vector<std::string>> rekeyed =
       Retry([&] { return c.node(leader).Rekey(init->keys, 3, 2); });
   REQUIRE(rekeyed.ok());
@@ -114,8 +115,8 @@ TEST_CASE("the logger sees elections and seal changes but no secret",
   const uint64_t follower = AFollower(c, leader);
   REQUIRE(c.node(follower).Seal().ok());
   REQUIRE(c.Unseal(follower, {(*rekeyed)[0], (*rekeyed)[1]}).ok());
-  REQUIRE(Retry([&] { return c.node(leader).TransferLeadership(follower); })
-              .ok());
+  REQUIRE(
+      Retry([&] { return c.node(leader).TransferLeadership(follower); }).ok());
   REQUIRE(c.WaitForLeader() == follower);
 
   // What happened is there.

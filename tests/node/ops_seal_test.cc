@@ -42,7 +42,8 @@ TEST_CASE("rekey with a Kms replaces the recovery shares",
   }
   const uint64_t follower = AFollower(c, leader);
 
-  CHECK(c.node(follower).Rekey({old_keys[0], std::string(66, 'b')}, 4, 2)
+  CHECK(c.node(follower)
+            .Rekey({old_keys[0], std::string(66, 'b')}, 4, 2)
             .status()
             .code() == Code::kPermissionDenied);
   absl::StatusOr<std::vector<std::string>> fresh =
@@ -59,8 +60,9 @@ TEST_CASE("rekey with a Kms replaces the recovery shares",
   CHECK(Retry([&] { return c.node(leader).Rekey(old_keys, 3, 2); })
             .status()
             .code() == Code::kPermissionDenied);
-  absl::StatusOr<std::vector<std::string>> again = Retry(
-      [&] { return c.node(leader).Rekey({(*fresh)[3], (*fresh)[1]}, 3, 2); });
+  absl::StatusOr<std::vector<std::string>> again = Retry([&] {
+    return c.node(leader).Rekey({(*fresh)[3], (*fresh)[1]}, 3, 2);
+  });
   CHECK(again.ok());
   // The nodes still unseal themselves after a restart.
   RestartAll(c);
@@ -79,8 +81,9 @@ TEST_CASE("a Shamir cluster migrates to auto-unseal and back",
           }).ok());
 
   // Nothing to migrate yet; the leader stays unsealed.
-  CHECK(Retry([&] { return c.node(1).SealMigrate({keys[0], keys[1]}); })
-            .code() == Code::kFailedPrecondition);
+  CHECK(Retry([&] {
+          return c.node(1).SealMigrate({keys[0], keys[1]});
+        }).code() == Code::kFailedPrecondition);
   for (uint64_t id : c.ids()) CHECK(Unsealed(c.node(id)));
 
   // Reopen every node with the Kms: the migration is pending, every node
@@ -99,8 +102,8 @@ TEST_CASE("a Shamir cluster migrates to auto-unseal and back",
   CHECK(Retry([&] {
           return c.node(follower).SealMigrate({keys[0], std::string(66, 'c')});
         }).code() == Code::kPermissionDenied);
-  CHECK(Retry([&] { return c.node(follower).SealMigrate({keys[0]}); })
-            .code() == Code::kInvalidArgument);
+  CHECK(Retry([&] { return c.node(follower).SealMigrate({keys[0]}); }).code() ==
+        Code::kInvalidArgument);
   kms.fail = true;
   CHECK(Retry([&] {
           return c.node(follower).SealMigrate({keys[0], keys[1]});
@@ -129,8 +132,9 @@ TEST_CASE("a Shamir cluster migrates to auto-unseal and back",
   // The recovery shares are the old unseal shares: they authorise a rekey
   // of the recovery shares, whose result takes the cluster back.
   leader = c.WaitForLeader();
-  absl::StatusOr<std::vector<std::string>> recovery =
-      Retry([&] { return c.node(leader).Rekey({keys[0], keys[1]}, 3, 2); });
+  absl::StatusOr<std::vector<std::string>> recovery = Retry([&] {
+    return c.node(leader).Rekey({keys[0], keys[1]}, 3, 2);
+  });
   REQUIRE(recovery.ok());
   const std::vector<std::string> back = *recovery;
 

@@ -133,8 +133,7 @@ TEST_CASE("a key rotation is adopted everywhere and old data stays readable",
     written.push_back(path);
   }
   for (uint64_t id : c.ids()) {
-    CHECK(Retry([&] { return c.node(id).GetRaw("old"); }).value_or("") ==
-          "v1");
+    CHECK(Retry([&] { return c.node(id).GetRaw("old"); }).value_or("") == "v1");
     for (const std::string& p : written) {
       CHECK(Retry([&] { return c.node(id).GetRaw(p); }).value_or("") == "v2");
     }
@@ -236,15 +235,18 @@ TEST_CASE("rekey replaces the unseal shares on every node",
   CHECK(bad.status().code() == Code::kPermissionDenied);
   CHECK(c.node(follower).Rekey({old_keys[0]}, 5, 3).status().code() ==
         Code::kInvalidArgument);  // too few
-  CHECK(c.node(follower).Rekey({old_keys[0], old_keys[1]}, 2, 3).status()
+  CHECK(c.node(follower)
+            .Rekey({old_keys[0], old_keys[1]}, 2, 3)
+            .status()
             .code() == Code::kInvalidArgument);  // threshold above shares
 
   // Nothing changed: the old shares still unseal.
   REQUIRE(c.node(follower).Seal().ok());
   REQUIRE(c.Unseal(follower, {old_keys[0], old_keys[2]}).ok());
 
-  absl::StatusOr<std::vector<std::string>> fresh = Retry(
-      [&] { return c.node(follower).Rekey({old_keys[1], old_keys[2]}, 5, 3); });
+  absl::StatusOr<std::vector<std::string>> fresh = Retry([&] {
+    return c.node(follower).Rekey({old_keys[1], old_keys[2]}, 5, 3);
+  });
   REQUIRE(fresh.ok());
   REQUIRE(fresh->size() == 5);
   for (const std::string& k : *fresh) CHECK(k.size() == 66);

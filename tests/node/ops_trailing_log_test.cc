@@ -49,8 +49,8 @@ struct Fixture {
 TEST_CASE("a snapshot keeps the trailing entries before it",
           "[node][ops][trailing]") {
   Fixture f;
-  REQUIRE(f.log->Save(MakeHardState(2, 1, 100), MakeEntries(1, 100, 2), true)
-              .ok());
+  REQUIRE(
+      f.log->Save(MakeHardState(2, 1, 100), MakeEntries(1, 100, 2), true).ok());
   REQUIRE(f.log->ApplySnapshotKeeping(f.Snapshot(90, 2), 30).ok());
   CHECK(f.log->FirstIndex() == 61);
   CHECK(f.log->LastIndex() == 100);
@@ -94,15 +94,15 @@ TEST_CASE("trailing entries never reach back across a membership change",
 TEST_CASE("a snapshot the log does not hold drops the whole log",
           "[node][ops][trailing]") {
   Fixture f;
-  REQUIRE(f.log->Save(MakeHardState(2, 1, 10), MakeEntries(1, 10, 2), true)
-              .ok());
+  REQUIRE(
+      f.log->Save(MakeHardState(2, 1, 10), MakeEntries(1, 10, 2), true).ok());
   REQUIRE(f.log->ApplySnapshotKeeping(f.Snapshot(20, 3), 100).ok());
   CHECK(f.log->FirstIndex() == 21);
   CHECK(f.log->LastIndex() == 20);
   // Another term at the snapshot's index: the log's entries there differ.
   Fixture g;
-  REQUIRE(g.log->Save(MakeHardState(2, 1, 10), MakeEntries(1, 10, 2), true)
-              .ok());
+  REQUIRE(
+      g.log->Save(MakeHardState(2, 1, 10), MakeEntries(1, 10, 2), true).ok());
   REQUIRE(g.log->ApplySnapshotKeeping(g.Snapshot(8, 5), 100).ok());
   CHECK(g.log->FirstIndex() == 9);
   CHECK(g.log->LastIndex() == 8);
