@@ -107,8 +107,9 @@ struct InitializeResult {
 // The barrier's active data key, as Vault's sys/key-status reports it.
 struct KeyStatus {
   uint32_t term = 0;  // the keyring term that encrypts new data (1 at init)
-  // When the term was installed (the leader's clock); absl::UnixEpoch()
-  // when not recorded (a rotation made automatically by the barrier).
+  // When the term was installed by RotateKey (the leader's clock);
+  // absl::UnixEpoch() when not recorded: term 1 (made by Initialize) and
+  // terms added by the barrier's automatic rotation.
   absl::Time install_time = absl::UnixEpoch();
   // Encryptions under the term as counted by this node: an upper bound, as
   // each unseal and each adoption of a rotated keyring adds 1/64 of the

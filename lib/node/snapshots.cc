@@ -106,6 +106,7 @@ absl::Status NodeImpl::InstallSnapshotChunks(const raft::Ready& rd) {
   RemoveOldSnapshots();
   COFFER_RETURN_IF_ERROR(LoadPeerRecords());
   TryAutoUnseal();
+  ReloadKeyring();  // the snapshot may hold a rotation this node missed
   ObserveSnapshot(/*installed=*/true, rd.snapshot->index());
   return absl::OkStatus();
 }

@@ -273,8 +273,9 @@ void LevelDbLog::TrackConfChanges(absl::Span<const raftpb::Entry> entries) {
     conf_changes_.erase(conf_changes_.lower_bound(entries.front().index()),
                         conf_changes_.end());
     for (const raftpb::Entry& e : entries) {
-      if (e.type() == raftpb::ENTRY_CONF_CHANGE)
+      if (e.type() == raftpb::ENTRY_CONF_CHANGE) {
         conf_changes_.insert(e.index());
+      }
     }
   }
   conf_changes_.erase(conf_changes_.begin(),

@@ -1,10 +1,12 @@
 // Operator operations through the public API: leadership transfer, key
 // rotation and status, rekey.
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "coffer/node.h"
+#include "coffer/observe.h"
 #include "node/ops_test_util.h"
 #include "node/test_cluster.h"
 #include "seal/envelope.h"
@@ -269,6 +271,49 @@ TEST_CASE("rekey replaces the unseal shares on every node",
     REQUIRE(c.Unseal(id, {(*fresh)[4], (*fresh)[0], (*fresh)[2]}).ok());
     CHECK(Retry([&] { return c.node(id).GetRaw("a"); }).value_or("") == "1");
   }
+}
+
+// Counts snapshot installs (the only metric this test needs).
+class InstallCounter final : public MetricsSink {
+ public:
+  void Counter(absl::string_view name, uint64_t delta) override {
+    if (name == "raft.snapshot_installs") installs += delta;
+  }
+  void Gauge(absl::string_view, double) override {}
+  void Timing(absl::string_view, absl::Duration) override {}
+  std::atomic<uint64_t> installs{0};
+};
+
+TEST_CASE("a follower that misses a rotation adopts it from a snapshot",
+          "[node][ops][rotate]") {
+  InstallCounter counter;
+  TestCluster c(3);
+  c.tweak = [&](NodeOptions& o) {
+    o.snapshot_threshold = 16;
+    o.trailing_logs = 0;
+    o.metrics = &counter;
+  };
+  InitializedCluster(c);
+  const uint64_t leader = c.WaitForLeader();
+  const uint64_t follower = AFollower(c, leader);
+  // The follower stays unsealed with term 1 while the cluster rotates and
+  // compacts the rotation out of the log.
+  c.network().Isolate(follower);
+  REQUIRE(Retry([&] { return c.node(leader).RotateKey(); }).ok());
+  for (int i = 0; i < 40; ++i) {
+    REQUIRE(Retry([&] {
+              return c.node(leader).PutRaw("k" + std::to_string(i), "v");
+            }).ok());
+  }
+  CHECK(TermOnNode(c.node(follower)) == 1);
+  const uint64_t installs = counter.installs;
+  c.network().Heal();
+  REQUIRE(Eventually([&] { return counter.installs > installs; }));
+  REQUIRE(Eventually([&] { return TermOnNode(c.node(follower)) == 2; }));
+  CHECK(Eventually([&] {
+    return c.node(follower).GetRaw("k39", ReadConsistency::kStale).value_or(
+               "") == "v";
+  }));
 }
 
 }  // namespace
