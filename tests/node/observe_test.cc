@@ -29,11 +29,15 @@ class RecordingLogger final : public Logger {
     absl::MutexLock lock(&mu_);
     return lines_;
   }
+  // Whether a line holds `needle`, waiting for it: a node logs a seal
+  // change after the call that made it returned.
   bool Has(const std::string& needle) const {
-    for (const std::string& l : lines()) {
-      if (l.find(needle) != std::string::npos) return true;
-    }
-    return false;
+    return Eventually([&] {
+      for (const std::string& l : lines()) {
+        if (l.find(needle) != std::string::npos) return true;
+      }
+      return false;
+    });
   }
 
  private:
@@ -174,8 +178,13 @@ TEST_CASE("metrics see the commit index grow and time requests",
     const std::vector<double> g = sinks[follower]->gauge("raft.applied_index");
     return !g.empty() && g.back() >= before.back() + 10;
   }));
-  const std::vector<double> after = sinks[leader]->gauge("raft.commit_index");
-  CHECK(after.back() >= before.back() + 10);
+  // The leader reports its commit index after the pass of its loop that
+  // sent it to the follower: wait for it too.
+  std::vector<double> after;
+  CHECK(Eventually([&] {
+    after = sinks[leader]->gauge("raft.commit_index");
+    return after.back() >= before.back() + 10;
+  }));
   CHECK(std::is_sorted(after.begin(), after.end()));
   CHECK(sinks[leader]->gauge("raft.is_leader").back() == 1);
   CHECK(sinks[follower]->gauge("raft.term").back() >= 1);

@@ -73,6 +73,14 @@ auto Retry(F f) {
   return r;
 }
 
+// Whether `n` eventually reads `value` at `path` from its own applied state.
+inline bool StaleReads(Node& n, const std::string& path,
+                       const std::string& value) {
+  return Eventually([&] {
+    return n.GetRaw(path, ReadConsistency::kStale).value_or("") == value;
+  });
+}
+
 inline uint32_t TermOnNode(Node& n) {
   absl::StatusOr<KeyStatus> k = n.GetKeyStatus();
   return k.ok() ? k->term : 0;
