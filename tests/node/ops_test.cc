@@ -82,6 +82,23 @@ TEST_CASE("a learner cannot receive the leadership", "[node][ops][transfer]") {
   CHECK(c.WaitForLeader() == leader);
 }
 
+TEST_CASE("a transfer to a voter that is down gives up",
+          "[node][ops][transfer]") {
+  TestCluster c(3);
+  c.StartAndBootstrap();
+  const uint64_t leader = c.WaitForLeader();
+  REQUIRE(leader != 0);
+  const uint64_t down = AFollower(c, leader);
+  c.Stop(down);
+  // The core abandons the transfer after an election timeout; the leader
+  // keeps leading.
+  absl::Status s = c.node(leader).TransferLeadership(down);
+  CHECK(s.code() == Code::kDeadlineExceeded);
+  CHECK(s.message().find("did not complete") != absl::string_view::npos);
+  CHECK(LeaderSeenBy(c.node(leader)) == leader);
+  CHECK(c.WaitForLeader() == leader);
+}
+
 TEST_CASE("a leadership transfer without a leader fails with kUnavailable",
           "[node][ops][transfer]") {
   TestCluster c(3);
