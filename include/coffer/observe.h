@@ -6,8 +6,8 @@
 //
 // Secrets. coffer never passes key material, unseal or recovery shares, a
 // root token or a secret value to either hook: log lines hold node ids,
-// addresses, terms, indexes, paths of raft snapshot files and status
-// messages (which never hold secrets either).
+// addresses, terms, indexes, share counts and status messages (which never
+// hold secrets either; a Kms's error message is passed on as it is).
 //
 // Thread-safety. A node calls its hooks from its own event-loop thread
 // (and, during Open, from the thread calling Open, before the loop starts),
