@@ -448,7 +448,10 @@ TEST_CASE("a request above max_entry_bytes is refused", "[node][limits]") {
 TEST_CASE("a follower far behind catches up from a snapshot",
           "[node][cluster][snapshot]") {
   TestCluster c(3);
-  c.tweak = [](NodeOptions& o) { o.snapshot_threshold = 16; };
+  c.tweak = [](NodeOptions& o) {
+    o.snapshot_threshold = 16;
+    o.trailing_logs = 0;  // compact up to each snapshot
+  };
   std::vector<std::string> keys = InitializedCluster(c);
   const uint64_t leader = c.WaitForLeader();
   const uint64_t behind = AFollower(c, leader);
