@@ -108,10 +108,10 @@ void NodeImpl::SendJoinRequests() {
   if (join_->phase == JoinState::Phase::kAnswering) {
     req->set_challenge(join_->ciphertext);
     req->set_answer(std::string(join_->answer.view()));
-    // The answer goes to the leader; without one known, to every peer
-    // (followers point to the leader).
-    if (join_->leader != 0) return SendFrame(join_->leader, std::move(f));
   }
+  // To every known peer and the leader hint: the leader may have changed
+  // or died since it answered; followers point to the new one, and the
+  // leader admits a node once however often it is asked.
   for (const Peer& p : join_->peers) SendFrame(p.id, f);
   if (join_->leader != 0 &&
       std::none_of(join_->peers.begin(), join_->peers.end(),
@@ -134,8 +134,10 @@ void NodeImpl::JoinTick() {
                                               join_->last_error.message(),
                                               ")"))));
   }
+  // An explicit Join gives up once its caller's wait is over; after the
+  // challenge of a Shamir seal, the node waits for the operator instead.
   if (join_->deadline != 0 && now_tick_ >= join_->deadline &&
-      join_->phase == JoinState::Phase::kAsking) {
+      (join_->waiting || join_->phase == JoinState::Phase::kAsking)) {
     absl::Status late = absl::DeadlineExceededError(absl::StrCat(
         "node: no leader admitted or challenged this node within "
         "request_timeout",

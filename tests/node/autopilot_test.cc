@@ -1,7 +1,11 @@
 // Autopilot through the public API: the leader's view of each peer's last
 // contact, and dead server cleanup (opt-in) that never goes below
 // min_quorum voters.
+#include <functional>
+#include <memory>
 #include <set>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "coffer/node.h"
@@ -111,6 +115,41 @@ TEST_CASE("without cleanup_dead_servers a dead voter stays",
     return LastContactOf(c.node(leader), follower) > absl::Milliseconds(900);
   }));
   CHECK(Voters(c.node(leader)).size() == 3);
+}
+
+}  // namespace
+}  // namespace coffer::testing
+
+namespace coffer::testing {
+namespace {
+
+TEST_CASE("Open names a bad join or autopilot option", "[node][options]") {
+  TestCluster c(1);
+  const std::vector<std::pair<std::string, std::function<void(NodeOptions&)>>>
+      cases = {
+          {"options.retry_join",
+           [](NodeOptions& o) { o.retry_join = {Peer{o.id, "self"}}; }},
+          {"options.retry_join",
+           [](NodeOptions& o) { o.retry_join = {Peer{2, "a"}, Peer{2, "b"}}; }},
+          {"options.retry_join",
+           [](NodeOptions& o) { o.retry_join = {Peer{2, ""}}; }},
+          {"options.retry_join_interval",
+           [](NodeOptions& o) { o.retry_join_interval = absl::ZeroDuration(); }},
+          {"options.dead_server_last_contact_threshold",
+           [](NodeOptions& o) {
+             o.dead_server_last_contact_threshold = o.tick * o.election_ticks;
+           }},
+          {"options.min_quorum", [](NodeOptions& o) { o.min_quorum = 0; }},
+      };
+  for (const auto& [field, mutate] : cases) {
+    NodeOptions o = c.Options(1);
+    mutate(o);
+    absl::StatusOr<std::unique_ptr<Node>> n = Node::Open(o);
+    INFO(field);
+    REQUIRE(n.status().code() == absl::StatusCode::kInvalidArgument);
+    CHECK(n.status().message().find("node: " + field) !=
+          absl::string_view::npos);
+  }
 }
 
 }  // namespace
