@@ -149,10 +149,10 @@ TEST_CASE("a wrong key set on a joining node is refused and the attempt resets",
           "[node][join]") {
   TestCluster c(3);
   std::vector<std::string> keys = StartInitialized(c);
+  const uint64_t leader = c.WaitForLeader();
   c.AddId(4);
   REQUIRE(c.Start(4).ok());
   // Through a follower: it points the node to the leader.
-  const uint64_t leader = c.WaitForLeader();
   const uint64_t follower = leader == 1 ? 2 : 1;
   REQUIRE(c.node(4).Join(PeersOf({follower})).ok());
   REQUIRE(ChallengeArrived(c, 4));
