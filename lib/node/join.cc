@@ -37,19 +37,17 @@ bool NodeImpl::HasRaftState() const {
 
 absl::Status NodeImpl::Join(const std::vector<Peer>& known_peers) {
   return RunAsyncOnLoop<bool>(
-             [this, known_peers](
-                 std::function<void(absl::StatusOr<bool>)> done) {
-               StartJoin(known_peers, /*retry=*/false,
-                         [done](absl::Status s) {
-                           if (s.ok()) return done(true);
-                           done(s);
-                         });
+             [this,
+              known_peers](std::function<void(absl::StatusOr<bool>)> done) {
+               StartJoin(known_peers, /*retry=*/false, [done](absl::Status s) {
+                 if (s.ok()) return done(true);
+                 done(s);
+               });
              })
       .status();
 }
 
-void NodeImpl::StartJoin(std::vector<Peer> peers, bool retry,
-                         StatusDone done) {
+void NodeImpl::StartJoin(std::vector<Peer> peers, bool retry, StatusDone done) {
   auto fail = [&](absl::Status s) {
     if (done) done(s);
   };
@@ -70,8 +68,8 @@ void NodeImpl::StartJoin(std::vector<Peer> peers, bool retry,
   for (const Peer& p : peers) {
     if (p.id == 0 || p.id == options_.id) {
       return fail(absl::InvalidArgumentError(absl::StrCat(
-          "node: Join's peers need ids >= 1 other than this node's (got ",
-          p.id, ")")));
+          "node: Join's peers need ids >= 1 other than this node's (got ", p.id,
+          ")")));
     }
     if (p.address.empty() || p.address.size() > 1024) {
       return fail(absl::InvalidArgumentError(absl::StrCat(
@@ -129,10 +127,9 @@ void NodeImpl::JoinTick() {
     w(absl::DeadlineExceededError(absl::StrCat(
         "node: the leader did not admit this node within request_timeout; "
         "it keeps answering the join challenge",
-        join_->last_error.ok() ? ""
-                               : absl::StrCat(" (last: ",
-                                              join_->last_error.message(),
-                                              ")"))));
+        join_->last_error.ok()
+            ? ""
+            : absl::StrCat(" (last: ", join_->last_error.message(), ")"))));
   }
   // An explicit Join gives up once its caller's wait is over; after the
   // challenge of a Shamir seal, the node waits for the operator instead.
@@ -264,9 +261,8 @@ void NodeImpl::OnJoinChallenge(const nodepb::JoinChallenge& challenge) {
 }
 
 absl::Status NodeImpl::AnswerJoinChallenge() {
-  absl::StatusOr<std::string> plain =
-      join_->barrier->Decrypt(JoinChallengePath(options_.id),
-                              join_->ciphertext);
+  absl::StatusOr<std::string> plain = join_->barrier->Decrypt(
+      JoinChallengePath(options_.id), join_->ciphertext);
   if (!plain.ok()) {
     return absl::PermissionDeniedError(
         "node: the keys this node derived do not open the join challenge");
@@ -301,8 +297,7 @@ void NodeImpl::OnJoinAdmitted() {
 }
 
 bool NodeImpl::JoinTakesUnsealKeys() const {
-  return join_ != nullptr && join_->seal != nullptr &&
-         options_.kms == nullptr;
+  return join_ != nullptr && join_->seal != nullptr && options_.kms == nullptr;
 }
 
 std::optional<SealStatus> NodeImpl::JoinSealStatus() const {

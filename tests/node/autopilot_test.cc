@@ -79,8 +79,7 @@ TEST_CASE("dead server cleanup removes dead voters down to min_quorum",
   c.Stop(followers[0]);
   REQUIRE(Eventually([&] {
     return Voters(c.node(leader)) ==
-           std::set<uint64_t>{leader, followers[1], followers[2],
-                              followers[3]};
+           std::set<uint64_t>{leader, followers[1], followers[2], followers[3]};
   }));
   // Another: removed too (three remain, the minimum).
   c.Stop(followers[1]);
@@ -128,13 +127,21 @@ TEST_CASE("Open names a bad join or autopilot option", "[node][options]") {
   const std::vector<std::pair<std::string, std::function<void(NodeOptions&)>>>
       cases = {
           {"options.retry_join",
-           [](NodeOptions& o) { o.retry_join = {Peer{o.id, "self"}}; }},
+           [](NodeOptions& o) {
+             o.retry_join = {Peer{o.id, "self"}};
+           }},
           {"options.retry_join",
-           [](NodeOptions& o) { o.retry_join = {Peer{2, "a"}, Peer{2, "b"}}; }},
+           [](NodeOptions& o) {
+             o.retry_join = {Peer{2, "a"}, Peer{2, "b"}};
+           }},
           {"options.retry_join",
-           [](NodeOptions& o) { o.retry_join = {Peer{2, ""}}; }},
+           [](NodeOptions& o) {
+             o.retry_join = {Peer{2, ""}};
+           }},
           {"options.retry_join_interval",
-           [](NodeOptions& o) { o.retry_join_interval = absl::ZeroDuration(); }},
+           [](NodeOptions& o) {
+             o.retry_join_interval = absl::ZeroDuration();
+           }},
           {"options.dead_server_last_contact_threshold",
            [](NodeOptions& o) {
              o.dead_server_last_contact_threshold = o.tick * o.election_ticks;

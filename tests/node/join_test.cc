@@ -237,7 +237,8 @@ TEST_CASE("a member id or address cannot join again", "[node][join]") {
   s = c.node(victim).Join(PeersOf({leader}));
   CHECK(s.code() == Code::kFailedPrecondition);
   CHECK(absl::StrContains(s.message(), "was removed"));
-  CHECK(c.node(leader).AddPeer(victim, TestCluster::Address(victim), false)
+  CHECK(c.node(leader)
+            .AddPeer(victim, TestCluster::Address(victim), false)
             .code() == Code::kFailedPrecondition);
 }
 
@@ -287,8 +288,8 @@ TEST_CASE("a removed node knows it and refuses to join with its data",
   auto check_refusals = [&] {
     absl::StatusOr<LeaderInfo> info = c.node(gone).Leader();
     CHECK(info.status().code() == Code::kFailedPrecondition);
-    CHECK(absl::StrContains(info.status().message(),
-                            "removed from the cluster"));
+    CHECK(
+        absl::StrContains(info.status().message(), "removed from the cluster"));
     CHECK(absl::StrContains(info.status().message(), "wipe its data"));
     CHECK(c.node(gone).ListPeers().status().code() ==
           Code::kFailedPrecondition);
