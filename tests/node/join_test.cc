@@ -145,6 +145,59 @@ TEST_CASE("retry_join admits a node once the operator gives it the shares",
   CHECK(HasMember(c.node(c.WaitForLeader()), 4));
 }
 
+TEST_CASE("retry_join keeps asking until the cluster is initialized",
+          "[node][join]") {
+  TestCluster c(3);
+  c.StartAndBootstrap();
+  const uint64_t leader = c.WaitForLeader();
+  REQUIRE(leader != 0);
+  c.AddId(4);
+  c.tweak = [](NodeOptions& o) {
+    if (o.id != 4) return;
+    o.retry_join = PeersOf({1, 2, 3});
+    o.retry_join_interval = absl::Milliseconds(20);
+  };
+  REQUIRE(c.Start(4).ok());
+  // Refused ("not initialized") a few times meanwhile: the backoff grows.
+  absl::SleepFor(absl::Milliseconds(300));
+  CHECK_FALSE(c.node(4).GetSealStatus()->initialized);
+
+  InitializeOptions opts;
+  opts.secret_shares = 3;
+  opts.secret_threshold = 2;
+  absl::StatusOr<InitializeResult> init = c.node(leader).Initialize(opts);
+  REQUIRE(init.ok());
+  REQUIRE(c.Unseal(leader, {init->keys[0], init->keys[1]}).ok());
+  REQUIRE(ChallengeArrived(c, 4));
+  REQUIRE(c.node(4).SubmitUnsealKey(init->keys[1]).ok());
+  REQUIRE(c.node(4).SubmitUnsealKey(init->keys[2]).ok());  // admitted
+  REQUIRE(Eventually([&] { return IsVoter(c.node(Leader3(c)), 4); }));
+  REQUIRE(Eventually([&] { return Unsealed(c.node(4)); }));
+}
+
+TEST_CASE("a join challenge survives a change of leader", "[node][join]") {
+  TestCluster c(3);
+  std::vector<std::string> keys = StartInitialized(c);
+  const uint64_t old_leader = c.WaitForLeader();
+  c.AddId(4);
+  REQUIRE(c.Start(4).ok());
+  REQUIRE(c.node(4).Join(PeersOf({1, 2, 3})).ok());
+  REQUIRE(ChallengeArrived(c, 4));
+  // The leader that issued the challenge dies while the operator gathers
+  // the shares; any leader of the cluster can verify the answer.
+  c.Stop(old_leader);
+  std::set<uint64_t> ignore = {old_leader, 4};
+  const uint64_t leader = c.WaitForLeader(absl::Seconds(10), ignore);
+  REQUIRE(leader != 0);
+  REQUIRE(c.node(4).SubmitUnsealKey(keys[0]).ok());
+  absl::StatusOr<SealStatus> s = c.node(4).SubmitUnsealKey(keys[1]);
+  REQUIRE(s.ok());
+  CHECK(s->sealed);  // admitted; unsealed once caught up
+  REQUIRE(Eventually([&] { return IsVoter(c.node(leader), 4); }));
+  REQUIRE(Eventually([&] { return Unsealed(c.node(4)); }));
+  REQUIRE(c.node(4).PutRaw("secret/after", "a").ok());
+}
+
 TEST_CASE("a wrong key set on a joining node is refused and the attempt resets",
           "[node][join]") {
   TestCluster c(3);
