@@ -161,20 +161,17 @@ void NodeImpl::JoinFailed(absl::Status s, bool definitive) {
     w(s);
     return;
   }
-  if (join_->unseal_waiting) {
-    SealDone w = std::move(join_->unseal_waiting);
-    join_->unseal_waiting = nullptr;
-    if (!join_->retry) join_.reset();
-    w(s);
-    return;
-  }
-  if (!join_->retry) {
+  SealDone unseal = std::move(join_->unseal_waiting);
+  join_->unseal_waiting = nullptr;
+  if (join_->retry) {
+    // retry_join: a refusal may be lifted (the cluster gets initialized, a
+    // conflicting member is removed): ask again from the start. Keys
+    // already derived answer the next challenge at once.
+    join_->phase = JoinState::Phase::kAsking;
+  } else {
     join_.reset();
-    return;
   }
-  // retry_join: a refusal may be lifted (the cluster gets initialized, a
-  // conflicting member is removed): ask again from the start.
-  join_->phase = JoinState::Phase::kAsking;
+  if (unseal) unseal(s);
 }
 
 void NodeImpl::OnJoinResponse(const nodepb::Frame& frame) {
