@@ -57,7 +57,8 @@ TEST_CASE("the leader reports how long ago each peer answered",
     return LastContactOf(c.node(leader), follower) > absl::Milliseconds(500);
   }));
   const uint64_t other = 6 - leader - follower;
-  CHECK(LastContactOf(c.node(leader), other) < absl::Milliseconds(500));
+  CHECK(LastContactOf(c.node(leader), other) <
+        LastContactOf(c.node(leader), follower));
 }
 
 TEST_CASE("dead server cleanup removes dead voters down to min_quorum",
@@ -65,7 +66,8 @@ TEST_CASE("dead server cleanup removes dead voters down to min_quorum",
   TestCluster c(5);
   c.tweak = [](NodeOptions& o) {
     o.cleanup_dead_servers = true;
-    o.dead_server_last_contact_threshold = absl::Milliseconds(600);
+    // Well above any stall of a live node on a loaded machine.
+    o.dead_server_last_contact_threshold = absl::Seconds(1);
     o.min_quorum = 3;
   };
   c.StartAndBootstrap();
@@ -90,8 +92,7 @@ TEST_CASE("dead server cleanup removes dead voters down to min_quorum",
   // A third is dead but stays: removing it would leave two voters.
   c.Stop(followers[2]);
   REQUIRE(Eventually([&] {
-    return LastContactOf(c.node(leader), followers[2]) >
-           absl::Milliseconds(3 * 600);
+    return LastContactOf(c.node(leader), followers[2]) > absl::Seconds(3);
   }));
   CHECK(Voters(c.node(leader)) ==
         std::set<uint64_t>{leader, followers[2], followers[3]});
