@@ -10,9 +10,10 @@
 //
 // Life cycle. Open a node on its data directory. A brand-new cluster starts
 // with Bootstrap on its initial members (every one of them, with the same
-// list); a node that joins later is opened empty and added with AddPeer on
-// the cluster. Reopening a data directory recovers everything; the node
-// comes back sealed (Shamir) or unseals itself (Kms in the options).
+// list); a node that joins later is opened empty and either added with
+// AddPeer on the cluster or asks to join (Join, NodeOptions::retry_join).
+// Reopening a data directory recovers everything; the node comes back
+// sealed (Shamir) or unseals itself (Kms in the options).
 //
 // Threading. A Node owns one event-loop thread, the only one touching its
 // raft core, storage and seal. Every public method is thread-safe: it posts

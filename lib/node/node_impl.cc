@@ -117,6 +117,8 @@ void NodeImpl::Close() {
   proposals_.clear();
   reads_.clear();
   forwards_.clear();
+  join_.reset();  // its private seal and shares are key material
+  join_unseal_shares_.clear();
   raft_.reset();
   seal_.reset();
   barrier_.reset();

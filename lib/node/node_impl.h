@@ -35,6 +35,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -458,7 +459,7 @@ class NodeImpl final : public Node {
   // Shares that answered the join challenge: they unseal this node once it
   // replicated the seal records (Shamir). Wiped when used.
   std::vector<crypto::SecureBuffer> join_unseal_shares_;
-  bool removed_ = false;  // this node was removed from the cluster
+  bool removed_ = false;          // this node was removed from the cluster
   uint64_t self_removed_at_ = 0;  // set by ApplyJoinRecords until Advance
   // Replicated: removed members (id -> removing index), voters-to-be.
   std::map<uint64_t, uint64_t> removed_ids_;
