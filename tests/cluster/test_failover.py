@@ -1,5 +1,6 @@
 """A three-process cluster loses its leader under a write load."""
 
+import http.client
 import os
 import random
 import threading
@@ -30,7 +31,7 @@ class Writer(threading.Thread):
             try:
                 r = node.post(f"secret/data/{key}", {"data": {"v": value}},
                               timeout=15)
-            except OSError:
+            except (OSError, http.client.HTTPException, ValueError):
                 r = None  # the node died under us: unknown outcome
             if r is not None and r.status == 200:
                 self.acked[key] = value
