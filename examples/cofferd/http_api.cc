@@ -238,6 +238,9 @@ void Api::Leader(httplib::Response& res) {
              {"active_time", "0001-01-01T00:00:00Z"},
              {"leader_address", api},
              {"leader_cluster_address", l->leader_address},
+             // coffer's: what a joining node needs to address the leader.
+             {"leader_node_id",
+              l->leader_id == 0 ? std::string() : absl::StrCat(l->leader_id)},
              {"performance_standby", false},
              {"raft_term", l->term}});
 }
