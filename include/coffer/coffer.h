@@ -7,6 +7,7 @@
 #include "coffer/options.h"
 #include "coffer/seal.h"
 #include "coffer/shamir.h"
+#include "coffer/snapshot.h"
 #include "coffer/transport.h"
 #include "coffer/version.h"
 

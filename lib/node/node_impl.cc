@@ -103,6 +103,7 @@ void NodeImpl::Close() {
   proposals_.clear();
   reads_.clear();
   forwards_.clear();
+  save_streams_.clear();  // iterators over the state store
   raft_.reset();
   seal_.reset();
   barrier_.reset();

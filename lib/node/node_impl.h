@@ -123,6 +123,14 @@ class NodeImpl final : public Node {
   absl::StatusOr<std::vector<std::string>> KvList(
       absl::string_view mount, absl::string_view folder,
       ReadConsistency consistency) override;
+  absl::Status SnapshotSave(const std::string& path) override;
+  absl::Status SnapshotSaveTo(
+      const std::function<absl::Status(absl::string_view)>& write) override;
+  absl::Status SnapshotRestore(const std::string& path,
+                               const SnapshotRestoreOptions& options) override;
+  absl::Status SnapshotRestoreFrom(
+      const std::function<absl::StatusOr<size_t>(char* buf, size_t cap)>& read,
+      const SnapshotRestoreOptions& options) override;
 
  private:
   using Task = std::function<void()>;
@@ -175,6 +183,36 @@ class NodeImpl final : public Node {
   absl::Status InstallSnapshotChunks(const raft::Ready& rd);
   // Deletes snapshot files other than the log's latest.
   void RemoveOldSnapshots();
+
+  // --- Operator snapshots (snapshot_save.cc, snapshot_restore.cc) ---------
+  struct SaveStart;
+  struct SaveBatch;
+  struct RestoreKeys;
+  // Caller thread: a verified snapshot at `tmp` (removed on failure).
+  absl::Status SaveVerified(const std::string& tmp);
+  // Caller thread: prepare, ReadIndex, then wait until applied >= it.
+  absl::Status SaveReachLinearizablePoint();
+  // Loop: opens a save stream over the applied state.
+  absl::StatusOr<SaveStart> StartSaveOnLoop();
+  // Loop: the next records of save stream `id`.
+  absl::StatusOr<SaveBatch> NextSaveBatch(uint64_t id);
+  // Leader, inside a StateView request: SnapshotPrepare / SnapshotStage.
+  absl::StatusOr<std::string> RunSnapshotOp(const nodepb::Op& op);
+  // Leader: proposes a restore's commit entry and completes `done` with the
+  // outcome of its application.
+  void ExecuteRestoreCommit(const nodepb::Op& op, uint64_t deadline,
+                            Done done);
+  // Loop: the mac key (and, for another cluster, its re-wrapped keyring).
+  absl::StatusOr<RestoreKeys> RestoreKeysOnLoop(
+      const std::map<std::string, std::string>& core, bool foreign,
+      const std::vector<std::string>& unseal_keys);
+  // Every node, in ApplyCommitted: entry `e` carries a restore commit.
+  // Swaps the staged records in (or, when they are incomplete, applies `e`
+  // as a no-op). REQUIRES: every entry before `e` is applied.
+  absl::Status ApplyRestoreCommit(const raftpb::Entry& e,
+                                  const nodepb::SnapshotRestoreCommit& commit);
+  // The membership as of the entry before `index`, from the log.
+  absl::StatusOr<raftpb::ConfState> ConfStateBefore(uint64_t index);
 
   // --- Requests (requests.cc) ---------------------------------------------
   void StartOp(nodepb::Op op, uint64_t deadline, Done done, bool local);
@@ -312,6 +350,20 @@ class NodeImpl final : public Node {
   };
   // Keyed by (sender, session, id).
   std::map<std::tuple<uint64_t, uint64_t, uint64_t>, Served> served_;
+
+  // Operator snapshots. Save streams: consistent iterators over the
+  // applied state, read in batches by SnapshotSave's caller (Close drops
+  // them before the store).
+  std::map<uint64_t, std::unique_ptr<storage::StateIterator>> save_streams_;
+  uint64_t next_save_stream_ = 0;
+  // Leader: the index of a proposed restore commit; requests wait until it
+  // is applied (their reads could not see its effect). 0: none.
+  uint64_t restore_hold_index_ = 0;
+  // Outcome of applied restore commits proposed here, by restore id.
+  std::map<uint64_t, absl::Status> restore_outcomes_;
+  // A restore commit made a raft snapshot file at this point; the log
+  // adopts it after the Ready (MaybeSnapshot). Index 0: none.
+  raftpb::SnapshotMetadata pending_log_snapshot_;
 };
 
 }  // namespace coffer::node

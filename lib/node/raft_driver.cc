@@ -1,10 +1,13 @@
 // Driving the raft core: ticks, received frames, and the Ready contract of
 // raft/ready.h carried out against the LevelDB log and state store.
+#include <optional>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "node/codec.h"
 #include "node/node_impl.h"
+#include "node/snapshot_ops.h"
 
 namespace coffer::node {
 
@@ -144,6 +147,7 @@ absl::Status NodeImpl::ApplyCommitted(
     // After a restart the core hands out entries the state store already
     // holds (it applied them atomically with its applied index).
     if (e.index() <= state_->AppliedIndex()) continue;
+    const uint64_t previous = last;
     last = e.index();
     if (e.type() == raftpb::ENTRY_CONF_CHANGE) {
       COFFER_RETURN_IF_ERROR(ApplyConfChange(e, &writes));
@@ -151,6 +155,32 @@ absl::Status NodeImpl::ApplyCommitted(
     } else if (!e.data().empty()) {  // empty: a new leader's no-op
       const size_t before = writes.ops().size();
       COFFER_RETURN_IF_ERROR(DecodeCommand(e.data(), e.index(), &writes));
+      std::optional<nodepb::SnapshotRestoreCommit> restore =
+          RestoreCommitOf(writes, before);
+      if (restore.has_value()) {
+        // A snapshot restore replaces the whole state at this entry: what
+        // came before is applied first, then the swap (snapshot_restore.cc).
+        storage::WriteSet earlier;
+        for (size_t i = 0; i < before; ++i) {
+          const storage::WriteSet::Op& op = writes.ops()[i];
+          if (op.value.has_value()) {
+            earlier.Put(op.key, *op.value);
+          } else {
+            earlier.Delete(op.key);
+          }
+        }
+        writes = std::move(earlier);
+        if (previous != 0) {
+          absl::Status s = state_->Apply(writes, previous);
+          if (!s.ok()) return Annotate(s);
+          view_->ReleaseInFlight(previous);
+          writes.Clear();
+        }
+        COFFER_RETURN_IF_ERROR(ApplyRestoreCommit(e, *restore));
+        last = 0;
+        conf_changed = core_changed = true;
+        continue;
+      }
       for (size_t i = before; i < writes.ops().size(); ++i) {
         const std::string& key = writes.ops()[i].key;
         if (absl::StartsWith(key, "core/")) core_changed = true;
@@ -158,10 +188,13 @@ absl::Status NodeImpl::ApplyCommitted(
       }
     }
   }
-  if (last == 0) return absl::OkStatus();
-  absl::Status s = state_->Apply(writes, last);
-  if (!s.ok()) return Annotate(s);
-  view_->ReleaseInFlight(last);
+  if (last != 0) {
+    absl::Status s = state_->Apply(writes, last);
+    if (!s.ok()) return Annotate(s);
+    view_->ReleaseInFlight(last);
+  } else if (!conf_changed && !core_changed) {
+    return absl::OkStatus();
+  }
   if (conf_changed) COFFER_RETURN_IF_ERROR(LoadPeerRecords());
   for (const raftpb::Entry& e : entries) OnEntryApplied(e);
   if (core_changed) {
@@ -211,6 +244,7 @@ void NodeImpl::OnSoftState(const raft::SoftState& ss) {
   }
   if (ss.role == raft::Role::kLeader && prev.role != raft::Role::kLeader) {
     leader_start_index_ = 0;  // set after this Ready (HandleReady)
+    restore_hold_index_ = 0;
     peers_recorded_ = false;
   }
   if (prev.lead != ss.lead) {

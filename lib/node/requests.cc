@@ -14,7 +14,7 @@ namespace coffer::node {
 namespace {
 
 bool IsRead(const nodepb::Op& op) {
-  if (op.has_get_raw()) return true;
+  if (op.has_get_raw() || op.has_snapshot_read_index()) return true;
   if (!op.has_kv()) return false;
   switch (op.kv().kind()) {
     case nodepb::KvOp::LIST_MOUNTS:
@@ -29,7 +29,9 @@ bool IsRead(const nodepb::Op& op) {
 
 bool NeedsUnsealed(const nodepb::Op& op) {
   return op.has_put_raw() || op.has_delete_raw() || op.has_get_raw() ||
-         op.has_kv();
+         op.has_kv() || op.has_snapshot_prepare() ||
+         op.has_snapshot_read_index() || op.has_snapshot_stage() ||
+         op.has_snapshot_commit();
 }
 
 absl::Status CheckOp(const nodepb::Op& op) {
@@ -57,6 +59,16 @@ absl::Status CheckOp(const nodepb::Op& op) {
     case nodepb::Op::kRemovePeer:
       if (op.remove_peer().id() == 0) {
         return absl::InvalidArgumentError("node: RemovePeer of id 0");
+      }
+      return absl::OkStatus();
+    case nodepb::Op::kSnapshotPrepare:
+    case nodepb::Op::kSnapshotReadIndex:
+      return absl::OkStatus();
+    case nodepb::Op::kSnapshotStage:
+    case nodepb::Op::kSnapshotCommit:
+      if ((op.has_snapshot_stage() ? op.snapshot_stage().restore_id()
+                                   : op.snapshot_commit().restore_id()) == 0) {
+        return absl::InvalidArgumentError("node: a restore id of 0");
       }
       return absl::OkStatus();
     case nodepb::Op::OP_NOT_SET:
@@ -135,7 +147,8 @@ void NodeImpl::ResendForwards() {
 void NodeImpl::ExecuteQueued() {
   while (!leader_queue_.empty() && soft_.role == raft::Role::kLeader &&
          leader_start_index_ != 0 &&
-         state_->AppliedIndex() >= leader_start_index_) {
+         state_->AppliedIndex() >= leader_start_index_ &&
+         state_->AppliedIndex() >= restore_hold_index_) {
     Queued q = std::move(leader_queue_.front());
     leader_queue_.pop_front();
     ExecuteOnLeader(std::move(q.op), q.deadline, std::move(q.done));
@@ -144,6 +157,9 @@ void NodeImpl::ExecuteQueued() {
 }
 
 void NodeImpl::ExecuteOnLeader(nodepb::Op op, uint64_t deadline, Done done) {
+  if (op.has_snapshot_commit()) {
+    return ExecuteRestoreCommit(op, deadline, std::move(done));
+  }
   if (op.has_add_peer() || op.has_remove_peer()) {
     const raftpb::ConfState conf = raft_->GetStatus().conf_state;
     auto in = [](const auto& ids, uint64_t id) {
@@ -216,6 +232,9 @@ absl::StatusOr<std::string> NodeImpl::RunLogical(const nodepb::Op& op) {
     return std::string();
   }
   if (op.has_kv()) return RunKv(op.kv());
+  if (op.has_snapshot_prepare() || op.has_snapshot_stage()) {
+    return RunSnapshotOp(op);
+  }
   if (op.has_initialize()) {
     seal::InitOptions o;
     o.secret_shares = op.initialize().secret_shares();
@@ -312,6 +331,7 @@ void NodeImpl::ServeReads() {
 
 absl::StatusOr<std::string> NodeImpl::ServeRead(const nodepb::Op& op) {
   if (op.has_kv()) return RunKv(op.kv());
+  if (op.has_snapshot_read_index()) return RunSnapshotOp(op);
   return ReadRaw(op.get_raw().path());
 }
 
