@@ -40,6 +40,7 @@
 #include "crypto/random.h"
 #include "node/codec.h"
 #include "node/node_impl.h"
+#include "node/snapshot_loop.h"
 #include "node/snapshot_ops.h"
 #include "raft/confchange.h"
 #include "seal/physical.h"
@@ -152,7 +153,7 @@ absl::StatusOr<NodeImpl::RestoreKeys> NodeImpl::RestoreKeysOnLoop(
 absl::Status NodeImpl::SnapshotRestore(const std::string& path,
                                        const SnapshotRestoreOptions& options) {
   // On the leader only: the staged records then never cross the transport.
-  COFFER_RETURN_IF_ERROR(RunOnLoop<bool>([this]() -> absl::StatusOr<bool> {
+  COFFER_RETURN_IF_ERROR(SnapshotOnLoop<bool>([this]() -> absl::StatusOr<bool> {
                            if (soft_.role != raft::Role::kLeader) {
                              return absl::UnavailableError(absl::StrCat(
                                  "node: a snapshot restore runs on the "
@@ -169,7 +170,7 @@ absl::Status NodeImpl::SnapshotRestore(const std::string& path,
   COFFER_RETURN_IF_ERROR(Submit(std::move(prepare)).status());
   COFFER_ASSIGN_OR_RETURN(
       std::string live_id,
-      RunOnLoop<std::string>([this]() -> absl::StatusOr<std::string> {
+      SnapshotOnLoop<std::string>([this]() -> absl::StatusOr<std::string> {
         COFFER_ASSIGN_OR_RETURN(std::optional<std::string> id,
                                 view_->Get(kClusterIdPath));
         if (!id.has_value()) {
@@ -198,7 +199,7 @@ absl::Status NodeImpl::SnapshotRestore(const std::string& path,
   // The closure owns copies: it may outlive this call (a timeout).
   COFFER_ASSIGN_OR_RETURN(
       RestoreKeys keys,
-      RunOnLoop<RestoreKeys>(
+      SnapshotOnLoop<RestoreKeys>(
           [this, core, foreign,
            shares = foreign ? options.unseal_keys
                             : std::vector<std::string>()]() mutable {

@@ -27,6 +27,7 @@
 #include "crypto/random.h"
 #include "node/codec.h"
 #include "node/node_impl.h"
+#include "node/snapshot_loop.h"
 #include "node/snapshot_ops.h"
 #include "snapshot/file_io.h"
 #include "snapshot/snapshot.h"
@@ -117,7 +118,7 @@ absl::Status NodeImpl::SaveReachLinearizablePoint() {
   for (;;) {
     COFFER_ASSIGN_OR_RETURN(
         uint64_t applied,
-        RunOnLoop<uint64_t>([this]() -> absl::StatusOr<uint64_t> {
+        SnapshotOnLoop<uint64_t>([this]() -> absl::StatusOr<uint64_t> {
           return state_->AppliedIndex();
         }));
     if (applied >= *index) return absl::OkStatus();
@@ -184,7 +185,7 @@ absl::StatusOr<NodeImpl::SaveBatch> NodeImpl::NextSaveBatch(uint64_t id) {
 absl::Status NodeImpl::SaveVerified(const std::string& tmp) {
   COFFER_RETURN_IF_ERROR(SaveReachLinearizablePoint());
   COFFER_ASSIGN_OR_RETURN(
-      SaveStart start, RunOnLoop<SaveStart>([this]() { return StartSaveOnLoop(); }));
+      SaveStart start, SnapshotOnLoop<SaveStart>([this]() { return StartSaveOnLoop(); }));
   auto release = [this, id = start.id] {
     (void)Post([this, id] { save_streams_.erase(id); });
   };
@@ -194,7 +195,7 @@ absl::Status NodeImpl::SaveVerified(const std::string& tmp) {
         snapshot::SnapshotWriter::Create(tmp, start.header, start.mac_key));
     for (bool done = false; !done;) {
       COFFER_ASSIGN_OR_RETURN(
-          SaveBatch batch, RunOnLoop<SaveBatch>([this, id = start.id]() {
+          SaveBatch batch, SnapshotOnLoop<SaveBatch>([this, id = start.id]() {
             return NextSaveBatch(id);
           }));
       for (const auto& [key, value] : batch.records) {
