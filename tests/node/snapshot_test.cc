@@ -223,6 +223,40 @@ TEST_CASE("a restore drops later writes and brings back earlier ones",
   }
 }
 
+TEST_CASE("a node down during a restore catches up from a raft snapshot",
+          "[node][snapshot]") {
+  TestCluster c(3);
+  // Raft snapshots every 16 entries: the node that is down falls behind
+  // the leader's compacted log and receives the restored state whole.
+  c.tweak = [](NodeOptions& o) { o.snapshot_threshold = 16; };
+  const std::vector<std::string> keys = Cluster(c);
+  TempDir dir;
+  const uint64_t leader = c.WaitForLeader();
+  REQUIRE(Put(c.node(leader), "kept", "k").ok());
+  REQUIRE(c.node(leader).SnapshotSave(dir.File("s.snap")).ok());
+  const uint64_t down = AFollower(c, leader);
+  c.Stop(down);
+  for (int i = 0; i < 20; ++i) {
+    REQUIRE(Put(c.node(leader), "gone" + std::to_string(i), "g").ok());
+  }
+  REQUIRE(c.node(leader).SnapshotRestore(dir.File("s.snap"), {}).ok());
+  for (int i = 0; i < 40; ++i) {
+    REQUIRE(Put(c.node(leader), "new" + std::to_string(i), "n").ok());
+  }
+  REQUIRE(c.Start(down).ok());
+  REQUIRE(c.Unseal(down, {keys[0], keys[1]}).ok());
+  CHECK(Shows(c.node(down), "new39", "n"));
+  CHECK(Shows(c.node(down), "kept", "k"));
+  CHECK(Shows(c.node(down), "gone0", "<absent>"));
+  // And the leader, restarted, recovers from its own restored state.
+  c.Stop(leader);
+  REQUIRE(c.Start(leader).ok());
+  REQUIRE(c.Unseal(leader, {keys[0], keys[1]}).ok());
+  CHECK(Shows(c.node(leader), "kept", "k"));
+  CHECK(Shows(c.node(leader), "gone19", "<absent>"));
+  CHECK(Shows(c.node(leader), "new39", "n"));
+}
+
 TEST_CASE("a restore keeps the live membership and reaches a new member",
           "[node][snapshot]") {
   TestCluster c(3);
@@ -244,6 +278,15 @@ TEST_CASE("a restore keeps the live membership and reaches a new member",
   CHECK(peers->back().id == 4);
   CHECK(peers->back().address == TestCluster::Address(4));
   CHECK_FALSE(peers->back().voter);
+  // The replicated peer records are the live ones (four), not the
+  // snapshot's three.
+  REQUIRE(c.node(leader).SnapshotSave(dir.File("after.snap")).ok());
+  absl::StatusOr<SnapshotInspection> after =
+      InspectSnapshot(dir.File("after.snap"));
+  REQUIRE(after.ok());
+  CHECK(after->by_prefix.at("node").records == 4);
+  CHECK(after->voters == std::vector<uint64_t>{1, 2, 3});
+  CHECK(after->learners == std::vector<uint64_t>{4});
   REQUIRE(Eventually([&] {
     absl::StatusOr<SealStatus> s = c.node(4).GetSealStatus();
     return s.ok() && s->initialized;
