@@ -3,10 +3,13 @@
 // API; lib/snapshot only to forge a tampered file.
 #include "coffer/snapshot.h"
 
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "coffer/node.h"
@@ -457,6 +460,48 @@ TEST_CASE("another cluster's snapshot needs force and that cluster's shares",
   // A's snapshot is still another cluster's.
   CHECK(b.node(again).SnapshotRestore(dir.File("a.snap"), {}).code() ==
         Code::kFailedPrecondition);
+}
+
+// Not run by default (hidden tag): prints how long a save and a restore of
+// COFFER_SNAPSHOT_KEYS (default 20000) 256-byte raw secrets take.
+TEST_CASE("snapshot save and restore times", "[.][measure]") {
+  const char* env = std::getenv("COFFER_SNAPSHOT_KEYS");
+  const int n = env != nullptr ? std::atoi(env) : 20000;
+  TestCluster c(3);
+  c.tweak = [](NodeOptions& o) {
+    o.sync = false;
+    o.request_timeout = absl::Seconds(60);
+  };
+  Cluster(c);
+  TempDir dir;
+  const uint64_t leader = c.WaitForLeader();
+  const std::string value(256, 'v');
+  std::vector<std::thread> writers;
+  for (int t = 0; t < 8; ++t) {
+    writers.emplace_back([&, t] {
+      for (int i = t; i < n; i += 8) {
+        REQUIRE(c.node(leader).PutRaw("k/" + std::to_string(i), value).ok());
+      }
+    });
+  }
+  for (std::thread& w : writers) w.join();
+  absl::Time start = absl::Now();
+  REQUIRE(c.node(AFollower(c, leader)).SnapshotSave(dir.File("s.snap")).ok());
+  const absl::Duration save = absl::Now() - start;
+  absl::StatusOr<SnapshotInspection> in = InspectSnapshot(dir.File("s.snap"));
+  REQUIRE(in.ok());
+  start = absl::Now();
+  REQUIRE(c.node(leader).SnapshotRestore(dir.File("s.snap"), {}).ok());
+  const absl::Duration restore = absl::Now() - start;
+  REQUIRE(Eventually([&] {
+    return c.node(AFollower(c, leader))
+        .GetRaw("k/0", ReadConsistency::kStale)
+        .ok();
+  }));
+  std::printf("%d keys, %llu bytes: save on a follower %s, restore %s\n", n,
+              static_cast<unsigned long long>(in->file_bytes),
+              absl::FormatDuration(save).c_str(),
+              absl::FormatDuration(restore).c_str());
 }
 
 }  // namespace
