@@ -177,10 +177,10 @@ void PrintWrite(const std::string& key, const coffer::VersionMetadata& m) {
   std::printf("  ======= Metadata =======\n");
   std::printf("  Key                Value\n");
   std::printf("  ---                -----\n");
-  std::printf("  created_time       %s\n",
-              absl::FormatTime(absl::RFC3339_full, m.created_time,
-                               absl::UTCTimeZone())
-                  .c_str());
+  std::printf(
+      "  created_time       %s\n",
+      absl::FormatTime(absl::RFC3339_full, m.created_time, absl::UTCTimeZone())
+          .c_str());
   std::printf("  deletion_time      n/a\n");
   std::printf("  destroyed          %s\n", m.destroyed ? "true" : "false");
   std::printf("  version            %llu\n",
@@ -250,7 +250,8 @@ int RunLab(const std::string& root) {
     for (int k : {0, 2}) {
       Command("VAULT_ADDR=" + Lab::Address(id) + " vault operator unseal " +
               init->keys[k].substr(0, 8) + "...");
-      absl::StatusOr<coffer::SealStatus> st = node->SubmitUnsealKey(init->keys[k]);
+      absl::StatusOr<coffer::SealStatus> st =
+          node->SubmitUnsealKey(init->keys[k]);
       while (!st.ok() &&
              st.status().code() == absl::StatusCode::kFailedPrecondition) {
         // A follower learns of the initialization by replication.
@@ -303,8 +304,8 @@ int RunLab(const std::string& root) {
     std::printf("  Raft Term       %llu\n",
                 static_cast<unsigned long long>(info->term));
   }
-  Expect(info.ok() && info->is_self, "node-" + std::to_string(leader) +
-                                         " is the active node");
+  Expect(info.ok() && info->is_self,
+         "node-" + std::to_string(leader) + " is the active node");
 
   Command("vault operator raft list-peers");
   PrintPeers(active);
@@ -356,8 +357,8 @@ int RunLab(const std::string& root) {
 
   std::printf("\n# node-%llu comes back, is unsealed, and catches up.\n",
               static_cast<unsigned long long>(old_leader));
-  Expect(lab.Start(old_leader).ok(), "node-" + std::to_string(old_leader) +
-                                         " restarted (sealed)");
+  Expect(lab.Start(old_leader).ok(),
+         "node-" + std::to_string(old_leader) + " restarted (sealed)");
   coffer::Node& back = *lab.nodes.at(old_leader);
   bool unsealed = false;
   for (int k : {1, 2}) {
@@ -368,8 +369,8 @@ int RunLab(const std::string& root) {
   std::optional<std::string> seen;
   const absl::Time end = absl::Now() + absl::Seconds(20);
   while (absl::Now() < end) {
-    absl::StatusOr<coffer::KvReadResult> r = back.KvGet(
-        "secret/", "important", 0, coffer::ReadConsistency::kStale);
+    absl::StatusOr<coffer::KvReadResult> r =
+        back.KvGet("secret/", "important", 0, coffer::ReadConsistency::kStale);
     absl::StatusOr<coffer::KvReadResult> t =
         back.KvGet("secret/", "test", 0, coffer::ReadConsistency::kStale);
     if (r.status().code() == absl::StatusCode::kNotFound && t.ok() &&
@@ -379,8 +380,7 @@ int RunLab(const std::string& root) {
     }
     absl::SleepFor(absl::Milliseconds(20));
   }
-  Expect(seen == "HA cluster working",
-         "its own copy shows the restored state");
+  Expect(seen == "HA cluster working", "its own copy shows the restored state");
   Command("vault operator raft list-peers");
   PrintPeers(active);
 

@@ -345,8 +345,7 @@ class COFFER_EXPORT Node {
   // first copied to a temporary file in the data directory. An error from
   // `read` stops the restore and is returned.
   virtual absl::Status SnapshotRestoreFrom(
-      const std::function<absl::StatusOr<size_t>(char* buf, size_t cap)>&
-          read,
+      const std::function<absl::StatusOr<size_t>(char* buf, size_t cap)>& read,
       const SnapshotRestoreOptions& options) = 0;
 
  protected:

@@ -204,8 +204,7 @@ class NodeImpl final : public Node {
   absl::StatusOr<std::string> RunSnapshotOp(const nodepb::Op& op);
   // Leader: proposes a restore's commit entry and completes `done` with the
   // outcome of its application.
-  void ExecuteRestoreCommit(const nodepb::Op& op, uint64_t deadline,
-                            Done done);
+  void ExecuteRestoreCommit(const nodepb::Op& op, uint64_t deadline, Done done);
   // Loop: the mac key (and, for another cluster, its re-wrapped keyring).
   absl::StatusOr<RestoreKeys> RestoreKeysOnLoop(
       const std::map<std::string, std::string>& core, bool foreign,

@@ -25,9 +25,9 @@
 //
 // The leader runs no request between proposing the commit and applying it
 // (restore_hold_index_), since their reads could not see its effect.
-#include <cstdio>
 #include <string.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -75,9 +75,8 @@ void Wipe(std::string& s) {
 // returns the header and the key records.
 absl::StatusOr<snapshot::SnapshotHeader> ScanUnauthenticated(
     const std::string& path, std::map<std::string, std::string>* core) {
-  COFFER_ASSIGN_OR_RETURN(
-      std::unique_ptr<snapshot::SnapshotReader> reader,
-      snapshot::SnapshotReader::Open(path, std::nullopt));
+  COFFER_ASSIGN_OR_RETURN(std::unique_ptr<snapshot::SnapshotReader> reader,
+                          snapshot::SnapshotReader::Open(path, std::nullopt));
   absl::string_view key, value;
   for (;;) {
     COFFER_ASSIGN_OR_RETURN(bool more, reader->Next(&key, &value));
@@ -125,10 +124,9 @@ absl::StatusOr<NodeImpl::RestoreKeys> NodeImpl::RestoreKeysOnLoop(
             "node: the snapshot's cluster cannot be unsealed with shares: ",
             st.status().message()));
       }
-      return absl::Status(
-          st.status().code(),
-          absl::StrCat("node: the snapshot's unseal keys: ",
-                       st.status().message()));
+      return absl::Status(st.status().code(),
+                          absl::StrCat("node: the snapshot's unseal keys: ",
+                                       st.status().message()));
     }
     if (!st->sealed) break;
   }
@@ -162,8 +160,7 @@ absl::Status NodeImpl::SnapshotRestore(const std::string& path,
                            }
                            if (barrier_->sealed()) return SealedError();
                            return true;
-                         })
-                             .status());
+                         }).status());
   // Makes sure this cluster has its id (and snapshot key).
   nodepb::Op prepare;
   prepare.mutable_snapshot_prepare();
@@ -327,8 +324,8 @@ void NodeImpl::ExecuteRestoreCommit(const nodepb::Op& op, uint64_t deadline,
   storage::WriteSet writes;
   writes.Put(kRestoreCommitKey, marker.SerializeAsString());
   restore_outcomes_.erase(rid);
-  Done report = [this, rid, done = std::move(done)](
-                    absl::StatusOr<std::string> r) {
+  Done report = [this, rid,
+                 done = std::move(done)](absl::StatusOr<std::string> r) {
     auto it = restore_outcomes_.find(rid);
     absl::Status outcome =
         it == restore_outcomes_.end()
@@ -358,8 +355,9 @@ absl::StatusOr<raftpb::ConfState> NodeImpl::ConfStateBefore(uint64_t index) {
       if (e.type() != raftpb::ENTRY_CONF_CHANGE) continue;
       raftpb::ConfChange cc;
       if (!cc.ParseFromString(e.data())) {
-        return absl::DataLossError(absl::StrCat(
-            "node: log entry ", e.index(), " is not a valid membership change"));
+        return absl::DataLossError(
+            absl::StrCat("node: log entry ", e.index(),
+                         " is not a valid membership change"));
       }
       // A change the core refused leaves the configuration as it was.
       absl::StatusOr<raft::Configuration> next =
@@ -374,8 +372,8 @@ absl::StatusOr<raftpb::ConfState> NodeImpl::ConfStateBefore(uint64_t index) {
 absl::Status NodeImpl::ApplyRestoreCommit(
     const raftpb::Entry& e, const nodepb::SnapshotRestoreCommit& commit) {
   if (commit.version() != kRestoreCommitVersion) {
-    return absl::DataLossError(absl::StrCat(
-        "node: log entry ", e.index(), " has a malformed restore commit"));
+    return absl::DataLossError(absl::StrCat("node: log entry ", e.index(),
+                                            " has a malformed restore commit"));
   }
   const bool mine = proposals_.count(e.index()) != 0;
   COFFER_ASSIGN_OR_RETURN(raftpb::ConfState conf, ConfStateBefore(e.index()));
@@ -429,8 +427,8 @@ absl::Status NodeImpl::ApplyRestoreCommit(
     if (!s.ok()) return Annotate(s);
     if (mine) {
       restore_outcomes_[commit.restore_id()] = absl::AbortedError(absl::StrCat(
-          "node: the restore's staged records are incomplete (", staged,
-          " of ", commit.records(), "); nothing was restored"));
+          "node: the restore's staged records are incomplete (", staged, " of ",
+          commit.records(), "); nothing was restored"));
     }
     return absl::OkStatus();
   }

@@ -13,10 +13,10 @@
 // HMAC is keyed by core/snapshot-hmac-key, a random key stored through the
 // barrier: only holders of the cluster's keys can check or forge it. Both
 // records are written by the leader on the first save (SnapshotPrepare).
-#include <cstdio>
 #include <string.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <utility>
@@ -97,7 +97,8 @@ absl::StatusOr<std::string> NodeImpl::RunSnapshotOp(const nodepb::Op& op) {
       return absl::InvalidArgumentError(
           "node: a restore may not stage node/ or seal records");
     }
-    COFFER_RETURN_IF_ERROR(view_->Put(absl::StrCat(prefix, w.key()), w.value()));
+    COFFER_RETURN_IF_ERROR(
+        view_->Put(absl::StrCat(prefix, w.key()), w.value()));
   }
   return std::string();
 }
@@ -184,8 +185,9 @@ absl::StatusOr<NodeImpl::SaveBatch> NodeImpl::NextSaveBatch(uint64_t id) {
 
 absl::Status NodeImpl::SaveVerified(const std::string& tmp) {
   COFFER_RETURN_IF_ERROR(SaveReachLinearizablePoint());
-  COFFER_ASSIGN_OR_RETURN(
-      SaveStart start, SnapshotOnLoop<SaveStart>([this]() { return StartSaveOnLoop(); }));
+  COFFER_ASSIGN_OR_RETURN(SaveStart start, SnapshotOnLoop<SaveStart>([this]() {
+                            return StartSaveOnLoop();
+                          }));
   auto release = [this, id = start.id] {
     (void)Post([this, id] { save_streams_.erase(id); });
   };

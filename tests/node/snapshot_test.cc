@@ -178,9 +178,7 @@ TEST_CASE("a restore drops later writes and brings back earlier ones",
   REQUIRE(c.node(AFollower(c, leader)).SnapshotSave(dir.File("s.snap")).ok());
   REQUIRE(Put(c.node(leader), "important", "later").ok());
   REQUIRE(Put(c.node(leader), "changed", "after").ok());
-  REQUIRE(c.node(leader)
-              .KvDeleteMetadata("secret/", "test")
-              .ok());
+  REQUIRE(c.node(leader).KvDeleteMetadata("secret/", "test").ok());
 
   // One node is down during the restore.
   const uint64_t down = AFollower(c, leader);
@@ -418,7 +416,7 @@ TEST_CASE("another cluster's snapshot needs force and that cluster's shares",
         Code::kFailedPrecondition);
   options.force = true;
   CHECK(n.SnapshotRestore(dir.File("a.snap"), options).code() ==
-        Code::kFailedPrecondition);  // no shares
+        Code::kFailedPrecondition);              // no shares
   options.unseal_keys = {b_keys[0], b_keys[1]};  // this cluster's: wrong
   CHECK(n.SnapshotRestore(dir.File("a.snap"), options).code() ==
         Code::kPermissionDenied);
