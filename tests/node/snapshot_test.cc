@@ -67,8 +67,19 @@ struct TempDir {
   static inline int counter = 0;
 };
 
+// Writes secret/`key`, retrying while there is no leader or the leader
+// changes (the write is idempotent).
 absl::Status Put(Node& n, const std::string& key, const std::string& value) {
-  return n.KvPut("secret/", key, {{"value", value}}).status();
+  absl::Status s;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    s = n.KvPut("secret/", key, {{"value", value}}).status();
+    if (s.code() != Code::kUnavailable && s.code() != Code::kDeadlineExceeded) {
+      break;
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  if (!s.ok()) UNSCOPED_INFO("put " << key << ": " << s.ToString());
+  return s;
 }
 
 // The value of secret/`key` on node `n` (stale: this node's own state), or
@@ -79,6 +90,23 @@ std::string StaleValue(Node& n, const std::string& key) {
   if (r.status().code() == Code::kNotFound) return "<absent>";
   if (!r.ok() || !r->data.has_value()) return "<" + r.status().ToString() + ">";
   return r->data->at("value");
+}
+
+// Restores `path` on the leader, retrying while the leadership moves (a
+// failed restore changes nothing, so a retry is safe).
+absl::Status RestoreOnLeader(TestCluster& c, const std::string& path,
+                             const SnapshotRestoreOptions& options = {}) {
+  absl::Status s;
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    const uint64_t leader = c.WaitForLeader();
+    if (leader == 0) continue;
+    s = c.node(leader).SnapshotRestore(path, options);
+    if (s.code() != Code::kUnavailable && s.code() != Code::kDeadlineExceeded) {
+      break;
+    }
+  }
+  if (!s.ok()) UNSCOPED_INFO("restore " << path << ": " << s.ToString());
+  return s;
 }
 
 bool Shows(Node& n, const std::string& key, const std::string& value) {
@@ -187,7 +215,7 @@ TEST_CASE("a restore drops later writes and brings back earlier ones",
       c.node(AFollower(c, leader)).SnapshotRestore(dir.File("s.snap"), {});
   CHECK(follower_try.code() == Code::kUnavailable);
   CHECK(follower_try.message().find("leader") != absl::string_view::npos);
-  REQUIRE(c.node(leader).SnapshotRestore(dir.File("s.snap"), {}).ok());
+  REQUIRE(RestoreOnLeader(c, dir.File("s.snap")).ok());
 
   for (uint64_t id : c.ids()) {
     if (!c.running(id)) continue;
@@ -240,7 +268,7 @@ TEST_CASE("a node down during a restore catches up from a raft snapshot",
   for (int i = 0; i < 20; ++i) {
     REQUIRE(Put(c.node(leader), "gone" + std::to_string(i), "g").ok());
   }
-  REQUIRE(c.node(leader).SnapshotRestore(dir.File("s.snap"), {}).ok());
+  REQUIRE(RestoreOnLeader(c, dir.File("s.snap")).ok());
   for (int i = 0; i < 40; ++i) {
     REQUIRE(Put(c.node(leader), "new" + std::to_string(i), "n").ok());
   }
@@ -314,8 +342,7 @@ TEST_CASE("a restore cut by a leader change leaves old or new state whole",
   if (restore.ok()) CHECK(first == "old");
 
   // A restore on the current leader then completes.
-  REQUIRE(
-      c.node(c.WaitForLeader()).SnapshotRestore(dir.File("s.snap"), {}).ok());
+  REQUIRE(RestoreOnLeader(c, dir.File("s.snap")).ok());
   for (uint64_t id : c.ids()) {
     CHECK(Shows(c.node(id), "k0", "old"));
     CHECK(Shows(c.node(id), "k" + std::to_string(kKeys - 1), "old"));
@@ -336,7 +363,7 @@ TEST_CASE("a restore keeps the live membership and reaches a new member",
   REQUIRE(c.Start(4).ok());
   REQUIRE(c.node(leader).AddPeer(4, TestCluster::Address(4), false).ok());
   REQUIRE(Put(c.node(leader), "new", "n").ok());
-  REQUIRE(c.node(leader).SnapshotRestore(dir.File("s.snap"), {}).ok());
+  REQUIRE(RestoreOnLeader(c, dir.File("s.snap")).ok());
 
   absl::StatusOr<std::vector<PeerInfo>> peers = c.node(leader).ListPeers();
   REQUIRE(peers.ok());
@@ -497,7 +524,7 @@ TEST_CASE("another cluster's snapshot needs force and that cluster's shares",
   }
 
   options.unseal_keys = {a_keys[2], a_keys[1]};
-  REQUIRE(n.SnapshotRestore(dir.File("a.snap"), options).ok());
+  REQUIRE(RestoreOnLeader(b, dir.File("a.snap"), options).ok());
   for (uint64_t id : b.ids()) {
     INFO("node " << id);
     CHECK(Shows(b.node(id), "from-a", "A"));
@@ -518,7 +545,7 @@ TEST_CASE("another cluster's snapshot needs force and that cluster's shares",
   }
   REQUIRE(Put(b.node(again), "written-by-b", "yes").ok());
   REQUIRE(b.node(again).SnapshotSave(dir.File("b.snap")).ok());
-  REQUIRE(b.node(again).SnapshotRestore(dir.File("b.snap"), {}).ok());
+  REQUIRE(RestoreOnLeader(b, dir.File("b.snap")).ok());
   CHECK(Shows(b.node(again), "written-by-b", "yes"));
   // A's snapshot is still another cluster's.
   CHECK(b.node(again).SnapshotRestore(dir.File("a.snap"), {}).code() ==
@@ -554,7 +581,7 @@ TEST_CASE("snapshot save and restore times", "[.][measure]") {
   absl::StatusOr<SnapshotInspection> in = InspectSnapshot(dir.File("s.snap"));
   REQUIRE(in.ok());
   start = absl::Now();
-  REQUIRE(c.node(leader).SnapshotRestore(dir.File("s.snap"), {}).ok());
+  REQUIRE(RestoreOnLeader(c, dir.File("s.snap")).ok());
   const absl::Duration restore = absl::Now() - start;
   REQUIRE(Eventually([&] {
     return c.node(AFollower(c, leader))
