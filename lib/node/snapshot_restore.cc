@@ -278,6 +278,20 @@ absl::Status NodeImpl::SnapshotRestore(const std::string& path,
   commit.mutable_snapshot_commit()->set_records(staged);
   absl::Status c = Submit(std::move(commit)).status();
   if (!c.ok()) return Annotate(c);
+  if (foreign) {
+    // The restored HMAC key is the other cluster's: this cluster's
+    // snapshots get a key of their own. The restore itself is done; a
+    // failure here only leaves the old key, and is reported.
+    nodepb::Op fresh;
+    fresh.mutable_snapshot_prepare()->set_new_key(true);
+    absl::Status k = Submit(std::move(fresh)).status();
+    if (!k.ok()) {
+      return absl::Status(
+          k.code(), absl::StrCat("node: the snapshot was restored, but its "
+                                 "HMAC key could not be replaced: ",
+                                 k.message()));
+    }
+  }
   return absl::OkStatus();
 }
 

@@ -78,14 +78,13 @@ absl::StatusOr<std::string> NodeImpl::RunSnapshotOp(const nodepb::Op& op) {
     }
     COFFER_ASSIGN_OR_RETURN(std::optional<std::string> key,
                             barrier_->Get(kSnapshotKeyPath));
-    if (!key.has_value()) {
+    if (!key.has_value() || op.snapshot_prepare().new_key()) {
       COFFER_ASSIGN_OR_RETURN(std::string bytes, crypto::RandomString(32));
       absl::Status s = barrier_->Put(kSnapshotKeyPath, bytes);
       Wipe(bytes);
       COFFER_RETURN_IF_ERROR(s);
-    } else {
-      Wipe(*key);
     }
+    if (key.has_value()) Wipe(*key);
     return std::string();
   }
   // SnapshotStage: raw physical puts (the values are the snapshot's
