@@ -21,6 +21,8 @@ absl::Status NodeImpl::CreateRaft(
   c.random = random_.get();
   c.pre_vote = options_.pre_vote;
   c.check_quorum = options_.check_quorum;
+  // A cluster starting at once spreads its first campaigns (raft/config.h).
+  c.slow_first_election = true;
   // A leader accepts at most this much uncommitted data (beyond it,
   // kResourceExhausted), so a stalled quorum cannot grow memory unbounded.
   c.max_uncommitted_entries_size = 64 * options_.max_entry_bytes;
@@ -35,7 +37,10 @@ absl::Status NodeImpl::CreateRaft(
 void NodeImpl::OnTick() {
   ++now_tick_;
   if (!fatal_.ok()) return;
-  raft_->Tick();
+  // A removed node takes no part: it never campaigns (join_removal.cc).
+  if (!removed_) raft_->Tick();
+  JoinTick();
+  AutopilotTick();
   ExpireRequests();
   ResendForwards();
   if (log_->PendingTrim() > 0) {
@@ -47,11 +52,25 @@ void NodeImpl::OnTick() {
 
 void NodeImpl::OnFrame(const nodepb::Frame& frame) {
   if (!fatal_.ok()) return;
+  if (removed_) return;  // a removed node takes no part
   if (!frame.from_address().empty() && frame.from_address().size() <= 1024) {
     learned_addresses_[frame.from()] = frame.from_address();
   }
+  NoteContact(frame.from());
   switch (frame.body_case()) {
+    case nodepb::Frame::kJoinRequest:
+      OnJoinRequest(frame);
+      break;
+    case nodepb::Frame::kJoinResponse:
+      OnJoinResponse(frame);
+      break;
+    case nodepb::Frame::kJoinNotMember:
+      OnJoinNotMember(frame);
+      break;
     case nodepb::Frame::kRaft:
+      if (MaybeTellNotMember(frame.from())) break;
+      // Only a member's leader sends raft traffic to a joining node.
+      if (join_ != nullptr) OnJoinAdmitted();
       // Stale or misdirected messages are refused by the core; the sender
       // recovers by the protocol, so there is nothing to report.
       (void)raft_->Step(frame.raft());
@@ -102,10 +121,22 @@ absl::Status NodeImpl::HandleReady() {
   if (rd.soft_state.has_value()) OnSoftState(*rd.soft_state);
   // Steps 1-2.
   COFFER_RETURN_IF_ERROR(InstallSnapshotChunks(rd));
-  // Step 3: durable before any message of this Ready leaves.
+  // Step 3, together with step 5's writes: the new entries, the hard state
+  // and the committed entries' records become durable in one write (one
+  // fsync) before any message of this Ready leaves. Applying before sending
+  // is allowed: committed entries are in this write or already in the log.
+  storage::WriteGroup group;
   if (rd.hard_state.has_value() || !rd.entries.empty()) {
-    absl::Status s = log_->Save(rd.hard_state.value_or(raftpb::HardState()),
-                                rd.entries, rd.must_sync && options_.sync);
+    absl::Status s = log_->StageSave(
+        rd.hard_state.value_or(raftpb::HardState()), rd.entries, &group);
+    if (!s.ok()) return Annotate(s);
+  }
+  Applied applied;
+  COFFER_RETURN_IF_ERROR(
+      StageCommitted(rd.committed_entries, &group, &applied));
+  if (!group.empty()) {
+    absl::Status s = db_->Commit(
+        &group, options_.sync && (rd.must_sync || applied.last != 0));
     if (!s.ok()) return Annotate(s);
   }
   // Step 4.
@@ -115,8 +146,13 @@ absl::Status NodeImpl::HandleReady() {
     *f.mutable_raft() = std::move(m);
     SendFrame(to, std::move(f));
   }
-  // Step 5.
-  COFFER_RETURN_IF_ERROR(ApplyCommitted(rd.committed_entries));
+  // Step 5: what the applied records change in memory.
+  COFFER_RETURN_IF_ERROR(FinishApply(rd.committed_entries, applied));
+  // A snapshot restore's swap, then the entries after it
+  // (snapshot_restore.cc).
+  if (applied.restore.has_value()) {
+    COFFER_RETURN_IF_ERROR(ApplyRestore(rd.committed_entries, applied));
+  }
   // Step 6.
   for (const raft::ReadState& rs : rd.read_states) {
     if (rs.context.size() != 8) continue;
@@ -130,6 +166,7 @@ absl::Status NodeImpl::HandleReady() {
   ServeReads();
   // Step 7.
   raft_->Advance();
+  if (self_removed_at_ != 0) FinishSelfRemoval();
   if (soft_.role == raft::Role::kLeader && leader_start_index_ == 0) {
     // The first Ready of a term carries the leader's empty entry.
     leader_start_index_ = raft_->log().LastIndex();
@@ -137,29 +174,27 @@ absl::Status NodeImpl::HandleReady() {
   return absl::OkStatus();
 }
 
-absl::Status NodeImpl::ApplyCommitted(
-    const std::vector<raftpb::Entry>& entries) {
+absl::Status NodeImpl::StageCommitted(const std::vector<raftpb::Entry>& entries,
+                                      storage::WriteGroup* group,
+                                      Applied* applied) {
   storage::WriteSet writes;
-  uint64_t last = 0;
-  bool conf_changed = false;
-  bool core_changed = false;
-  for (const raftpb::Entry& e : entries) {
+  for (size_t pos = 0; pos < entries.size(); ++pos) {
+    const raftpb::Entry& e = entries[pos];
     // After a restart the core hands out entries the state store already
     // holds (it applied them atomically with its applied index).
     if (e.index() <= state_->AppliedIndex()) continue;
-    const uint64_t previous = last;
-    last = e.index();
     if (e.type() == raftpb::ENTRY_CONF_CHANGE) {
       COFFER_RETURN_IF_ERROR(ApplyConfChange(e, &writes));
-      conf_changed = true;
+      applied->conf_changed = true;
     } else if (!e.data().empty()) {  // empty: a new leader's no-op
       const size_t before = writes.ops().size();
       COFFER_RETURN_IF_ERROR(DecodeCommand(e.data(), e.index(), &writes));
       std::optional<nodepb::SnapshotRestoreCommit> restore =
           RestoreCommitOf(writes, before);
       if (restore.has_value()) {
-        // A snapshot restore replaces the whole state at this entry: what
-        // came before is applied first, then the swap (snapshot_restore.cc).
+        // A snapshot restore replaces the whole state at this entry: the
+        // entries before it are staged now, the swap and the entries after
+        // it run once those are durable (ApplyRestore).
         storage::WriteSet earlier;
         for (size_t i = 0; i < before; ++i) {
           const storage::WriteSet::Op& op = writes.ops()[i];
@@ -170,36 +205,36 @@ absl::Status NodeImpl::ApplyCommitted(
           }
         }
         writes = std::move(earlier);
-        if (previous != 0) {
-          absl::Status s = state_->Apply(writes, previous);
-          if (!s.ok()) return Annotate(s);
-          view_->ReleaseInFlight(previous);
-          writes.Clear();
-        }
-        COFFER_RETURN_IF_ERROR(ApplyRestoreCommit(e, *restore));
-        last = 0;
-        conf_changed = core_changed = true;
-        continue;
+        applied->restore_pos = pos;
+        applied->restore = *std::move(restore);
+        break;
       }
       for (size_t i = before; i < writes.ops().size(); ++i) {
         const std::string& key = writes.ops()[i].key;
-        if (absl::StartsWith(key, "core/")) core_changed = true;
-        if (absl::StartsWith(key, kPeersPrefix)) conf_changed = true;
+        if (absl::StartsWith(key, "core/")) applied->core_changed = true;
+        if (absl::StartsWith(key, kPeersPrefix)) applied->conf_changed = true;
       }
     }
+    applied->last = e.index();
   }
-  if (last != 0) {
-    absl::Status s = state_->Apply(writes, last);
-    if (!s.ok()) return Annotate(s);
-    view_->ReleaseInFlight(last);
-  } else if (!conf_changed && !core_changed) {
-    return absl::OkStatus();
+  if (applied->last == 0) return absl::OkStatus();
+  absl::Status s = state_->StageApply(writes, applied->last, group);
+  return s.ok() ? s : Annotate(s);
+}
+
+absl::Status NodeImpl::FinishApply(const std::vector<raftpb::Entry>& entries,
+                                   const Applied& applied) {
+  if (applied.last == 0) return absl::OkStatus();
+  view_->ReleaseInFlight(applied.last);
+  if (applied.conf_changed) COFFER_RETURN_IF_ERROR(LoadPeerRecords());
+  for (const raftpb::Entry& e : entries) {
+    if (e.index() > applied.last) break;  // a restore's swap comes first
+    OnEntryApplied(e);
   }
-  if (conf_changed) COFFER_RETURN_IF_ERROR(LoadPeerRecords());
-  for (const raftpb::Entry& e : entries) OnEntryApplied(e);
-  if (core_changed) {
+  if (applied.core_changed) {
     TryAutoUnseal();
     ReloadKeyring();
+    MaybeUnsealJoined();
   }
   return absl::OkStatus();
 }
@@ -222,6 +257,7 @@ absl::Status NodeImpl::ApplyConfChange(const raftpb::Entry& e,
   // derives the same records (bootstrap entries carry no address; the first
   // leader records those, see MaybeRecordPeers).
   for (const raftpb::ConfChangeSingle& ch : cc.changes()) {
+    ApplyJoinRecords(ch, has_ctx ? &ctx : nullptr, e.index(), writes);
     if (ch.type() == raftpb::CONF_REMOVE_NODE) {
       writes->Delete(PeerKey(ch.node_id()));
     } else if (has_ctx && !ctx.address().empty()) {

@@ -101,6 +101,7 @@ absl::Status NodeImpl::SealedError() const {
 void NodeImpl::StartOp(nodepb::Op op, uint64_t deadline, Done done,
                        bool local) {
   if (!fatal_.ok()) return done(fatal_);
+  if (removed_) return done(RemovedError());
   if (absl::Status s = CheckOp(op); !s.ok()) return done(s);
   if (PendingRequests() >= static_cast<size_t>(options_.max_pending)) {
     return done(absl::ResourceExhaustedError(
@@ -169,6 +170,12 @@ void NodeImpl::ExecuteOnLeader(nodepb::Op op, uint64_t deadline, Done done) {
         op.has_add_peer() ? op.add_peer().id() : op.remove_peer().id();
     const bool voter = in(conf.voters(), target);
     const bool learner = in(conf.learners(), target);
+    if (op.has_add_peer() && removed_ids_.count(target) != 0) {
+      return done(absl::FailedPreconditionError(absl::StrCat(
+          "node: node ", target,
+          " was removed from the cluster and its id is never admitted "
+          "again")));
+    }
     if (op.has_add_peer() && (op.add_peer().voter() ? voter : learner)) {
       return done(absl::FailedPreconditionError(
           absl::StrCat("node: node ", target, " is already a member")));
@@ -204,13 +211,16 @@ void NodeImpl::ExecuteOnLeader(nodepb::Op op, uint64_t deadline, Done done) {
                       op.kv().kind() == nodepb::KvOp::PURGE)) {
     done = ContinuePurge(std::move(done));
   }
+  const bool was_sealed = barrier_->sealed();
   view_->BeginRequest();
   absl::StatusOr<std::string> result = RunLogical(op);
   storage::WriteSet writes = view_->EndRequest();
   if (!result.ok()) {
     // A failed Initialize must not leave a Kms-unsealed barrier holding a
-    // keyring that was never replicated.
-    if (op.has_initialize()) seal_->Seal();
+    // keyring that was never replicated. (Only one that was sealed before:
+    // a repeated Initialize on an initialized, unsealed leader must not
+    // seal it.)
+    if (op.has_initialize() && was_sealed) seal_->Seal();
     return done(Annotate(result.status()));
   }
   if (writes.empty()) return done(std::move(result));

@@ -356,6 +356,27 @@ void NodeImpl::ExecuteRestoreCommit(const nodepb::Op& op, uint64_t deadline,
   if (proposed > before) restore_hold_index_ = proposed;
 }
 
+absl::Status NodeImpl::ApplyRestore(const std::vector<raftpb::Entry>& entries,
+                                    Applied applied) {
+  while (applied.restore.has_value()) {
+    const raftpb::Entry& e = entries[applied.restore_pos];
+    COFFER_RETURN_IF_ERROR(ApplyRestoreCommit(e, *applied.restore));
+    OnEntryApplied(e);
+    MaybeUnsealJoined();
+    // The entries after the swap, in a write of their own.
+    Applied next;
+    storage::WriteGroup group;
+    COFFER_RETURN_IF_ERROR(StageCommitted(entries, &group, &next));
+    if (!group.empty()) {
+      absl::Status s = db_->Commit(&group, options_.sync && next.last != 0);
+      if (!s.ok()) return Annotate(s);
+    }
+    COFFER_RETURN_IF_ERROR(FinishApply(entries, next));
+    applied = std::move(next);
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<raftpb::ConfState> NodeImpl::ConfStateBefore(uint64_t index) {
   // As the core recovers its configuration (raft.cc, RecoverConfiguration):
   // the snapshot's, then every configuration entry after it, in order.

@@ -15,35 +15,16 @@ namespace {
 
 using Code = absl::StatusCode;
 
-// Starts and bootstraps `c`, initializes it through node `via` (or a
-// follower when 0) with 3 shares of threshold 2, unseals every node and
+// A started, initialized (3 shares, threshold 2) and unsealed cluster;
 // returns the shares.
 std::vector<std::string> InitializedCluster(TestCluster& c, uint64_t via = 0) {
-  c.StartAndBootstrap();
-  const uint64_t leader = c.WaitForLeader();
-  REQUIRE(leader != 0);
-  if (via == 0) via = c.ids().size() > 1 && leader == 1 ? 2 : 1;
-  InitializeOptions opts;
-  opts.secret_shares = 3;
-  opts.secret_threshold = 2;
-  absl::StatusOr<InitializeResult> init = c.node(via).Initialize(opts);
-  REQUIRE(init.ok());
-  REQUIRE(init->keys.size() == 3);
-  for (uint64_t id : c.ids()) {
-    REQUIRE(Eventually([&] {
-      absl::StatusOr<SealStatus> s = c.node(id).GetSealStatus();
-      return s.ok() && s->initialized;
-    }));
-    REQUIRE(c.Unseal(id, {init->keys[0], init->keys[2]}).ok());
-  }
-  return init->keys;
+  absl::StatusOr<std::vector<std::string>> keys = c.StartInitialized(3, 2, via);
+  REQUIRE(keys.ok());
+  return *keys;
 }
 
 uint64_t AFollower(TestCluster& c, uint64_t leader) {
-  for (uint64_t id : c.ids()) {
-    if (id != leader && c.running(id)) return id;
-  }
-  return 0;
+  return c.AFollower(leader);
 }
 
 // Retries a write that failed for want of a leader or in a leader change.
@@ -99,6 +80,7 @@ TEST_CASE("a three node cluster elects a leader and serves raw secrets",
   // Before Initialize nothing can be stored.
   CHECK(c.node(leader).PutRaw("secret/a", "1").code() ==
         Code::kFailedPrecondition);
+  CHECK(c.node(leader).CheckRootToken("x").code() == Code::kFailedPrecondition);
 
   InitializeOptions opts;
   opts.secret_shares = 3;
@@ -110,6 +92,15 @@ TEST_CASE("a three node cluster elects a leader and serves raw secrets",
   CHECK(init->root_token.size() == 64);
   CHECK(c.node(leader).Initialize(opts).status().code() ==
         Code::kFailedPrecondition);
+  // Every node knows the root token's hash, sealed or not.
+  for (uint64_t id : c.ids()) {
+    REQUIRE(Eventually(
+        [&] { return c.node(id).CheckRootToken(init->root_token).ok(); }));
+    std::string wrong = init->root_token;
+    wrong[0] = wrong[0] == 'a' ? 'b' : 'a';
+    CHECK(c.node(id).CheckRootToken(wrong).code() == Code::kPermissionDenied);
+    CHECK(c.node(id).CheckRootToken("").code() == Code::kPermissionDenied);
+  }
 
   for (uint64_t id : c.ids()) {
     REQUIRE(Eventually([&] {
@@ -132,6 +123,11 @@ TEST_CASE("a three node cluster elects a leader and serves raw secrets",
     REQUIRE(s.ok());
     CHECK_FALSE(s->sealed);
   }
+
+  // A repeated Initialize fails and leaves the unsealed leader unsealed.
+  CHECK(c.node(follower).Initialize(opts).status().code() ==
+        Code::kFailedPrecondition);
+  CHECK_FALSE(c.node(leader).GetSealStatus()->sealed);
 
   REQUIRE(c.node(leader).PutRaw("secret/a", "alpha").ok());
   REQUIRE(c.node(follower).PutRaw("secret/b", "beta").ok());  // forwarded

@@ -16,6 +16,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "coffer/node.h"
@@ -43,6 +44,11 @@ class TestNetwork {
   // Each frame is dropped with probability `drop`, else delivered twice
   // with probability `duplicate`.
   void SetFaults(double drop, double duplicate);
+  // Drops every frame for which `drop` returns true (nullptr: none). Called
+  // under the network's lock: it must not call back into the network.
+  void DropIf(std::function<bool(uint64_t from, uint64_t to,
+                                 const std::string& frame)>
+                  drop);
 
   uint64_t dropped() const;
   uint64_t duplicated() const;
@@ -55,6 +61,8 @@ class TestNetwork {
   std::map<uint64_t, Node*> nodes_ ABSL_GUARDED_BY(mu_);
   std::set<uint64_t> isolated_ ABSL_GUARDED_BY(mu_);
   double drop_ ABSL_GUARDED_BY(mu_) = 0;
+  std::function<bool(uint64_t, uint64_t, const std::string&)> drop_if_
+      ABSL_GUARDED_BY(mu_);
   double duplicate_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t dropped_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t duplicated_ ABSL_GUARDED_BY(mu_) = 0;
@@ -94,6 +102,13 @@ class TestCluster {
                          const std::set<uint64_t>& ignore = {});
   // Submits `keys` to node `id` until it is unsealed.
   absl::Status Unseal(uint64_t id, const std::vector<std::string>& keys);
+  // StartAndBootstrap, then Initialize through node `via` (0: a follower)
+  // with `shares` shares of `threshold`, and unseal every node with the
+  // last `threshold` shares. Returns the shares.
+  absl::StatusOr<std::vector<std::string>> StartInitialized(
+      int shares = 3, int threshold = 2, uint64_t via = 0);
+  // A running node other than `leader`; 0 if there is none.
+  uint64_t AFollower(uint64_t leader) const;
 
  private:
   TestNetwork network_;
@@ -101,6 +116,9 @@ class TestCluster {
   std::vector<uint64_t> ids_;
   std::map<uint64_t, std::unique_ptr<Node>> nodes_;
 };
+
+// The peers of `ids` as Join and NodeOptions::retry_join take them.
+std::vector<Peer> PeersOf(const std::vector<uint64_t>& ids);
 
 // What a scan of the nodes' data directories found: how many files it read,
 // and which of them contain one of the needles.
