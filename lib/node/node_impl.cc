@@ -119,6 +119,7 @@ void NodeImpl::Close() {
   forwards_.clear();
   join_.reset();  // its private seal and shares are key material
   join_unseal_shares_.clear();
+  save_streams_.clear();  // iterators over the state store
   raft_.reset();
   seal_.reset();
   barrier_.reset();
