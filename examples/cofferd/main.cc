@@ -131,6 +131,7 @@ int Run(const std::string& config_file) {
   server->new_task_queue = [] { return new httplib::ThreadPool(16); };
   HttpApiOptions api;
   api.api_addr = c.api_addr;
+  api.scratch_dir = c.path;
   for (const PeerConfig& p : c.peers) {
     if (!p.api_addr.empty()) api.api_addrs[p.node_id] = p.api_addr;
   }
