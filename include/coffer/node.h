@@ -295,6 +295,12 @@ class COFFER_EXPORT Node {
   // the next DisableKvMount; leftovers only take space (ids are never
   // reused).
   virtual absl::Status DisableKvMount(absl::string_view path) = 0;
+  // Changes the settings set in `update` of the mount at `path` (Vault's
+  // POST <mount>/config); they apply to later writes. kNotFound for no
+  // such mount; kInvalidArgument for a negative or infinite
+  // delete_version_after.
+  virtual absl::Status TuneKvMount(absl::string_view path,
+                                   const MountConfigUpdate& update) = 0;
   // The enabled mounts, sorted by path.
   virtual absl::StatusOr<std::vector<MountInfo>> ListKvMounts(
       ReadConsistency consistency = ReadConsistency::kLinearizable) = 0;

@@ -150,6 +150,36 @@ absl::Status CheckFinite(absl::Duration d) {
   return absl::OkStatus();
 }
 
+// The settings a mount and a key share (max_versions, cas_required,
+// delete_version_after) of a MountConfigUpdate or KeyMetadataUpdate, into
+// and out of an op's has_* fields.
+template <typename Update>
+absl::Status SetSettings(const Update& u, nodepb::KvOp* op) {
+  if (u.max_versions.has_value()) {
+    op->set_has_max_versions(true);
+    op->set_max_versions(*u.max_versions);
+  }
+  if (u.cas_required.has_value()) {
+    op->set_has_cas_required(true);
+    op->set_cas_required(*u.cas_required);
+  }
+  if (u.delete_version_after.has_value()) {
+    COFFER_RETURN_IF_ERROR(CheckFinite(*u.delete_version_after));
+    op->set_has_delete_version_after(true);
+    op->set_delete_version_after_nanos(kv::ToNanos(*u.delete_version_after));
+  }
+  return absl::OkStatus();
+}
+
+template <typename Update>
+void GetSettings(const nodepb::KvOp& op, Update* u) {
+  if (op.has_max_versions()) u->max_versions = op.max_versions();
+  if (op.has_cas_required()) u->cas_required = op.cas_required();
+  if (op.has_delete_version_after()) {
+    u->delete_version_after = absl::Nanoseconds(op.delete_version_after_nanos());
+  }
+}
+
 }  // namespace
 
 kv::EngineOptions NodeImpl::KvEngineOptions(const NodeOptions& options) {
@@ -182,6 +212,12 @@ absl::StatusOr<std::string> NodeImpl::RunKv(const nodepb::KvOp& op) {
       COFFER_RETURN_IF_ERROR(kv_.DisableMount(&txn, op.mount()));
       out.set_more(true);  // a PURGE batch finds out whether records remain
       break;
+    case nodepb::KvOp::TUNE_MOUNT: {
+      MountConfigUpdate u;
+      GetSettings(op, &u);
+      COFFER_RETURN_IF_ERROR(kv_.WriteMountConfig(&txn, op.mount(), u));
+      break;
+    }
     case nodepb::KvOp::PURGE: {
       COFFER_ASSIGN_OR_RETURN(bool more, kv_.PurgeDisabledMounts(&txn));
       out.set_more(more);
@@ -259,12 +295,7 @@ absl::StatusOr<std::string> NodeImpl::RunKv(const nodepb::KvOp& op) {
     }
     case nodepb::KvOp::WRITE_METADATA: {
       KeyMetadataUpdate u;
-      if (op.has_max_versions()) u.max_versions = op.max_versions();
-      if (op.has_cas_required()) u.cas_required = op.cas_required();
-      if (op.has_delete_version_after()) {
-        u.delete_version_after =
-            absl::Nanoseconds(op.delete_version_after_nanos());
-      }
+      GetSettings(op, &u);
       if (op.has_custom_metadata()) {
         u.custom_metadata = ToCustom(op.custom_metadata());
       }
@@ -323,6 +354,13 @@ absl::Status NodeImpl::DisableKvMount(absl::string_view path) {
   return SubmitKv(MakeOp(nodepb::KvOp::DISABLE_MOUNT, path, ""),
                   ReadConsistency::kLinearizable)
       .status();
+}
+
+absl::Status NodeImpl::TuneKvMount(absl::string_view path,
+                                   const MountConfigUpdate& update) {
+  nodepb::KvOp op = MakeOp(nodepb::KvOp::TUNE_MOUNT, path, "");
+  COFFER_RETURN_IF_ERROR(SetSettings(update, &op));
+  return SubmitKv(std::move(op), ReadConsistency::kLinearizable).status();
 }
 
 absl::StatusOr<std::vector<MountInfo>> NodeImpl::ListKvMounts(
@@ -427,20 +465,7 @@ absl::Status NodeImpl::KvWriteMetadata(absl::string_view mount,
                                        absl::string_view path,
                                        const KeyMetadataUpdate& update) {
   nodepb::KvOp op = MakeOp(nodepb::KvOp::WRITE_METADATA, mount, path);
-  if (update.max_versions.has_value()) {
-    op.set_has_max_versions(true);
-    op.set_max_versions(*update.max_versions);
-  }
-  if (update.cas_required.has_value()) {
-    op.set_has_cas_required(true);
-    op.set_cas_required(*update.cas_required);
-  }
-  if (update.delete_version_after.has_value()) {
-    COFFER_RETURN_IF_ERROR(CheckFinite(*update.delete_version_after));
-    op.set_has_delete_version_after(true);
-    op.set_delete_version_after_nanos(
-        kv::ToNanos(*update.delete_version_after));
-  }
+  COFFER_RETURN_IF_ERROR(SetSettings(update, &op));
   if (update.custom_metadata.has_value()) {
     op.set_has_custom_metadata(true);
     SetCustom(*update.custom_metadata, op.mutable_custom_metadata());

@@ -101,6 +101,8 @@ class NodeImpl final : public Node {
   absl::Status EnableKvMount(absl::string_view path,
                              const MountConfig& config) override;
   absl::Status DisableKvMount(absl::string_view path) override;
+  absl::Status TuneKvMount(absl::string_view path,
+                           const MountConfigUpdate& update) override;
   absl::StatusOr<std::vector<MountInfo>> ListKvMounts(
       ReadConsistency consistency) override;
   absl::StatusOr<VersionMetadata> KvPut(absl::string_view mount,

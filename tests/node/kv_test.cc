@@ -242,6 +242,39 @@ TEST_CASE("kv delete undelete destroy and metadata through the node",
   CHECK(f.KvList("secret/", "")->empty());
 }
 
+TEST_CASE("tuning a kv mount changes later writes on every node",
+          "[node][kv][mounts]") {
+  TestCluster c(3);
+  KvCluster(c);
+  const uint64_t leader = c.WaitForLeader();
+  Node& f = c.node(AFollower(c, leader));
+  MountConfigUpdate u;
+  u.max_versions = 2;
+  u.cas_required = true;
+  REQUIRE(f.TuneKvMount("secret/", u).ok());
+  absl::StatusOr<std::vector<MountInfo>> mounts = f.ListKvMounts();
+  REQUIRE(mounts.ok());
+  REQUIRE(mounts->size() == 1);
+  CHECK((*mounts)[0].config.max_versions == 2);
+  CHECK((*mounts)[0].config.cas_required);
+  CHECK(f.KvPut("secret/", "k", {{"v", "1"}}).status().code() ==
+        Code::kInvalidArgument);  // cas is required now
+  for (uint64_t v = 0; v < 4; ++v) {
+    WriteOptions w;
+    w.cas = v;
+    REQUIRE(f.KvPut("secret/", "k", {{"v", std::to_string(v + 1)}}, w).ok());
+  }
+  absl::StatusOr<KeyMetadata> meta = c.node(leader).KvReadMetadata("secret/", "k");
+  REQUIRE(meta.ok());
+  CHECK(meta->versions.size() == 2);  // max_versions keeps the last two
+  CHECK(meta->oldest_version == 3);
+
+  CHECK(f.TuneKvMount("nomount/", u).code() == Code::kNotFound);
+  MountConfigUpdate bad;
+  bad.delete_version_after = absl::InfiniteDuration();
+  CHECK(f.TuneKvMount("secret/", bad).code() == Code::kInvalidArgument);
+}
+
 TEST_CASE("a disabled kv mount is gone and a new one starts empty",
           "[node][kv][mounts]") {
   TestCluster c(3);
