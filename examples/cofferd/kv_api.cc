@@ -149,30 +149,41 @@ void PutData(Node* node, const std::string& mount, const std::string& key,
   Reply(res, 200, Envelope(VersionJson(*v, true)));
 }
 
+// The settings a key's metadata and a mount's config share, from a request
+// body into a KeyMetadataUpdate or MountConfigUpdate. Returns "" or what is
+// wrong.
+template <typename Update>
+std::string ParseSettings(const json& body, Update* u) {
+  if (body.contains("max_versions")) {
+    uint64_t n = 0;
+    if (!ParseUint(body["max_versions"], &n) || n > UINT32_MAX) {
+      return "max_versions must be an integer";
+    }
+    u->max_versions = static_cast<uint32_t>(n);
+  }
+  if (body.contains("cas_required")) {
+    const json& v = body["cas_required"];
+    if (!v.is_boolean()) return "cas_required must be a bool";
+    u->cas_required = v.get<bool>();
+  }
+  if (body.contains("delete_version_after")) {
+    absl::Duration d;
+    if (!ParseVaultDuration(body["delete_version_after"], &d)) {
+      return "delete_version_after must be a duration";
+    }
+    u->delete_version_after = d;
+  }
+  return "";
+}
+
 // POST metadata replaces the fields it names; PATCH merges custom_metadata
 // (a null value removes a name) as Vault does.
 void WriteMetadata(Node* node, const std::string& mount, const std::string& key,
                    bool patch, const json& body, const httplib::Request& req,
                    httplib::Response& res) {
   coffer::KeyMetadataUpdate u;
-  if (body.contains("max_versions")) {
-    uint64_t n = 0;
-    if (!ParseUint(body["max_versions"], &n) || n > UINT32_MAX) {
-      return Error(res, 400, "max_versions must be an integer");
-    }
-    u.max_versions = static_cast<uint32_t>(n);
-  }
-  if (body.contains("cas_required")) {
-    const json& v = body["cas_required"];
-    if (!v.is_boolean()) return Error(res, 400, "cas_required must be a bool");
-    u.cas_required = v.get<bool>();
-  }
-  if (body.contains("delete_version_after")) {
-    absl::Duration d;
-    if (!ParseVaultDuration(body["delete_version_after"], &d)) {
-      return Error(res, 400, "delete_version_after must be a duration");
-    }
-    u.delete_version_after = d;
+  if (std::string e = ParseSettings(body, &u); !e.empty()) {
+    return Error(res, 400, e);
   }
   if (body.contains("custom_metadata")) {
     const json& cm = body["custom_metadata"];
@@ -306,6 +317,16 @@ void HandleKv(Node* node, const std::string& path, const httplib::Request& req,
     return s.ok() ? NoContent(res) : StatusError(res, s);
   }
   if (op == "config" && key.empty()) {
+    if (write) {
+      std::optional<json> body = Body(req, res);
+      if (!body) return;
+      coffer::MountConfigUpdate u;
+      if (std::string e = ParseSettings(*body, &u); !e.empty()) {
+        return Error(res, 400, e);
+      }
+      absl::Status s = node->TuneKvMount(m, u);
+      return s.ok() ? NoContent(res) : StatusError(res, s);
+    }
     if (method != "GET") return Error(res, 405, "unsupported operation");
     absl::StatusOr<std::vector<coffer::MountInfo>> mounts =
         node->ListKvMounts(Consistency(req));

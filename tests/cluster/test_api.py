@@ -150,6 +150,14 @@ def test_kv_v2_verbs_through_a_standby():
         assert n.request("DELETE", "secret/metadata/app/db").status == 204
         assert n.get("secret/data/app/db").status == 404
         assert n.get("secret/metadata/app/db").status == 404
+        # The mount's config (Vault's <mount>/config), through a standby.
+        r = n.post("secret/config", {"max_versions": 7, "cas_required": True})
+        assert r.status == 204, r
+        cfg = n.get("secret/config").body["data"]
+        assert cfg["max_versions"] == 7 and cfg["cas_required"] is True, cfg
+        assert n.post("secret/data/nocas", {"data": {"k": "v"}}).status == 400
+        assert n.post("secret/config", {"max_versions": "x"}).status == 400
+        assert n.post("secret/config", {"cas_required": False}).status == 204
         # Stale reads on every node see the write eventually.
         for x in c.nodes:
             wait_for(lambda: x.get("secret/data/app/cache", headers={
