@@ -1,0 +1,61 @@
+// The node handle behind coffer_node_t, and the host callbacks wrapped as
+// the C++ interfaces coffer::Node expects.
+#ifndef COFFER_LIB_CAPI_NODE_H_
+#define COFFER_LIB_CAPI_NODE_H_
+
+#include <memory>
+#include <string>
+
+#include "coffer/c.h"
+#include "coffer/node.h"
+#include "coffer/seal.h"
+#include "coffer/transport.h"
+
+namespace coffer::capi {
+
+// Transport over a coffer_send_fn.
+class CallbackTransport final : public Transport {
+ public:
+  CallbackTransport(coffer_send_fn send, void* user_data)
+      : send_(send), user_data_(user_data) {}
+  void Send(uint64_t to, const std::string& address,
+            std::string frame) override;
+
+ private:
+  coffer_send_fn send_;
+  void* user_data_;
+};
+
+// Kms over a coffer_kms_t (whose strings are copied).
+class CallbackKms final : public Kms {
+ public:
+  explicit CallbackKms(const coffer_kms_t& kms);
+  std::string Type() const override { return type_; }
+  std::string KeyId() const override { return key_id_; }
+  absl::StatusOr<std::string> Wrap(absl::string_view key_id,
+                                   absl::string_view plaintext) override;
+  absl::StatusOr<std::string> Unwrap(absl::string_view key_id,
+                                     absl::string_view ciphertext) override;
+
+ private:
+  absl::StatusOr<std::string> Call(coffer_kms_fn fn, const char* what,
+                                   absl::string_view key_id,
+                                   absl::string_view input);
+  std::string type_;
+  std::string key_id_;
+  coffer_kms_fn wrap_;
+  coffer_kms_fn unwrap_;
+  void* user_data_;
+};
+
+}  // namespace coffer::capi
+
+// Invariant: `node` is non-null and was opened with `transport` and `kms`,
+// which it borrows; members are destroyed node first.
+struct coffer_node {
+  std::unique_ptr<coffer::capi::CallbackTransport> transport;
+  std::unique_ptr<coffer::capi::CallbackKms> kms;
+  std::unique_ptr<coffer::Node> node;
+};
+
+#endif  // COFFER_LIB_CAPI_NODE_H_
