@@ -163,8 +163,13 @@ COFFER_EXPORT void coffer_node_options_init(coffer_node_options_t* options);
 /* Node::Open. *out is released with coffer_node_close. */
 COFFER_EXPORT int coffer_node_open(coffer_node_t** out,
                                    const coffer_node_options_t* options);
-/* Node::Close, then frees the handle (NULL is a no-op). Blocks until the
- * event loop ends, so no callback runs after it returns. */
+/* Node::Close without freeing the handle: stops the event loop (blocking
+ * until it ends, so no callback runs after it returns); calls waiting on
+ * the node return COFFER_FAILED_PRECONDITION, and so do later ones.
+ * Idempotent. Use it to wake other threads before coffer_node_close. */
+COFFER_EXPORT int coffer_node_shutdown(coffer_node_t* node);
+/* Shuts the node down (as above) and frees the handle; NULL is a no-op.
+ * REQUIRES: no other thread is in, or will enter, a call on `node`. */
 COFFER_EXPORT void coffer_node_close(coffer_node_t* node);
 /* Node::Receive: `frame` is copied. Never blocks. Callable from any thread
  * (also from a send callback) until coffer_node_close begins. */

@@ -168,6 +168,14 @@ int coffer_node_open(coffer_node_t** out,
   });
 }
 
+int coffer_node_shutdown(coffer_node_t* node) {
+  return Run([&]() -> absl::Status {
+    COFFER_RETURN_IF_ERROR(CheckNode(node));
+    node->node->Close();
+    return absl::OkStatus();
+  });
+}
+
 void coffer_node_close(coffer_node_t* node) {
   if (node == nullptr) return;
   node->node->Close();

@@ -66,6 +66,7 @@ void test_null_node_is_an_invalid_argument(void) {
   coffer_key_metadata_update_init(&update);
 
   CHECK_NULL_NODE(coffer_node_receive(NULL, "x", 1));
+  CHECK_NULL_NODE(coffer_node_shutdown(NULL));
   CHECK_NULL_NODE(coffer_node_bootstrap(NULL, &peer, 1));
   CHECK_NULL_NODE(coffer_node_add_peer(NULL, 2, "b", 1));
   CHECK_NULL_NODE(coffer_node_remove_peer(NULL, 2));

@@ -507,5 +507,15 @@ void test_auto_unseal_with_kms_callbacks(void) {
                                COFFER_READ_LINEARIZABLE));
   CHECK(len == 1 && value != NULL && value[0] == 'v');
   coffer_free(value);
+
+  /* After a shutdown every call fails; the handle stays valid until close. */
+  CHECK_OK(coffer_node_shutdown(c.nodes[1]));
+  CHECK_OK(coffer_node_shutdown(c.nodes[1])); /* idempotent */
+  s = NULL;
+  CHECK_CODE(coffer_node_seal_status(c.nodes[1], &s),
+             COFFER_FAILED_PRECONDITION);
+  CHECK_CODE(coffer_node_put_raw(c.nodes[1], "k", "v", 1),
+             COFFER_FAILED_PRECONDITION);
+  CHECK_OK(coffer_node_receive(c.nodes[1], "junk", 4)); /* dropped */
   cluster_destroy(&c);
 }
