@@ -154,3 +154,29 @@ def test_failover_after_the_leader_closes():
                 "v": str(node.id)}
         c.node(new).remove_peer(leader)
         assert len(c.node(new).peers()) == 2
+
+
+def test_threads_write_through_every_node_at_once(cluster):
+    import threading
+    errors = []
+
+    def writer(node_id, t):
+        try:
+            for i in range(10):
+                cluster.node(node_id).kv_put(
+                    "secret", f"threads/{t}", {"i": str(i)})
+        except Exception as e:  # noqa: BLE001 (reported below)
+            errors.append(e)
+
+    threads = [threading.Thread(target=writer, args=(t % 3 + 1, t))
+               for t in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    n = cluster.leader_node()
+    assert n.kv_list("secret", "threads/") == [str(t) for t in range(6)]
+    for t in range(6):
+        s = n.kv_get("secret", f"threads/{t}")
+        assert s.data == {"i": "9"} and s.metadata.version == 10
