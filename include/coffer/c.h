@@ -22,9 +22,11 @@
  * ABI evolution. Structs that coffer returns are only ever read by callers
  * through pointers; new fields are appended, so a caller built against an
  * older header keeps working. Structs the caller passes in start with
- * `struct_size` (set it to sizeof, or use the _init function): coffer reads
- * only that many bytes and uses defaults for fields beyond. Arrays of
- * returned structs are arrays of pointers for the same reason.
+ * `struct_size`: fill them with their _init function, passing sizeof the
+ * struct (it writes only that many bytes: the defaults and struct_size);
+ * coffer then reads only struct_size bytes and uses defaults for fields
+ * beyond. Arrays of returned structs are arrays of pointers for the same
+ * reason.
  *
  * Threads. Every function is thread-safe. Callbacks run on a coffer thread
  * (a node's event loop) and must not call back into that node; they may
@@ -136,8 +138,9 @@ typedef struct coffer_kms {
 
 typedef struct coffer_node coffer_node_t;
 
-/* NodeOptions (coffer/options.h). Fill with coffer_node_options_init, which
- * sets struct_size and every default, then set the fields you need. */
+/* NodeOptions (coffer/options.h). Fill with
+ * coffer_node_options_init(&o, sizeof o), which sets struct_size and every
+ * default, then set the fields you need. */
 typedef struct coffer_node_options {
   size_t struct_size;
   uint64_t id;
@@ -158,7 +161,8 @@ typedef struct coffer_node_options {
   int check_quorum; /* bool */
   uint64_t random_seed;
 } coffer_node_options_t;
-COFFER_EXPORT void coffer_node_options_init(coffer_node_options_t* options);
+COFFER_EXPORT void coffer_node_options_init(coffer_node_options_t* options,
+                                            size_t struct_size);
 
 /* Node::Open. *out is released with coffer_node_close. */
 COFFER_EXPORT int coffer_node_open(coffer_node_t** out,
@@ -288,7 +292,8 @@ typedef struct coffer_mount_config {
   int cas_required;      /* bool */
   int64_t delete_version_after_ns; /* 0: never */
 } coffer_mount_config_t;
-COFFER_EXPORT void coffer_mount_config_init(coffer_mount_config_t* config);
+COFFER_EXPORT void coffer_mount_config_init(coffer_mount_config_t* config,
+                                            size_t struct_size);
 
 typedef struct coffer_mount_info {
   char* path; /* "secret/" */
@@ -400,7 +405,7 @@ typedef struct coffer_key_metadata_update {
   size_t num_custom_metadata;
 } coffer_key_metadata_update_t;
 COFFER_EXPORT void coffer_key_metadata_update_init(
-    coffer_key_metadata_update_t* update);
+    coffer_key_metadata_update_t* update, size_t struct_size);
 COFFER_EXPORT int coffer_kv_write_metadata(
     coffer_node_t* node, const char* mount, const char* path,
     const coffer_key_metadata_update_t* update);

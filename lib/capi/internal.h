@@ -88,18 +88,30 @@ absl::Status NotNull(R (*fn)(Args...), const char* what) {
 // kInvalidArgument unless `consistency` is a COFFER_READ_ value.
 absl::Status CheckConsistency(int consistency);
 
-// Reads a caller-supplied versioned struct: `init` fills the defaults, then
-// the caller's first in->struct_size bytes are copied over them. A caller
+// Reads a caller-supplied versioned struct: *out starts as `defaults`, then
+// the caller's first in->struct_size bytes are copied over it. A caller
 // built against a newer header may pass a larger struct only if the fields
 // this library does not know are zero (as the Linux kernel's
 // copy_struct_from_user).
 absl::Status ReadSized(const void* in, void* out, size_t out_size,
                        const char* what);
 template <typename T>
-absl::Status ReadVersioned(const T* in, T* out, void (*init)(T*),
+absl::Status ReadVersioned(const T* in, T* out, const T& defaults,
                            const char* what) {
-  init(out);
+  *out = defaults;
   return ReadSized(in, out, sizeof(T), what);
+}
+
+// The _init functions: writes `defaults` into the caller's struct of
+// `size` bytes (a caller built against an older header has a smaller one;
+// a newer one's unknown tail is zeroed) and sets its struct_size.
+template <typename T>
+void InitSized(T* out, size_t size, const T& defaults) {
+  if (out == nullptr || size < sizeof(size_t)) return;
+  size_t n = size < sizeof(T) ? size : sizeof(T);
+  std::memcpy(static_cast<void*>(out), &defaults, n);
+  if (size > n) std::memset(reinterpret_cast<char*>(out) + n, 0, size - n);
+  std::memcpy(static_cast<void*>(out), &size, sizeof(size));
 }
 
 // C fields -> SecretData (names non-NULL and unique; a value may be NULL

@@ -55,12 +55,16 @@ absl::StatusOr<std::vector<uint64_t>> ToVersions(const uint64_t* versions,
   return std::vector<uint64_t>(versions, versions + num_versions);
 }
 
-void MountConfigDefaults(coffer_mount_config_t* c) {
-  coffer_mount_config_init(c);
+coffer_mount_config_t MountConfigDefaults() {
+  coffer_mount_config_t c{};
+  c.struct_size = sizeof(c);
+  return c;
 }
 
-void MetadataUpdateDefaults(coffer_key_metadata_update_t* u) {
-  coffer_key_metadata_update_init(u);
+coffer_key_metadata_update_t MetadataUpdateDefaults() {
+  coffer_key_metadata_update_t u{};
+  u.struct_size = sizeof(u);
+  return u;
 }
 
 }  // namespace
@@ -70,10 +74,9 @@ using namespace coffer::capi;  // NOLINT: the C entry points below
 
 extern "C" {
 
-void coffer_mount_config_init(coffer_mount_config_t* config) {
-  if (config == nullptr) return;
-  *config = coffer_mount_config_t{};
-  config->struct_size = sizeof(*config);
+void coffer_mount_config_init(coffer_mount_config_t* config,
+                              size_t struct_size) {
+  InitSized(config, struct_size, MountConfigDefaults());
 }
 
 int coffer_kv_enable_mount(coffer_node_t* node, const char* path,
@@ -81,12 +84,10 @@ int coffer_kv_enable_mount(coffer_node_t* node, const char* path,
   return Run([&]() -> absl::Status {
     COFFER_RETURN_IF_ERROR(NotNull(node, "node"));
     COFFER_RETURN_IF_ERROR(NotNull(path, "path"));
-    coffer_mount_config_t c;
-    if (config == nullptr) {
-      coffer_mount_config_init(&c);
-    } else {
+    coffer_mount_config_t c = MountConfigDefaults();
+    if (config != nullptr) {
       COFFER_RETURN_IF_ERROR(
-          ReadVersioned(config, &c, MountConfigDefaults, "config"));
+          ReadVersioned(config, &c, MountConfigDefaults(), "config"));
     }
     coffer::MountConfig mc;
     mc.max_versions = c.max_versions;
@@ -316,10 +317,9 @@ void coffer_key_metadata_free(coffer_key_metadata_t* metadata) {
   coffer_free(metadata);
 }
 
-void coffer_key_metadata_update_init(coffer_key_metadata_update_t* update) {
-  if (update == nullptr) return;
-  *update = coffer_key_metadata_update_t{};
-  update->struct_size = sizeof(*update);
+void coffer_key_metadata_update_init(coffer_key_metadata_update_t* update,
+                                     size_t struct_size) {
+  InitSized(update, struct_size, MetadataUpdateDefaults());
 }
 
 int coffer_kv_write_metadata(coffer_node_t* node, const char* mount,
@@ -329,7 +329,7 @@ int coffer_kv_write_metadata(coffer_node_t* node, const char* mount,
     COFFER_RETURN_IF_ERROR(CheckKey(node, mount, path));
     coffer_key_metadata_update_t u;
     COFFER_RETURN_IF_ERROR(
-        ReadVersioned(update, &u, MetadataUpdateDefaults, "update"));
+        ReadVersioned(update, &u, MetadataUpdateDefaults(), "update"));
     coffer::KeyMetadataUpdate up;
     if (u.set_max_versions) up.max_versions = u.max_versions;
     if (u.set_cas_required) up.cas_required = u.cas_required != 0;

@@ -94,6 +94,24 @@ void FreeStrings(char** items, size_t n) {
   coffer_free(items);
 }
 
+coffer_node_options_t DefaultNodeOptions() {
+  coffer::NodeOptions d;
+  coffer_node_options_t o{};
+  o.struct_size = sizeof(o);
+  o.tick_ns = absl::ToInt64Nanoseconds(d.tick);
+  o.election_ticks = d.election_ticks;
+  o.heartbeat_ticks = d.heartbeat_ticks;
+  o.request_timeout_ns = absl::ToInt64Nanoseconds(d.request_timeout);
+  o.sync = d.sync;
+  o.max_entry_bytes = d.max_entry_bytes;
+  o.max_pending = d.max_pending;
+  o.snapshot_threshold = d.snapshot_threshold;
+  o.pre_vote = d.pre_vote;
+  o.check_quorum = d.check_quorum;
+  o.random_seed = d.random_seed;
+  return o;
+}
+
 }  // namespace
 }  // namespace coffer::capi
 
@@ -101,22 +119,9 @@ using namespace coffer::capi;  // NOLINT: the C entry points below
 
 extern "C" {
 
-void coffer_node_options_init(coffer_node_options_t* options) {
-  if (options == nullptr) return;
-  coffer::NodeOptions d;
-  *options = coffer_node_options_t{};
-  options->struct_size = sizeof(*options);
-  options->tick_ns = absl::ToInt64Nanoseconds(d.tick);
-  options->election_ticks = d.election_ticks;
-  options->heartbeat_ticks = d.heartbeat_ticks;
-  options->request_timeout_ns = absl::ToInt64Nanoseconds(d.request_timeout);
-  options->sync = d.sync;
-  options->max_entry_bytes = d.max_entry_bytes;
-  options->max_pending = d.max_pending;
-  options->snapshot_threshold = d.snapshot_threshold;
-  options->pre_vote = d.pre_vote;
-  options->check_quorum = d.check_quorum;
-  options->random_seed = d.random_seed;
+void coffer_node_options_init(coffer_node_options_t* options,
+                              size_t struct_size) {
+  InitSized(options, struct_size, DefaultNodeOptions());
 }
 
 int coffer_node_open(coffer_node_t** out,
@@ -126,7 +131,7 @@ int coffer_node_open(coffer_node_t** out,
     COFFER_RETURN_IF_ERROR(NotNull(out, "out"));
     coffer_node_options_t o;
     COFFER_RETURN_IF_ERROR(
-        ReadVersioned(options, &o, coffer_node_options_init, "options"));
+        ReadVersioned(options, &o, DefaultNodeOptions(), "options"));
     // The C++ options validate everything else and name the field.
     COFFER_RETURN_IF_ERROR(NotNull(o.send, "options->send"));
     auto handle = std::make_unique<coffer_node>();
@@ -139,11 +144,9 @@ int coffer_node_open(coffer_node_t** out,
     n.transport = handle->transport.get();
     if (o.kms != nullptr) {
       coffer_kms_t k;
-      auto zero = [](coffer_kms_t* p) {
-        *p = coffer_kms_t{};
-        p->struct_size = sizeof(*p);
-      };
-      COFFER_RETURN_IF_ERROR(ReadVersioned(o.kms, &k, +zero, "options->kms"));
+      coffer_kms_t none{};
+      none.struct_size = sizeof(none);
+      COFFER_RETURN_IF_ERROR(ReadVersioned(o.kms, &k, none, "options->kms"));
       COFFER_RETURN_IF_ERROR(NotNull(k.type, "options->kms->type"));
       COFFER_RETURN_IF_ERROR(NotNull(k.key_id, "options->kms->key_id"));
       COFFER_RETURN_IF_ERROR(NotNull(k.wrap, "options->kms->wrap"));

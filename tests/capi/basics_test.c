@@ -34,9 +34,10 @@ void test_free_functions_accept_null(void) {
   coffer_kv_result_free(NULL);
   coffer_key_metadata_free(NULL);
   coffer_node_close(NULL);
-  coffer_node_options_init(NULL);
-  coffer_mount_config_init(NULL);
-  coffer_key_metadata_update_init(NULL);
+  coffer_node_options_init(NULL, sizeof(coffer_node_options_t));
+  coffer_mount_config_init(NULL, sizeof(coffer_mount_config_t));
+  coffer_key_metadata_update_init(
+      NULL, sizeof(coffer_key_metadata_update_t));
   CHECK(1); /* reaching here is the test */
 }
 
@@ -63,7 +64,7 @@ void test_null_node_is_an_invalid_argument(void) {
   coffer_kv_field_t field = {"a", "b", 1};
   uint64_t v = 1;
   coffer_key_metadata_update_t update;
-  coffer_key_metadata_update_init(&update);
+  coffer_key_metadata_update_init(&update, sizeof update);
 
   CHECK_NULL_NODE(coffer_node_receive(NULL, "x", 1));
   CHECK_NULL_NODE(coffer_node_shutdown(NULL));
@@ -115,7 +116,7 @@ void test_open_checks_its_options(void) {
   CHECK_MESSAGE("options is NULL");
 
   coffer_node_options_t o;
-  coffer_node_options_init(&o);
+  coffer_node_options_init(&o, sizeof o);
   CHECK(o.struct_size == sizeof o);
   CHECK(o.sync == 1 && o.pre_vote == 1 && o.check_quorum == 1);
   CHECK(o.tick_ns == 100 * 1000 * 1000);
@@ -160,6 +161,18 @@ void test_open_checks_its_options(void) {
   /* tick_ns (0 in `o`) took its default, so validation passed and the
    * directory could not be created. */
   CHECK_CODE(coffer_node_open(&node, &older), COFFER_UNAVAILABLE);
+
+  /* _init writes only the bytes the caller says it has. */
+  union {
+    coffer_node_options_t o;
+    unsigned char bytes[sizeof(coffer_node_options_t)];
+  } small;
+  memset(&small, 0xab, sizeof small);
+  size_t prefix = offsetof(coffer_node_options_t, tick_ns);
+  coffer_node_options_init(&small.o, prefix);
+  CHECK(small.o.struct_size == prefix && small.o.id == 0);
+  CHECK(small.bytes[prefix] == 0xab &&
+        small.bytes[sizeof small - 1] == 0xab);
 
   coffer_kms_t kms;
   memset(&kms, 0, sizeof kms);

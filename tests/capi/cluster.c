@@ -45,7 +45,7 @@ void cluster_options(cluster_t* c, uint64_t id, coffer_node_options_t* o,
                      char* address, char* data_dir, size_t cap) {
   snprintf(address, cap, "node-%llu", (unsigned long long)id);
   snprintf(data_dir, cap, "%s/node-%llu", c->root, (unsigned long long)id);
-  coffer_node_options_init(o);
+  coffer_node_options_init(o, sizeof *o);
   o->id = id;
   o->address = address;
   o->data_dir = data_dir;

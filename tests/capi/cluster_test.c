@@ -198,7 +198,7 @@ static void check_kv(cluster_t* c, uint64_t leader) {
 
   /* Metadata. */
   coffer_key_metadata_update_t update;
-  coffer_key_metadata_update_init(&update);
+  coffer_key_metadata_update_init(&update, sizeof update);
   coffer_kv_field_t custom[1] = {{"owner", "team-a", 6}};
   update.set_max_versions = 1;
   update.max_versions = 5;
@@ -260,7 +260,7 @@ static void check_kv(cluster_t* c, uint64_t leader) {
                              1, NULL),
              COFFER_INVALID_ARGUMENT);
   coffer_mount_config_t config;
-  coffer_mount_config_init(&config);
+  coffer_mount_config_init(&config, sizeof config);
   config.delete_version_after_ns = -1;
   CHECK_CODE(coffer_kv_enable_mount(l, "other", &config),
              COFFER_INVALID_ARGUMENT);

@@ -6,7 +6,7 @@
 
 int main() {
   coffer_node_options_t o;
-  coffer_node_options_init(&o);
+  coffer_node_options_init(&o, sizeof o);
   coffer_string_list_t* parts = nullptr;
   int rc = coffer_shamir_split(&parts, "secret", 6, 3, 2);
   bool ok = coffer_abi_version() == COFFER_ABI_VERSION &&

@@ -282,7 +282,7 @@ class Node:
         self._send_fn = _lib.SEND_FN(on_send)
         self._kms = _KmsAdapter(kms) if kms is not None else None
         o = _lib.NodeOptions()
-        lib.coffer_node_options_init(ctypes.byref(o))
+        lib.coffer_node_options_init(ctypes.byref(o), ctypes.sizeof(o))
         o.id = id
         o.address = _bytes(address, "address")
         o.data_dir = _bytes(str(data_dir), "data_dir")
@@ -470,7 +470,7 @@ class Node:
     def enable_kv(self, path: str = "secret", max_versions: int = 0,
                   cas_required: bool = False, delete_version_after=0):
         c = _lib.MountConfig()
-        lib.coffer_mount_config_init(ctypes.byref(c))
+        lib.coffer_mount_config_init(ctypes.byref(c), ctypes.sizeof(c))
         c.max_versions = max_versions
         c.cas_required = 1 if cas_required else 0
         c.delete_version_after_ns = _ns(delete_version_after)
@@ -586,7 +586,8 @@ class Node:
         """Changes the given settings only; custom_metadata (a dict)
         replaces the whole map."""
         u = _lib.KeyMetadataUpdate()
-        lib.coffer_key_metadata_update_init(ctypes.byref(u))
+        lib.coffer_key_metadata_update_init(ctypes.byref(u),
+                                            ctypes.sizeof(u))
         if max_versions is not None:
             u.set_max_versions, u.max_versions = 1, max_versions
         if cas_required is not None:
