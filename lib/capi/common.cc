@@ -26,7 +26,7 @@ constexpr size_t kHeader = 16;
 int SetError(const absl::Status& status) noexcept {
   absl::string_view m = status.message();
   size_t n = std::min(m.size(), kMessageCap - 1);
-  std::memcpy(last_message, m.data(), n);
+  if (n > 0) std::memcpy(last_message, m.data(), n);
   last_message[n] = '\0';
   return static_cast<int>(status.code());
 }
