@@ -52,6 +52,20 @@ absl::StatusOr<std::string> CallbackKms::Call(coffer_kms_fn fn,
                                          " callback failed with code ", rc));
 }
 
+absl::StatusOr<std::vector<Peer>> ToPeers(const coffer_peer_t* peers,
+                                          size_t num_peers, const char* what) {
+  if (num_peers > 0) COFFER_RETURN_IF_ERROR(NotNull(peers, what));
+  std::vector<Peer> list;
+  for (size_t i = 0; i < num_peers; ++i) {
+    if (peers[i].address == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("capi: ", what, "[", i, "].address is NULL"));
+    }
+    list.push_back(Peer{peers[i].id, peers[i].address});
+  }
+  return list;
+}
+
 namespace {
 
 absl::Status CheckNode(const coffer_node_t* node) {
@@ -200,15 +214,8 @@ int coffer_node_bootstrap(coffer_node_t* node, const coffer_peer_t* peers,
                           size_t num_peers) {
   return Run([&]() -> absl::Status {
     COFFER_RETURN_IF_ERROR(CheckNode(node));
-    if (num_peers > 0) COFFER_RETURN_IF_ERROR(NotNull(peers, "peers"));
-    std::vector<coffer::Peer> list;
-    for (size_t i = 0; i < num_peers; ++i) {
-      if (peers[i].address == nullptr) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("capi: peers[", i, "].address is NULL"));
-      }
-      list.push_back(coffer::Peer{peers[i].id, peers[i].address});
-    }
+    COFFER_ASSIGN_OR_RETURN(std::vector<coffer::Peer> list,
+                            ToPeers(peers, num_peers, "peers"));
     return node->node->Bootstrap(list);
   });
 }

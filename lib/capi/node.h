@@ -5,6 +5,9 @@
 
 #include <memory>
 #include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
 
 #include "coffer/c.h"
 #include "coffer/node.h"
@@ -47,6 +50,10 @@ class CallbackKms final : public Kms {
   coffer_kms_fn unwrap_;
   void* user_data_;
 };
+
+// C peers -> C++ peers (addresses non-NULL).
+absl::StatusOr<std::vector<Peer>> ToPeers(const coffer_peer_t* peers,
+                                          size_t num_peers, const char* what);
 
 }  // namespace coffer::capi
 
