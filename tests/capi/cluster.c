@@ -55,6 +55,7 @@ void cluster_options(cluster_t* c, uint64_t id, coffer_node_options_t* o,
   o->tick_ns = 10 * 1000 * 1000; /* 10 ms */
   o->sync = 0;
   o->random_seed = id;
+  if (c->tweak != NULL) c->tweak(o, c->tweak_arg);
 }
 
 int cluster_start(cluster_t* c, uint64_t id) {

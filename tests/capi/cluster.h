@@ -14,6 +14,9 @@ typedef struct cluster {
   int n;
   coffer_node_t* nodes[MEMNET_MAX_NODES]; /* by id; NULL when stopped */
   const coffer_kms_t* kms;                 /* for every Start; may be NULL */
+  /* Called on every node's options before it opens; may be NULL. */
+  void (*tweak)(coffer_node_options_t* options, void* arg);
+  void* tweak_arg;
 } cluster_t;
 
 /* Creates the directory and the network; 0 on success. */
