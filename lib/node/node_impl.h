@@ -14,8 +14,9 @@
 //     -> StateView::BeginRequest; run the logical op (seal, barrier) over the
 //        view; EndRequest -> WriteSet
 //     -> Propose(Command{writes}) -> proposals_[index]
-//   ApplyCommitted: every node applies Command writes with their index in
-//     one atomic StateStore::Apply; the proposer completes the request whose
+//   StageCommitted: every node applies Command writes with their index,
+//     atomically and in the same write (one fsync) as the raft log's Save of
+//     that step; FinishApply: the proposer completes the request whose
 //     entry landed at its index with its term (another entry there: lost).
 // Reads: linearizable ones take a ReadIndex round on the leader and are
 // served once applied >= the read index; stale ones read the applied state.
@@ -154,7 +155,20 @@ class NodeImpl final : public Node {
   // Carries out every pending Ready, then runs what waited on it.
   void Drive();
   absl::Status HandleReady();
-  absl::Status ApplyCommitted(const std::vector<raftpb::Entry>& entries);
+  // What a Ready's committed entries changed (see HandleReady).
+  struct Applied {
+    uint64_t last = 0;  // the last entry applied now; 0: none
+    bool conf_changed = false;  // membership or peer records
+    bool core_changed = false;  // seal or keyring records
+  };
+  // Stages the records of the committed entries not applied yet, with
+  // their applied index, into `group`.
+  absl::Status StageCommitted(const std::vector<raftpb::Entry>& entries,
+                              storage::WriteGroup* group, Applied* applied);
+  // After the group committed: updates what depends on the applied state
+  // and completes the requests waiting on these entries.
+  absl::Status FinishApply(const std::vector<raftpb::Entry>& entries,
+                           const Applied& applied);
   absl::Status ApplyConfChange(const raftpb::Entry& e,
                                storage::WriteSet* writes);
   void OnSoftState(const raft::SoftState& ss);

@@ -99,10 +99,22 @@ absl::Status NodeImpl::HandleReady() {
   if (rd.soft_state.has_value()) OnSoftState(*rd.soft_state);
   // Steps 1-2.
   COFFER_RETURN_IF_ERROR(InstallSnapshotChunks(rd));
-  // Step 3: durable before any message of this Ready leaves.
+  // Step 3, together with step 5's writes: the new entries, the hard state
+  // and the committed entries' records become durable in one write (one
+  // fsync) before any message of this Ready leaves. Applying before sending
+  // is allowed: committed entries are in this write or already in the log.
+  storage::WriteGroup group;
   if (rd.hard_state.has_value() || !rd.entries.empty()) {
-    absl::Status s = log_->Save(rd.hard_state.value_or(raftpb::HardState()),
-                                rd.entries, rd.must_sync && options_.sync);
+    absl::Status s = log_->StageSave(
+        rd.hard_state.value_or(raftpb::HardState()), rd.entries, &group);
+    if (!s.ok()) return Annotate(s);
+  }
+  Applied applied;
+  COFFER_RETURN_IF_ERROR(
+      StageCommitted(rd.committed_entries, &group, &applied));
+  if (!group.empty()) {
+    absl::Status s = db_->Commit(
+        &group, options_.sync && (rd.must_sync || applied.last != 0));
     if (!s.ok()) return Annotate(s);
   }
   // Step 4.
@@ -112,8 +124,8 @@ absl::Status NodeImpl::HandleReady() {
     *f.mutable_raft() = std::move(m);
     SendFrame(to, std::move(f));
   }
-  // Step 5.
-  COFFER_RETURN_IF_ERROR(ApplyCommitted(rd.committed_entries));
+  // Step 5: what the applied records change in memory.
+  COFFER_RETURN_IF_ERROR(FinishApply(rd.committed_entries, applied));
   // Step 6.
   for (const raft::ReadState& rs : rd.read_states) {
     if (rs.context.size() != 8) continue;
@@ -134,37 +146,40 @@ absl::Status NodeImpl::HandleReady() {
   return absl::OkStatus();
 }
 
-absl::Status NodeImpl::ApplyCommitted(
-    const std::vector<raftpb::Entry>& entries) {
+absl::Status NodeImpl::StageCommitted(const std::vector<raftpb::Entry>& entries,
+                                      storage::WriteGroup* group,
+                                      Applied* applied) {
   storage::WriteSet writes;
-  uint64_t last = 0;
-  bool conf_changed = false;
-  bool core_changed = false;
   for (const raftpb::Entry& e : entries) {
     // After a restart the core hands out entries the state store already
     // holds (it applied them atomically with its applied index).
     if (e.index() <= state_->AppliedIndex()) continue;
-    last = e.index();
+    applied->last = e.index();
     if (e.type() == raftpb::ENTRY_CONF_CHANGE) {
       COFFER_RETURN_IF_ERROR(ApplyConfChange(e, &writes));
-      conf_changed = true;
+      applied->conf_changed = true;
     } else if (!e.data().empty()) {  // empty: a new leader's no-op
       const size_t before = writes.ops().size();
       COFFER_RETURN_IF_ERROR(DecodeCommand(e.data(), e.index(), &writes));
       for (size_t i = before; i < writes.ops().size(); ++i) {
         const std::string& key = writes.ops()[i].key;
-        if (absl::StartsWith(key, "core/")) core_changed = true;
-        if (absl::StartsWith(key, kPeersPrefix)) conf_changed = true;
+        if (absl::StartsWith(key, "core/")) applied->core_changed = true;
+        if (absl::StartsWith(key, kPeersPrefix)) applied->conf_changed = true;
       }
     }
   }
-  if (last == 0) return absl::OkStatus();
-  absl::Status s = state_->Apply(writes, last);
-  if (!s.ok()) return Annotate(s);
-  view_->ReleaseInFlight(last);
-  if (conf_changed) COFFER_RETURN_IF_ERROR(LoadPeerRecords());
+  if (applied->last == 0) return absl::OkStatus();
+  absl::Status s = state_->StageApply(writes, applied->last, group);
+  return s.ok() ? s : Annotate(s);
+}
+
+absl::Status NodeImpl::FinishApply(const std::vector<raftpb::Entry>& entries,
+                                   const Applied& applied) {
+  if (applied.last == 0) return absl::OkStatus();
+  view_->ReleaseInFlight(applied.last);
+  if (applied.conf_changed) COFFER_RETURN_IF_ERROR(LoadPeerRecords());
   for (const raftpb::Entry& e : entries) OnEntryApplied(e);
-  if (core_changed) {
+  if (applied.core_changed) {
     TryAutoUnseal();
     ReloadKeyring();
   }

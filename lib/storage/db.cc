@@ -100,6 +100,13 @@ absl::Status Db::Write(leveldb::WriteBatch* batch, bool sync) {
   return s;
 }
 
+absl::Status Db::Commit(WriteGroup* group, bool sync) {
+  COFFER_RETURN_IF_ERROR(Write(&group->batch_, sync));
+  for (std::function<void()>& hook : group->hooks_) hook();
+  group->hooks_.clear();
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::optional<std::string>> Db::Get(absl::string_view key) {
   leveldb::ReadOptions ro;
   ro.verify_checksums = true;

@@ -11,15 +11,20 @@
 // Group commit: each Write is one LevelDB WriteBatch and, with sync, one
 // fsync. Concurrent writers are merged by LevelDB into one log write and one
 // fsync, so a Save of N entries, or N threads saving at once, share a sync.
+// A WriteGroup lets the raft log and the state store put their parts of one
+// step (a Save and an Apply) into a single write, so that they share one
+// fsync too.
 //
 // Thread-safety: thread-safe. Reads and writes may come from any thread.
 #ifndef COFFER_LIB_STORAGE_DB_H_
 #define COFFER_LIB_STORAGE_DB_H_
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -55,6 +60,25 @@ struct DbOptions {
 // kUnavailable, everything else kInternal. `what` says what was attempted.
 absl::Status FromLevelDb(const leveldb::Status& s, absl::string_view what);
 
+// One atomic write assembled by several stores. Each store stages its part
+// into batch() and registers a hook that updates its in-memory state; once
+// Db::Commit has made the batch durable the hooks run in order, and if the
+// write fails none runs. A group is committed at most once; a store stages
+// at most one part per group. Thread-compatible.
+class WriteGroup {
+ public:
+  leveldb::WriteBatch& batch() { return batch_; }
+  void OnCommit(std::function<void()> hook) {
+    hooks_.push_back(std::move(hook));
+  }
+  bool empty() const { return hooks_.empty(); }
+
+ private:
+  friend class Db;
+  leveldb::WriteBatch batch_;
+  std::vector<std::function<void()>> hooks_;
+};
+
 class Db {
  public:
   // Opens or creates the database. Errors: kInvalidArgument (empty path),
@@ -70,6 +94,8 @@ class Db {
   // Writes `batch` atomically; with `sync`, returns once it is durable.
   // Errors: see the sticky-error rule above.
   absl::Status Write(leveldb::WriteBatch* batch, bool sync);
+  // Writes `group`'s batch as Write does, then runs its hooks.
+  absl::Status Commit(WriteGroup* group, bool sync);
 
   // Reads `key`: the value, std::nullopt when absent, kDataLoss on a
   // checksum failure, kUnavailable on I/O errors.

@@ -222,7 +222,15 @@ absl::StatusOr<raft::SnapshotChunk> LevelDbLog::ReadSnapshotChunk(
 absl::Status LevelDbLog::Save(const raftpb::HardState& hard_state,
                               absl::Span<const raftpb::Entry> entries,
                               bool sync) {
-  leveldb::WriteBatch batch;
+  WriteGroup group;
+  COFFER_RETURN_IF_ERROR(StageSave(hard_state, entries, &group));
+  return db_->Commit(&group, sync);
+}
+
+absl::Status LevelDbLog::StageSave(const raftpb::HardState& hard_state,
+                                   absl::Span<const raftpb::Entry> entries,
+                                   WriteGroup* group) {
+  leveldb::WriteBatch& batch = group->batch();
   if (hard_state.term() != 0) {
     batch.Put(std::string(keys::kHardState), hard_state.SerializeAsString());
   }
@@ -256,10 +264,11 @@ absl::Status LevelDbLog::Save(const raftpb::HardState& hard_state,
       batch.Delete(keys::Entry(i));
     }
   }
-  COFFER_RETURN_IF_ERROR(db_->Write(&batch, sync));
-  if (hard_state.term() != 0) hard_state_ = hard_state;
-  last_index_ = new_last;
-  last_term_ = new_last_term;
+  group->OnCommit([this, hard_state, new_last, new_last_term] {
+    if (hard_state.term() != 0) hard_state_ = hard_state;
+    last_index_ = new_last;
+    last_term_ = new_last_term;
+  });
   return absl::OkStatus();
 }
 

@@ -75,6 +75,11 @@ class LevelDbLog final : public raft::WritableLogStorage {
   absl::Status Save(const raftpb::HardState& hard_state,
                     absl::Span<const raftpb::Entry> entries,
                     bool sync) override;
+  // Save's writes staged into `group` (see storage::Db): the log changes
+  // when the group commits. Errors as Save's argument checks.
+  absl::Status StageSave(const raftpb::HardState& hard_state,
+                         absl::Span<const raftpb::Entry> entries,
+                         WriteGroup* group);
   absl::Status ApplySnapshot(const raftpb::SnapshotMetadata& metadata) override;
   absl::Status Compact(uint64_t compact_index) override;
 

@@ -159,12 +159,20 @@ std::unique_ptr<StateIterator> LevelDbStateStore::NewIterator() {
 
 absl::Status LevelDbStateStore::Apply(const WriteSet& writes,
                                       uint64_t applied_index) {
+  WriteGroup group;
+  COFFER_RETURN_IF_ERROR(StageApply(writes, applied_index, &group));
+  return db_->Commit(&group, options_.sync_apply);
+}
+
+absl::Status LevelDbStateStore::StageApply(const WriteSet& writes,
+                                           uint64_t applied_index,
+                                           WriteGroup* group) {
   if (applied_index <= meta_.applied_index()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "storage: entry ", applied_index, " is already applied (applied index ",
         meta_.applied_index(), ")"));
   }
-  leveldb::WriteBatch batch;
+  leveldb::WriteBatch& batch = group->batch();
   for (const WriteSet::Op& op : writes.ops()) {
     std::string key = keys::Data(meta_.generation(), op.key);
     if (op.value.has_value()) {
@@ -176,8 +184,7 @@ absl::Status LevelDbStateStore::Apply(const WriteSet& writes,
   storagepb::StateMeta meta = meta_;
   meta.set_applied_index(applied_index);
   batch.Put(std::string(keys::kStateMeta), meta.SerializeAsString());
-  COFFER_RETURN_IF_ERROR(db_->Write(&batch, options_.sync_apply));
-  meta_ = std::move(meta);
+  group->OnCommit([this, meta = std::move(meta)] { meta_ = meta; });
   return absl::OkStatus();
 }
 

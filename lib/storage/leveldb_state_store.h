@@ -50,6 +50,11 @@ class LevelDbStateStore final : public StateStore {
   absl::StatusOr<std::string> Get(absl::string_view key) override;
   std::unique_ptr<StateIterator> NewIterator() override;
   absl::Status Apply(const WriteSet& writes, uint64_t applied_index) override;
+  // Apply's writes staged into `group` (see storage::Db): the records and
+  // the applied index change when the group commits. Errors as Apply's
+  // argument checks.
+  absl::Status StageApply(const WriteSet& writes, uint64_t applied_index,
+                          WriteGroup* group);
   uint64_t AppliedIndex() const override { return meta_.applied_index(); }
   const raftpb::SnapshotMetadata& snapshot() const override {
     return meta_.snapshot();

@@ -15,35 +15,16 @@ namespace {
 
 using Code = absl::StatusCode;
 
-// Starts and bootstraps `c`, initializes it through node `via` (or a
-// follower when 0) with 3 shares of threshold 2, unseals every node and
+// A started, initialized (3 shares, threshold 2) and unsealed cluster;
 // returns the shares.
 std::vector<std::string> InitializedCluster(TestCluster& c, uint64_t via = 0) {
-  c.StartAndBootstrap();
-  const uint64_t leader = c.WaitForLeader();
-  REQUIRE(leader != 0);
-  if (via == 0) via = c.ids().size() > 1 && leader == 1 ? 2 : 1;
-  InitializeOptions opts;
-  opts.secret_shares = 3;
-  opts.secret_threshold = 2;
-  absl::StatusOr<InitializeResult> init = c.node(via).Initialize(opts);
-  REQUIRE(init.ok());
-  REQUIRE(init->keys.size() == 3);
-  for (uint64_t id : c.ids()) {
-    REQUIRE(Eventually([&] {
-      absl::StatusOr<SealStatus> s = c.node(id).GetSealStatus();
-      return s.ok() && s->initialized;
-    }));
-    REQUIRE(c.Unseal(id, {init->keys[0], init->keys[2]}).ok());
-  }
-  return init->keys;
+  absl::StatusOr<std::vector<std::string>> keys = c.StartInitialized(3, 2, via);
+  REQUIRE(keys.ok());
+  return *keys;
 }
 
 uint64_t AFollower(TestCluster& c, uint64_t leader) {
-  for (uint64_t id : c.ids()) {
-    if (id != leader && c.running(id)) return id;
-  }
-  return 0;
+  return c.AFollower(leader);
 }
 
 // Retries a write that failed for want of a leader or in a leader change.

@@ -19,34 +19,17 @@ namespace {
 
 using Code = absl::StatusCode;
 
-// Starts and bootstraps `c`, initializes it through a follower, unseals
-// every node, enables "secret/" and returns the unseal shares.
+// A started, initialized and unsealed cluster with "secret/" enabled;
+// returns the unseal shares.
 std::vector<std::string> KvCluster(TestCluster& c) {
-  c.StartAndBootstrap();
-  const uint64_t leader = c.WaitForLeader();
-  REQUIRE(leader != 0);
-  InitializeOptions opts;
-  opts.secret_shares = 3;
-  opts.secret_threshold = 2;
-  absl::StatusOr<InitializeResult> init =
-      c.node(leader == 1 ? 2 : 1).Initialize(opts);
-  REQUIRE(init.ok());
-  for (uint64_t id : c.ids()) {
-    REQUIRE(Eventually([&] {
-      absl::StatusOr<SealStatus> s = c.node(id).GetSealStatus();
-      return s.ok() && s->initialized;
-    }));
-    REQUIRE(c.Unseal(id, {init->keys[0], init->keys[1]}).ok());
-  }
-  REQUIRE(c.node(leader).EnableKvMount("secret/", MountConfig()).ok());
-  return init->keys;
+  absl::StatusOr<std::vector<std::string>> keys = c.StartInitialized();
+  REQUIRE(keys.ok());
+  REQUIRE(c.node(c.WaitForLeader()).EnableKvMount("secret/", MountConfig()).ok());
+  return *keys;
 }
 
 uint64_t AFollower(TestCluster& c, uint64_t leader) {
-  for (uint64_t id : c.ids()) {
-    if (id != leader && c.running(id)) return id;
-  }
-  return 0;
+  return c.AFollower(leader);
 }
 
 // Retries a put that failed for want of a leader or in a leader change.

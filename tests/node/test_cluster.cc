@@ -173,6 +173,39 @@ absl::Status TestCluster::Unseal(uint64_t id,
   return absl::FailedPreconditionError("still sealed");
 }
 
+absl::StatusOr<std::vector<std::string>> TestCluster::StartInitialized(
+    int shares, int threshold, uint64_t via) {
+  StartAndBootstrap();
+  const uint64_t leader = WaitForLeader();
+  if (leader == 0) return absl::UnavailableError("no leader");
+  if (via == 0) via = ids_.size() > 1 ? AFollower(leader) : leader;
+  InitializeOptions opts;
+  opts.secret_shares = shares;
+  opts.secret_threshold = threshold;
+  absl::StatusOr<InitializeResult> init = node(via).Initialize(opts);
+  if (!init.ok()) return init.status();
+  const std::vector<std::string> last(init->keys.end() - threshold,
+                                      init->keys.end());
+  for (uint64_t id : ids_) {
+    // Every node learns of the initialization through replication.
+    if (!Eventually([&] {
+          absl::StatusOr<SealStatus> s = node(id).GetSealStatus();
+          return s.ok() && s->initialized;
+        })) {
+      return absl::DeadlineExceededError("initialization not replicated");
+    }
+    if (absl::Status s = Unseal(id, last); !s.ok()) return s;
+  }
+  return init->keys;
+}
+
+uint64_t TestCluster::AFollower(uint64_t leader) const {
+  for (uint64_t id : ids_) {
+    if (id != leader && running(id)) return id;
+  }
+  return 0;
+}
+
 bool Eventually(const std::function<bool()>& cond, absl::Duration timeout) {
   const absl::Time end = absl::Now() + timeout;
   while (absl::Now() < end) {

@@ -16,6 +16,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "coffer/node.h"
@@ -94,6 +95,13 @@ class TestCluster {
                          const std::set<uint64_t>& ignore = {});
   // Submits `keys` to node `id` until it is unsealed.
   absl::Status Unseal(uint64_t id, const std::vector<std::string>& keys);
+  // StartAndBootstrap, then Initialize through node `via` (0: a follower)
+  // with `shares` shares of `threshold`, and unseal every node with the
+  // last `threshold` shares. Returns the shares.
+  absl::StatusOr<std::vector<std::string>> StartInitialized(
+      int shares = 3, int threshold = 2, uint64_t via = 0);
+  // A running node other than `leader`; 0 if there is none.
+  uint64_t AFollower(uint64_t leader) const;
 
  private:
   TestNetwork network_;
