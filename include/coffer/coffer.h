@@ -5,6 +5,7 @@
 #include "coffer/export.h"
 #include "coffer/node.h"
 #include "coffer/options.h"
+#include "coffer/peer.h"
 #include "coffer/seal.h"
 #include "coffer/shamir.h"
 #include "coffer/transport.h"

@@ -25,7 +25,8 @@
 // Errors (absl::Status; messages start with "node: ", never hold secrets):
 //   kInvalidArgument    bad options (naming the field) or arguments
 //   kFailedPrecondition sealed, not initialized, already initialized or
-//                       bootstrapped, closed: do not retry until that changes
+//                       bootstrapped, closed, removed from the cluster: do
+//                       not retry until that changes
 //   kPermissionDenied   a complete set of unseal shares that is wrong
 //   kUnavailable        no leader or no quorum: retry; the message names the
 //                       leader when one is known; a write that fails with it
@@ -35,6 +36,8 @@
 //   kNotFound           GetRaw of an absent path; KV: no such mount, key
 //                       or version
 //   kAborted            KV: check-and-set mismatch: re-read and retry
+//   kAlreadyExists      Join: the cluster has a member with this id or
+//                       address
 //   kDataLoss           corrupt or tampered data on disk or in a frame
 //   kInternal           a bug
 // After a storage write fails, or a snapshot received from the leader
@@ -52,18 +55,14 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "coffer/export.h"
 #include "coffer/kv.h"
 #include "coffer/options.h"
+#include "coffer/peer.h"
 #include "coffer/seal.h"
 
 namespace coffer {
-
-// A cluster member as the host names it.
-struct Peer {
-  uint64_t id = 0;
-  std::string address;  // opaque to coffer; handed to Transport::Send
-};
 
 // What Vault's sys/leader reports.
 struct LeaderInfo {
@@ -85,6 +84,9 @@ struct PeerInfo {
   // The peer's highest log index known replicated to it. Reported by the
   // leader only (0 elsewhere); for the leader itself, its last index.
   uint64_t match_index = 0;
+  // The leader's view of the time since the peer last answered it. Reported
+  // by the leader only (zero elsewhere); zero for the leader itself.
+  absl::Duration last_contact = absl::ZeroDuration();
 };
 
 struct InitializeOptions {
@@ -166,8 +168,33 @@ class COFFER_EXPORT Node {
   // change (already a member in that role); kUnavailable without a leader.
   virtual absl::Status AddPeer(uint64_t id, const std::string& address,
                                bool voter) = 0;
-  // Removes a member, forwarded to the leader. Errors as AddPeer.
+  // Removes a member, forwarded to the leader. Errors as AddPeer. The
+  // removed node learns it (see GetSealStatus's removed_from_cluster) and
+  // its id is never admitted again.
   virtual absl::Status RemovePeer(uint64_t id) = 0;
+
+  // Asks to join an existing cluster (Vault's `operator raft join`), for a
+  // node opened on an empty data directory. The node asks `known_peers`
+  // (any members: a follower points it to the leader) through the
+  // transport; the leader answers with a challenge that only a node holding
+  // the cluster's seal can answer: with the Shamir seal, submit a threshold
+  // of the cluster's unseal shares to this node (SubmitUnsealKey); with a
+  // Kms, the node unwraps the cluster's root key with its own Kms. The
+  // leader then adds the node as a learner and, once it has caught up,
+  // promotes it to voter. The node unseals itself with the keys it derived
+  // once it has replicated the seal records.
+  //
+  // Returns OK once the challenge arrived (Shamir: the node now waits for
+  // the unseal shares) or once admitted (Kms). NodeOptions::retry_join does
+  // the same at Open, retrying until admitted. Errors: kFailedPrecondition
+  // when this node already has raft state, was removed from a cluster, or
+  // a join is already running, or from the leader: the cluster is not
+  // initialized; kAlreadyExists when the cluster has a member with this id
+  // or address; kInvalidArgument for an empty list, a zero id, this node's
+  // own id or a bad address; kPermissionDenied when this node's Kms cannot
+  // open the cluster's root key; kDeadlineExceeded when no leader answered
+  // within request_timeout. Blocks up to request_timeout; may call the Kms.
+  virtual absl::Status Join(const std::vector<Peer>& known_peers) = 0;
 
   // This node's view of the leader (no network round trip).
   virtual absl::StatusOr<LeaderInfo> Leader() = 0;
@@ -190,7 +217,10 @@ class COFFER_EXPORT Node {
   // for a wrong complete set (the attempt resets); kFailedPrecondition
   // before Initialize, with an auto seal, or while a seal migration is
   // pending (not supported by the node yet). On an unsealed node it only
-  // returns the status.
+  // returns the status. On a joining node (see Join) the shares open the
+  // seal records of the join challenge; the last one answers it and
+  // returns once the leader admitted the node (still sealed: it unseals
+  // itself after catching up), or with the leader's refusal.
   virtual absl::StatusOr<SealStatus> SubmitUnsealKey(
       absl::string_view share) = 0;
   // Seals this node only: wipes its keys and unseal progress. Idempotent.

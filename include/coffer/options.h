@@ -7,8 +7,10 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
+#include "coffer/peer.h"
 #include "coffer/seal.h"
 #include "coffer/transport.h"
 
@@ -83,6 +85,28 @@ struct NodeOptions {
   // Seed of the election jitter. 0 (default): drawn from the operating
   // system's CSPRNG. Set it only to make tests reproducible.
   uint64_t random_seed = 0;
+
+  // --- Joining and autopilot ------------------------------------------------
+
+  // Vault's retry_join: when non-empty and the data directory is empty (no
+  // raft state), the node asks these members to admit it, as Node::Join
+  // does, and retries until admitted or closed. Ignored once the node has
+  // raft state. Each entry needs an id >= 1 other than this node's and an
+  // address of 1..1024 bytes; ids are distinct. Default empty.
+  std::vector<Peer> retry_join;
+  // The first wait between join attempts; each failed attempt doubles it,
+  // up to 16 times this, plus a random jitter of up to half of it (from the
+  // seeded random_seed generator). Default 2 s; range 1 ms .. 1 h.
+  absl::Duration retry_join_interval = absl::Seconds(2);
+  // Vault's autopilot dead server cleanup: the leader removes a voter that
+  // has not answered it for dead_server_last_contact_threshold, if at least
+  // min_quorum voters remain. Default off.
+  bool cleanup_dead_servers = false;
+  // Default 24 h; range 1 ms .. 30 days, and more than the election
+  // timeout (election_ticks * tick).
+  absl::Duration dead_server_last_contact_threshold = absl::Hours(24);
+  // Voters that must remain after a cleanup. Default 3; range 1 .. 1000.
+  int min_quorum = 3;
 };
 
 }  // namespace coffer

@@ -37,6 +37,10 @@ struct SealStatus {
   std::string version;     // coffer's version
   bool migration = false;  // the stored seal differs from the configured one
   bool recovery_seal = false;  // shares are recovery shares (auto-unseal)
+  // This node applied its own removal from the cluster (or was told so by
+  // a member that did): it takes no part in the cluster any more and
+  // cannot join again with its data (as Vault 1.19's seal-status).
+  bool removed_from_cluster = false;
 };
 
 // A key-management service that wraps and unwraps the root key for

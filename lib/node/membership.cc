@@ -62,7 +62,7 @@ absl::Status NodeImpl::LoadPeerRecords() {
   if (!s.ok()) return Annotate(s);
   if (!bad.ok()) return bad;
   peer_records_ = std::move(records);
-  return absl::OkStatus();
+  return LoadJoinRecords();
 }
 
 void NodeImpl::MaybeRecordPeers() {
@@ -93,6 +93,11 @@ void NodeImpl::MaybeRecordPeers() {
 
 absl::Status NodeImpl::BootstrapOnLoop(const std::vector<Peer>& peers) {
   if (!fatal_.ok()) return fatal_;
+  if (removed_) return RemovedError();
+  if (join_ != nullptr) {
+    return absl::FailedPreconditionError(
+        "node: this node is joining a cluster; it cannot bootstrap another");
+  }
   if (peers.empty()) {
     return absl::InvalidArgumentError("node: Bootstrap needs peers");
   }
@@ -162,6 +167,7 @@ std::vector<PeerInfo> NodeImpl::PeersOnLoop() const {
     if (auto it = st.progress.find(id); it != st.progress.end()) {
       p.match_index = it->second.match;
     }
+    p.last_contact = LastContact(id);
     out.push_back(std::move(p));
   }
   return out;

@@ -33,6 +33,15 @@ absl::StatusOr<std::unique_ptr<NodeImpl>> NodeImpl::Open(
   std::unique_ptr<NodeImpl> n(new NodeImpl(options));
   COFFER_RETURN_IF_ERROR(n->OpenStorage());
   n->thread_ = std::thread([p = n.get()] { p->Run(); });
+  if (!options.retry_join.empty()) {
+    // On the loop (frames are sent from it). A node with raft state, or
+    // removed, has nothing to join.
+    (void)n->Post([p = n.get()] {
+      if (!p->removed_ && !p->HasRaftState() && p->join_ == nullptr) {
+        p->StartJoin(p->options_.retry_join, /*retry=*/true, nullptr);
+      }
+    });
+  }
   return n;
 }
 
@@ -242,13 +251,16 @@ absl::Status NodeImpl::RemovePeer(uint64_t id) {
 }
 
 absl::StatusOr<LeaderInfo> NodeImpl::Leader() {
-  return RunOnLoop<LeaderInfo>(
-      [this]() -> absl::StatusOr<LeaderInfo> { return LeaderOnLoop(); });
+  return RunOnLoop<LeaderInfo>([this]() -> absl::StatusOr<LeaderInfo> {
+    if (removed_) return RemovedError();
+    return LeaderOnLoop();
+  });
 }
 
 absl::StatusOr<std::vector<PeerInfo>> NodeImpl::ListPeers() {
   return RunOnLoop<std::vector<PeerInfo>>(
       [this]() -> absl::StatusOr<std::vector<PeerInfo>> {
+        if (removed_) return RemovedError();
         return PeersOnLoop();
       });
 }
@@ -275,11 +287,14 @@ absl::StatusOr<InitializeResult> NodeImpl::Initialize(
 }
 
 absl::StatusOr<SealStatus> NodeImpl::SubmitUnsealKey(absl::string_view share) {
-  return RunOnLoop<SealStatus>(
-      [this, s = std::string(share)]() -> absl::StatusOr<SealStatus> {
+  return RunAsyncOnLoop<SealStatus>(
+      [this, s = std::string(share)](SealDone done) {
+        // A joining node's shares open the join challenge (join.cc).
+        if (JoinTakesUnsealKeys()) return JoinSubmitUnsealKey(s, done);
         absl::StatusOr<SealStatus> r = seal_->SubmitUnsealKey(s);
-        if (!r.ok()) return Annotate(r.status());
-        return r;
+        if (!r.ok()) return done(Annotate(r.status()));
+        r->removed_from_cluster = removed_;
+        done(r);
       });
 }
 
@@ -293,8 +308,12 @@ absl::Status NodeImpl::Seal() {
 
 absl::StatusOr<SealStatus> NodeImpl::GetSealStatus() {
   return RunOnLoop<SealStatus>([this]() -> absl::StatusOr<SealStatus> {
+    if (std::optional<SealStatus> j = JoinSealStatus(); j.has_value()) {
+      return *j;  // the seal of the cluster this node joins
+    }
     absl::StatusOr<SealStatus> r = seal_->Status();
     if (!r.ok()) return Annotate(r.status());
+    r->removed_from_cluster = removed_;
     return r;
   });
 }
@@ -320,6 +339,7 @@ absl::StatusOr<std::string> NodeImpl::GetRaw(absl::string_view path,
   if (consistency == ReadConsistency::kStale) {
     return RunOnLoop<std::string>(
         [this, p = std::string(path)]() -> absl::StatusOr<std::string> {
+          if (removed_) return RemovedError();
           if (barrier_->sealed()) return SealedError();
           return ReadRaw(p);
         });
@@ -335,6 +355,7 @@ absl::StatusOr<nodepb::KvResult> NodeImpl::SubmitKv(
   if (consistency == ReadConsistency::kStale) {
     bytes = RunOnLoop<std::string>(
         [this, op = std::move(op)]() -> absl::StatusOr<std::string> {
+          if (removed_) return RemovedError();
           if (barrier_->sealed()) return SealedError();
           return RunKv(op);
         });

@@ -50,6 +50,7 @@
 #include "coffer/node.h"
 #include "kv/engine.h"
 #include "node/completion.h"
+#include "node/join.h"
 #include "node/state_view.h"
 #include "proto/node.pb.h"
 #include "raft/raft.h"
@@ -79,6 +80,7 @@ class NodeImpl final : public Node {
   absl::Status AddPeer(uint64_t id, const std::string& address,
                        bool voter) override;
   absl::Status RemovePeer(uint64_t id) override;
+  absl::Status Join(const std::vector<Peer>& known_peers) override;
   absl::StatusOr<LeaderInfo> Leader() override;
   absl::StatusOr<std::vector<PeerInfo>> ListPeers() override;
   absl::StatusOr<InitializeResult> Initialize(
@@ -139,6 +141,24 @@ class NodeImpl final : public Node {
   // Runs `fn` on the loop and waits for its result.
   template <typename T>
   absl::StatusOr<T> RunOnLoop(std::function<absl::StatusOr<T>()> fn);
+  // Runs `start` on the loop and waits until the callback it is given is
+  // called (possibly later, from the loop), or request_timeout passes.
+  template <typename T>
+  absl::StatusOr<T> RunAsyncOnLoop(
+      std::function<void(std::function<void(absl::StatusOr<T>)>)> start) {
+    auto c = std::make_shared<Completion<T>>();
+    Register(c);
+    absl::Status posted = Post([c, start = std::move(start)] {
+      start([c](absl::StatusOr<T> r) { c->Set(std::move(r)); });
+    });
+    if (!posted.ok()) {
+      Unregister(c);
+      return posted;
+    }
+    absl::StatusOr<T> r = c->Wait(options_.request_timeout + 2 * options_.tick);
+    Unregister(c);
+    return r;
+  }
   // Starts `op` on the loop (StartOp) and waits for its result.
   absl::StatusOr<std::string> Submit(nodepb::Op op);
   void Register(std::shared_ptr<Waiter> w) ABSL_LOCKS_EXCLUDED(mu_);
@@ -248,6 +268,65 @@ class NodeImpl final : public Node {
   LeaderInfo LeaderOnLoop() const;
   std::vector<PeerInfo> PeersOnLoop() const;
 
+  // --- Joining (join.cc: the joining node; join_leader.cc: the members) ----
+  using SealDone = std::function<void(absl::StatusOr<SealStatus>)>;
+  using StatusDone = std::function<void(absl::Status)>;
+  // Whether this node has raft state (bootstrapped, or added to a cluster).
+  bool HasRaftState() const;
+  // Starts joining (Join, or retry_join when `retry`). `done` (may be null)
+  // is called once: OK when the challenge arrived (Shamir) or the node was
+  // admitted, or the refusal.
+  void StartJoin(std::vector<Peer> peers, bool retry, StatusDone done);
+  // Each tick: resends join requests on their backoff, expires waits, and
+  // unseals an admitted node once it replicated the seal records.
+  void JoinTick();
+  void SendJoinRequests();
+  uint64_t NextJoinBackoff();
+  void OnJoinResponse(const nodepb::Frame& frame);
+  void OnJoinChallenge(const nodepb::JoinChallenge& challenge);
+  // Decrypts the challenge with the join seal and sends the answer.
+  absl::Status AnswerJoinChallenge();
+  // The node received raft traffic: it is a member now.
+  void OnJoinAdmitted();
+  // Ends the join with `s` (explicit Join) or records it and keeps trying.
+  void JoinFailed(absl::Status s, bool definitive);
+  bool JoinTakesUnsealKeys() const;
+  void JoinSubmitUnsealKey(const std::string& share, SealDone done);
+  std::optional<SealStatus> JoinSealStatus() const;
+  void MaybeUnsealJoined();
+  // Members.
+  void OnJoinRequest(const nodepb::Frame& frame);
+  absl::Status CheckJoiner(uint64_t id, const std::string& address,
+                           bool answering) const;
+  absl::StatusOr<nodepb::JoinChallenge> MakeJoinChallenge(uint64_t id);
+  absl::Status VerifyJoinAnswer(uint64_t id, const nodepb::JoinRequest& req);
+  void SendJoinResponse(uint64_t to, nodepb::JoinResponse resp);
+  // Proposes a membership change of one peer; `done` runs once applied.
+  void ProposePeerChange(raftpb::ConfChangeType type, uint64_t id,
+                         bool join_as_voter, Done done);
+
+  // --- Removal (join_removal.cc) ------------------------------------------
+  absl::Status LoadJoinRecords();
+  // ApplyConfChange's part: the replicated records of a removal, a
+  // voter-to-be, a promotion.
+  void ApplyJoinRecords(const raftpb::ConfChangeSingle& ch,
+                        const nodepb::PeerContext* ctx, uint64_t index,
+                        storage::WriteSet* writes);
+  // After an Advance: marks this node removed once it applied its removal.
+  void FinishSelfRemoval();
+  void MarkRemoved(uint64_t index);
+  absl::Status RemovedError() const;
+  // A member's answer to raft traffic from a removed node; true if sent.
+  bool MaybeTellNotMember(uint64_t from);
+  void OnJoinNotMember(const nodepb::Frame& frame);
+  // Frames from `from` reach this node (the leader's last_contact).
+  void NoteContact(uint64_t from) { last_heard_[from] = now_tick_; }
+
+  // --- Autopilot (autopilot.cc) -------------------------------------------
+  // Leader: promotes caught-up voters-to-be, removes dead voters.
+  void AutopilotTick();
+  absl::Duration LastContact(uint64_t id) const;
+
   const NodeOptions options_;
 
   // Shared with the public methods.
@@ -326,6 +405,23 @@ class NodeImpl final : public Node {
   };
   // Keyed by (sender, session, id).
   std::map<std::tuple<uint64_t, uint64_t, uint64_t>, Served> served_;
+
+  // Joining, removal and autopilot (join*.cc, autopilot.cc).
+  std::unique_ptr<JoinState> join_;  // while this node joins
+  // Shares that answered the join challenge: they unseal this node once it
+  // replicated the seal records (Shamir). Wiped when used.
+  std::vector<crypto::SecureBuffer> join_unseal_shares_;
+  bool removed_ = false;  // this node was removed from the cluster
+  uint64_t self_removed_at_ = 0;  // set by ApplyJoinRecords until Advance
+  // Replicated: removed members (id -> removing index), voters-to-be.
+  std::map<uint64_t, uint64_t> removed_ids_;
+  std::set<uint64_t> voters_to_be_;
+  // Leader: peers whose AddLearner or promotion/removal is in flight.
+  std::set<uint64_t> join_in_flight_;
+  std::set<uint64_t> autopilot_in_flight_;
+  std::map<uint64_t, uint64_t> not_member_sent_;  // id -> tick
+  std::map<uint64_t, uint64_t> last_heard_;       // id -> tick
+  uint64_t leader_since_ = 0;  // tick this node became leader; 0: not
 };
 
 }  // namespace coffer::node

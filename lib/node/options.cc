@@ -1,5 +1,6 @@
 #include "node/options.h"
 
+#include <set>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -45,6 +46,30 @@ absl::Status ValidateOptions(const NodeOptions& o) {
       (o.snapshot_threshold < 16 ||
        o.snapshot_threshold > (uint64_t{1} << 32))) {
     return Bad("snapshot_threshold", "must be 0 or within 16..2^32");
+  }
+  std::set<uint64_t> join_ids;
+  for (const Peer& p : o.retry_join) {
+    if (p.id == 0 || p.id == o.id || !join_ids.insert(p.id).second) {
+      return Bad("retry_join",
+                 "needs distinct ids >= 1 other than this node's id");
+    }
+    if (p.address.empty() || p.address.size() > 1024) {
+      return Bad("retry_join", "needs addresses of 1..1024 bytes");
+    }
+  }
+  if (o.retry_join_interval < absl::Milliseconds(1) ||
+      o.retry_join_interval > absl::Hours(1)) {
+    return Bad("retry_join_interval", "must be within 1ms..1h");
+  }
+  if (o.dead_server_last_contact_threshold < absl::Milliseconds(1) ||
+      o.dead_server_last_contact_threshold > absl::Hours(24 * 30) ||
+      o.dead_server_last_contact_threshold <= o.tick * o.election_ticks) {
+    return Bad("dead_server_last_contact_threshold",
+               "must be within 1ms..30 days and exceed the election timeout "
+               "(election_ticks * tick)");
+  }
+  if (o.min_quorum < 1 || o.min_quorum > 1000) {
+    return Bad("min_quorum", "must be within 1..1000");
   }
   return absl::OkStatus();
 }

@@ -18,6 +18,8 @@ absl::Status NodeImpl::CreateRaft(
   c.random = random_.get();
   c.pre_vote = options_.pre_vote;
   c.check_quorum = options_.check_quorum;
+  // A cluster starting at once spreads its first campaigns (raft/config.h).
+  c.slow_first_election = true;
   // A leader accepts at most this much uncommitted data (beyond it,
   // kResourceExhausted), so a stalled quorum cannot grow memory unbounded.
   c.max_uncommitted_entries_size = 64 * options_.max_entry_bytes;
@@ -32,7 +34,10 @@ absl::Status NodeImpl::CreateRaft(
 void NodeImpl::OnTick() {
   ++now_tick_;
   if (!fatal_.ok()) return;
-  raft_->Tick();
+  // A removed node takes no part: it never campaigns (join_removal.cc).
+  if (!removed_) raft_->Tick();
+  JoinTick();
+  AutopilotTick();
   ExpireRequests();
   ResendForwards();
   if (log_->PendingTrim() > 0) {
@@ -44,11 +49,25 @@ void NodeImpl::OnTick() {
 
 void NodeImpl::OnFrame(const nodepb::Frame& frame) {
   if (!fatal_.ok()) return;
+  if (removed_) return;  // a removed node takes no part
   if (!frame.from_address().empty() && frame.from_address().size() <= 1024) {
     learned_addresses_[frame.from()] = frame.from_address();
   }
+  NoteContact(frame.from());
   switch (frame.body_case()) {
+    case nodepb::Frame::kJoinRequest:
+      OnJoinRequest(frame);
+      break;
+    case nodepb::Frame::kJoinResponse:
+      OnJoinResponse(frame);
+      break;
+    case nodepb::Frame::kJoinNotMember:
+      OnJoinNotMember(frame);
+      break;
     case nodepb::Frame::kRaft:
+      if (MaybeTellNotMember(frame.from())) break;
+      // Only a member's leader sends raft traffic to a joining node.
+      if (join_ != nullptr) OnJoinAdmitted();
       // Stale or misdirected messages are refused by the core; the sender
       // recovers by the protocol, so there is nothing to report.
       (void)raft_->Step(frame.raft());
@@ -139,6 +158,7 @@ absl::Status NodeImpl::HandleReady() {
   ServeReads();
   // Step 7.
   raft_->Advance();
+  if (self_removed_at_ != 0) FinishSelfRemoval();
   if (soft_.role == raft::Role::kLeader && leader_start_index_ == 0) {
     // The first Ready of a term carries the leader's empty entry.
     leader_start_index_ = raft_->log().LastIndex();
@@ -182,6 +202,7 @@ absl::Status NodeImpl::FinishApply(const std::vector<raftpb::Entry>& entries,
   if (applied.core_changed) {
     TryAutoUnseal();
     ReloadKeyring();
+    MaybeUnsealJoined();
   }
   return absl::OkStatus();
 }
@@ -204,6 +225,7 @@ absl::Status NodeImpl::ApplyConfChange(const raftpb::Entry& e,
   // derives the same records (bootstrap entries carry no address; the first
   // leader records those, see MaybeRecordPeers).
   for (const raftpb::ConfChangeSingle& ch : cc.changes()) {
+    ApplyJoinRecords(ch, has_ctx ? &ctx : nullptr, e.index(), writes);
     if (ch.type() == raftpb::CONF_REMOVE_NODE) {
       writes->Delete(PeerKey(ch.node_id()));
     } else if (has_ctx && !ctx.address().empty()) {

@@ -89,6 +89,7 @@ absl::Status NodeImpl::SealedError() const {
 void NodeImpl::StartOp(nodepb::Op op, uint64_t deadline, Done done,
                        bool local) {
   if (!fatal_.ok()) return done(fatal_);
+  if (removed_) return done(RemovedError());
   if (absl::Status s = CheckOp(op); !s.ok()) return done(s);
   if (PendingRequests() >= static_cast<size_t>(options_.max_pending)) {
     return done(absl::ResourceExhaustedError(
@@ -153,6 +154,12 @@ void NodeImpl::ExecuteOnLeader(nodepb::Op op, uint64_t deadline, Done done) {
         op.has_add_peer() ? op.add_peer().id() : op.remove_peer().id();
     const bool voter = in(conf.voters(), target);
     const bool learner = in(conf.learners(), target);
+    if (op.has_add_peer() && removed_ids_.count(target) != 0) {
+      return done(absl::FailedPreconditionError(absl::StrCat(
+          "node: node ", target,
+          " was removed from the cluster and its id is never admitted "
+          "again")));
+    }
     if (op.has_add_peer() && (op.add_peer().voter() ? voter : learner)) {
       return done(absl::FailedPreconditionError(
           absl::StrCat("node: node ", target, " is already a member")));

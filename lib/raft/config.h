@@ -82,6 +82,14 @@ struct Config {
   // one ignore votes. Default on.
   bool check_quorum = true;
   ReadOnlyOption read_only_option = ReadOnlyOption::kSafe;
+  // Until this node first learns of a leader (after Create), each election
+  // waits a random [2 * election_tick, 4 * election_tick) instead of
+  // [election_tick, 2 * election_tick): nodes of a cluster that start at
+  // the same moment spread their first campaigns over a wider window, so
+  // one usually wins before the others time out (no storm of elections).
+  // Once a leader is known (heard from, or this node won), the usual
+  // timeout applies at once. Default off.
+  bool slow_first_election = false;
   // Used only when the storage is empty (a brand new cluster): the initial
   // voters, written as configuration entries at term 1. Leave empty on a
   // node that joins an existing cluster.

@@ -86,6 +86,7 @@ Raft::Raft(const Config& c, LogStorage* storage)
       pre_vote_(c.pre_vote),
       check_quorum_(c.check_quorum),
       read_only_option_(c.read_only_option),
+      slow_first_election_(c.slow_first_election),
       log_(storage) {}
 
 void Raft::Bootstrap(const std::vector<uint64_t>& voters) {
@@ -152,8 +153,17 @@ void Raft::Reset(uint64_t term) {
 
 void Raft::ResetRandomizedElectionTimeout() {
   // Paper 5.2: randomized timeouts make split votes rare.
+  const int base = slow_first_election_ && !leader_known_
+                       ? 2 * election_timeout_
+                       : election_timeout_;
   randomized_election_timeout_ =
-      election_timeout_ + static_cast<int>(random_->Uniform(election_timeout_));
+      base + static_cast<int>(random_->Uniform(static_cast<uint64_t>(base)));
+}
+
+void Raft::NoteLeaderKnown() {
+  if (leader_known_ || lead_ == 0) return;
+  leader_known_ = true;
+  if (slow_first_election_) ResetRandomizedElectionTimeout();
 }
 
 void Raft::BecomeFollower(uint64_t term, uint64_t lead) {
@@ -216,6 +226,7 @@ void Raft::Tick() {
   } else {
     TickElection();
   }
+  NoteLeaderKnown();
   DebugCheck();
 }
 
@@ -365,6 +376,7 @@ absl::Status Raft::Step(raftpb::Message m) {
         break;
     }
   }
+  NoteLeaderKnown();
   DebugCheck();
   return absl::OkStatus();
 }

@@ -140,6 +140,9 @@ class Raft {
   void BecomeLeader();
   void Reset(uint64_t term);
   void ResetRandomizedElectionTimeout();
+  // Ends the slow first election (Config::slow_first_election) once a
+  // leader is known.
+  void NoteLeaderKnown();
   bool Promotable() const;
   bool PastElectionTimeout() const;
   void TickElection();
@@ -203,6 +206,7 @@ class Raft {
   const bool pre_vote_;
   const bool check_quorum_;
   const ReadOnlyOption read_only_option_;
+  const bool slow_first_election_;
 
   // Figure 2, persistent state (with the log).
   uint64_t term_ = 0;
@@ -215,6 +219,8 @@ class Raft {
   int election_elapsed_ = 0;
   int heartbeat_elapsed_ = 0;
   int randomized_election_timeout_ = 0;
+  // Whether a leader was known at some point since Create.
+  bool leader_known_ = false;
   std::map<uint64_t, bool> votes_;
 
   // Membership. Invariant: config_ is the configuration of the last

@@ -60,6 +60,12 @@ void TestNetwork::SetFaults(double drop, double duplicate) {
   duplicate_ = duplicate;
 }
 
+void TestNetwork::DropIf(
+    std::function<bool(uint64_t, uint64_t, const std::string&)> drop) {
+  absl::MutexLock lock(&mu_);
+  drop_if_ = std::move(drop);
+}
+
 uint64_t TestNetwork::dropped() const {
   absl::MutexLock lock(&mu_);
   return dropped_;
@@ -79,6 +85,7 @@ void TestNetwork::Deliver(uint64_t from, uint64_t to,
   if (it == nodes_.end() || isolated_.count(from) || isolated_.count(to)) {
     return;
   }
+  if (drop_if_ && drop_if_(from, to, frame)) return;
   std::uniform_real_distribution<double> u(0, 1);
   if (drop_ > 0 && u(rng_) < drop_) {
     ++dropped_;
@@ -204,6 +211,12 @@ uint64_t TestCluster::AFollower(uint64_t leader) const {
     if (id != leader && running(id)) return id;
   }
   return 0;
+}
+
+std::vector<Peer> PeersOf(const std::vector<uint64_t>& ids) {
+  std::vector<Peer> out;
+  for (uint64_t id : ids) out.push_back(Peer{id, TestCluster::Address(id)});
+  return out;
 }
 
 bool Eventually(const std::function<bool()>& cond, absl::Duration timeout) {

@@ -44,6 +44,11 @@ class TestNetwork {
   // Each frame is dropped with probability `drop`, else delivered twice
   // with probability `duplicate`.
   void SetFaults(double drop, double duplicate);
+  // Drops every frame for which `drop` returns true (nullptr: none). Called
+  // under the network's lock: it must not call back into the network.
+  void DropIf(std::function<bool(uint64_t from, uint64_t to,
+                                 const std::string& frame)>
+                  drop);
 
   uint64_t dropped() const;
   uint64_t duplicated() const;
@@ -56,6 +61,8 @@ class TestNetwork {
   std::map<uint64_t, Node*> nodes_ ABSL_GUARDED_BY(mu_);
   std::set<uint64_t> isolated_ ABSL_GUARDED_BY(mu_);
   double drop_ ABSL_GUARDED_BY(mu_) = 0;
+  std::function<bool(uint64_t, uint64_t, const std::string&)> drop_if_
+      ABSL_GUARDED_BY(mu_);
   double duplicate_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t dropped_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t duplicated_ ABSL_GUARDED_BY(mu_) = 0;
@@ -109,6 +116,9 @@ class TestCluster {
   std::vector<uint64_t> ids_;
   std::map<uint64_t, std::unique_ptr<Node>> nodes_;
 };
+
+// The peers of `ids` as Join and NodeOptions::retry_join take them.
+std::vector<Peer> PeersOf(const std::vector<uint64_t>& ids);
 
 // What a scan of the nodes' data directories found: how many files it read,
 // and which of them contain one of the needles.

@@ -9,6 +9,7 @@
 #include <map>
 #include <random>
 
+#include "base/status_macros.h"
 #include "storage/db.h"
 #include "storage/leveldb_log.h"
 #include "storage/leveldb_state_store.h"
@@ -91,14 +92,16 @@ class Workload {
     uint64_t roll = Rand(100);
     if (roll < 45) return Append(node, m, /*new_term=*/false);
     if (roll < 55) return Append(node, m, /*new_term=*/true);
-    if (roll < 80) return Apply(node, m);
+    if (roll < 70) return Apply(node, m);
+    if (roll < 80) return AppendAndApply(node, m);
     if (roll < 92) return SnapshotAndCompact(node, m);
     return InstallSnapshot(node, m);
   }
 
   // Appends 1..20 entries; with new_term, first elects a new leader whose
   // log conflicts with the uncommitted suffix.
-  absl::Status Append(Node& node, Model* m, bool new_term) {
+  absl::Status Append(Node& node, Model* m, bool new_term,
+                      WriteGroup* group = nullptr) {
     uint64_t term = std::max<uint64_t>(m->hard_state.term(), 1);
     uint64_t from = m->last_index() + 1;
     if (new_term) {
@@ -118,12 +121,24 @@ class Workload {
     m->hard_state.set_commit(
         m->hard_state.commit() +
         Rand(m->last_index() - m->hard_state.commit() + 1));
+    if (group != nullptr) {
+      return node.log->StageSave(m->hard_state, entries, group);
+    }
     return node.log->Save(m->hard_state, entries, /*sync=*/true);
+  }
+
+  // As a node's step does: new entries and the newly committed ones'
+  // records in one write (storage::WriteGroup), one sync.
+  absl::Status AppendAndApply(Node& node, Model* m) {
+    WriteGroup group;
+    COFFER_RETURN_IF_ERROR(Append(node, m, Rand(4) == 0, &group));
+    COFFER_RETURN_IF_ERROR(Apply(node, m, &group));
+    return node.db->Commit(&group, /*sync=*/true);
   }
 
   // Applies every committed entry in one batch: entry i sets "k<i%37>" and
   // every fifth deletes another key.
-  absl::Status Apply(Node& node, Model* m) {
+  absl::Status Apply(Node& node, Model* m, WriteGroup* group = nullptr) {
     uint64_t target = m->hard_state.commit();
     if (target <= m->applied) return absl::OkStatus();
     WriteSet w;
@@ -138,6 +153,7 @@ class Workload {
       }
     }
     m->applied = target;
+    if (group != nullptr) return node.state->StageApply(w, target, group);
     return node.state->Apply(w, target);
   }
 

@@ -1,0 +1,226 @@
+// Joining, on the members: a follower points the joining node to the
+// leader; the leader checks who asks, issues the join challenge, verifies
+// the answer (in constant time) and adds the node as a learner, marked to
+// be promoted once caught up (autopilot.cc).
+//
+// The challenge is stateless for the leader: the nonce and its issue time
+// are encrypted by the barrier for the path join-challenge/<id>, and the
+// joining node answers with the ciphertext and its plaintext. Any leader of
+// the cluster (the keyring is the cluster's) can verify it, so a join
+// survives a change of leader while the operator gathers the shares.
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "base/coding.h"
+#include "base/status_macros.h"
+#include "crypto/hash.h"
+#include "crypto/random.h"
+#include "node/codec.h"
+#include "node/node_impl.h"
+
+namespace coffer::node {
+namespace {
+
+constexpr size_t kNonceBytes = 32;
+
+bool InConf(const raftpb::ConfState& conf, uint64_t id) {
+  auto in = [id](const auto& ids) {
+    return std::find(ids.begin(), ids.end(), id) != ids.end();
+  };
+  return in(conf.voters()) || in(conf.learners()) ||
+         in(conf.voters_outgoing()) || in(conf.learners_next());
+}
+
+int64_t UnixMillis(absl::Time t) { return absl::ToUnixMillis(t); }
+
+}  // namespace
+
+void NodeImpl::SendJoinResponse(uint64_t to, nodepb::JoinResponse resp) {
+  nodepb::Frame f;
+  *f.mutable_join_response() = std::move(resp);
+  SendFrame(to, std::move(f));
+}
+
+void NodeImpl::OnJoinRequest(const nodepb::Frame& frame) {
+  const uint64_t from = frame.from();
+  const nodepb::JoinRequest& req = frame.join_request();
+  nodepb::JoinResponse resp;
+  resp.set_attempt(req.attempt());
+  auto refuse = [&](const absl::Status& s) {
+    resp.set_code(static_cast<int32_t>(s.code()));
+    resp.set_message(std::string(s.message()));
+    SendJoinResponse(from, resp);
+  };
+  if (from == 0 || from == options_.id) return;
+  if (soft_.role != raft::Role::kLeader) {
+    if (soft_.lead != 0 && soft_.lead != from) {
+      resp.set_leader_id(soft_.lead);
+      resp.set_leader_address(AddressOf(soft_.lead));
+    }
+    return refuse(NotLeaderError());
+  }
+  if (leader_start_index_ == 0 ||
+      state_->AppliedIndex() < leader_start_index_) {
+    return refuse(absl::UnavailableError(
+        "node: the leader is not ready yet (applying its first entry)"));
+  }
+  const bool answering = !req.challenge().empty();
+  if (absl::Status s = CheckJoiner(from, frame.from_address(), answering);
+      !s.ok()) {
+    return refuse(s);
+  }
+  if (!answering) {
+    absl::StatusOr<nodepb::JoinChallenge> ch = MakeJoinChallenge(from);
+    if (!ch.ok()) return refuse(Annotate(ch.status()));
+    *resp.mutable_challenge() = *std::move(ch);
+    return SendJoinResponse(from, std::move(resp));
+  }
+  if (absl::Status s = VerifyJoinAnswer(from, req); !s.ok()) return refuse(s);
+  const raftpb::ConfState conf = raft_->GetStatus().conf_state;
+  if (InConf(conf, from)) {
+    // Admitted before; the answer to that was lost.
+    resp.set_admitted(true);
+    return SendJoinResponse(from, std::move(resp));
+  }
+  if (!join_in_flight_.insert(from).second) return;  // answered once applied
+  learned_addresses_[from] = frame.from_address();
+  ProposePeerChange(
+      raftpb::CONF_ADD_LEARNER, from, req.voter(),
+      [this, from, resp](absl::StatusOr<std::string> r) mutable {
+        join_in_flight_.erase(from);
+        if (r.ok()) {
+          resp.set_admitted(true);
+        } else {
+          // Retryable: another change in flight, a change of leader.
+          resp.set_code(static_cast<int32_t>(absl::StatusCode::kUnavailable));
+          resp.set_message(std::string(r.status().message()));
+        }
+        SendJoinResponse(from, std::move(resp));
+      });
+}
+
+absl::Status NodeImpl::CheckJoiner(uint64_t id, const std::string& address,
+                                   bool answering) const {
+  if (address.empty() || address.size() > 1024) {
+    return absl::InvalidArgumentError(
+        "node: a joining node needs an address of 1..1024 bytes");
+  }
+  if (auto it = removed_ids_.find(id); it != removed_ids_.end()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "node: node ", id,
+        " was removed from the cluster and its id is never admitted again; "
+        "join with a new id and an empty data directory"));
+  }
+  const raftpb::ConfState conf = raft_->GetStatus().conf_state;
+  if (InConf(conf, id)) {
+    const std::string current = AddressOf(id);
+    if (current != address) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("node: id ", id, " is in use by the member at \"",
+                       current, "\""));
+    }
+    // The answer of an admitted node: let it through (it is told so).
+    if (!answering) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("node: node ", id, " is already a member"));
+    }
+  }
+  for (const auto& [other, other_address] : peer_records_) {
+    if (other != id && other_address == address && InConf(conf, other)) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("node: address \"", address,
+                       "\" is in use by member ", other));
+    }
+  }
+  absl::StatusOr<bool> initialized = barrier_->Initialized();
+  if (!initialized.ok()) return Annotate(initialized.status());
+  if (!*initialized) {
+    return absl::FailedPreconditionError(
+        "node: the cluster is not initialized; initialize it before nodes "
+        "join");
+  }
+  if (barrier_->sealed()) {
+    return absl::UnavailableError(absl::StrCat(
+        "node: the leader (node ", options_.id,
+        ") is sealed; it can issue join challenges once unsealed"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<nodepb::JoinChallenge> NodeImpl::MakeJoinChallenge(
+    uint64_t id) {
+  COFFER_ASSIGN_OR_RETURN(crypto::SecureBuffer nonce,
+                          crypto::RandomSecret(kNonceBytes));
+  std::string plain(nonce.view());
+  base::PutBigEndian64(&plain, static_cast<uint64_t>(UnixMillis(Now())));
+  nodepb::JoinChallenge ch;
+  // Inside a request: the records include keyring changes in flight, and
+  // the barrier may checkpoint its encryption count (proposed below).
+  view_->BeginRequest();
+  absl::StatusOr<std::string> sealed =
+      barrier_->Encrypt(JoinChallengePath(id), plain);
+  crypto::Wipe(plain.data(), plain.size());
+  absl::Status s = sealed.status();
+  for (absl::string_view path : kJoinSealRecords) {
+    if (!s.ok()) break;
+    absl::StatusOr<std::optional<std::string>> v = view_->Get(path);
+    if (!v.ok()) {
+      s = v.status();
+    } else if (v->has_value()) {
+      nodepb::Write* w = ch.add_records();
+      w->set_key(std::string(path));
+      w->set_value(**v);
+    }
+  }
+  storage::WriteSet writes = view_->EndRequest();
+  if (!s.ok()) return s;
+  if (!writes.empty()) {
+    ProposeWrites(writes, "", now_tick_ + TicksFor(options_.request_timeout),
+                  [](absl::StatusOr<std::string>) {});
+  }
+  ch.set_ciphertext(*std::move(sealed));
+  return ch;
+}
+
+absl::Status NodeImpl::VerifyJoinAnswer(uint64_t id,
+                                        const nodepb::JoinRequest& req) {
+  const absl::Status wrong = absl::PermissionDeniedError(
+      "node: the answer to the join challenge is wrong (the joining node "
+      "does not hold this cluster's seal)");
+  absl::StatusOr<std::string> plain =
+      barrier_->Decrypt(JoinChallengePath(id), req.challenge());
+  if (!plain.ok() || plain->size() != kNonceBytes + 8) return wrong;
+  const bool equal = crypto::ConstantTimeEquals(*plain, req.answer());
+  const int64_t issued = static_cast<int64_t>(
+      base::GetBigEndian64(absl::string_view(*plain).substr(kNonceBytes)));
+  crypto::Wipe(plain->data(), plain->size());
+  if (!equal) return wrong;
+  if (UnixMillis(Now()) - issued > kJoinChallengeTtlSeconds * 1000) {
+    return absl::PermissionDeniedError(
+        "node: the join challenge expired; the node asks for a new one");
+  }
+  return absl::OkStatus();
+}
+
+void NodeImpl::ProposePeerChange(raftpb::ConfChangeType type, uint64_t id,
+                                 bool join_as_voter, Done done) {
+  raftpb::ConfChange cc;
+  raftpb::ConfChangeSingle* ch = cc.add_changes();
+  ch->set_type(type);
+  ch->set_node_id(id);
+  if (type != raftpb::CONF_REMOVE_NODE) {
+    nodepb::PeerContext ctx;
+    ctx.set_version(kPeerContextVersion);
+    ctx.set_address(AddressOf(id));
+    ctx.set_join_as_voter(join_as_voter);
+    cc.set_context(ctx.SerializeAsString());
+  }
+  absl::StatusOr<raft::EntryId> e = raft_->ProposeConfChange(cc);
+  if (!e.ok()) return done(Annotate(e.status()));
+  AddProposal(e->index,
+              Proposal{e->term, now_tick_ + TicksFor(options_.request_timeout),
+                       "", std::move(done)});
+}
+
+}  // namespace coffer::node

@@ -1,0 +1,117 @@
+// Autopilot through the public API: the leader's view of each peer's last
+// contact, and dead server cleanup (opt-in) that never goes below
+// min_quorum voters.
+#include <set>
+#include <vector>
+
+#include "coffer/node.h"
+#include "node/test_cluster.h"
+#include "support/catch.h"
+
+namespace coffer::testing {
+namespace {
+
+std::set<uint64_t> Voters(Node& n) {
+  std::set<uint64_t> out;
+  absl::StatusOr<std::vector<PeerInfo>> peers = n.ListPeers();
+  if (!peers.ok()) return out;
+  for (const PeerInfo& p : *peers) {
+    if (p.voter) out.insert(p.id);
+  }
+  return out;
+}
+
+absl::Duration LastContactOf(Node& leader, uint64_t id) {
+  absl::StatusOr<std::vector<PeerInfo>> peers = leader.ListPeers();
+  if (!peers.ok()) return absl::ZeroDuration();
+  for (const PeerInfo& p : *peers) {
+    if (p.id == id) return p.last_contact;
+  }
+  return absl::ZeroDuration();
+}
+
+TEST_CASE("the leader reports how long ago each peer answered",
+          "[node][autopilot]") {
+  TestCluster c(3);
+  c.StartAndBootstrap();
+  const uint64_t leader = c.WaitForLeader();
+  REQUIRE(leader != 0);
+  absl::StatusOr<std::vector<PeerInfo>> peers = c.node(leader).ListPeers();
+  REQUIRE(peers.ok());
+  for (const PeerInfo& p : *peers) {
+    if (p.id == leader) CHECK(p.last_contact == absl::ZeroDuration());
+    CHECK(p.last_contact >= absl::ZeroDuration());
+  }
+  const uint64_t follower = leader == 1 ? 2 : 1;
+  // A follower reports no contact times: that is the leader's view.
+  absl::StatusOr<std::vector<PeerInfo>> seen = c.node(follower).ListPeers();
+  REQUIRE(seen.ok());
+  for (const PeerInfo& p : *seen) CHECK(p.last_contact == absl::ZeroDuration());
+  // Live peers answer every heartbeat; a stopped one's time keeps growing.
+  c.Stop(follower);
+  REQUIRE(Eventually([&] {
+    return LastContactOf(c.node(leader), follower) > absl::Milliseconds(500);
+  }));
+  const uint64_t other = 6 - leader - follower;
+  CHECK(LastContactOf(c.node(leader), other) < absl::Milliseconds(500));
+}
+
+TEST_CASE("dead server cleanup removes dead voters down to min_quorum",
+          "[node][autopilot]") {
+  TestCluster c(5);
+  c.tweak = [](NodeOptions& o) {
+    o.cleanup_dead_servers = true;
+    o.dead_server_last_contact_threshold = absl::Milliseconds(600);
+    o.min_quorum = 3;
+  };
+  c.StartAndBootstrap();
+  uint64_t leader = c.WaitForLeader();
+  REQUIRE(leader != 0);
+  std::vector<uint64_t> followers;
+  for (uint64_t id : c.ids()) {
+    if (id != leader) followers.push_back(id);
+  }
+  // One dead voter of five: removed (four remain).
+  c.Stop(followers[0]);
+  REQUIRE(Eventually([&] {
+    return Voters(c.node(leader)) ==
+           std::set<uint64_t>{leader, followers[1], followers[2],
+                              followers[3]};
+  }));
+  // Another: removed too (three remain, the minimum).
+  c.Stop(followers[1]);
+  REQUIRE(Eventually([&] {
+    return Voters(c.node(leader)).size() == 3 &&
+           Voters(c.node(leader)).count(followers[1]) == 0;
+  }));
+  // A third is dead but stays: removing it would leave two voters.
+  c.Stop(followers[2]);
+  REQUIRE(Eventually([&] {
+    return LastContactOf(c.node(leader), followers[2]) >
+           absl::Milliseconds(3 * 600);
+  }));
+  CHECK(Voters(c.node(leader)) ==
+        std::set<uint64_t>{leader, followers[2], followers[3]});
+  // The two live voters still make a quorum of three.
+  REQUIRE(c.node(leader).Leader()->is_self);
+}
+
+TEST_CASE("without cleanup_dead_servers a dead voter stays",
+          "[node][autopilot]") {
+  TestCluster c(3);
+  c.tweak = [](NodeOptions& o) {
+    o.dead_server_last_contact_threshold = absl::Milliseconds(300);
+    o.min_quorum = 1;
+  };
+  c.StartAndBootstrap();
+  const uint64_t leader = c.WaitForLeader();
+  const uint64_t follower = leader == 1 ? 2 : 1;
+  c.Stop(follower);
+  REQUIRE(Eventually([&] {
+    return LastContactOf(c.node(leader), follower) > absl::Milliseconds(900);
+  }));
+  CHECK(Voters(c.node(leader)).size() == 3);
+}
+
+}  // namespace
+}  // namespace coffer::testing

@@ -1,0 +1,360 @@
+// Joining a cluster (Join, retry_join and the join challenge) and what a
+// removed node knows, through the public API.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "coffer/node.h"
+#include "coffer/shamir.h"
+#include "node/test_cluster.h"
+#include "proto/node.pb.h"
+#include "support/catch.h"
+
+namespace coffer::testing {
+namespace {
+
+using Code = absl::StatusCode;
+
+// A started, initialized (3 shares, threshold 2) and unsealed cluster;
+// returns the shares.
+std::vector<std::string> Initialized(TestCluster& c) {
+  absl::StatusOr<std::vector<std::string>> keys = c.StartInitialized();
+  REQUIRE(keys.ok());
+  return *keys;
+}
+
+// Wraps by tagging with its key and reversing the bytes; a Kms with another
+// key cannot unwrap.
+class TagKms final : public Kms {
+ public:
+  explicit TagKms(std::string key) : key_(std::move(key)) {}
+  std::string Type() const override { return "tag-kms"; }
+  std::string KeyId() const override { return key_; }
+  absl::StatusOr<std::string> Wrap(absl::string_view key_id,
+                                   absl::string_view plaintext) override {
+    return absl::StrCat(key_id, ":",
+                        std::string(plaintext.rbegin(), plaintext.rend()));
+  }
+  absl::StatusOr<std::string> Unwrap(absl::string_view key_id,
+                                     absl::string_view ciphertext) override {
+    const std::string prefix = absl::StrCat(key_, ":");
+    if (key_id != key_ || !absl::StartsWith(ciphertext, prefix)) {
+      return absl::PermissionDeniedError("tag-kms: not wrapped by this key");
+    }
+    ciphertext.remove_prefix(prefix.size());
+    return std::string(ciphertext.rbegin(), ciphertext.rend());
+  }
+
+ private:
+  const std::string key_;
+};
+
+bool Unsealed(Node& n) {
+  absl::StatusOr<SealStatus> s = n.GetSealStatus();
+  return s.ok() && s->initialized && !s->sealed;
+}
+
+bool IsVoter(Node& leader, uint64_t id) {
+  absl::StatusOr<std::vector<PeerInfo>> peers = leader.ListPeers();
+  if (!peers.ok()) return false;
+  for (const PeerInfo& p : *peers) {
+    if (p.id == id) return p.voter;
+  }
+  return false;
+}
+
+bool HasMember(Node& n, uint64_t id) {
+  absl::StatusOr<std::vector<PeerInfo>> peers = n.ListPeers();
+  if (!peers.ok()) return false;
+  for (const PeerInfo& p : *peers) {
+    if (p.id == id) return true;
+  }
+  return false;
+}
+
+bool Removed(Node& n) {
+  absl::StatusOr<SealStatus> s = n.GetSealStatus();
+  return s.ok() && s->removed_from_cluster;
+}
+
+// Waits until node `id` (joining) got its challenge and reports the
+// cluster's Shamir seal.
+bool ChallengeArrived(TestCluster& c, uint64_t id) {
+  return Eventually([&] {
+    absl::StatusOr<SealStatus> s = c.node(id).GetSealStatus();
+    return s.ok() && s->initialized && s->sealed && s->threshold == 2;
+  });
+}
+
+TEST_CASE("retry_join admits a node once the operator gives it the shares",
+          "[node][join]") {
+  TestCluster c(3);
+  std::vector<std::string> keys = Initialized(c);
+  const uint64_t leader = c.WaitForLeader();
+  REQUIRE(c.node(leader).PutRaw("secret/before", "b").ok());
+
+  c.AddId(4);
+  c.tweak = [](NodeOptions& o) {
+    if (o.id != 4) return;
+    o.retry_join = PeersOf({1, 2, 3});
+    o.retry_join_interval = absl::Milliseconds(50);
+  };
+  REQUIRE(c.Start(4).ok());
+  REQUIRE(ChallengeArrived(c, 4));
+  absl::StatusOr<SealStatus> s = c.node(4).GetSealStatus();
+  CHECK(s->shares == 3);
+  CHECK(s->progress == 0);
+  CHECK_FALSE(s->removed_from_cluster);
+
+  s = c.node(4).SubmitUnsealKey(keys[1]);
+  REQUIRE(s.ok());
+  CHECK(s->sealed);
+  CHECK(s->progress == 1);
+  CHECK_FALSE(s->nonce.empty());
+  s = c.node(4).SubmitUnsealKey(keys[1]);  // the same share counts once
+  REQUIRE(s.ok());
+  CHECK(s->progress == 1);
+  s = c.node(4).SubmitUnsealKey(keys[2]);  // answers: admitted
+  REQUIRE(s.ok());
+  CHECK(s->progress == 0);
+
+  // A learner first, promoted by the leader once caught up; it unseals
+  // itself with the shares it was given once it has the seal records.
+  REQUIRE(Eventually([&] { return IsVoter(c.node(c.WaitForLeader()), 4); }));
+  REQUIRE(Eventually([&] { return Unsealed(c.node(4)); }));
+  REQUIRE(Eventually([&] {
+    absl::StatusOr<std::string> v =
+        c.node(4).GetRaw("secret/before", ReadConsistency::kStale);
+    return v.ok() && *v == "b";
+  }));
+  REQUIRE(c.node(4).PutRaw("secret/from4", "4").ok());
+  CHECK(*c.node(c.WaitForLeader()).GetRaw("secret/from4") == "4");
+
+  // Restarted, it is a member with raft state: retry_join does nothing
+  // and the node comes back sealed, like any other.
+  c.Stop(4);
+  REQUIRE(c.Start(4).ok());
+  CHECK_FALSE(Unsealed(c.node(4)));
+  REQUIRE(c.Unseal(4, {keys[0], keys[1]}).ok());
+  CHECK(HasMember(c.node(c.WaitForLeader()), 4));
+}
+
+TEST_CASE("a wrong key set on a joining node is refused and the attempt resets",
+          "[node][join]") {
+  TestCluster c(3);
+  std::vector<std::string> keys = Initialized(c);
+  c.AddId(4);
+  REQUIRE(c.Start(4).ok());
+  // Through a follower: it points the node to the leader.
+  const uint64_t leader = c.WaitForLeader();
+  const uint64_t follower = leader == 1 ? 2 : 1;
+  REQUIRE(c.node(4).Join(PeersOf({follower})).ok());
+  REQUIRE(ChallengeArrived(c, 4));
+
+  // Shares of another secret: well formed, but not this cluster's.
+  absl::StatusOr<std::vector<std::string>> other =
+      ShamirSplit(std::string(32, 'x'), 3, 2);
+  REQUIRE(other.ok());
+  REQUIRE(c.node(4).SubmitUnsealKey((*other)[0]).ok());
+  absl::StatusOr<SealStatus> s = c.node(4).SubmitUnsealKey((*other)[1]);
+  REQUIRE(s.status().code() == Code::kPermissionDenied);
+  s = c.node(4).GetSealStatus();
+  REQUIRE(s.ok());
+  CHECK(s->sealed);
+  CHECK(s->progress == 0);
+  CHECK_FALSE(HasMember(c.node(leader), 4));
+
+  // A malformed share is refused without losing progress.
+  REQUIRE(c.node(4).SubmitUnsealKey(keys[0]).ok());
+  CHECK(c.node(4).SubmitUnsealKey("not a share").status().code() ==
+        Code::kInvalidArgument);
+  CHECK(c.node(4).GetSealStatus()->progress == 1);
+  REQUIRE(c.node(4).SubmitUnsealKey(keys[2]).ok());
+  REQUIRE(Eventually([&] { return IsVoter(c.node(c.WaitForLeader()), 4); }));
+  REQUIRE(Eventually([&] { return Unsealed(c.node(4)); }));
+}
+
+TEST_CASE("a join is refused with a clear reason", "[node][join]") {
+  TestCluster c(3);
+  c.StartAndBootstrap();
+  REQUIRE(c.WaitForLeader() != 0);
+  c.AddId(4);
+  REQUIRE(c.Start(4).ok());
+
+  SECTION("bad arguments") {
+    CHECK(c.node(4).Join({}).code() == Code::kInvalidArgument);
+    CHECK(c.node(4).Join(PeersOf({4})).code() == Code::kInvalidArgument);
+    CHECK(c.node(4).Join({Peer{1, ""}}).code() == Code::kInvalidArgument);
+  }
+  SECTION("a member has raft state") {
+    absl::Status s = c.node(1).Join(PeersOf({2, 3}));
+    CHECK(s.code() == Code::kFailedPrecondition);
+    CHECK(absl::StrContains(s.message(), "raft state"));
+  }
+  SECTION("the cluster is not initialized") {
+    absl::Status s = c.node(4).Join(PeersOf({1, 2, 3}));
+    CHECK(s.code() == Code::kFailedPrecondition);
+    CHECK(absl::StartsWith(s.message(), "node: "));
+    CHECK(absl::StrContains(s.message(), "not initialized"));
+    CHECK(c.node(4).Bootstrap(PeersOf({4})).ok());  // still an empty node
+  }
+  SECTION("nobody answers") {
+    c.tweak = [](NodeOptions& o) { o.request_timeout = absl::Seconds(1); };
+    c.Stop(4);
+    REQUIRE(c.Start(4).ok());
+    absl::Status s = c.node(4).Join(PeersOf({7}));
+    CHECK(s.code() == Code::kDeadlineExceeded);
+  }
+}
+
+TEST_CASE("a member id or address cannot join again", "[node][join]") {
+  TestCluster c(3);
+  Initialized(c);
+  uint64_t leader = c.WaitForLeader();
+  const uint64_t victim = leader == 3 ? 2 : 3;
+  // A member whose data directory was lost asks to join with its id (the
+  // leader's raft traffic to it is held back, so it stays empty).
+  c.network().DropIf([victim](uint64_t, uint64_t to, const std::string& f) {
+    nodepb::Frame frame;
+    return to == victim && frame.ParseFromString(f) && frame.has_raft();
+  });
+  c.Stop(victim);
+  std::filesystem::remove_all(c.Options(victim).data_dir);
+  REQUIRE(c.Start(victim).ok());
+  absl::Status s = c.node(victim).Join(PeersOf({leader}));
+  CHECK(s.code() == Code::kAlreadyExists);
+  CHECK(absl::StrContains(s.message(), "already a member"));
+
+  // Removed, its id is never admitted again.
+  leader = c.WaitForLeader(absl::Seconds(10), {victim});
+  REQUIRE(c.node(leader).RemovePeer(victim).ok());
+  s = c.node(victim).Join(PeersOf({leader}));
+  CHECK(s.code() == Code::kFailedPrecondition);
+  CHECK(absl::StrContains(s.message(), "was removed"));
+  CHECK(c.node(leader).AddPeer(victim, TestCluster::Address(victim), false)
+            .code() == Code::kFailedPrecondition);
+}
+
+TEST_CASE("a node with the cluster's Kms joins without an operator",
+          "[node][join][kms]") {
+  TagKms kms("k1");
+  TagKms other("k2");
+  TestCluster c(3);
+  c.tweak = [&](NodeOptions& o) { o.kms = o.id == 5 ? &other : &kms; };
+  c.StartAndBootstrap();
+  const uint64_t leader = c.WaitForLeader();
+  InitializeOptions opts;
+  opts.recovery_shares = 3;
+  opts.recovery_threshold = 2;
+  REQUIRE(c.node(leader).Initialize(opts).ok());
+  for (uint64_t id : c.ids()) {
+    REQUIRE(Eventually([&] { return Unsealed(c.node(id)); }));
+  }
+  REQUIRE(c.node(leader).PutRaw("secret/k", "v").ok());
+
+  c.AddId(4);
+  REQUIRE(c.Start(4).ok());
+  REQUIRE(c.node(4).Join(PeersOf({1, 2, 3})).ok());  // admitted
+  REQUIRE(Eventually([&] { return IsVoter(c.node(c.WaitForLeader()), 4); }));
+  REQUIRE(Eventually([&] { return Unsealed(c.node(4)); }));
+  CHECK(*c.node(4).GetRaw("secret/k") == "v");
+
+  // Another Kms cannot unwrap the cluster's root key.
+  c.AddId(5);
+  REQUIRE(c.Start(5).ok());
+  absl::Status s = c.node(5).Join(PeersOf({1, 2, 3}));
+  CHECK(s.code() == Code::kPermissionDenied);
+  CHECK(absl::StrContains(s.message(), "Kms"));
+  CHECK_FALSE(HasMember(c.node(c.WaitForLeader()), 5));
+}
+
+TEST_CASE("a removed node knows it and refuses to join with its data",
+          "[node][join][removal]") {
+  TestCluster c(3);
+  Initialized(c);
+  const uint64_t leader = c.WaitForLeader();
+  const uint64_t gone = leader == 3 ? 2 : 3;
+  CHECK_FALSE(Removed(c.node(gone)));
+  REQUIRE(c.node(leader).RemovePeer(gone).ok());
+  REQUIRE(Eventually([&] { return Removed(c.node(gone)); }));
+
+  auto check_refusals = [&] {
+    absl::StatusOr<LeaderInfo> info = c.node(gone).Leader();
+    CHECK(info.status().code() == Code::kFailedPrecondition);
+    CHECK(absl::StrContains(info.status().message(),
+                            "removed from the cluster"));
+    CHECK(absl::StrContains(info.status().message(), "wipe its data"));
+    CHECK(c.node(gone).ListPeers().status().code() ==
+          Code::kFailedPrecondition);
+    CHECK(c.node(gone).Join(PeersOf({leader})).code() ==
+          Code::kFailedPrecondition);
+    CHECK(c.node(gone).Bootstrap(PeersOf({gone})).code() ==
+          Code::kFailedPrecondition);
+    CHECK(c.node(gone).PutRaw("secret/x", "1").code() ==
+          Code::kFailedPrecondition);
+  };
+  check_refusals();
+  // It stays removed across a restart, with retry_join configured too.
+  c.tweak = [&](NodeOptions& o) {
+    if (o.id == gone) o.retry_join = PeersOf({leader});
+  };
+  c.Stop(gone);
+  REQUIRE(c.Start(gone).ok());
+  CHECK(Removed(c.node(gone)));
+  check_refusals();
+  CHECK(c.node(leader).ListPeers()->size() == 2);
+}
+
+TEST_CASE("a node removed while down learns it when it hears the cluster",
+          "[node][join][removal]") {
+  TestCluster c(3);
+  Initialized(c);
+  const uint64_t leader = c.WaitForLeader();
+  const uint64_t gone = leader == 3 ? 2 : 3;
+  c.Stop(gone);
+  REQUIRE(c.node(leader).RemovePeer(gone).ok());
+  REQUIRE(c.Start(gone).ok());
+  CHECK_FALSE(Removed(c.node(gone)));  // it cannot know yet
+  // It campaigns (nobody leads it); a member answers "not a member".
+  REQUIRE(Eventually([&] { return Removed(c.node(gone)); }));
+  CHECK(c.node(gone).Leader().status().code() == Code::kFailedPrecondition);
+  // The others go on, undisturbed.
+  CHECK(c.WaitForLeader(absl::Seconds(10), {gone}) == leader);
+}
+
+TEST_CASE("a lagging node is never marked removed", "[node][join][removal]") {
+  TestCluster c(4);
+  Initialized(c);
+  uint64_t leader = c.WaitForLeader();
+  uint64_t lagging = 0, gone = 0;
+  for (uint64_t id : c.ids()) {
+    if (id == leader) continue;
+    if (lagging == 0) {
+      lagging = id;
+    } else if (gone == 0) {
+      gone = id;
+    }
+  }
+  c.network().Isolate(lagging);
+  REQUIRE(c.node(leader).RemovePeer(gone).ok());
+  REQUIRE(c.node(leader).PutRaw("secret/while-away", "w").ok());
+  // Isolated long enough to campaign (and be refused) a few times.
+  absl::SleepFor(absl::Milliseconds(800));
+  c.network().Heal();
+  REQUIRE(Eventually([&] {
+    absl::StatusOr<std::string> v =
+        c.node(lagging).GetRaw("secret/while-away", ReadConsistency::kStale);
+    return v.ok() && *v == "w";
+  }));
+  CHECK_FALSE(Removed(c.node(lagging)));
+  CHECK(Removed(c.node(gone)));
+  leader = c.WaitForLeader(absl::Seconds(10), {gone});
+  REQUIRE(leader != 0);
+  CHECK(c.node(lagging).Leader().ok());
+  CHECK(HasMember(c.node(leader), lagging));
+}
+
+}  // namespace
+}  // namespace coffer::testing
