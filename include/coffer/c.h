@@ -136,6 +136,13 @@ typedef struct coffer_kms {
 
 /* ---- Opening a node ------------------------------------------------------ */
 
+/* A cluster member (Bootstrap, Join, retry_join). */
+typedef struct coffer_peer {
+  uint64_t id;
+  const char* address;
+} coffer_peer_t;
+
+
 typedef struct coffer_node coffer_node_t;
 
 /* NodeOptions (coffer/options.h). Fill with
@@ -160,6 +167,13 @@ typedef struct coffer_node_options {
   int pre_vote;     /* bool */
   int check_quorum; /* bool */
   uint64_t random_seed;
+  /* Joining and autopilot. */
+  const coffer_peer_t* retry_join; /* copied at open */
+  size_t num_retry_join;
+  int64_t retry_join_interval_ns;
+  int cleanup_dead_servers; /* bool */
+  int64_t dead_server_last_contact_threshold_ns;
+  int min_quorum;
 } coffer_node_options_t;
 COFFER_EXPORT void coffer_node_options_init(coffer_node_options_t* options,
                                             size_t struct_size);
@@ -182,17 +196,16 @@ COFFER_EXPORT int coffer_node_receive(coffer_node_t* node, const void* frame,
 
 /* ---- Membership ---------------------------------------------------------- */
 
-typedef struct coffer_peer {
-  uint64_t id;
-  const char* address;
-} coffer_peer_t;
-
 COFFER_EXPORT int coffer_node_bootstrap(coffer_node_t* node,
                                         const coffer_peer_t* peers,
                                         size_t num_peers);
 COFFER_EXPORT int coffer_node_add_peer(coffer_node_t* node, uint64_t id,
                                        const char* address, int voter);
 COFFER_EXPORT int coffer_node_remove_peer(coffer_node_t* node, uint64_t id);
+/* Node::Join: asks `known_peers` to admit this node (opened empty). */
+COFFER_EXPORT int coffer_node_join(coffer_node_t* node,
+                                   const coffer_peer_t* known_peers,
+                                   size_t num_known_peers);
 
 typedef struct coffer_leader_info {
   int ha_enabled;
@@ -211,6 +224,7 @@ typedef struct coffer_peer_info {
   char* state; /* "leader", "follower", "candidate", "pre-candidate" */
   int voter;
   uint64_t match_index;
+  int64_t last_contact_ns; /* the leader's view; 0 elsewhere */
 } coffer_peer_info_t;
 typedef struct coffer_peer_list {
   coffer_peer_info_t** peers;
@@ -250,6 +264,7 @@ typedef struct coffer_seal_status {
   char* version;
   int migration;
   int recovery_seal;
+  int removed_from_cluster;
 } coffer_seal_status_t;
 /* Node::SubmitUnsealKey with a share of `share_len` bytes (raw, hex or
  * base64). `out` may be NULL when the status is not wanted. */

@@ -83,6 +83,7 @@ void FillSealStatus(coffer_seal_status_t* out, const SealStatus& s) {
   out->version = CopyBytes(s.version);
   out->migration = s.migration;
   out->recovery_seal = s.recovery_seal;
+  out->removed_from_cluster = s.removed_from_cluster;
 }
 
 absl::Status ReturnSealStatus(coffer_seal_status_t** out,
@@ -123,6 +124,11 @@ coffer_node_options_t DefaultNodeOptions() {
   o.pre_vote = d.pre_vote;
   o.check_quorum = d.check_quorum;
   o.random_seed = d.random_seed;
+  o.retry_join_interval_ns = absl::ToInt64Nanoseconds(d.retry_join_interval);
+  o.cleanup_dead_servers = d.cleanup_dead_servers;
+  o.dead_server_last_contact_threshold_ns =
+      absl::ToInt64Nanoseconds(d.dead_server_last_contact_threshold);
+  o.min_quorum = d.min_quorum;
   return o;
 }
 
@@ -179,6 +185,14 @@ int coffer_node_open(coffer_node_t** out,
     n.pre_vote = o.pre_vote != 0;
     n.check_quorum = o.check_quorum != 0;
     n.random_seed = o.random_seed;
+    COFFER_ASSIGN_OR_RETURN(
+        n.retry_join,
+        ToPeers(o.retry_join, o.num_retry_join, "options->retry_join"));
+    n.retry_join_interval = absl::Nanoseconds(o.retry_join_interval_ns);
+    n.cleanup_dead_servers = o.cleanup_dead_servers != 0;
+    n.dead_server_last_contact_threshold =
+        absl::Nanoseconds(o.dead_server_last_contact_threshold_ns);
+    n.min_quorum = o.min_quorum;
     COFFER_ASSIGN_OR_RETURN(handle->node, coffer::Node::Open(n));
     *out = handle.release();
     return absl::OkStatus();
@@ -217,6 +231,17 @@ int coffer_node_bootstrap(coffer_node_t* node, const coffer_peer_t* peers,
     COFFER_ASSIGN_OR_RETURN(std::vector<coffer::Peer> list,
                             ToPeers(peers, num_peers, "peers"));
     return node->node->Bootstrap(list);
+  });
+}
+
+int coffer_node_join(coffer_node_t* node, const coffer_peer_t* known_peers,
+                     size_t num_known_peers) {
+  return Run([&]() -> absl::Status {
+    COFFER_RETURN_IF_ERROR(CheckNode(node));
+    COFFER_ASSIGN_OR_RETURN(
+        std::vector<coffer::Peer> peers,
+        ToPeers(known_peers, num_known_peers, "known_peers"));
+    return node->node->Join(peers);
   });
 }
 
@@ -278,6 +303,7 @@ int coffer_node_list_peers(coffer_node_t* node, coffer_peer_list_t** out) {
       p->state = CopyBytes(peers[i].state);
       p->voter = peers[i].voter;
       p->match_index = peers[i].match_index;
+      p->last_contact_ns = absl::ToInt64Nanoseconds(peers[i].last_contact);
     }
     *out = r.release();
     return absl::OkStatus();

@@ -98,6 +98,7 @@ void test_null_node_is_an_invalid_argument(void) {
   CHECK_NULL_NODE(coffer_kv_write_metadata(NULL, "secret", "a", &update));
   CHECK_NULL_NODE(coffer_kv_delete_metadata(NULL, "secret", "a"));
   CHECK_NULL_NODE(coffer_kv_list(NULL, &names, "secret", "", 0));
+  CHECK_NULL_NODE(coffer_node_join(NULL, &peer, 1));
 }
 
 static void null_send(void* user_data, uint64_t to, const char* address,

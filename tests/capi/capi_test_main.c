@@ -17,6 +17,7 @@ static const TestCase kCases[] = {
      test_sealed_node_and_wrong_shares},
     {"cluster/auto-unseal with kms callbacks",
      test_auto_unseal_with_kms_callbacks},
+    {"join/a node joins with the unseal shares", test_join_with_unseal_shares},
 };
 
 int main(int argc, char** argv) {

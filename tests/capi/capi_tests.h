@@ -14,4 +14,6 @@ void test_cluster_of_three(void);
 void test_sealed_node_and_wrong_shares(void);
 void test_auto_unseal_with_kms_callbacks(void);
 
+void test_join_with_unseal_shares(void);
+
 #endif /* COFFER_TESTS_CAPI_CAPI_TESTS_H_ */

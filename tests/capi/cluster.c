@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "harness.h"
+
 static int remove_entry(const char* path, const struct stat* st, int flag,
                         struct FTW* ftw) {
   (void)st;
@@ -151,4 +153,38 @@ int cluster_unseal(cluster_t* c, uint64_t id, char* const* keys,
     if (!sealed) return COFFER_OK;
   }
   return COFFER_FAILED_PRECONDITION;
+}
+
+/* Starts n nodes, initializes (5 shares, threshold 3), unseals all and
+ * enables "secret/". Returns the leader (0 on failure); *init gets the
+ * shares. */
+uint64_t cluster_start_ready(cluster_t* c, int n, coffer_init_result_t** init) {
+  CHECK_OK(cluster_start_and_bootstrap(c));
+  uint64_t leader = cluster_wait_leader(c, 0);
+  CHECK(leader != 0);
+  if (leader == 0) return 0;
+  CHECK_OK(coffer_node_initialize(c->nodes[leader], init, 5, 3, 5, 3));
+  if (*init == NULL) return 0;
+  CHECK(cluster_wait_initialized(c));
+  for (int id = 1; id <= n; ++id) {
+    CHECK_OK(cluster_unseal(c, (uint64_t)id, (*init)->keys, 3));
+  }
+  CHECK_OK(coffer_kv_enable_mount(c->nodes[leader], "secret", NULL));
+  return harness_case_failures == 0 ? leader : 0;
+}
+
+void cluster_put(coffer_node_t* node, const char* path, const char* value) {
+  coffer_kv_field_t f[1] = {{"v", value, strlen(value)}};
+  CHECK_OK(coffer_kv_put(node, NULL, "secret", path, f, 1, NULL));
+}
+
+/* The value of field "v" of secret/path, compared with `want`. */
+int cluster_value_is(coffer_node_t* node, const char* path, const char* want) {
+  coffer_kv_result_t* r = NULL;
+  int rc = coffer_kv_get(node, &r, "secret", path, 0, COFFER_READ_LINEARIZABLE);
+  int ok = rc == COFFER_OK && r->has_data && r->num_fields == 1 &&
+           r->fields[0].value_len == strlen(want) &&
+           memcmp(r->fields[0].value, want, strlen(want)) == 0;
+  coffer_kv_result_free(r);
+  return ok;
 }

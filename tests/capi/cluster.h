@@ -42,6 +42,14 @@ int cluster_wait_initialized(cluster_t* c);
 /* Submits keys[0..] to node `id` until it is unsealed; a coffer code. */
 int cluster_unseal(cluster_t* c, uint64_t id, char* const* keys,
                    size_t num_keys);
+/* Starts nodes 1..n, initializes (5 shares, threshold 3), unseals all and
+ * enables "secret/", CHECKing each step. Returns the leader, 0 on failure;
+ * *init gets the shares. */
+uint64_t cluster_start_ready(cluster_t* c, int n, coffer_init_result_t** init);
+/* Writes {"v": value} to secret/path through `node` (CHECKed). */
+void cluster_put(coffer_node_t* node, const char* path, const char* value);
+/* Whether secret/path read through `node` is {"v": want}. */
+int cluster_value_is(coffer_node_t* node, const char* path, const char* want);
 /* Sleeps `ms` milliseconds. */
 void cluster_sleep_ms(int ms);
 

@@ -34,6 +34,10 @@ class Kms(Structure):
                 ("user_data", c_void_p)]
 
 
+class Peer(Structure):
+    _fields_ = [("id", c_uint64), ("address", c_char_p)]
+
+
 class NodeOptions(Structure):
     _fields_ = [("struct_size", c_size_t), ("id", c_uint64),
                 ("address", c_char_p), ("data_dir", c_char_p),
@@ -43,11 +47,12 @@ class NodeOptions(Structure):
                 ("request_timeout_ns", c_int64), ("sync", c_int),
                 ("max_entry_bytes", c_uint64), ("max_pending", c_int),
                 ("snapshot_threshold", c_uint64), ("pre_vote", c_int),
-                ("check_quorum", c_int), ("random_seed", c_uint64)]
-
-
-class Peer(Structure):
-    _fields_ = [("id", c_uint64), ("address", c_char_p)]
+                ("check_quorum", c_int), ("random_seed", c_uint64),
+                ("retry_join", POINTER(Peer)), ("num_retry_join", c_size_t),
+                ("retry_join_interval_ns", c_int64),
+                ("cleanup_dead_servers", c_int),
+                ("dead_server_last_contact_threshold_ns", c_int64),
+                ("min_quorum", c_int)]
 
 
 class LeaderInfo(Structure):
@@ -58,7 +63,8 @@ class LeaderInfo(Structure):
 
 class PeerInfo(Structure):
     _fields_ = [("id", c_uint64), ("address", c_char_p), ("state", c_char_p),
-                ("voter", c_int), ("match_index", c_uint64)]
+                ("voter", c_int), ("match_index", c_uint64),
+                ("last_contact_ns", c_int64)]
 
 
 class PeerList(Structure):
@@ -76,7 +82,8 @@ class SealStatus(Structure):
     _fields_ = [("type", c_char_p), ("initialized", c_int), ("sealed", c_int),
                 ("threshold", c_int), ("shares", c_int), ("progress", c_int),
                 ("nonce", c_char_p), ("version", c_char_p),
-                ("migration", c_int), ("recovery_seal", c_int)]
+                ("migration", c_int), ("recovery_seal", c_int),
+                ("removed_from_cluster", c_int)]
 
 
 class KvField(Structure):
@@ -158,6 +165,7 @@ _PROTOTYPES = {
     "coffer_node_close": (None, [NODE]),
     "coffer_node_receive": (c_int, [NODE, c_void_p, c_size_t]),
     "coffer_node_bootstrap": (c_int, [NODE, P(Peer), c_size_t]),
+    "coffer_node_join": (c_int, [NODE, P(Peer), c_size_t]),
     "coffer_node_add_peer": (c_int, [NODE, c_uint64, c_char_p, c_int]),
     "coffer_node_remove_peer": (c_int, [NODE, c_uint64]),
     "coffer_node_leader": (c_int, [NODE, PP(LeaderInfo)]),

@@ -100,6 +100,17 @@ def _versions(versions):
     return arr, len(versions)
 
 
+def _peer_array(items):
+    arr = (_lib.Peer * max(len(items), 1))()
+    keep = []
+    for i, (pid, address) in enumerate(items):
+        a = _bytes(address, "address")
+        keep.append(a)
+        arr[i].id = pid
+        arr[i].address = a
+    return arr, keep
+
+
 def _consistency(stale):
     return _lib.READ_STALE if stale else _lib.READ_LINEARIZABLE
 
@@ -124,6 +135,7 @@ class PeerInfo:
     state: str  # "leader", "follower", "candidate", "pre-candidate"
     voter: bool
     match_index: int
+    last_contact: datetime.timedelta  # the leader's view; zero elsewhere
 
 
 @dataclasses.dataclass
@@ -138,6 +150,7 @@ class SealStatus:
     version: str
     migration: bool
     recovery_seal: bool
+    removed_from_cluster: bool
 
 
 @dataclasses.dataclass(repr=False)
@@ -213,7 +226,8 @@ def _seal_status(p):
                       shares=s.shares, progress=s.progress,
                       nonce=_str(s.nonce), version=_str(s.version),
                       migration=bool(s.migration),
-                      recovery_seal=bool(s.recovery_seal))
+                      recovery_seal=bool(s.recovery_seal),
+                      removed_from_cluster=bool(s.removed_from_cluster))
 
 
 class _KmsAdapter:
@@ -257,7 +271,9 @@ class Node:
     Options (keyword; defaults as in coffer/options.h): kms, tick,
     election_ticks, heartbeat_ticks, request_timeout, sync,
     max_entry_bytes, max_pending, snapshot_threshold, pre_vote,
-    check_quorum, random_seed.
+    check_quorum, random_seed, retry_join ({id: address}),
+    retry_join_interval, cleanup_dead_servers,
+    dead_server_last_contact_threshold, min_quorum.
     """
 
     def __init__(self, id: int, address: str, data_dir: str,
@@ -265,7 +281,9 @@ class Node:
                  tick=None, election_ticks=None, heartbeat_ticks=None,
                  request_timeout=None, sync=None, max_entry_bytes=None,
                  max_pending=None, snapshot_threshold=None, pre_vote=None,
-                 check_quorum=None, random_seed=None):
+                 check_quorum=None, random_seed=None, retry_join=None,
+                 retry_join_interval=None, cleanup_dead_servers=None,
+                 dead_server_last_contact_threshold=None, min_quorum=None):
         self._handle = None
         self._lock = threading.Condition()
         self._calls = 0
@@ -289,6 +307,15 @@ class Node:
         o.send = self._send_fn
         if self._kms is not None:
             o.kms = ctypes.pointer(self._kms.struct)
+        retry = list(retry_join.items()) if isinstance(retry_join, dict) \
+            else list(retry_join or [])
+        self._retry = _peer_array(retry)
+        o.retry_join, o.num_retry_join = self._retry[0], len(retry)
+        if retry_join_interval is not None:
+            o.retry_join_interval_ns = _ns(retry_join_interval)
+        if dead_server_last_contact_threshold is not None:
+            o.dead_server_last_contact_threshold_ns = _ns(
+                dead_server_last_contact_threshold)
         if tick is not None:
             o.tick_ns = _ns(tick)
         if request_timeout is not None:
@@ -298,11 +325,13 @@ class Node:
                             ("max_entry_bytes", max_entry_bytes),
                             ("max_pending", max_pending),
                             ("snapshot_threshold", snapshot_threshold),
-                            ("random_seed", random_seed)):
+                            ("random_seed", random_seed),
+                            ("min_quorum", min_quorum)):
             if value is not None:
                 setattr(o, name, int(value))
         for name, value in (("sync", sync), ("pre_vote", pre_vote),
-                            ("check_quorum", check_quorum)):
+                            ("check_quorum", check_quorum),
+                            ("cleanup_dead_servers", cleanup_dead_servers)):
             if value is not None:
                 setattr(o, name, 1 if value else 0)
         handle = ctypes.c_void_p()
@@ -368,14 +397,18 @@ class Node:
         """Starts a new cluster of `peers`: {id: address} or [(id,
         address)], which must include this node."""
         items = list(peers.items() if isinstance(peers, dict) else peers)
-        arr = (_lib.Peer * max(len(items), 1))()
-        keep = []
-        for i, (pid, address) in enumerate(items):
-            a = _bytes(address, "address")
-            keep.append(a)
-            arr[i].id = pid
-            arr[i].address = a
+        arr, _keep = _peer_array(items)
         self._call(lib.coffer_node_bootstrap, arr, len(items))
+
+    def join(self, known_peers):
+        """Asks `known_peers` ({id: address}) to admit this node, opened
+        on an empty directory (Vault's `operator raft join`). With the
+        Shamir seal, then submit a threshold of the cluster's unseal shares
+        with unseal(): the last one returns once the node is admitted."""
+        items = list(known_peers.items() if isinstance(known_peers, dict)
+                     else known_peers)
+        arr, _keep = _peer_array(items)
+        self._call(lib.coffer_node_join, arr, len(items))
 
     def add_peer(self, id: int, address: str, voter: bool = True):
         self._call(lib.coffer_node_add_peer, id, _bytes(address, "address"),
@@ -401,8 +434,10 @@ class Node:
             out = []
             for i in range(p.contents.num_peers):
                 q = p.contents.peers[i].contents
-                out.append(PeerInfo(q.id, _str(q.address), _str(q.state),
-                                    bool(q.voter), q.match_index))
+                out.append(PeerInfo(
+                    q.id, _str(q.address), _str(q.state), bool(q.voter),
+                    q.match_index,
+                    datetime.timedelta(microseconds=q.last_contact_ns // 1000)))
             return out
         finally:
             lib.coffer_peer_list_free(p)

@@ -180,3 +180,34 @@ def test_threads_write_through_every_node_at_once(cluster):
     for t in range(6):
         s = n.kv_get("secret", f"threads/{t}")
         assert s.data == {"i": "9"} and s.metadata.version == 10
+
+
+def test_a_node_joins_with_the_unseal_shares():
+    import time
+    with Cluster(3) as c:
+        c.start()
+        c.initialize()
+        c.unseal_all()
+        c.leader_node().enable_kv("secret")
+        node = c.start_node(4)
+        with pytest.raises(coffer.InvalidArgumentError):
+            node.join({})
+        node.join({1: "node-1", 2: "node-2", 3: "node-3"})
+        for key in c.init.keys[:3]:
+            node.unseal(key)
+        for _ in range(3000):
+            if not node.seal_status().sealed:
+                break
+            time.sleep(0.01)
+        assert not node.seal_status().sealed
+        c.leader_node().kv_put("secret", "joined", {"v": "4"})
+        assert node.kv_get("secret", "joined").data == {"v": "4"}
+        peers = c.leader_node().peers()
+        assert [p.id for p in peers] == [1, 2, 3, 4]
+        assert all(p.last_contact >= datetime.timedelta(0) for p in peers)
+        c.leader_node().remove_peer(4)
+        for _ in range(3000):
+            if node.seal_status().removed_from_cluster:
+                break
+            time.sleep(0.01)
+        assert node.seal_status().removed_from_cluster
