@@ -105,6 +105,20 @@ struct InitializeResult {
   std::string root_token;
 };
 
+// The barrier's active data key, as Vault's sys/key-status reports it.
+struct KeyStatus {
+  uint32_t term = 0;  // the keyring term that encrypts new data (1 at init)
+  // When the term was installed by RotateKey (the leader's clock);
+  // absl::UnixEpoch() when not recorded: term 1 (made by Initialize) and
+  // terms added by the barrier's automatic rotation.
+  absl::Time install_time = absl::UnixEpoch();
+  // Encryptions under the term as counted by this node: an upper bound, as
+  // each unseal and each adoption of a rotated keyring adds 1/64 of the
+  // automatic rotation limit (2^30) so that a crash can only make the next
+  // automatic rotation come early. 0 in RotateKey's result.
+  uint64_t encryptions = 0;
+};
+
 // A version read by KvGet. A deleted or destroyed version is reported with
 // its metadata and no data (Vault answers such a read with a 404 that still
 // holds the metadata).
@@ -216,8 +230,8 @@ class COFFER_EXPORT Node {
   // seal records. kInvalidArgument for a malformed share; kPermissionDenied
   // for a wrong complete set (the attempt resets); kFailedPrecondition
   // before Initialize, with an auto seal, or while a seal migration is
-  // pending (not supported by the node yet). On an unsealed node it only
-  // returns the status. On a joining node (see Join) the shares open the
+  // pending (use SealMigrate). On an unsealed node it only returns the
+  // status. On a joining node (see Join) the shares open the
   // seal records of the join challenge; the last one answers it and
   // returns once the leader admitted the node (still sealed: it unseals
   // itself after catching up), or with the leader's refusal.
@@ -227,6 +241,14 @@ class COFFER_EXPORT Node {
   virtual absl::Status Seal() = 0;
   // This node's seal status.
   virtual absl::StatusOr<SealStatus> GetSealStatus() = 0;
+
+  // Checks `token` against the cluster's root token (InitializeResult::
+  // root_token), whose SHA-256 Initialize stored and replicated. Compares
+  // the digests in constant time, on this node's applied state (no network
+  // round trip; works on a sealed node). OK when it matches;
+  // kPermissionDenied when it does not; kFailedPrecondition while this node
+  // has not applied an Initialize. `token` is not kept.
+  virtual absl::Status CheckRootToken(absl::string_view token) = 0;
 
   // Raw secret storage through the barrier, as Vault's sys/raw: `path` is a
   // physical path (1..1024 bytes; the prefixes "core/" and "node/" are
@@ -319,6 +341,64 @@ class COFFER_EXPORT Node {
   virtual absl::StatusOr<std::vector<std::string>> KvList(
       absl::string_view mount, absl::string_view folder,
       ReadConsistency consistency = ReadConsistency::kLinearizable) = 0;
+
+  // --- Operator operations (Vault's sys/step-down, sys/rotate,
+  // sys/key-status, sys/rekey and seal migration). Each runs on the leader
+  // (forwarded from a follower) and what it changes is replicated like any
+  // write, so every node adopts it when it applies it; a failed proposal
+  // changes nothing anywhere. Blocks up to request_timeout.
+
+  // Hands the leadership to voter `to` (0: the other voter whose log is the
+  // most caught up; ties go to the lowest id), as Vault's step-down does.
+  // Returns once the current leader sees `to` lead (OK at once when `to`
+  // already leads). kFailedPrecondition when `to` is not a voter or there is
+  // no other voter; kUnavailable without a leader or when another node
+  // won the election instead; kDeadlineExceeded when the transfer did not
+  // complete (the raft core gives up after an election timeout).
+  virtual absl::Status TransferLeadership(uint64_t to = 0) = 0;
+
+  // Adds a new term to the keyring (Vault's rotate): new data is encrypted
+  // with it, older data stays readable with older terms. The leader stores
+  // the new keyring through the log without adopting it; every node, the
+  // leader included, adopts it when it applies that entry (a sealed node
+  // when it next unseals). Returns the new term. Needs this node and the
+  // leader unsealed (kFailedPrecondition).
+  virtual absl::StatusOr<KeyStatus> RotateKey() = 0;
+  // This node's active key term (no forwarding): after RotateKey returns,
+  // each node reports the new term once it has applied the rotation.
+  // kFailedPrecondition when this node is sealed.
+  virtual absl::StatusOr<KeyStatus> GetKeyStatus() = 0;
+
+  // Replaces the unseal shares (Shamir seal) or, with a Kms, the recovery
+  // shares by `secret_shares` new ones with threshold `secret_threshold`,
+  // authorised by at least a threshold of the current ones (raw, hex or
+  // base64). The root key and data are unchanged; the old shares stop
+  // working everywhere once the change is applied. Returns the new shares,
+  // hex (secret: show to the operators once). kPermissionDenied when the
+  // current shares are wrong (nothing changes); kInvalidArgument for
+  // malformed shares, too few of them or bad counts; kFailedPrecondition
+  // when this node or the leader is sealed or a migration is pending.
+  virtual absl::StatusOr<std::vector<std::string>> Rekey(
+      const std::vector<std::string>& current_keys, int secret_shares,
+      int secret_threshold) = 0;
+
+  // Seal migration, as Vault's. To move a Shamir cluster to auto-unseal,
+  // reopen every node with NodeOptions::kms set: each reports
+  // SealStatus::migration and stays sealed. To move back, reopen every node
+  // with kms = nullptr and NodeOptions::migrate_from_kms set to the old
+  // Kms. Then call SealMigrate on any node with a threshold of the stored
+  // seal's shares (unseal shares going to auto, recovery shares going
+  // back). The leader recovers the root key with them (or with the old
+  // Kms), rewraps it under the new seal, and replicates the new seal
+  // records; the root key and all data stay as they are, and the same
+  // shares serve on in their new role (recovery shares, or unseal shares).
+  // Once the change is applied, nodes with the Kms unseal themselves; after
+  // a move to Shamir the leader is unsealed and every other node is
+  // unsealed with the shares. kFailedPrecondition when no migration is
+  // pending on the leader (it was not reopened with the new seal);
+  // kPermissionDenied for wrong shares; kInvalidArgument for malformed or
+  // too few shares; kUnavailable when the Kms fails (nothing changes).
+  virtual absl::Status SealMigrate(const std::vector<std::string>& keys) = 0;
 
  protected:
   Node() = default;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "coffer/observe.h"
 #include "coffer/peer.h"
 #include "coffer/seal.h"
 #include "coffer/transport.h"
@@ -107,6 +108,34 @@ struct NodeOptions {
   absl::Duration dead_server_last_contact_threshold = absl::Hours(24);
   // Voters that must remain after a cleanup. Default 3; range 1 .. 1000.
   int min_quorum = 3;
+
+  // --- Operations and host hooks ------------------------------------------
+
+  // Seal migration away from auto-unseal (Vault's seal stanza with
+  // disabled = "true"): the Kms the stored auto seal was wrapped with, so
+  // that Node::SealMigrate can unwrap the root key once more. Set it, with
+  // kms = nullptr, on the nodes of a cluster moving back to the Shamir
+  // seal; nullptr (default) otherwise. Borrowed; must outlive the Node.
+  Kms* migrate_from_kms = nullptr;
+  // Lock key material in memory (mlock) so it never reaches swap. Default
+  // true. false is Vault's disable_mlock: coffer's secure memory is then
+  // not locked, for the whole process (the switch is process-wide, and
+  // once turned off by any node it stays off); true leaves the switch as
+  // it is. Use false only where swap is encrypted or absent.
+  bool mlock = true;
+  // Receives coffer's log lines (see coffer/observe.h). nullptr (default):
+  // no logging. Borrowed; must outlive the Node.
+  Logger* logger = nullptr;
+  // Receives counters, gauges and timings (see coffer/observe.h). nullptr
+  // (default): none. Borrowed; must outlive the Node.
+  MetricsSink* metrics = nullptr;
+  // Log entries kept before each snapshot when the log is compacted (Vault's
+  // trailing_logs), so that a follower a little behind catches up from the
+  // log instead of receiving the whole snapshot. The log then holds up to
+  // snapshot_threshold + trailing_logs entries. Fewer are kept right after a
+  // membership change (the log never starts before it). Default 10240;
+  // range 0 .. 2^32.
+  uint64_t trailing_logs = 10240;
 };
 
 }  // namespace coffer

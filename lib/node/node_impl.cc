@@ -3,9 +3,12 @@
 #include <filesystem>
 #include <system_error>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "crypto/hash.h"
 #include "crypto/random.h"
+#include "crypto/secure_buffer.h"
 #include "node/codec.h"
 #include "node/options.h"
 #include "storage/recovery.h"
@@ -31,6 +34,8 @@ NodeImpl::NodeImpl(const NodeOptions& options) : options_(options) {}
 absl::StatusOr<std::unique_ptr<NodeImpl>> NodeImpl::Open(
     const NodeOptions& options) {
   std::unique_ptr<NodeImpl> n(new NodeImpl(options));
+  // Vault's disable_mlock; the switch is process-wide (see options.h).
+  if (!options.mlock) crypto::SetMlockEnabled(false);
   COFFER_RETURN_IF_ERROR(n->OpenStorage());
   n->thread_ = std::thread([p = n.get()] { p->Run(); });
   if (!options.retry_join.empty()) {
@@ -69,8 +74,8 @@ absl::Status NodeImpl::OpenStorage() {
 
   view_ = std::make_unique<StateView>(state_.get());
   barrier_ = std::make_unique<seal::Barrier>(view_.get());
-  seal_ = std::make_unique<seal::SealManager>(view_.get(), barrier_.get(),
-                                              options_.kms);
+  seal_ = std::make_unique<seal::SealManager>(
+      view_.get(), barrier_.get(), options_.kms, options_.migrate_from_kms);
   uint64_t seed = options_.random_seed;
   while (seed == 0) {
     COFFER_ASSIGN_OR_RETURN(std::string bytes, crypto::RandomString(8));
@@ -209,6 +214,7 @@ void NodeImpl::Run() {
       OnTick();
     }
     Drive();
+    ObserveLoop();
   }
 }
 
@@ -316,6 +322,26 @@ absl::StatusOr<SealStatus> NodeImpl::GetSealStatus() {
     r->removed_from_cluster = removed_;
     return r;
   });
+}
+
+absl::Status NodeImpl::CheckRootToken(absl::string_view token) {
+  const crypto::Digest given = crypto::Sha256::Hash(token);
+  return RunOnLoop<bool>([this, given]() -> absl::StatusOr<bool> {
+           absl::StatusOr<std::optional<std::string>> stored =
+               view_->Get(kRootTokenHashPath);
+           if (!stored.ok()) return Annotate(stored.status());
+           if (!stored->has_value()) {
+             return absl::FailedPreconditionError(
+                 "node: not initialized: there is no root token");
+           }
+           const std::string hex =
+               absl::BytesToHexString(crypto::DigestView(given));
+           if (!crypto::ConstantTimeEquals(hex, **stored)) {
+             return absl::PermissionDeniedError("node: invalid token");
+           }
+           return true;
+         })
+      .status();
 }
 
 absl::Status NodeImpl::PutRaw(absl::string_view path, absl::string_view value) {

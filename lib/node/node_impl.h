@@ -48,6 +48,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "coffer/node.h"
+#include "coffer/observe.h"
 #include "kv/engine.h"
 #include "node/completion.h"
 #include "node/join.h"
@@ -66,6 +67,9 @@ namespace coffer::node {
 // Finishes one request on the loop thread: completes a local caller's
 // Completion, or sends a ForwardResponse.
 using Done = std::function<void(absl::StatusOr<std::string>)>;
+
+// kInvalidArgument for a malformed operator op (ops.cc).
+absl::Status CheckOpsOp(const nodepb::Op& op);
 
 class NodeImpl final : public Node {
  public:
@@ -88,6 +92,7 @@ class NodeImpl final : public Node {
   absl::StatusOr<SealStatus> SubmitUnsealKey(absl::string_view share) override;
   absl::Status Seal() override;
   absl::StatusOr<SealStatus> GetSealStatus() override;
+  absl::Status CheckRootToken(absl::string_view token) override;
   absl::Status PutRaw(absl::string_view path, absl::string_view value) override;
   absl::Status DeleteRaw(absl::string_view path) override;
   absl::StatusOr<std::string> GetRaw(absl::string_view path,
@@ -126,6 +131,13 @@ class NodeImpl final : public Node {
   absl::StatusOr<std::vector<std::string>> KvList(
       absl::string_view mount, absl::string_view folder,
       ReadConsistency consistency) override;
+  absl::Status TransferLeadership(uint64_t to) override;
+  absl::StatusOr<KeyStatus> RotateKey() override;
+  absl::StatusOr<KeyStatus> GetKeyStatus() override;
+  absl::StatusOr<std::vector<std::string>> Rekey(
+      const std::vector<std::string>& current_keys, int secret_shares,
+      int secret_threshold) override;
+  absl::Status SealMigrate(const std::vector<std::string>& keys) override;
 
  private:
   using Task = std::function<void()>;
@@ -259,6 +271,37 @@ class NodeImpl final : public Node {
   absl::StatusOr<nodepb::KvResult> SubmitKv(nodepb::KvOp op,
                                             ReadConsistency consistency);
 
+  // --- Operator operations (ops.cc) ----------------------------------------
+  absl::StatusOr<KeyStatus> KeyStatusOnLoop();
+  // Leader: asks the core to hand the leadership to `to` (0: pick the most
+  // caught-up other voter); `done` runs from CheckTransfers.
+  void StartTransfer(uint64_t to, uint64_t deadline, Done done);
+  // Completes transfers whose target leads, that failed or timed out.
+  void CheckTransfers();
+  // Runs rotate_key, rekey or seal_migrate inside a StateView request on
+  // the leader; returns the op's serialized result.
+  absl::StatusOr<std::string> RunOps(const nodepb::Op& op);
+  // Leader: wraps the Done of a seal_migrate op so that a migration that
+  // fails (or whose outcome is unknown) seals the leader again if it was
+  // sealed: its barrier was unsealed by a seal change the cluster may not
+  // have.
+  Done SealUnlessApplied(Done done);
+
+  // --- Host hooks (observe.cc) --------------------------------------------
+  // Hands "node <id>: <message>" to options_.logger, if any.
+  void Log(LogLevel level, absl::string_view message) const;
+  // After each pass of the loop: reports seal changes and gauges, and
+  // completes leadership transfers.
+  void ObserveLoop();
+  void ObserveSoftState(const raft::SoftState& prev,
+                        const raft::SoftState& now);
+  void ObserveConfChange(uint64_t index, const raftpb::ConfChange& cc);
+  void ObserveSnapshot(bool installed, uint64_t index);
+  void Count(absl::string_view name, uint64_t delta = 1) const;
+  void Timing(absl::string_view name, absl::Time start) const;
+  // Local requests: wraps `done` to count the request and time it.
+  Done ObserveRequest(Done done);
+
   // --- Membership (membership.cc) -----------------------------------------
   std::string AddressOf(uint64_t id) const;
   absl::Status LoadPeerRecords();
@@ -390,6 +433,10 @@ class NodeImpl final : public Node {
     Done done;
     nodepb::Op op;         // resent until answered (the leader dedups)
     uint64_t next_resend;  // tick
+    // The leader it was sent to. Resends go to the current leader, except
+    // for a leadership transfer: it stays with the leader that runs it,
+    // which answers once the leadership moved.
+    uint64_t leader = 0;
   };
   std::map<uint64_t, Forwarded> forwards_;  // by forward id
   uint64_t next_forward_ = 0;
@@ -422,6 +469,27 @@ class NodeImpl final : public Node {
   std::map<uint64_t, uint64_t> not_member_sent_;  // id -> tick
   std::map<uint64_t, uint64_t> last_heard_;       // id -> tick
   uint64_t leader_since_ = 0;  // tick this node became leader; 0: not
+
+  // Leadership transfers this node (the leader when each started) waits
+  // on. They outlive the leadership: they complete when `to` leads.
+  struct Transfer {
+    uint64_t to;
+    uint64_t deadline;
+    Done done;
+  };
+  std::vector<Transfer> transfers_;
+
+  // What the host hooks last reported (observe.cc).
+  struct Observed {
+    bool started = false;
+    bool sealed = true;
+    uint64_t term = 0;
+    uint64_t commit = 0;
+    uint64_t applied = 0;
+    uint64_t last = 0;
+    bool leader = false;
+  };
+  Observed observed_;
 };
 
 }  // namespace coffer::node

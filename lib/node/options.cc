@@ -71,6 +71,12 @@ absl::Status ValidateOptions(const NodeOptions& o) {
   if (o.min_quorum < 1 || o.min_quorum > 1000) {
     return Bad("min_quorum", "must be within 1..1000");
   }
+  if (o.trailing_logs > (uint64_t{1} << 32)) {
+    return Bad("trailing_logs", "must be within 0..2^32");
+  }
+  if (o.migrate_from_kms != nullptr && o.migrate_from_kms == o.kms) {
+    return Bad("migrate_from_kms", "must differ from options.kms");
+  }
   return absl::OkStatus();
 }
 

@@ -132,9 +132,11 @@ absl::Status NodeImpl::HandleReady() {
   COFFER_RETURN_IF_ERROR(
       StageCommitted(rd.committed_entries, &group, &applied));
   if (!group.empty()) {
+    const absl::Time start = options_.metrics ? Now() : absl::InfinitePast();
     absl::Status s = db_->Commit(
         &group, options_.sync && (rd.must_sync || applied.last != 0));
     if (!s.ok()) return Annotate(s);
+    Timing("storage.write_latency", start);
   }
   // Step 4.
   for (raftpb::Message& m : rd.messages) {
@@ -221,6 +223,7 @@ absl::Status NodeImpl::ApplyConfChange(const raftpb::Entry& e,
     return absl::DataLossError(absl::StrCat("node: log entry ", e.index(),
                                             " has a malformed peer context"));
   }
+  ObserveConfChange(e.index(), cc);
   // Only what the entry itself says is applied, so that every replica
   // derives the same records (bootstrap entries carry no address; the first
   // leader records those, see MaybeRecordPeers).
@@ -241,6 +244,7 @@ absl::Status NodeImpl::ApplyConfChange(const raftpb::Entry& e,
 void NodeImpl::OnSoftState(const raft::SoftState& ss) {
   const raft::SoftState prev = soft_;
   soft_ = ss;
+  ObserveSoftState(prev, ss);
   if (prev.role == raft::Role::kLeader && ss.role != raft::Role::kLeader) {
     AbandonLeaderWork(absl::UnavailableError(
         "node: this node lost the leadership; the request may or may not "
@@ -255,6 +259,11 @@ void NodeImpl::OnSoftState(const raft::SoftState& ss) {
     std::map<uint64_t, Forwarded> forwards;
     forwards.swap(forwards_);
     for (auto& [id, f] : forwards) {
+      // A transfer is answered by the leader that ran it (see Forwarded).
+      if (f.op.has_transfer_leadership()) {
+        forwards_.emplace(id, std::move(f));
+        continue;
+      }
       f.done(absl::UnavailableError(
           "node: the leader changed; the request may or may not have been "
           "applied"));
@@ -263,6 +272,7 @@ void NodeImpl::OnSoftState(const raft::SoftState& ss) {
 }
 
 void NodeImpl::Stop(absl::Status s) {
+  Log(LogLevel::kError, absl::StrCat("stopped: ", s.ToString()));
   fatal_ = s;
   {
     absl::MutexLock lock(&mu_);
@@ -273,6 +283,7 @@ void NodeImpl::Stop(absl::Status s) {
   forwards_.clear();
   for (auto& [index, p] : proposals_) p.done(s);
   proposals_.clear();
+  CheckTransfers();  // fails them with fatal_
 }
 
 void NodeImpl::ReloadKeyring() {
@@ -288,7 +299,9 @@ void NodeImpl::TryAutoUnseal() {
   if (!initialized.ok() || !*initialized) return;
   // Failures (the Kms is down, a migration is pending) leave the node
   // sealed; GetSealStatus shows it, and the next change to core/ retries.
-  (void)seal_->AutoUnseal();
+  if (absl::Status s = seal_->AutoUnseal(); !s.ok()) {
+    Log(LogLevel::kWarning, absl::StrCat("auto-unseal failed: ", s.message()));
+  }
 }
 
 }  // namespace coffer::node

@@ -29,7 +29,7 @@ bool IsRead(const nodepb::Op& op) {
 
 bool NeedsUnsealed(const nodepb::Op& op) {
   return op.has_put_raw() || op.has_delete_raw() || op.has_get_raw() ||
-         op.has_kv();
+         op.has_kv() || op.has_rotate_key() || op.has_rekey();
 }
 
 absl::Status CheckOp(const nodepb::Op& op) {
@@ -59,6 +59,11 @@ absl::Status CheckOp(const nodepb::Op& op) {
         return absl::InvalidArgumentError("node: RemovePeer of id 0");
       }
       return absl::OkStatus();
+    case nodepb::Op::kTransferLeadership:
+    case nodepb::Op::kRotateKey:
+    case nodepb::Op::kRekey:
+    case nodepb::Op::kSealMigrate:
+      return CheckOpsOp(op);
     case nodepb::Op::OP_NOT_SET:
       break;
   }
@@ -88,6 +93,7 @@ absl::Status NodeImpl::SealedError() const {
 
 void NodeImpl::StartOp(nodepb::Op op, uint64_t deadline, Done done,
                        bool local) {
+  if (local) done = ObserveRequest(std::move(done));
   if (!fatal_.ok()) return done(fatal_);
   if (removed_) return done(RemovedError());
   if (absl::Status s = CheckOp(op); !s.ok()) return done(s);
@@ -109,7 +115,7 @@ void NodeImpl::StartOp(nodepb::Op op, uint64_t deadline, Done done,
   if (!local || soft_.lead == 0) return done(NotLeaderError());
   const uint64_t id = ++next_forward_;
   Forwarded& f = forwards_[id];
-  f = Forwarded{deadline, std::move(done), std::move(op), 0};
+  f = Forwarded{deadline, std::move(done), std::move(op), 0, 0};
   SendForward(id, f);
 }
 
@@ -123,12 +129,15 @@ void NodeImpl::SendForward(uint64_t id, Forwarded& f) {
       absl::ToInt64Milliseconds(options_.tick * static_cast<int64_t>(ticks))));
   *req->mutable_op() = f.op;
   f.next_resend = now_tick_ + static_cast<uint64_t>(options_.election_ticks);
-  SendFrame(soft_.lead, std::move(frame));
+  if (f.leader == 0 || !f.op.has_transfer_leadership()) f.leader = soft_.lead;
+  SendFrame(f.leader, std::move(frame));
 }
 
 void NodeImpl::ResendForwards() {
-  if (soft_.lead == 0 || soft_.lead == options_.id) return;
   for (auto& [id, f] : forwards_) {
+    // A transfer stays with the leader that runs it (see Forwarded).
+    const uint64_t to = f.op.has_transfer_leadership() ? f.leader : soft_.lead;
+    if (to == 0 || to == options_.id) continue;
     if (f.next_resend <= now_tick_) SendForward(id, f);
   }
 }
@@ -195,13 +204,21 @@ void NodeImpl::ExecuteOnLeader(nodepb::Op op, uint64_t deadline, Done done) {
                       op.kv().kind() == nodepb::KvOp::PURGE)) {
     done = ContinuePurge(std::move(done));
   }
+  if (op.has_transfer_leadership()) {
+    return StartTransfer(op.transfer_leadership().to(), deadline,
+                         std::move(done));
+  }
+  if (op.has_seal_migrate()) done = SealUnlessApplied(std::move(done));
+  const bool was_sealed = barrier_->sealed();
   view_->BeginRequest();
   absl::StatusOr<std::string> result = RunLogical(op);
   storage::WriteSet writes = view_->EndRequest();
   if (!result.ok()) {
     // A failed Initialize must not leave a Kms-unsealed barrier holding a
-    // keyring that was never replicated.
-    if (op.has_initialize()) seal_->Seal();
+    // keyring that was never replicated. (Only one that was sealed before:
+    // a repeated Initialize on an initialized, unsealed leader must not
+    // seal it.)
+    if (op.has_initialize() && was_sealed) seal_->Seal();
     return done(Annotate(result.status()));
   }
   if (writes.empty()) return done(std::move(result));
@@ -223,6 +240,9 @@ absl::StatusOr<std::string> NodeImpl::RunLogical(const nodepb::Op& op) {
     return std::string();
   }
   if (op.has_kv()) return RunKv(op.kv());
+  if (op.has_rotate_key() || op.has_rekey() || op.has_seal_migrate()) {
+    return RunOps(op);
+  }
   if (op.has_initialize()) {
     seal::InitOptions o;
     o.secret_shares = op.initialize().secret_shares();

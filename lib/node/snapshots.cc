@@ -56,9 +56,10 @@ absl::Status NodeImpl::MaybeSnapshot() {
   absl::Status s =
       snapshot::SaveSnapshot(path, header, kRaftSnapshotMacKey, *it).status();
   if (!s.ok()) return Annotate(s);
-  s = log_->ApplySnapshot(header.Metadata());
+  s = log_->ApplySnapshotKeeping(header.Metadata(), options_.trailing_logs);
   if (!s.ok()) return Annotate(s);
   RemoveOldSnapshots();
+  ObserveSnapshot(/*installed=*/false, applied);
   return absl::OkStatus();
 }
 
@@ -105,6 +106,8 @@ absl::Status NodeImpl::InstallSnapshotChunks(const raft::Ready& rd) {
   RemoveOldSnapshots();
   COFFER_RETURN_IF_ERROR(LoadPeerRecords());
   TryAutoUnseal();
+  ReloadKeyring();  // the snapshot may hold a rotation this node missed
+  ObserveSnapshot(/*installed=*/true, rd.snapshot->index());
   return absl::OkStatus();
 }
 

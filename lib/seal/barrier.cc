@@ -111,7 +111,13 @@ absl::StatusOr<std::string> Barrier::Encrypt(absl::string_view path,
                                     path, plaintext));
   keyring_->CountEncryption();
   if (keyring_->active_encryptions() % CountCheckpoint(options_) == 0) {
-    COFFER_RETURN_IF_ERROR(StoreKeyring());
+    // A stored rotation not adopted yet (StoreRotation) must not be
+    // overwritten by this older keyring: skip the checkpoint then (the
+    // count only matters for the term being replaced).
+    COFFER_ASSIGN_OR_RETURN(Keyring stored, LoadKeyring(*root_));
+    if (stored.active_term() <= keyring_->active_term()) {
+      COFFER_RETURN_IF_ERROR(StoreKeyring());
+    }
   }
   return out;
 }
@@ -166,9 +172,30 @@ absl::StatusOr<uint32_t> Barrier::Rotate() {
   return keyring_->active_term();
 }
 
+absl::StatusOr<uint32_t> Barrier::StoreRotation() {
+  COFFER_RETURN_IF_ERROR(CheckUnsealed());
+  absl::StatusOr<Keyring> stored = LoadKeyring(*root_);
+  if (!stored.ok()) {
+    return absl::DataLossError(
+        absl::StrCat("barrier: cannot read the stored keyring to rotate it: ",
+                     stored.status().message()));
+  }
+  COFFER_RETURN_IF_ERROR(stored->Rotate());
+  crypto::SecureBuffer bytes = stored->Serialize();
+  COFFER_ASSIGN_OR_RETURN(std::string sealed,
+                          SealEnvelope(*root_, 0, kKeyringPath, bytes.view()));
+  COFFER_RETURN_IF_ERROR(store_->Put(kKeyringPath, sealed));
+  return stored->active_term();
+}
+
 uint32_t Barrier::active_term() const {
   COFFER_CHECK(!sealed());
   return keyring_->active_term();
+}
+
+uint64_t Barrier::active_encryptions() const {
+  COFFER_CHECK(!sealed());
+  return keyring_->active_encryptions();
 }
 
 }  // namespace coffer::seal

@@ -86,8 +86,18 @@ class Barrier {
 
   // Adds a key term and stores the keyring; returns the new term.
   absl::StatusOr<uint32_t> Rotate();
-  // The active term. REQUIRES: unsealed.
+  // Stores the keyring with a new term added, but keeps encrypting with the
+  // keys this barrier holds: a replicated rotation, which every node (this
+  // one too) adopts with Reload() once the write is applied, so that a
+  // rotation that is never applied leaves no node with a key the others
+  // lack. Builds on the stored keyring, so rotations stored but not adopted
+  // yet stack. Returns the new term. kFailedPrecondition when sealed;
+  // kDataLoss when the stored keyring does not open or parse.
+  absl::StatusOr<uint32_t> StoreRotation();
+  // The active term, and the encryptions counted under it. REQUIRES:
+  // unsealed.
   uint32_t active_term() const;
+  uint64_t active_encryptions() const;
 
  private:
   absl::Status CheckUnsealed() const;

@@ -59,10 +59,6 @@ absl::Status LevelDbLog::Load() {
   COFFER_RETURN_IF_ERROR(ReadRecord(db_, keys::kLogStart, "log start", &start));
   start_index_ = start.index();
   start_term_ = start.term();
-  if (snapshot_.index() > start_index_) {
-    return Corrupt(absl::StrCat("snapshot index ", snapshot_.index(),
-                                " is past the log start ", start_index_));
-  }
   last_index_ = start_index_;
   last_term_ = start_term_;
   trim_from_ = start_index_ + 1;
@@ -107,8 +103,16 @@ absl::Status LevelDbLog::Load() {
     }
     last_index_ = index;
     last_term_ = entry.term();
+    if (entry.type() == raftpb::ENTRY_CONF_CHANGE) conf_changes_.insert(index);
   }
   COFFER_RETURN_IF_ERROR(FromLevelDb(it->status(), "scan log"));
+  // A snapshot past the log start is one that kept trailing entries: the
+  // log must still hold its entry.
+  if (snapshot_.index() > start_index_ && snapshot_.index() > last_index_) {
+    return Corrupt(absl::StrCat("snapshot index ", snapshot_.index(),
+                                " is past the log start ", start_index_,
+                                " and the last index ", last_index_));
+  }
   if (hard_state_.commit() > last_index_) {
     return Corrupt(absl::StrCat("hard state commit ", hard_state_.commit(),
                                 " is beyond the last log index ", last_index_));
@@ -264,11 +268,68 @@ absl::Status LevelDbLog::StageSave(const raftpb::HardState& hard_state,
       batch.Delete(keys::Entry(i));
     }
   }
-  group->OnCommit([this, hard_state, new_last, new_last_term] {
+  // The span may not outlive this call: the hook gets what it needs.
+  const uint64_t first_new = entries.empty() ? 0 : entries.front().index();
+  std::vector<uint64_t> confs;
+  for (const raftpb::Entry& e : entries) {
+    if (e.type() == raftpb::ENTRY_CONF_CHANGE) confs.push_back(e.index());
+  }
+  group->OnCommit([this, hard_state, new_last, new_last_term, first_new,
+                   confs = std::move(confs)] {
     if (hard_state.term() != 0) hard_state_ = hard_state;
     last_index_ = new_last;
     last_term_ = new_last_term;
+    TrackConfChanges(first_new, confs);
   });
+  return absl::OkStatus();
+}
+
+void LevelDbLog::TrackConfChanges(uint64_t first_new,
+                                  const std::vector<uint64_t>& confs) {
+  if (first_new != 0) {
+    conf_changes_.erase(conf_changes_.lower_bound(first_new),
+                        conf_changes_.end());
+    conf_changes_.insert(confs.begin(), confs.end());
+  }
+  conf_changes_.erase(conf_changes_.begin(),
+                      conf_changes_.upper_bound(start_index_));
+  conf_changes_.erase(conf_changes_.upper_bound(last_index_),
+                      conf_changes_.end());
+}
+
+absl::Status LevelDbLog::ApplySnapshotKeeping(
+    const raftpb::SnapshotMetadata& metadata, uint64_t keep_entries) {
+  const uint64_t index = metadata.index();
+  if (keep_entries == 0 || index <= start_index_ || index > last_index_ ||
+      index < snapshot_.index()) {
+    return ApplySnapshot(metadata);
+  }
+  COFFER_ASSIGN_OR_RETURN(uint64_t term, Term(index));
+  if (term != metadata.term()) return ApplySnapshot(metadata);
+  std::string path = SnapshotPath(snapshot_dir_, index, metadata.term());
+  if (::access(path.c_str(), R_OK) != 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("storage: snapshot file ", path,
+                     " is not readable: ", std::strerror(errno)));
+  }
+  uint64_t new_start = index > keep_entries ? index - keep_entries : 0;
+  new_start = std::max(new_start, start_index_);
+  // The configuration at the new start must be the snapshot's: no
+  // membership change may lie between them.
+  auto conf = conf_changes_.upper_bound(index);
+  if (conf != conf_changes_.begin()) new_start = std::max(new_start, *--conf);
+  COFFER_ASSIGN_OR_RETURN(uint64_t new_start_term, Term(new_start));
+  leveldb::WriteBatch batch;
+  batch.Put(std::string(keys::kLogSnapshot), metadata.SerializeAsString());
+  storagepb::LogStart start;
+  start.set_index(new_start);
+  start.set_term(new_start_term);
+  batch.Put(std::string(keys::kLogStart), start.SerializeAsString());
+  COFFER_RETURN_IF_ERROR(db_->Write(&batch, /*sync=*/true));
+  snapshot_ = metadata;
+  start_index_ = new_start;
+  start_term_ = new_start_term;
+  TrackConfChanges(0, {});
   return absl::OkStatus();
 }
 
@@ -320,6 +381,7 @@ absl::Status LevelDbLog::ApplySnapshot(
     last_index_ = metadata.index();
     last_term_ = metadata.term();
   }
+  TrackConfChanges(0, {});
   return absl::OkStatus();
 }
 
@@ -340,6 +402,7 @@ absl::Status LevelDbLog::Compact(uint64_t compact_index) {
   COFFER_RETURN_IF_ERROR(db_->Write(&batch, /*sync=*/true));
   start_index_ = compact_index - 1;
   start_term_ = term;
+  TrackConfChanges(0, {});
   return absl::OkStatus();
 }
 

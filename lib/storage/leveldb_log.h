@@ -29,6 +29,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -83,6 +84,17 @@ class LevelDbLog final : public raft::WritableLogStorage {
   absl::Status ApplySnapshot(const raftpb::SnapshotMetadata& metadata) override;
   absl::Status Compact(uint64_t compact_index) override;
 
+  // Records a snapshot of this node's own state (Vault's trailing_logs):
+  // like ApplySnapshot, but when the log holds the snapshot's entry it
+  // keeps up to `keep_entries` entries before it, so that a follower a
+  // little behind is sent entries rather than the whole snapshot. The log
+  // start then lies below the snapshot index; it never moves back, and it
+  // never goes below the last membership change at or before the snapshot,
+  // so that the configuration at the log start is the snapshot's (what
+  // LoadInitialState reports). keep_entries == 0 is ApplySnapshot.
+  absl::Status ApplySnapshotKeeping(const raftpb::SnapshotMetadata& metadata,
+                                    uint64_t keep_entries);
+
   // Compaction by entry count: when the log holds more than `max_entries`
   // entries, compacts it down to that many, but never past
   // `applied_index` + 1 (entries not yet applied stay). Like Compact, only
@@ -104,11 +116,20 @@ class LevelDbLog final : public raft::WritableLogStorage {
   absl::Status Load();
   absl::StatusOr<raftpb::Entry> ReadEntry(uint64_t index);
 
+  // After entries from `first_new` on were written (0: none), with
+  // membership changes at `confs`: replaces conf_changes_ from `first_new`
+  // with `confs`, and forgets those outside the log.
+  void TrackConfChanges(uint64_t first_new, const std::vector<uint64_t>& confs);
+
   Db* const db_;
   const std::string snapshot_dir_;
+  // Indexes of the membership-change entries in the log (start .. last].
+  std::set<uint64_t> conf_changes_;
   raftpb::HardState hard_state_;
   raftpb::SnapshotMetadata snapshot_;
-  // Invariant: start_index_ <= last_index_, snapshot_.index() <= start_index_.
+  // Invariant: start_index_ <= last_index_; snapshot_.index() <=
+  // start_index_, or (trailing entries kept) start_index_ <
+  // snapshot_.index() <= last_index_.
   uint64_t start_index_ = 0;  // first_index - 1
   uint64_t start_term_ = 0;
   uint64_t last_index_ = 0;

@@ -80,6 +80,7 @@ TEST_CASE("a three node cluster elects a leader and serves raw secrets",
   // Before Initialize nothing can be stored.
   CHECK(c.node(leader).PutRaw("secret/a", "1").code() ==
         Code::kFailedPrecondition);
+  CHECK(c.node(leader).CheckRootToken("x").code() == Code::kFailedPrecondition);
 
   InitializeOptions opts;
   opts.secret_shares = 3;
@@ -91,6 +92,15 @@ TEST_CASE("a three node cluster elects a leader and serves raw secrets",
   CHECK(init->root_token.size() == 64);
   CHECK(c.node(leader).Initialize(opts).status().code() ==
         Code::kFailedPrecondition);
+  // Every node knows the root token's hash, sealed or not.
+  for (uint64_t id : c.ids()) {
+    REQUIRE(Eventually(
+        [&] { return c.node(id).CheckRootToken(init->root_token).ok(); }));
+    std::string wrong = init->root_token;
+    wrong[0] = wrong[0] == 'a' ? 'b' : 'a';
+    CHECK(c.node(id).CheckRootToken(wrong).code() == Code::kPermissionDenied);
+    CHECK(c.node(id).CheckRootToken("").code() == Code::kPermissionDenied);
+  }
 
   for (uint64_t id : c.ids()) {
     REQUIRE(Eventually([&] {
@@ -113,6 +123,11 @@ TEST_CASE("a three node cluster elects a leader and serves raw secrets",
     REQUIRE(s.ok());
     CHECK_FALSE(s->sealed);
   }
+
+  // A repeated Initialize fails and leaves the unsealed leader unsealed.
+  CHECK(c.node(follower).Initialize(opts).status().code() ==
+        Code::kFailedPrecondition);
+  CHECK_FALSE(c.node(leader).GetSealStatus()->sealed);
 
   REQUIRE(c.node(leader).PutRaw("secret/a", "alpha").ok());
   REQUIRE(c.node(follower).PutRaw("secret/b", "beta").ok());  // forwarded
@@ -433,7 +448,10 @@ TEST_CASE("a request above max_entry_bytes is refused", "[node][limits]") {
 TEST_CASE("a follower far behind catches up from a snapshot",
           "[node][cluster][snapshot]") {
   TestCluster c(3);
-  c.tweak = [](NodeOptions& o) { o.snapshot_threshold = 16; };
+  c.tweak = [](NodeOptions& o) {
+    o.snapshot_threshold = 16;
+    o.trailing_logs = 0;  // compact up to each snapshot
+  };
   std::vector<std::string> keys = InitializedCluster(c);
   const uint64_t leader = c.WaitForLeader();
   const uint64_t behind = AFollower(c, leader);

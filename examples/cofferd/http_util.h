@@ -1,0 +1,53 @@
+// Helpers shared by the HTTP handlers: Vault's JSON envelope and errors,
+// status code mapping, time and duration formats.
+#ifndef COFFER_EXAMPLES_COFFERD_HTTP_UTIL_H_
+#define COFFER_EXAMPLES_COFFERD_HTTP_UTIL_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "coffer/node.h"
+#include "httplib.h"
+#include "nlohmann/json.hpp"
+
+namespace cofferd {
+
+using json = nlohmann::json;
+
+// Writes `body` with `code`. Bytes that are not UTF-8 (values written by
+// other front ends) are replaced rather than failing the response.
+void Reply(httplib::Response& res, int code, const json& body);
+// 204 No Content.
+void NoContent(httplib::Response& res);
+// {"errors": [message]} with `code`.
+void Error(httplib::Response& res, int code, const std::string& message);
+// Maps a Node status to Vault's code and error body:
+// kInvalidArgument, kAborted (cas) -> 400; kPermissionDenied -> 403;
+// kNotFound -> 404; kFailedPrecondition, kUnavailable, kDeadlineExceeded,
+// a full backlog -> 503; an entry too large -> 413; else 500.
+void StatusError(httplib::Response& res, const absl::Status& s);
+// Vault's envelope around `data` for a secret response.
+json Envelope(json data);
+// Parses the request body as a JSON object ({} when empty); on failure
+// answers 400 and returns nullopt.
+std::optional<json> Body(const httplib::Request& req, httplib::Response& res);
+
+// RFC 3339 with nanoseconds in UTC, as Vault; "" for nullopt.
+std::string Rfc3339(absl::Time t);
+// Go's duration format ("0s", "1h30m0s", "250ms").
+std::string GoDuration(absl::Duration d);
+// A duration as Vault takes it: "30m", "1h30m", or an integer of seconds
+// (number or string). False when malformed or negative.
+bool ParseVaultDuration(const json& v, absl::Duration* out);
+// An unsigned integer given as a JSON number or a string of digits.
+bool ParseUint(const json& v, uint64_t* out);
+
+// The consistency asked for by X-Coffer-Consistency.
+coffer::ReadConsistency Consistency(const httplib::Request& req);
+
+}  // namespace cofferd
+
+#endif  // COFFER_EXAMPLES_COFFERD_HTTP_UTIL_H_

@@ -1,0 +1,178 @@
+// cofferd: one coffer node per process, with Vault's HTTP API.
+//
+//   cofferd [server] -config=FILE
+//
+// Exit codes: 0 after SIGINT/SIGTERM, 1 when it cannot start, 2 for a bad
+// configuration (the message names the key and the reason).
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "coffer/node.h"
+#include "config.h"
+#include "http_api.h"
+#include "httplib.h"
+#include "peer_transport.h"
+
+namespace cofferd {
+namespace {
+
+void Log(const std::string& line) {
+  std::fprintf(stderr, "cofferd: %s\n", line.c_str());
+}
+
+int Usage() {
+  std::fprintf(stderr, "usage: cofferd [server] -config=FILE\n");
+  return 2;
+}
+
+// The voters a new node bootstraps with: storage.raft.peers, or itself
+// alone when it has neither peers nor retry_join (a single-node cluster,
+// as Vault's first node). With retry_join only, it waits to be added.
+std::vector<coffer::Peer> BootstrapPeers(const Config& c) {
+  std::vector<coffer::Peer> peers;
+  for (const PeerConfig& p : c.peers) {
+    peers.push_back(coffer::Peer{p.node_id, p.cluster_addr});
+  }
+  if (peers.empty() && c.retry_join.empty()) {
+    peers.push_back(coffer::Peer{c.node_id, c.cluster_addr});
+  }
+  return peers;
+}
+
+int Run(const std::string& config_file) {
+  absl::StatusOr<Config> config = LoadConfig(config_file);
+  if (!config.ok()) {
+    std::fprintf(stderr, "cofferd: %s: %s\n", config_file.c_str(),
+                 std::string(config.status().message()).c_str());
+    return 2;
+  }
+  const Config& c = *config;
+
+  // Signals are taken by sigwait below; every thread started from here on
+  // inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  if (c.disable_mlock) {
+    Log("disable_mlock: this build always tries to lock key memory "
+        "(a failed lock only warns)");
+  }
+
+  PeerTransport::Options topts;
+  topts.listen = c.cluster_address;
+  topts.tls = c.tls;
+  absl::StatusOr<std::unique_ptr<PeerTransport>> transport =
+      PeerTransport::Start(topts);
+  if (!transport.ok()) {
+    Log(std::string(transport.status().message()));
+    return transport.status().code() == absl::StatusCode::kInvalidArgument ? 2
+                                                                           : 1;
+  }
+
+  coffer::NodeOptions o;
+  o.id = c.node_id;
+  o.address = c.cluster_addr;
+  o.data_dir = c.path;
+  o.transport = transport->get();
+  o.tick = c.tick;
+  o.election_ticks = c.election_ticks;
+  o.request_timeout = c.request_timeout;
+  o.sync = c.sync;
+  absl::StatusOr<std::unique_ptr<coffer::Node>> node = coffer::Node::Open(o);
+  if (!node.ok()) {
+    Log(std::string(node.status().message()));
+    return node.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+  }
+  (*transport)->Serve(node->get());
+
+  const std::vector<coffer::Peer> peers = BootstrapPeers(c);
+  if (!peers.empty()) {
+    absl::Status s = (*node)->Bootstrap(peers);
+    if (s.ok()) {
+      Log(absl::StrCat("bootstrapped a new cluster of ", peers.size(),
+                       " voter(s)"));
+    } else if (s.code() != absl::StatusCode::kFailedPrecondition) {
+      Log(std::string(s.message()));
+      return 1;
+    }
+  } else {
+    Log("waiting to be added to the cluster (retry_join)");
+  }
+
+  std::unique_ptr<httplib::Server> server;
+  if (c.tls.enabled) {
+    server = std::make_unique<httplib::SSLServer>(
+        c.tls.cert_file.c_str(), c.tls.key_file.c_str(),
+        c.tls.client_ca_file.empty() ? nullptr : c.tls.client_ca_file.c_str());
+    if (!server->is_valid()) {
+      Log("listener.tcp: cannot load tls_cert_file, tls_key_file or "
+          "tls_client_ca_file");
+      return 2;
+    }
+  } else {
+    server = std::make_unique<httplib::Server>();
+  }
+  server->new_task_queue = [] { return new httplib::ThreadPool(16); };
+  HttpApiOptions api;
+  api.api_addr = c.api_addr;
+  for (const PeerConfig& p : c.peers) {
+    if (!p.api_addr.empty()) api.api_addrs[p.node_id] = p.api_addr;
+  }
+  RegisterHttpApi(server.get(), node->get(), api);
+  std::string host;
+  int port = 0;
+  (void)SplitHostPort(c.address, &host, &port);
+  if (!server->bind_to_port(host, port)) {
+    Log(absl::StrCat("cannot listen on ", c.address));
+    return 1;
+  }
+  std::thread http([&server] { server->listen_after_bind(); });
+  Log(absl::StrCat("node ", c.node_id, ": API on ", c.api_addr, ", peers on ",
+                   c.cluster_address, c.tls.enabled ? " (TLS)" : ""));
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  Log(absl::StrCat("signal ", sig, ": shutting down"));
+  server->stop();
+  http.join();
+  (*transport)->Stop();
+  (*node)->Close();
+  return 0;
+}
+
+}  // namespace
+}  // namespace cofferd
+
+int main(int argc, char** argv) {
+  std::string config;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (i == 1 && arg == "server") continue;
+    for (const char* flag : {"-config", "--config"}) {
+      if (arg == flag && i + 1 < argc) {
+        config = argv[++i];
+      } else if (absl::StartsWith(arg, absl::StrCat(flag, "="))) {
+        config = arg.substr(std::string(flag).size() + 1);
+      } else {
+        continue;
+      }
+      arg.clear();
+      break;
+    }
+    if (!arg.empty()) return cofferd::Usage();
+  }
+  if (config.empty()) return cofferd::Usage();
+  return cofferd::Run(config);
+}

@@ -1,0 +1,290 @@
+// Operator operations: leadership transfer, key rotation and status, rekey
+// and seal migration. Each is an ordinary Op, so it is checked, forwarded to
+// the leader, deduplicated and completed like a write. What changes state
+// runs on the leader inside a StateView request: its writes (a new keyring,
+// new seal records) are proposed, and every node, the leader included,
+// adopts them only when it applies them (NodeImpl::ReloadKeyring and
+// TryAutoUnseal after core/ records apply). Nothing in memory changes before
+// that, so a proposal that is lost leaves no node out of step.
+#include <algorithm>
+#include <memory>
+#include <utility>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+#include "crypto/secure_buffer.h"
+#include "node/codec.h"
+#include "node/node_impl.h"
+
+namespace coffer::node {
+namespace {
+
+// The latest rotation's term and time (OpsKeyStatus, through the barrier).
+constexpr absl::string_view kKeyInstallPath = "core/key-install";
+constexpr uint32_t kKeyInstallVersion = 1;
+
+KeyStatus FromProto(const nodepb::OpsKeyStatus& pb) {
+  KeyStatus k;
+  k.term = pb.term();
+  k.install_time = absl::FromUnixNanos(pb.install_time_unix_nanos());
+  k.encryptions = pb.encryptions();
+  return k;
+}
+
+absl::Status CheckShareList(
+    const google::protobuf::RepeatedPtrField<std::string>& keys,
+    absl::string_view what) {
+  if (keys.empty() || keys.size() > 255) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("node: ", what, " needs 1..255 shares"));
+  }
+  for (const std::string& k : keys) {
+    if (k.empty() || k.size() > 1024) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("node: ", what, " got a malformed share"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+// --- Public API --------------------------------------------------------------
+
+absl::Status NodeImpl::TransferLeadership(uint64_t to) {
+  nodepb::Op op;
+  op.mutable_transfer_leadership()->set_to(to);
+  return Submit(std::move(op)).status();
+}
+
+absl::StatusOr<KeyStatus> NodeImpl::RotateKey() {
+  nodepb::Op op;
+  op.mutable_rotate_key();
+  COFFER_ASSIGN_OR_RETURN(std::string bytes, Submit(std::move(op)));
+  nodepb::OpsKeyStatus pb;
+  if (!pb.ParseFromString(bytes)) {
+    return absl::DataLossError("node: a malformed RotateKey result");
+  }
+  return FromProto(pb);
+}
+
+absl::StatusOr<KeyStatus> NodeImpl::GetKeyStatus() {
+  // RunOnLoop, which node_impl.cc instantiates only for its own types.
+  auto c = std::make_shared<Completion<KeyStatus>>();
+  Register(c);
+  absl::Status posted = Post([this, c] { c->Set(KeyStatusOnLoop()); });
+  if (!posted.ok()) {
+    Unregister(c);
+    return posted;
+  }
+  absl::StatusOr<KeyStatus> r =
+      c->Wait(options_.request_timeout + options_.tick);
+  Unregister(c);
+  return r;
+}
+
+absl::StatusOr<KeyStatus> NodeImpl::KeyStatusOnLoop() {
+  if (barrier_->sealed()) return SealedError();
+  KeyStatus k;
+  k.term = barrier_->active_term();
+  k.encryptions = barrier_->active_encryptions();
+  // Outside a request the view is the applied state.
+  absl::StatusOr<std::optional<std::string>> rec =
+      barrier_->Get(kKeyInstallPath);
+  if (!rec.ok()) return Annotate(rec.status());
+  nodepb::OpsKeyStatus pb;
+  if (rec->has_value() && pb.ParseFromString(**rec) &&
+      pb.version() == kKeyInstallVersion && pb.term() == k.term) {
+    k.install_time = absl::FromUnixNanos(pb.install_time_unix_nanos());
+  }
+  return k;
+}
+
+absl::StatusOr<std::vector<std::string>> NodeImpl::Rekey(
+    const std::vector<std::string>& current_keys, int secret_shares,
+    int secret_threshold) {
+  nodepb::Op op;
+  nodepb::OpsRekey* r = op.mutable_rekey();
+  for (const std::string& k : current_keys) r->add_current_keys(k);
+  r->set_secret_shares(secret_shares);
+  r->set_secret_threshold(secret_threshold);
+  COFFER_ASSIGN_OR_RETURN(std::string bytes, Submit(std::move(op)));
+  nodepb::OpsRekeyResult pb;
+  if (!pb.ParseFromString(bytes)) {
+    return absl::DataLossError("node: a malformed Rekey result");
+  }
+  return std::vector<std::string>(pb.keys().begin(), pb.keys().end());
+}
+
+absl::Status NodeImpl::SealMigrate(const std::vector<std::string>& keys) {
+  nodepb::Op op;
+  for (const std::string& k : keys) op.mutable_seal_migrate()->add_keys(k);
+  if (keys.empty()) op.mutable_seal_migrate();
+  return Submit(std::move(op)).status();
+}
+
+// --- On the loop
+// ---------------------------------------------------------------
+
+absl::Status CheckOpsOp(const nodepb::Op& op) {
+  switch (op.op_case()) {
+    case nodepb::Op::kTransferLeadership:
+    case nodepb::Op::kRotateKey:
+      return absl::OkStatus();
+    case nodepb::Op::kRekey:
+      return CheckShareList(op.rekey().current_keys(), "Rekey");
+    case nodepb::Op::kSealMigrate:
+      return CheckShareList(op.seal_migrate().keys(), "SealMigrate");
+    default:
+      return absl::InternalError("node: not an operator op");
+  }
+}
+
+void NodeImpl::StartTransfer(uint64_t to, uint64_t deadline, Done done) {
+  const raft::Status st = raft_->GetStatus();
+  const auto& voters = st.conf_state.voters();
+  auto is_voter = [&](uint64_t id) {
+    return std::find(voters.begin(), voters.end(), id) != voters.end();
+  };
+  if (to == 0) {
+    // The most caught-up other voter; ties go to the lowest id (the
+    // progress map is ordered by id).
+    uint64_t best_match = 0;
+    for (const auto& [id, pr] : st.progress) {
+      if (id == options_.id || !is_voter(id)) continue;
+      if (to == 0 || pr.match > best_match) {
+        to = id;
+        best_match = pr.match;
+      }
+    }
+    if (to == 0) {
+      return done(absl::FailedPreconditionError(
+          "node: there is no other voter to hand the leadership to"));
+    }
+  }
+  if (to == options_.id) return done(std::string());  // already leads
+  if (!is_voter(to)) {
+    return done(absl::FailedPreconditionError(
+        absl::StrCat("node: node ", to, " is not a voter")));
+  }
+  if (absl::Status s = raft_->TransferLeadership(to); !s.ok()) {
+    return done(Annotate(s));
+  }
+  Log(LogLevel::kInfo, absl::StrCat("handing the leadership to node ", to));
+  transfers_.push_back(Transfer{to, deadline, std::move(done)});
+}
+
+void NodeImpl::CheckTransfers() {
+  if (transfers_.empty()) return;
+  const bool leading = soft_.role == raft::Role::kLeader;
+  const uint64_t transferee = leading ? raft_->GetStatus().lead_transferee : 0;
+  std::vector<Transfer> pending;
+  std::vector<std::pair<Done, absl::StatusOr<std::string>>> finished;
+  for (Transfer& t : transfers_) {
+    absl::Status s;
+    if (!fatal_.ok()) {
+      s = fatal_;
+    } else if (soft_.lead == t.to) {
+      finished.emplace_back(std::move(t.done), std::string());
+      continue;
+    } else if (soft_.lead != 0 && soft_.lead != options_.id) {
+      s = absl::UnavailableError(
+          absl::StrCat("node: node ", soft_.lead,
+                       " became the leader instead of node ", t.to));
+    } else if (leading && transferee != t.to) {
+      // The core gave up (an election timeout passed) or another transfer
+      // replaced this one.
+      s = absl::DeadlineExceededError(
+          absl::StrCat("node: the leadership transfer to node ", t.to,
+                       " did not complete; this node is still the leader"));
+    } else if (t.deadline < now_tick_) {
+      s = absl::DeadlineExceededError(absl::StrCat(
+          "node: the leadership transfer to node ", t.to, " timed out"));
+    } else {
+      pending.push_back(std::move(t));
+      continue;
+    }
+    finished.emplace_back(std::move(t.done), s);
+  }
+  transfers_ = std::move(pending);
+  for (auto& [done, result] : finished) done(std::move(result));
+}
+
+Done NodeImpl::SealUnlessApplied(Done done) {
+  // A leader unsealed before the op (no migration pending) stays unsealed.
+  return [this, was_sealed = barrier_->sealed(),
+          done = std::move(done)](absl::StatusOr<std::string> r) {
+    if (!r.ok() && was_sealed) seal_->Seal();
+    done(std::move(r));
+  };
+}
+
+absl::StatusOr<std::string> NodeImpl::RunOps(const nodepb::Op& op) {
+  if (op.has_rotate_key()) {
+    // Stored, not adopted: see Barrier::StoreRotation.
+    COFFER_ASSIGN_OR_RETURN(uint32_t term, barrier_->StoreRotation());
+    nodepb::OpsKeyStatus rec;
+    rec.set_version(kKeyInstallVersion);
+    rec.set_term(term);
+    rec.set_install_time_unix_nanos(absl::ToUnixNanos(Now()));
+    COFFER_RETURN_IF_ERROR(
+        barrier_->Put(kKeyInstallPath, rec.SerializeAsString()));
+    Log(LogLevel::kInfo,
+        absl::StrCat("proposing keyring rotation to term ", term));
+    return rec.SerializeAsString();
+  }
+  if (op.has_rekey()) {
+    const nodepb::OpsRekey& r = op.rekey();
+    std::vector<std::string> current(r.current_keys().begin(),
+                                     r.current_keys().end());
+    absl::StatusOr<std::vector<std::string>> keys =
+        seal_->Rekey(current, r.secret_shares(), r.secret_threshold());
+    for (std::string& k : current) crypto::Wipe(k.data(), k.size());
+    if (!keys.ok()) return keys.status();
+    nodepb::OpsRekeyResult out;
+    for (std::string& k : *keys) {
+      out.add_keys(absl::BytesToHexString(k));
+      crypto::Wipe(k.data(), k.size());
+    }
+    Log(LogLevel::kInfo,
+        absl::StrCat("proposing a rekey to ", r.secret_shares(),
+                     " shares, threshold ", r.secret_threshold()));
+    return out.SerializeAsString();
+  }
+  if (op.has_seal_migrate()) {
+    COFFER_ASSIGN_OR_RETURN(SealStatus before, seal_->Status());
+    if (!before.initialized) {
+      return absl::FailedPreconditionError("node: not initialized");
+    }
+    if (!before.migration) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "node: no seal migration is pending on the leader (node ",
+          options_.id,
+          "): open the nodes with the new seal (options.kms, or "
+          "options.migrate_from_kms to leave a Kms) first"));
+    }
+    seal_->ResetUnseal();
+    for (const std::string& key : op.seal_migrate().keys()) {
+      absl::StatusOr<SealStatus> st =
+          seal_->SubmitUnsealKey(key, /*migrate=*/true);
+      if (!st.ok()) {
+        seal_->ResetUnseal();
+        return st.status();
+      }
+      if (!st->sealed) {
+        Log(LogLevel::kInfo,
+            absl::StrCat("proposing a seal migration from ",
+                         before.recovery_seal ? "auto-unseal" : "shamir"));
+        return std::string();
+      }
+    }
+    seal_->ResetUnseal();
+    return absl::InvalidArgumentError(
+        absl::StrCat("node: SealMigrate needs ", before.threshold,
+                     " distinct shares of the stored seal"));
+  }
+  return absl::InternalError("node: not an operator op");
+}
+
+}  // namespace coffer::node

@@ -1,0 +1,105 @@
+"""The `coffer` CLI against a live three-process cluster."""
+
+import json
+import os
+import subprocess
+
+from cluster import COFFER_CLI, Cluster
+
+
+class Cli:
+    def __init__(self, env):
+        self.env = env
+
+    def __call__(self, *args, expect=0, stdin=None):
+        p = subprocess.run([COFFER_CLI, *args], capture_output=True,
+                           text=True, env=self.env, input=stdin, timeout=60)
+        assert p.returncode == expect, (args, p.returncode, p.stdout,
+                                        p.stderr)
+        return p.stdout + p.stderr
+
+
+def base_env():
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("VAULT_", "COFFER_"))}
+    return env
+
+
+def test_the_cli_runs_the_vault_lesson():
+    with Cluster(3) as c:
+        c.settled()
+        env = base_env()
+        env["COFFER_ADDR"] = c.nodes[1].url
+        cli = Cli(env)
+        out = cli("status", expect=2)  # sealed and uninitialized: 2
+        assert "Initialized        false" in out
+        init = json.loads(cli("operator", "init", "-key-shares=3",
+                              "-key-threshold", "2", "-format=json"))
+        assert len(init["keys_base64"]) == 3 and init["root_token"]
+        for node in c.nodes:
+            one = Cli(dict(env, COFFER_ADDR=node.url))
+            out = one("operator", "unseal", init["keys_base64"][0])
+            assert "Unseal Progress    1/2" in out
+            # The second share from stdin, as typed at the prompt.
+            out = one("operator", "unseal", stdin=init["keys"][2] + "\n")
+            assert "Sealed          false" in out
+        # VAULT_* names work as well.
+        env["VAULT_TOKEN"] = init["root_token"]
+        out = cli("status")
+        assert "Sealed                 false" in out
+        assert "HA Mode" in out
+        assert "Success! Enabled the kv-v2 secrets engine at: secret/" in cli(
+            "secrets", "enable", "-path=secret", "kv-v2")
+        assert "secret/" in cli("secrets", "list")
+        out = cli("kv", "put", "secret/app/db", "user=admin", "pw=one")
+        assert "version            1" in out
+        cli("kv", "put", "-cas=1", "secret/app/db", "pw=two")
+        out = cli("kv", "put", "-cas=1", "secret/app/db", "pw=three",
+                  expect=2)
+        assert "check-and-set parameter did not match" in out
+        assert cli("kv", "get", "-field=pw", "secret/app/db") == "two\n"
+        out = cli("kv", "get", "secret/app/db")
+        assert "====== Data ======" in out and "pw     two" in out
+        v1 = json.loads(cli("kv", "get", "-version=1", "-format=json",
+                            "secret/app/db"))
+        assert v1["data"]["data"] == {"user": "admin", "pw": "one"}
+        cli("kv", "patch", "secret/app/db", "user=root")
+        assert cli("kv", "get", "-field=user", "secret/app/db") == "root\n"
+        cli("kv", "put", "-mount=secret", "app/cache", "k=v")
+        assert cli("kv", "list", "secret/app").split()[-2:] == ["cache", "db"]
+        cli("kv", "delete", "secret/app/db")
+        out = cli("kv", "get", "-format=json", "secret/app/db")
+        assert json.loads(out)["data"]["data"] is None
+        cli("kv", "undelete", "-versions=3", "secret/app/db")
+        assert cli("kv", "get", "-field=pw", "secret/app/db") == "two\n"
+        cli("kv", "destroy", "-versions=1", "secret/app/db")
+        cli("kv", "metadata", "put", "-max-versions=4",
+            "-custom-metadata=owner=ops", "secret/app/db")
+        out = cli("kv", "metadata", "get", "secret/app/db")
+        assert "max_versions            4" in out
+        assert "owner:ops" in out and "====== Version 3 ======" in out
+        cli("kv", "metadata", "delete", "secret/app/db")
+        cli("kv", "get", "secret/app/db", expect=2)
+        cli("kv", "get", "nomount/x", expect=2)
+
+        out = cli("operator", "raft", "list-peers")
+        assert out.count("follower") == 2 and out.count("leader") == 1
+        leader = c.leader()
+        gone = next(n for n in c.nodes if n is not leader and
+                    n is not c.nodes[1])
+        assert "Peer removed successfully!" in cli(
+            "operator", "raft", "remove-peer", str(gone.id))
+        peers = json.loads(cli("operator", "raft", "list-peers",
+                               "-format=json"))["data"]["config"]["servers"]
+        assert sorted(int(s["node_id"]) for s in peers) == sorted(
+            n.id for n in c.nodes if n is not gone)
+
+        # Errors: a bad token, a dead address, a usage error.
+        bad = Cli(dict(env, VAULT_TOKEN="nope"))
+        assert "permission denied" in bad("kv", "get", "secret/app/cache",
+                                          expect=2)
+        dead = Cli(dict(env, COFFER_ADDR="http://127.0.0.1:1"))
+        dead("status", expect=1)
+        cli("no-such-command", expect=1)
+        assert "Success! coffer is sealed." in cli("operator", "seal")
+        cli("status", expect=2)
