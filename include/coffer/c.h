@@ -134,6 +134,23 @@ typedef struct coffer_kms {
   void* user_data; /* passed to wrap and unwrap; must outlive the node */
 } coffer_kms_t;
 
+/* Log levels of coffer::LogLevel. */
+#define COFFER_LOG_DEBUG 0
+#define COFFER_LOG_INFO 1
+#define COFFER_LOG_WARNING 2
+#define COFFER_LOG_ERROR 3
+/* Logger::Log: one line (NUL-terminated, no newline, borrowed for the
+ * call; never a secret). Must not block. */
+typedef void (*coffer_log_fn)(void* user_data, int level, const char* message,
+                              size_t message_len);
+/* MetricsSink (coffer/observe.h names the metrics): a counter's delta, a
+ * gauge's value, or a timing in seconds, by `kind`. Must not block. */
+#define COFFER_METRIC_COUNTER 0
+#define COFFER_METRIC_GAUGE 1
+#define COFFER_METRIC_TIMING 2
+typedef void (*coffer_metric_fn)(void* user_data, int kind, const char* name,
+                                 double value);
+
 /* ---- Opening a node ------------------------------------------------------ */
 
 /* A cluster member (Bootstrap, Join, retry_join). */
@@ -174,6 +191,14 @@ typedef struct coffer_node_options {
   int cleanup_dead_servers; /* bool */
   int64_t dead_server_last_contact_threshold_ns;
   int min_quorum;
+  /* Operations and host hooks. */
+  const coffer_kms_t* migrate_from_kms; /* copied at open */
+  int mlock;                            /* bool */
+  coffer_log_fn log;                    /* NULL: no logging */
+  void* log_user_data;                  /* must outlive the node */
+  coffer_metric_fn metric;              /* NULL: no metrics */
+  void* metric_user_data;               /* must outlive the node */
+  uint64_t trailing_logs;
 } coffer_node_options_t;
 COFFER_EXPORT void coffer_node_options_init(coffer_node_options_t* options,
                                             size_t struct_size);
@@ -275,6 +300,38 @@ COFFER_EXPORT int coffer_node_seal(coffer_node_t* node);
 COFFER_EXPORT int coffer_node_seal_status(coffer_node_t* node,
                                           coffer_seal_status_t** out);
 COFFER_EXPORT void coffer_seal_status_free(coffer_seal_status_t* status);
+
+/* ---- Operator operations (Node::TransferLeadership, RotateKey, ...) ---- */
+
+/* Node::TransferLeadership (`to` 0: the most caught-up other voter). */
+COFFER_EXPORT int coffer_node_transfer_leadership(coffer_node_t* node,
+                                                  uint64_t to);
+
+/* KeyStatus: the barrier's active data key. */
+typedef struct coffer_key_status {
+  uint32_t term;
+  int64_t install_time_ns; /* 0 when not recorded */
+  uint64_t encryptions;
+} coffer_key_status_t;
+/* Node::RotateKey; `out` (the new term) may be NULL. */
+COFFER_EXPORT int coffer_node_rotate_key(coffer_node_t* node,
+                                         coffer_key_status_t** out);
+/* Node::GetKeyStatus (this node's view). */
+COFFER_EXPORT int coffer_node_key_status(coffer_node_t* node,
+                                         coffer_key_status_t** out);
+COFFER_EXPORT void coffer_key_status_free(coffer_key_status_t* status);
+
+/* Node::Rekey: new shares (hex; secret) in *out, freed (and zeroized) with
+ * coffer_string_list_free. */
+COFFER_EXPORT int coffer_node_rekey(coffer_node_t* node,
+                                    coffer_string_list_t** out,
+                                    const char* const* current_keys,
+                                    size_t num_current_keys,
+                                    int secret_shares, int secret_threshold);
+/* Node::SealMigrate with a threshold of the stored seal's shares. */
+COFFER_EXPORT int coffer_node_seal_migrate(coffer_node_t* node,
+                                           const char* const* keys,
+                                           size_t num_keys);
 
 /* ---- Raw paths (Node::PutRaw, GetRaw, DeleteRaw) ------------------------ */
 

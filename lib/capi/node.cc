@@ -66,6 +66,44 @@ absl::StatusOr<std::vector<Peer>> ToPeers(const coffer_peer_t* peers,
   return list;
 }
 
+absl::StatusOr<std::unique_ptr<CallbackKms>> MakeKms(const coffer_kms_t* kms,
+                                                    const char* what) {
+  coffer_kms_t k;
+  coffer_kms_t none{};
+  none.struct_size = sizeof(none);
+  COFFER_RETURN_IF_ERROR(ReadVersioned(kms, &k, none, what));
+  const char* missing = k.type == nullptr     ? "type"
+                        : k.key_id == nullptr ? "key_id"
+                        : k.wrap == nullptr   ? "wrap"
+                        : k.unwrap == nullptr ? "unwrap"
+                                              : nullptr;
+  if (missing != nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("capi: ", what, "->", missing, " is NULL"));
+  }
+  return std::make_unique<CallbackKms>(k);
+}
+
+void CallbackLogger::Log(LogLevel level, absl::string_view message) {
+  std::string line(message);
+  log_(user_data_, static_cast<int>(level), line.c_str(), line.size());
+}
+
+void CallbackMetrics::Counter(absl::string_view name, uint64_t delta) {
+  std::string n(name);
+  fn_(user_data_, COFFER_METRIC_COUNTER, n.c_str(), static_cast<double>(delta));
+}
+
+void CallbackMetrics::Gauge(absl::string_view name, double value) {
+  std::string n(name);
+  fn_(user_data_, COFFER_METRIC_GAUGE, n.c_str(), value);
+}
+
+void CallbackMetrics::Timing(absl::string_view name, absl::Duration d) {
+  std::string n(name);
+  fn_(user_data_, COFFER_METRIC_TIMING, n.c_str(), absl::ToDoubleSeconds(d));
+}
+
 namespace {
 
 absl::Status CheckNode(const coffer_node_t* node) {
@@ -129,6 +167,8 @@ coffer_node_options_t DefaultNodeOptions() {
   o.dead_server_last_contact_threshold_ns =
       absl::ToInt64Nanoseconds(d.dead_server_last_contact_threshold);
   o.min_quorum = d.min_quorum;
+  o.mlock = d.mlock;
+  o.trailing_logs = d.trailing_logs;
   return o;
 }
 
@@ -163,15 +203,7 @@ int coffer_node_open(coffer_node_t** out,
     if (o.data_dir != nullptr) n.data_dir = o.data_dir;
     n.transport = handle->transport.get();
     if (o.kms != nullptr) {
-      coffer_kms_t k;
-      coffer_kms_t none{};
-      none.struct_size = sizeof(none);
-      COFFER_RETURN_IF_ERROR(ReadVersioned(o.kms, &k, none, "options->kms"));
-      COFFER_RETURN_IF_ERROR(NotNull(k.type, "options->kms->type"));
-      COFFER_RETURN_IF_ERROR(NotNull(k.key_id, "options->kms->key_id"));
-      COFFER_RETURN_IF_ERROR(NotNull(k.wrap, "options->kms->wrap"));
-      COFFER_RETURN_IF_ERROR(NotNull(k.unwrap, "options->kms->unwrap"));
-      handle->kms = std::make_unique<CallbackKms>(k);
+      COFFER_ASSIGN_OR_RETURN(handle->kms, MakeKms(o.kms, "options->kms"));
       n.kms = handle->kms.get();
     }
     n.tick = absl::Nanoseconds(o.tick_ns);
@@ -193,6 +225,23 @@ int coffer_node_open(coffer_node_t** out,
     n.dead_server_last_contact_threshold =
         absl::Nanoseconds(o.dead_server_last_contact_threshold_ns);
     n.min_quorum = o.min_quorum;
+    if (o.migrate_from_kms != nullptr) {
+      COFFER_ASSIGN_OR_RETURN(
+          handle->migrate_from_kms,
+          MakeKms(o.migrate_from_kms, "options->migrate_from_kms"));
+      n.migrate_from_kms = handle->migrate_from_kms.get();
+    }
+    n.mlock = o.mlock != 0;
+    if (o.log != nullptr) {
+      handle->logger = std::make_unique<CallbackLogger>(o.log, o.log_user_data);
+      n.logger = handle->logger.get();
+    }
+    if (o.metric != nullptr) {
+      handle->metrics =
+          std::make_unique<CallbackMetrics>(o.metric, o.metric_user_data);
+      n.metrics = handle->metrics.get();
+    }
+    n.trailing_logs = o.trailing_logs;
     COFFER_ASSIGN_OR_RETURN(handle->node, coffer::Node::Open(n));
     *out = handle.release();
     return absl::OkStatus();

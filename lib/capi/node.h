@@ -11,6 +11,7 @@
 
 #include "coffer/c.h"
 #include "coffer/node.h"
+#include "coffer/observe.h"
 #include "coffer/seal.h"
 #include "coffer/transport.h"
 
@@ -55,6 +56,36 @@ class CallbackKms final : public Kms {
 absl::StatusOr<std::vector<Peer>> ToPeers(const coffer_peer_t* peers,
                                           size_t num_peers, const char* what);
 
+// The callbacks of coffer_kms_t, checked.
+absl::StatusOr<std::unique_ptr<CallbackKms>> MakeKms(const coffer_kms_t* kms,
+                                                    const char* what);
+
+// Logger over a coffer_log_fn.
+class CallbackLogger final : public Logger {
+ public:
+  CallbackLogger(coffer_log_fn log, void* user_data)
+      : log_(log), user_data_(user_data) {}
+  void Log(LogLevel level, absl::string_view message) override;
+
+ private:
+  coffer_log_fn log_;
+  void* user_data_;
+};
+
+// MetricsSink over a coffer_metric_fn.
+class CallbackMetrics final : public MetricsSink {
+ public:
+  CallbackMetrics(coffer_metric_fn fn, void* user_data)
+      : fn_(fn), user_data_(user_data) {}
+  void Counter(absl::string_view name, uint64_t delta) override;
+  void Gauge(absl::string_view name, double value) override;
+  void Timing(absl::string_view name, absl::Duration duration) override;
+
+ private:
+  coffer_metric_fn fn_;
+  void* user_data_;
+};
+
 }  // namespace coffer::capi
 
 // Invariant: `node` is non-null and was opened with `transport` and `kms`,
@@ -62,6 +93,9 @@ absl::StatusOr<std::vector<Peer>> ToPeers(const coffer_peer_t* peers,
 struct coffer_node {
   std::unique_ptr<coffer::capi::CallbackTransport> transport;
   std::unique_ptr<coffer::capi::CallbackKms> kms;
+  std::unique_ptr<coffer::capi::CallbackKms> migrate_from_kms;
+  std::unique_ptr<coffer::capi::CallbackLogger> logger;
+  std::unique_ptr<coffer::capi::CallbackMetrics> metrics;
   std::unique_ptr<coffer::Node> node;
 };
 

@@ -33,6 +33,7 @@ void test_free_functions_accept_null(void) {
   coffer_version_metadata_free(NULL);
   coffer_kv_result_free(NULL);
   coffer_key_metadata_free(NULL);
+  coffer_key_status_free(NULL);
   coffer_node_close(NULL);
   coffer_node_options_init(NULL, sizeof(coffer_node_options_t));
   coffer_mount_config_init(NULL, sizeof(coffer_mount_config_t));
@@ -99,6 +100,13 @@ void test_null_node_is_an_invalid_argument(void) {
   CHECK_NULL_NODE(coffer_kv_delete_metadata(NULL, "secret", "a"));
   CHECK_NULL_NODE(coffer_kv_list(NULL, &names, "secret", "", 0));
   CHECK_NULL_NODE(coffer_node_join(NULL, &peer, 1));
+  CHECK_NULL_NODE(coffer_node_transfer_leadership(NULL, 0));
+  coffer_key_status_t* key = NULL;
+  CHECK_NULL_NODE(coffer_node_rotate_key(NULL, &key));
+  CHECK_NULL_NODE(coffer_node_key_status(NULL, &key));
+  const char* share = "s";
+  CHECK_NULL_NODE(coffer_node_rekey(NULL, &names, &share, 1, 3, 2));
+  CHECK_NULL_NODE(coffer_node_seal_migrate(NULL, &share, 1));
 }
 
 static void null_send(void* user_data, uint64_t to, const char* address,

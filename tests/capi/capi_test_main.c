@@ -18,6 +18,8 @@ static const TestCase kCases[] = {
     {"cluster/auto-unseal with kms callbacks",
      test_auto_unseal_with_kms_callbacks},
     {"join/a node joins with the unseal shares", test_join_with_unseal_shares},
+    {"ops/operator operations and host hooks",
+     test_operator_operations_and_hooks},
 };
 
 int main(int argc, char** argv) {

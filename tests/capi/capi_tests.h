@@ -16,4 +16,6 @@ void test_auto_unseal_with_kms_callbacks(void);
 
 void test_join_with_unseal_shares(void);
 
+void test_operator_operations_and_hooks(void);
+
 #endif /* COFFER_TESTS_CAPI_CAPI_TESTS_H_ */

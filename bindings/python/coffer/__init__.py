@@ -19,7 +19,8 @@ from .errors import (AbortedError, AlreadyExistsError, CancelledError,
                      PermissionDeniedError, ResourceExhaustedError,
                      UnauthenticatedError, UnavailableError,
                      UnimplementedError, UnknownError)
-from .node import (InitResult, KeyMetadata, LeaderInfo, MountInfo, Node,
+from .node import (InitResult, KeyMetadata, KeyStatus, LeaderInfo,
+                   MountInfo, Node,
                    PeerInfo, SealStatus, Secret, VersionMetadata)
 
 __version__ = _lib.coffer_version().decode()
@@ -31,7 +32,7 @@ __all__ = [
     "FailedPreconditionError", "InternalError", "InvalidArgumentError",
     "NotFoundError", "OutOfRangeError", "PermissionDeniedError",
     "ResourceExhaustedError", "UnauthenticatedError", "UnavailableError",
-    "UnimplementedError", "UnknownError", "InitResult", "KeyMetadata",
+    "UnimplementedError", "UnknownError", "InitResult", "KeyMetadata", "KeyStatus",
     "LeaderInfo", "MountInfo", "PeerInfo", "SealStatus", "Secret",
     "VersionMetadata", "shamir", "testing",
 ]

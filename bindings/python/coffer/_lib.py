@@ -26,6 +26,8 @@ class StringList(Structure):
 
 SEND_FN = CFUNCTYPE(None, c_void_p, c_uint64, c_char_p, c_void_p, c_size_t)
 KMS_FN = CFUNCTYPE(c_int, c_void_p, c_void_p, c_char_p, c_void_p, c_size_t)
+LOG_FN = CFUNCTYPE(None, c_void_p, c_int, c_char_p, c_size_t)
+METRIC_FN = CFUNCTYPE(None, c_void_p, c_int, c_char_p, ctypes.c_double)
 
 
 class Kms(Structure):
@@ -52,7 +54,11 @@ class NodeOptions(Structure):
                 ("retry_join_interval_ns", c_int64),
                 ("cleanup_dead_servers", c_int),
                 ("dead_server_last_contact_threshold_ns", c_int64),
-                ("min_quorum", c_int)]
+                ("min_quorum", c_int),
+                ("migrate_from_kms", POINTER(Kms)), ("mlock", c_int),
+                ("log", LOG_FN), ("log_user_data", c_void_p),
+                ("metric", METRIC_FN), ("metric_user_data", c_void_p),
+                ("trailing_logs", c_uint64)]
 
 
 class LeaderInfo(Structure):
@@ -84,6 +90,11 @@ class SealStatus(Structure):
                 ("nonce", c_char_p), ("version", c_char_p),
                 ("migration", c_int), ("recovery_seal", c_int),
                 ("removed_from_cluster", c_int)]
+
+
+class KeyStatus(Structure):
+    _fields_ = [("term", c_uint32), ("install_time_ns", c_int64),
+                ("encryptions", c_uint64)]
 
 
 class KvField(Structure):
@@ -212,6 +223,13 @@ _PROTOTYPES = {
     "coffer_kv_delete_metadata": (c_int, [NODE, c_char_p, c_char_p]),
     "coffer_kv_list": (c_int, [NODE, PP(StringList), c_char_p, c_char_p,
                                c_int]),
+    "coffer_node_transfer_leadership": (c_int, [NODE, c_uint64]),
+    "coffer_node_rotate_key": (c_int, [NODE, PP(KeyStatus)]),
+    "coffer_node_key_status": (c_int, [NODE, PP(KeyStatus)]),
+    "coffer_key_status_free": (None, [P(KeyStatus)]),
+    "coffer_node_rekey": (c_int, [NODE, PP(StringList), P(c_char_p), c_size_t,
+                                  c_int, c_int]),
+    "coffer_node_seal_migrate": (c_int, [NODE, P(c_char_p), c_size_t]),
 }
 
 

@@ -111,6 +111,17 @@ def _peer_array(items):
     return arr, keep
 
 
+def _key_status(p):
+    k = p.contents
+    return KeyStatus(k.term, _time(k.install_time_ns)
+                     if k.install_time_ns else None, k.encryptions)
+
+
+def _shares(keys):
+    keys = [_bytes(k, "share") for k in keys]
+    return (ctypes.c_char_p * max(len(keys), 1))(*keys), len(keys)
+
+
 def _consistency(stale):
     return _lib.READ_STALE if stale else _lib.READ_LINEARIZABLE
 
@@ -163,6 +174,13 @@ class InitResult:
     def __repr__(self):
         return (f"InitResult(<{len(self.keys)} keys, "
                 f"{len(self.recovery_keys)} recovery keys, root token>)")
+
+
+@dataclasses.dataclass
+class KeyStatus:
+    term: int
+    install_time: Optional[datetime.datetime]  # None when not recorded
+    encryptions: int
 
 
 @dataclasses.dataclass
@@ -273,7 +291,10 @@ class Node:
     max_entry_bytes, max_pending, snapshot_threshold, pre_vote,
     check_quorum, random_seed, retry_join ({id: address}),
     retry_join_interval, cleanup_dead_servers,
-    dead_server_last_contact_threshold, min_quorum.
+    dead_server_last_contact_threshold, min_quorum, migrate_from_kms,
+    mlock, trailing_logs; and the hooks log(level: int, message: str) and
+    metric(kind: int, name: str, value: float) (coffer/observe.h), called
+    on the node's loop thread (exceptions in them are swallowed).
     """
 
     def __init__(self, id: int, address: str, data_dir: str,
@@ -283,7 +304,9 @@ class Node:
                  max_pending=None, snapshot_threshold=None, pre_vote=None,
                  check_quorum=None, random_seed=None, retry_join=None,
                  retry_join_interval=None, cleanup_dead_servers=None,
-                 dead_server_last_contact_threshold=None, min_quorum=None):
+                 dead_server_last_contact_threshold=None, min_quorum=None,
+                 migrate_from_kms=None, mlock=None, log=None, metric=None,
+                 trailing_logs=None):
         self._handle = None
         self._lock = threading.Condition()
         self._calls = 0
@@ -307,6 +330,28 @@ class Node:
         o.send = self._send_fn
         if self._kms is not None:
             o.kms = ctypes.pointer(self._kms.struct)
+        self._migrate_kms = None
+        if migrate_from_kms is not None:
+            self._migrate_kms = _KmsAdapter(migrate_from_kms)
+            o.migrate_from_kms = ctypes.pointer(self._migrate_kms.struct)
+        self._log_fn = self._metric_fn = None
+        if log is not None:
+            def on_log(user_data, level, message, length):
+                try:
+                    log(level, ctypes.string_at(message, length).decode(
+                        "utf-8", "replace"))
+                except Exception:  # noqa: BLE001 (a lost line)
+                    pass
+            self._log_fn = _lib.LOG_FN(on_log)
+            o.log = self._log_fn
+        if metric is not None:
+            def on_metric(user_data, kind, name, value):
+                try:
+                    metric(kind, _str(name), value)
+                except Exception:  # noqa: BLE001 (a lost sample)
+                    pass
+            self._metric_fn = _lib.METRIC_FN(on_metric)
+            o.metric = self._metric_fn
         retry = list(retry_join.items()) if isinstance(retry_join, dict) \
             else list(retry_join or [])
         self._retry = _peer_array(retry)
@@ -326,12 +371,14 @@ class Node:
                             ("max_pending", max_pending),
                             ("snapshot_threshold", snapshot_threshold),
                             ("random_seed", random_seed),
-                            ("min_quorum", min_quorum)):
+                            ("min_quorum", min_quorum),
+                            ("trailing_logs", trailing_logs)):
             if value is not None:
                 setattr(o, name, int(value))
         for name, value in (("sync", sync), ("pre_vote", pre_vote),
                             ("check_quorum", check_quorum),
-                            ("cleanup_dead_servers", cleanup_dead_servers)):
+                            ("cleanup_dead_servers", cleanup_dead_servers),
+                            ("mlock", mlock)):
             if value is not None:
                 setattr(o, name, 1 if value else 0)
         handle = ctypes.c_void_p()
@@ -480,6 +527,48 @@ class Node:
             return _seal_status(p)
         finally:
             lib.coffer_seal_status_free(p)
+
+    # --- operator operations ------------------------------------------------
+
+    def transfer_leadership(self, to: int = 0):
+        """Hands the leadership to voter `to` (0: the most caught-up)."""
+        self._call(lib.coffer_node_transfer_leadership, to)
+
+    def rotate_key(self) -> KeyStatus:
+        """Adds a keyring term; returns it."""
+        p = ctypes.POINTER(_lib.KeyStatus)()
+        self._call(lib.coffer_node_rotate_key, ctypes.byref(p))
+        try:
+            return _key_status(p)
+        finally:
+            lib.coffer_key_status_free(p)
+
+    def key_status(self) -> KeyStatus:
+        p = ctypes.POINTER(_lib.KeyStatus)()
+        self._call(lib.coffer_node_key_status, ctypes.byref(p))
+        try:
+            return _key_status(p)
+        finally:
+            lib.coffer_key_status_free(p)
+
+    def rekey(self, current_keys, secret_shares: int,
+              secret_threshold: int) -> List[str]:
+        """New shares (hex; secret) for a threshold of the current ones."""
+        arr, n = _shares(current_keys)
+        p = ctypes.POINTER(_lib.StringList)()
+        self._call(lib.coffer_node_rekey, ctypes.byref(p), arr, n,
+                   secret_shares, secret_threshold)
+        try:
+            lst = p.contents
+            return [ctypes.string_at(lst.items[i], lst.lens[i]).decode()
+                    for i in range(lst.num_items)]
+        finally:
+            lib.coffer_string_list_free(p)
+
+    def seal_migrate(self, keys):
+        """Completes a pending seal migration (see coffer/node.h)."""
+        arr, n = _shares(keys)
+        self._call(lib.coffer_node_seal_migrate, arr, n)
 
     # --- raw paths ----------------------------------------------------------
 
