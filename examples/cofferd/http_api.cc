@@ -12,6 +12,7 @@
 #include "coffer/version.h"
 #include "http_util.h"
 #include "kv_api.h"
+#include "snapshot_api.h"
 
 namespace cofferd {
 namespace {
@@ -24,9 +25,6 @@ class Api {
   void Handle(const httplib::Request& req, httplib::Response& res);
 
  private:
-  // Answers 503 when sealed, 403 without the root token; true when the
-  // request may proceed.
-  bool Authorized(const httplib::Request& req, httplib::Response& res);
   json SealStatusJson(const coffer::SealStatus& s);
   std::string ApiAddrOf(uint64_t id);
 
@@ -47,7 +45,7 @@ class Api {
   const HttpApiOptions options_;
 };
 
-// Largest request body: above any replicated entry
+// Largest request body but a snapshot's: above any replicated entry
 // (NodeOptions::max_entry_bytes is at most 64 MiB).
 constexpr uint64_t kMaxBodyBytes = uint64_t{64} << 20;
 
@@ -56,29 +54,6 @@ void MethodNotAllowed(httplib::Response& res) {
 }
 
 bool IsWrite(const std::string& m) { return m == "PUT" || m == "POST"; }
-
-bool Api::Authorized(const httplib::Request& req, httplib::Response& res) {
-  absl::StatusOr<coffer::SealStatus> seal = node_->GetSealStatus();
-  if (!seal.ok()) {
-    StatusError(res, seal.status());
-    return false;
-  }
-  if (seal->sealed) {
-    Error(res, 503, "coffer is sealed");
-    return false;
-  }
-  std::string token = req.get_header_value("X-Vault-Token");
-  if (token.empty()) {
-    const std::string header = req.get_header_value("Authorization");
-    absl::string_view auth = header;
-    if (absl::ConsumePrefix(&auth, "Bearer ")) token = std::string(auth);
-  }
-  if (token.empty() || !node_->CheckRootToken(token).ok()) {
-    Error(res, 403, "permission denied");
-    return false;
-  }
-  return true;
-}
 
 std::string Api::ApiAddrOf(uint64_t id) {
   auto it = options_.api_addrs.find(id);
@@ -238,6 +213,9 @@ void Api::Leader(httplib::Response& res) {
              {"active_time", "0001-01-01T00:00:00Z"},
              {"leader_address", api},
              {"leader_cluster_address", l->leader_address},
+             // coffer's: what a joining node needs to address the leader.
+             {"leader_node_id",
+              l->leader_id == 0 ? std::string() : absl::StrCat(l->leader_id)},
              {"performance_standby", false},
              {"raft_term", l->term}});
 }
@@ -419,7 +397,7 @@ void Api::Handle(const httplib::Request& req, httplib::Response& res) {
   if (path == "sys/leader") {
     return method == "GET" ? Leader(res) : MethodNotAllowed(res);
   }
-  if (!Authorized(req, res)) return;
+  if (!Authorized(node_, req, res)) return;
   if (path == "sys/seal") {
     if (!IsWrite(method)) return MethodNotAllowed(res);
     absl::Status s = node_->Seal();
@@ -466,6 +444,7 @@ void Api::Handle(const httplib::Request& req, httplib::Response& res) {
 
 void RegisterHttpApi(httplib::Server* server, coffer::Node* node,
                      const HttpApiOptions& options) {
+  RegisterSnapshotApi(server, node, options);  // before the catch-all
   auto api = std::make_shared<Api>(node, options);
   auto handler = [api](const httplib::Request& req, httplib::Response& res) {
     api->Handle(req, res);
@@ -478,9 +457,12 @@ void RegisterHttpApi(httplib::Server* server, coffer::Node* node,
   server->Delete(pattern, handler);
   // Bodies are read into memory before a handler runs: refuse large ones
   // while only the headers are in.
-  server->set_payload_max_length(kMaxBodyBytes);
+  server->set_payload_max_length(kMaxSnapshotBytes);
   server->set_pre_routing_handler([](const httplib::Request& req,
                                      httplib::Response& res) {
+    if (IsSnapshotRoute(req.path)) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
     if (req.has_header("Transfer-Encoding")) {
       Error(res, 411, "a request body needs a Content-Length");
       return httplib::Server::HandlerResponse::Handled;

@@ -8,6 +8,8 @@
 //   sys/storage/raft/configuration GET, sys/storage/raft/remove-peer POST,
 //   sys/storage/raft/add-peer POST (coffer's: {server_id, address, voter}),
 //   sys/internal/ui/mounts/<path> GET (what Vault's CLI asks first),
+//   sys/storage/raft/snapshot GET POST, snapshot-force POST
+//   (snapshot_api.h),
 //   and KV v2 under each mount: data/, delete/, undelete/, destroy/,
 //   metadata/ (LIST as GET ?list=true, which is what Vault's clients send;
 //   cpp-httplib refuses the LIST method itself), config GET.
@@ -37,6 +39,8 @@ namespace cofferd {
 struct HttpApiOptions {
   std::string api_addr;                       // this node's API URL
   std::map<uint64_t, std::string> api_addrs;  // other nodes', when known
+  // Where snapshots pass through on their way (the data directory).
+  std::string scratch_dir;
 };
 
 // Registers the routes on `server`. `node` is borrowed and must outlive

@@ -5,6 +5,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
 
 namespace cofferd {
 
@@ -116,6 +117,30 @@ bool ParseUint(const json& v, uint64_t* out) {
   }
   if (v.is_number_integer()) return false;  // negative
   return v.is_string() && absl::SimpleAtoi(v.get<std::string>(), out);
+}
+
+bool Authorized(coffer::Node* node, const httplib::Request& req,
+                httplib::Response& res) {
+  absl::StatusOr<coffer::SealStatus> seal = node->GetSealStatus();
+  if (!seal.ok()) {
+    StatusError(res, seal.status());
+    return false;
+  }
+  if (seal->sealed) {
+    Error(res, 503, "coffer is sealed");
+    return false;
+  }
+  std::string token = req.get_header_value("X-Vault-Token");
+  if (token.empty()) {
+    const std::string header = req.get_header_value("Authorization");
+    absl::string_view auth = header;
+    if (absl::ConsumePrefix(&auth, "Bearer ")) token = std::string(auth);
+  }
+  if (token.empty() || !node->CheckRootToken(token).ok()) {
+    Error(res, 403, "permission denied");
+    return false;
+  }
+  return true;
 }
 
 coffer::ReadConsistency Consistency(const httplib::Request& req) {

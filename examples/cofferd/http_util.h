@@ -45,6 +45,12 @@ bool ParseVaultDuration(const json& v, absl::Duration* out);
 // An unsigned integer given as a JSON number or a string of digits.
 bool ParseUint(const json& v, uint64_t* out);
 
+// Answers 503 when this node is sealed (or uninitialized) and 403 without
+// the root token in X-Vault-Token or "Authorization: Bearer"; true when
+// the request may proceed.
+bool Authorized(coffer::Node* node, const httplib::Request& req,
+                httplib::Response& res);
+
 // The consistency asked for by X-Coffer-Consistency.
 coffer::ReadConsistency Consistency(const httplib::Request& req);
 

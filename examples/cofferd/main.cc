@@ -19,6 +19,7 @@
 #include "config.h"
 #include "http_api.h"
 #include "httplib.h"
+#include "join.h"
 #include "peer_transport.h"
 
 namespace cofferd {
@@ -107,8 +108,11 @@ int Run(const std::string& config_file) {
       Log(std::string(s.message()));
       return 1;
     }
-  } else {
-    Log("waiting to be added to the cluster (retry_join)");
+  }
+  std::unique_ptr<RetryJoin> joiner;
+  if (peers.empty()) {
+    Log("joining through retry_join");
+    joiner = std::make_unique<RetryJoin>(node->get(), c);
   }
 
   std::unique_ptr<httplib::Server> server;
@@ -127,6 +131,7 @@ int Run(const std::string& config_file) {
   server->new_task_queue = [] { return new httplib::ThreadPool(16); };
   HttpApiOptions api;
   api.api_addr = c.api_addr;
+  api.scratch_dir = c.path;
   for (const PeerConfig& p : c.peers) {
     if (!p.api_addr.empty()) api.api_addrs[p.node_id] = p.api_addr;
   }
@@ -147,8 +152,9 @@ int Run(const std::string& config_file) {
   Log(absl::StrCat("signal ", sig, ": shutting down"));
   server->stop();
   http.join();
+  (*node)->Close();  // a pending Join returns
+  if (joiner) joiner->Stop();
   (*transport)->Stop();
-  (*node)->Close();
   return 0;
 }
 

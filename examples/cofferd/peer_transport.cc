@@ -200,6 +200,10 @@ void PeerTransport::Impl::Stop() {
 
 void PeerTransport::Impl::Send(uint64_t to, const std::string& address,
                                std::string frame) {
+  if (frame.size() > options_.max_frame_bytes) {  // the peer would refuse it
+    dropped_.fetch_add(1);
+    return;
+  }
   const size_t bytes = frame.size() + 4;
   if (queued_bytes_.fetch_add(bytes) + bytes > options_.max_queued_bytes) {
     queued_bytes_.fetch_sub(bytes);

@@ -8,6 +8,7 @@
 #include "coffer/peer.h"
 #include "coffer/seal.h"
 #include "coffer/shamir.h"
+#include "coffer/snapshot.h"
 #include "coffer/transport.h"
 #include "coffer/version.h"
 

@@ -10,9 +10,10 @@
 //
 // Life cycle. Open a node on its data directory. A brand-new cluster starts
 // with Bootstrap on its initial members (every one of them, with the same
-// list); a node that joins later is opened empty and added with AddPeer on
-// the cluster. Reopening a data directory recovers everything; the node
-// comes back sealed (Shamir) or unseals itself (Kms in the options).
+// list); a node that joins later is opened empty and either added with
+// AddPeer on the cluster or asks to join (Join, NodeOptions::retry_join).
+// Reopening a data directory recovers everything; the node comes back
+// sealed (Shamir) or unseals itself (Kms in the options).
 //
 // Threading. A Node owns one event-loop thread, the only one touching its
 // raft core, storage and seal. Every public method is thread-safe: it posts
@@ -46,7 +47,9 @@
 #ifndef COFFER_NODE_H_
 #define COFFER_NODE_H_
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -61,6 +64,7 @@
 #include "coffer/options.h"
 #include "coffer/peer.h"
 #include "coffer/seal.h"
+#include "coffer/snapshot.h"
 
 namespace coffer {
 
@@ -399,6 +403,61 @@ class COFFER_EXPORT Node {
   // kPermissionDenied for wrong shares; kInvalidArgument for malformed or
   // too few shares; kUnavailable when the Kms fails (nothing changes).
   virtual absl::Status SealMigrate(const std::vector<std::string>& keys) = 0;
+
+  // --- Snapshots (file format and InspectSnapshot in coffer/snapshot.h).
+
+  // Writes a snapshot of the cluster's replicated state to `path`: first to
+  // a temporary file beside it, which is then verified (framing, SHA-256,
+  // HMAC), fsynced and renamed to `path`. Works on any unsealed node: the
+  // snapshot reflects a linearizable point (a ReadIndex round on the
+  // leader, then this node's applied state once it reached that index), so
+  // it holds every write acknowledged before the call. The first save of a
+  // cluster also records its cluster id and snapshot HMAC key (one write
+  // on the leader). Errors: kFailedPrecondition when this node or the
+  // leader is sealed or the cluster is not initialized; kUnavailable
+  // without a leader; kDeadlineExceeded when this node does not catch up
+  // within request_timeout; kUnavailable for I/O errors (nothing is left
+  // at `path`). Blocks for the whole save.
+  virtual absl::Status SnapshotSave(const std::string& path) = 0;
+  // Same, but streams the snapshot's bytes, in order, to `write` once the
+  // whole snapshot was written to a temporary file in the data directory
+  // and verified. An error from `write` stops the save and is returned.
+  // `write` runs on the caller's thread and may block.
+  virtual absl::Status SnapshotSaveTo(
+      const std::function<absl::Status(absl::string_view)>& write) = 0;
+
+  // Replaces the cluster's replicated data (secrets, mounts, keyring, the
+  // root token's hash) with the snapshot's, on every node, atomically on
+  // each: a node reads either the old state or the restored one, also
+  // across crashes, restarts and leader changes. The live cluster keeps its
+  // membership, peer addresses, cluster id and seal configuration, so its
+  // current unseal shares keep working and unsealed nodes stay unsealed.
+  //
+  // Runs on the leader, which must be unsealed: on a follower it fails
+  // with kUnavailable naming the leader (call it there). The file is first
+  // verified whole; then its records are replicated in batches of at most
+  // max_entry_bytes into a staging area, and one final entry swaps them in
+  // on every node (a node that is down catches up from the log or from a
+  // raft snapshot). Returns once the swap is applied on the leader.
+  //
+  // Errors: kDataLoss for a truncated, corrupt or tampered file (nothing
+  // changed); kFailedPrecondition for another cluster's snapshot without
+  // options.force, for force without unseal_keys, or when sealed;
+  // kPermissionDenied when options.unseal_keys do not unlock another
+  // cluster's snapshot (nothing changed); kInvalidArgument for a malformed
+  // share; kResourceExhausted for a record larger than max_entry_bytes;
+  // kUnavailable or kDeadlineExceeded when the leadership changes or the
+  // quorum is lost midway (nothing changed, retry). Blocks for the whole
+  // restore, each step bounded by request_timeout.
+  virtual absl::Status SnapshotRestore(
+      const std::string& path, const SnapshotRestoreOptions& options) = 0;
+  // Same, reading the snapshot from `read`, which fills up to `cap` bytes
+  // of `buf` and returns how many it wrote (0 at the end). The bytes are
+  // first copied to a temporary file in the data directory. An error from
+  // `read` stops the restore and is returned.
+  virtual absl::Status SnapshotRestoreFrom(
+      const std::function<absl::StatusOr<size_t>(char* buf, size_t cap)>& read,
+      const SnapshotRestoreOptions& options) = 0;
 
  protected:
   Node() = default;

@@ -37,19 +37,17 @@ bool NodeImpl::HasRaftState() const {
 
 absl::Status NodeImpl::Join(const std::vector<Peer>& known_peers) {
   return RunAsyncOnLoop<bool>(
-             [this, known_peers](
-                 std::function<void(absl::StatusOr<bool>)> done) {
-               StartJoin(known_peers, /*retry=*/false,
-                         [done](absl::Status s) {
-                           if (s.ok()) return done(true);
-                           done(s);
-                         });
+             [this,
+              known_peers](std::function<void(absl::StatusOr<bool>)> done) {
+               StartJoin(known_peers, /*retry=*/false, [done](absl::Status s) {
+                 if (s.ok()) return done(true);
+                 done(s);
+               });
              })
       .status();
 }
 
-void NodeImpl::StartJoin(std::vector<Peer> peers, bool retry,
-                         StatusDone done) {
+void NodeImpl::StartJoin(std::vector<Peer> peers, bool retry, StatusDone done) {
   auto fail = [&](absl::Status s) {
     if (done) done(s);
   };
@@ -70,8 +68,8 @@ void NodeImpl::StartJoin(std::vector<Peer> peers, bool retry,
   for (const Peer& p : peers) {
     if (p.id == 0 || p.id == options_.id) {
       return fail(absl::InvalidArgumentError(absl::StrCat(
-          "node: Join's peers need ids >= 1 other than this node's (got ",
-          p.id, ")")));
+          "node: Join's peers need ids >= 1 other than this node's (got ", p.id,
+          ")")));
     }
     if (p.address.empty() || p.address.size() > 1024) {
       return fail(absl::InvalidArgumentError(absl::StrCat(
@@ -108,10 +106,10 @@ void NodeImpl::SendJoinRequests() {
   if (join_->phase == JoinState::Phase::kAnswering) {
     req->set_challenge(join_->ciphertext);
     req->set_answer(std::string(join_->answer.view()));
-    // The answer goes to the leader; without one known, to every peer
-    // (followers point to the leader).
-    if (join_->leader != 0) return SendFrame(join_->leader, std::move(f));
   }
+  // To every known peer and the leader hint: the leader may have changed
+  // or died since it answered; followers point to the new one, and the
+  // leader admits a node once however often it is asked.
   for (const Peer& p : join_->peers) SendFrame(p.id, f);
   if (join_->leader != 0 &&
       std::none_of(join_->peers.begin(), join_->peers.end(),
@@ -129,13 +127,14 @@ void NodeImpl::JoinTick() {
     w(absl::DeadlineExceededError(absl::StrCat(
         "node: the leader did not admit this node within request_timeout; "
         "it keeps answering the join challenge",
-        join_->last_error.ok() ? ""
-                               : absl::StrCat(" (last: ",
-                                              join_->last_error.message(),
-                                              ")"))));
+        join_->last_error.ok()
+            ? ""
+            : absl::StrCat(" (last: ", join_->last_error.message(), ")"))));
   }
+  // An explicit Join gives up once its caller's wait is over; after the
+  // challenge of a Shamir seal, the node waits for the operator instead.
   if (join_->deadline != 0 && now_tick_ >= join_->deadline &&
-      join_->phase == JoinState::Phase::kAsking) {
+      (join_->waiting || join_->phase == JoinState::Phase::kAsking)) {
     absl::Status late = absl::DeadlineExceededError(absl::StrCat(
         "node: no leader admitted or challenged this node within "
         "request_timeout",
@@ -162,20 +161,17 @@ void NodeImpl::JoinFailed(absl::Status s, bool definitive) {
     w(s);
     return;
   }
-  if (join_->unseal_waiting) {
-    SealDone w = std::move(join_->unseal_waiting);
-    join_->unseal_waiting = nullptr;
-    if (!join_->retry) join_.reset();
-    w(s);
-    return;
-  }
-  if (!join_->retry) {
+  SealDone unseal = std::move(join_->unseal_waiting);
+  join_->unseal_waiting = nullptr;
+  if (join_->retry) {
+    // retry_join: a refusal may be lifted (the cluster gets initialized, a
+    // conflicting member is removed): ask again from the start. Keys
+    // already derived answer the next challenge at once.
+    join_->phase = JoinState::Phase::kAsking;
+  } else {
     join_.reset();
-    return;
   }
-  // retry_join: a refusal may be lifted (the cluster gets initialized, a
-  // conflicting member is removed): ask again from the start.
-  join_->phase = JoinState::Phase::kAsking;
+  if (unseal) unseal(s);
 }
 
 void NodeImpl::OnJoinResponse(const nodepb::Frame& frame) {
@@ -262,9 +258,8 @@ void NodeImpl::OnJoinChallenge(const nodepb::JoinChallenge& challenge) {
 }
 
 absl::Status NodeImpl::AnswerJoinChallenge() {
-  absl::StatusOr<std::string> plain =
-      join_->barrier->Decrypt(JoinChallengePath(options_.id),
-                              join_->ciphertext);
+  absl::StatusOr<std::string> plain = join_->barrier->Decrypt(
+      JoinChallengePath(options_.id), join_->ciphertext);
   if (!plain.ok()) {
     return absl::PermissionDeniedError(
         "node: the keys this node derived do not open the join challenge");
@@ -299,8 +294,7 @@ void NodeImpl::OnJoinAdmitted() {
 }
 
 bool NodeImpl::JoinTakesUnsealKeys() const {
-  return join_ != nullptr && join_->seal != nullptr &&
-         options_.kms == nullptr;
+  return join_ != nullptr && join_->seal != nullptr && options_.kms == nullptr;
 }
 
 std::optional<SealStatus> NodeImpl::JoinSealStatus() const {

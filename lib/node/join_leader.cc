@@ -116,9 +116,8 @@ absl::Status NodeImpl::CheckJoiner(uint64_t id, const std::string& address,
   if (InConf(conf, id)) {
     const std::string current = AddressOf(id);
     if (current != address) {
-      return absl::AlreadyExistsError(
-          absl::StrCat("node: id ", id, " is in use by the member at \"",
-                       current, "\""));
+      return absl::AlreadyExistsError(absl::StrCat(
+          "node: id ", id, " is in use by the member at \"", current, "\""));
     }
     // The answer of an admitted node: let it through (it is told so).
     if (!answering) {
@@ -128,9 +127,8 @@ absl::Status NodeImpl::CheckJoiner(uint64_t id, const std::string& address,
   }
   for (const auto& [other, other_address] : peer_records_) {
     if (other != id && other_address == address && InConf(conf, other)) {
-      return absl::AlreadyExistsError(
-          absl::StrCat("node: address \"", address,
-                       "\" is in use by member ", other));
+      return absl::AlreadyExistsError(absl::StrCat(
+          "node: address \"", address, "\" is in use by member ", other));
     }
   }
   absl::StatusOr<bool> initialized = barrier_->Initialized();
@@ -148,8 +146,7 @@ absl::Status NodeImpl::CheckJoiner(uint64_t id, const std::string& address,
   return absl::OkStatus();
 }
 
-absl::StatusOr<nodepb::JoinChallenge> NodeImpl::MakeJoinChallenge(
-    uint64_t id) {
+absl::StatusOr<nodepb::JoinChallenge> NodeImpl::MakeJoinChallenge(uint64_t id) {
   COFFER_ASSIGN_OR_RETURN(crypto::SecureBuffer nonce,
                           crypto::RandomSecret(kNonceBytes));
   std::string plain(nonce.view());

@@ -65,16 +65,15 @@ absl::Status WriteRemovedMarker(const std::string& data_dir, uint64_t index) {
   const std::filesystem::path dir(data_dir);
   const std::string path = (dir / std::string(kRemovedMarker)).string();
   const std::string tmp = path + ".tmp";
-  const std::string text = absl::StrCat(
-      "this node was removed from its cluster at log index ", index,
-      "; wipe this directory to join again\n");
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                        0600);
+  const std::string text =
+      absl::StrCat("this node was removed from its cluster at log index ",
+                   index, "; wipe this directory to join again\n");
+  const int fd =
+      ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return Errno("create", tmp);
-  const bool written =
-      ::write(fd, text.data(), text.size()) ==
-          static_cast<ssize_t>(text.size()) &&
-      ::fsync(fd) == 0;
+  const bool written = ::write(fd, text.data(), text.size()) ==
+                           static_cast<ssize_t>(text.size()) &&
+                       ::fsync(fd) == 0;
   ::close(fd);
   if (!written) return Errno("write", tmp);
   if (::rename(tmp.c_str(), path.c_str()) != 0) return Errno("rename", tmp);
@@ -131,7 +130,8 @@ absl::Status NodeImpl::LoadJoinRecords() {
   voters_to_be_ = std::move(voters_to_be);
   // A crash between applying this node's removal and writing the marker.
   if (!removed_) {
-    if (auto it = removed_ids_.find(options_.id); it != removed_ids_.end() &&
+    if (auto it = removed_ids_.find(options_.id);
+        it != removed_ids_.end() &&
         !InConfState(raft_->GetStatus().conf_state, options_.id)) {
       MarkRemoved(it->second);
     } else if (RemovedMarkerExists(options_.data_dir)) {

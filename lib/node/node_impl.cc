@@ -117,6 +117,9 @@ void NodeImpl::Close() {
   proposals_.clear();
   reads_.clear();
   forwards_.clear();
+  join_.reset();  // its private seal and shares are key material
+  join_unseal_shares_.clear();
+  save_streams_.clear();  // iterators over the state store
   raft_.reset();
   seal_.reset();
   barrier_.reset();

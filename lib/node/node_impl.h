@@ -35,6 +35,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -138,6 +139,14 @@ class NodeImpl final : public Node {
       const std::vector<std::string>& current_keys, int secret_shares,
       int secret_threshold) override;
   absl::Status SealMigrate(const std::vector<std::string>& keys) override;
+  absl::Status SnapshotSave(const std::string& path) override;
+  absl::Status SnapshotSaveTo(
+      const std::function<absl::Status(absl::string_view)>& write) override;
+  absl::Status SnapshotRestore(const std::string& path,
+                               const SnapshotRestoreOptions& options) override;
+  absl::Status SnapshotRestoreFrom(
+      const std::function<absl::StatusOr<size_t>(char* buf, size_t cap)>& read,
+      const SnapshotRestoreOptions& options) override;
 
  private:
   using Task = std::function<void()>;
@@ -192,6 +201,10 @@ class NodeImpl final : public Node {
     uint64_t last = 0;  // the last entry applied now; 0: none
     bool conf_changed = false;  // membership or peer records
     bool core_changed = false;  // seal or keyring records
+    // A snapshot restore's commit at entries[restore_pos]: staging stopped
+    // before it (snapshot_restore.cc).
+    std::optional<nodepb::SnapshotRestoreCommit> restore;
+    size_t restore_pos = 0;
   };
   // Stages the records of the committed entries not applied yet, with
   // their applied index, into `group`.
@@ -221,6 +234,43 @@ class NodeImpl final : public Node {
   absl::Status InstallSnapshotChunks(const raft::Ready& rd);
   // Deletes snapshot files other than the log's latest.
   void RemoveOldSnapshots();
+
+  // --- Operator snapshots (snapshot_save.cc, snapshot_restore.cc) ---------
+  // RunOnLoop for the snapshot files (defined in node/snapshot_loop.h;
+  // RunOnLoop's definition is private to node_impl.cc).
+  template <typename T>
+  absl::StatusOr<T> SnapshotOnLoop(std::function<absl::StatusOr<T>()> fn);
+  struct SaveStart;
+  struct SaveBatch;
+  struct RestoreKeys;
+  // Caller thread: a verified snapshot at `tmp` (removed on failure).
+  absl::Status SaveVerified(const std::string& tmp);
+  // Caller thread: prepare, ReadIndex, then wait until applied >= it.
+  absl::Status SaveReachLinearizablePoint();
+  // Loop: opens a save stream over the applied state.
+  absl::StatusOr<SaveStart> StartSaveOnLoop();
+  // Loop: the next records of save stream `id`.
+  absl::StatusOr<SaveBatch> NextSaveBatch(uint64_t id);
+  // Leader, inside a StateView request: SnapshotPrepare / SnapshotStage.
+  absl::StatusOr<std::string> RunSnapshotOp(const nodepb::Op& op);
+  // Leader: proposes a restore's commit entry and completes `done` with the
+  // outcome of its application.
+  void ExecuteRestoreCommit(const nodepb::Op& op, uint64_t deadline, Done done);
+  // Loop: the mac key (and, for another cluster, its re-wrapped keyring).
+  absl::StatusOr<RestoreKeys> RestoreKeysOnLoop(
+      const std::map<std::string, std::string>& core, bool foreign,
+      const std::vector<std::string>& unseal_keys);
+  // Every node, in ApplyCommitted: entry `e` carries a restore commit.
+  // Swaps the staged records in (or, when they are incomplete, applies `e`
+  // as a no-op). REQUIRES: every entry before `e` is applied.
+  absl::Status ApplyRestoreCommit(const raftpb::Entry& e,
+                                  const nodepb::SnapshotRestoreCommit& commit);
+  // After a Ready's durable part: applies the restore commit `applied`
+  // stopped at, then the entries after it (more restores included).
+  absl::Status ApplyRestore(const std::vector<raftpb::Entry>& entries,
+                            Applied applied);
+  // The membership as of the entry before `index`, from the log.
+  absl::StatusOr<raftpb::ConfState> ConfStateBefore(uint64_t index);
 
   // --- Requests (requests.cc) ---------------------------------------------
   void StartOp(nodepb::Op op, uint64_t deadline, Done done, bool local);
@@ -453,12 +503,26 @@ class NodeImpl final : public Node {
   // Keyed by (sender, session, id).
   std::map<std::tuple<uint64_t, uint64_t, uint64_t>, Served> served_;
 
+  // Operator snapshots. Save streams: consistent iterators over the
+  // applied state, read in batches by SnapshotSave's caller (Close drops
+  // them before the store).
+  std::map<uint64_t, std::unique_ptr<storage::StateIterator>> save_streams_;
+  uint64_t next_save_stream_ = 0;
+  // Leader: the index of a proposed restore commit; requests wait until it
+  // is applied (their reads could not see its effect). 0: none.
+  uint64_t restore_hold_index_ = 0;
+  // Outcome of applied restore commits proposed here, by restore id.
+  std::map<uint64_t, absl::Status> restore_outcomes_;
+  // A restore commit made a raft snapshot file at this point; the log
+  // adopts it after the Ready (MaybeSnapshot). Index 0: none.
+  raftpb::SnapshotMetadata pending_log_snapshot_;
+
   // Joining, removal and autopilot (join*.cc, autopilot.cc).
   std::unique_ptr<JoinState> join_;  // while this node joins
   // Shares that answered the join challenge: they unseal this node once it
   // replicated the seal records (Shamir). Wiped when used.
   std::vector<crypto::SecureBuffer> join_unseal_shares_;
-  bool removed_ = false;  // this node was removed from the cluster
+  bool removed_ = false;          // this node was removed from the cluster
   uint64_t self_removed_at_ = 0;  // set by ApplyJoinRecords until Advance
   // Replicated: removed members (id -> removing index), voters-to-be.
   std::map<uint64_t, uint64_t> removed_ids_;

@@ -1,10 +1,13 @@
 // Driving the raft core: ticks, received frames, and the Ready contract of
 // raft/ready.h carried out against the LevelDB log and state store.
+#include <optional>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "node/codec.h"
 #include "node/node_impl.h"
+#include "node/snapshot_ops.h"
 
 namespace coffer::node {
 
@@ -147,6 +150,11 @@ absl::Status NodeImpl::HandleReady() {
   }
   // Step 5: what the applied records change in memory.
   COFFER_RETURN_IF_ERROR(FinishApply(rd.committed_entries, applied));
+  // A snapshot restore's swap, then the entries after it
+  // (snapshot_restore.cc).
+  if (applied.restore.has_value()) {
+    COFFER_RETURN_IF_ERROR(ApplyRestore(rd.committed_entries, applied));
+  }
   // Step 6.
   for (const raft::ReadState& rs : rd.read_states) {
     if (rs.context.size() != 8) continue;
@@ -172,23 +180,44 @@ absl::Status NodeImpl::StageCommitted(const std::vector<raftpb::Entry>& entries,
                                       storage::WriteGroup* group,
                                       Applied* applied) {
   storage::WriteSet writes;
-  for (const raftpb::Entry& e : entries) {
+  for (size_t pos = 0; pos < entries.size(); ++pos) {
+    const raftpb::Entry& e = entries[pos];
     // After a restart the core hands out entries the state store already
     // holds (it applied them atomically with its applied index).
     if (e.index() <= state_->AppliedIndex()) continue;
-    applied->last = e.index();
     if (e.type() == raftpb::ENTRY_CONF_CHANGE) {
       COFFER_RETURN_IF_ERROR(ApplyConfChange(e, &writes));
       applied->conf_changed = true;
     } else if (!e.data().empty()) {  // empty: a new leader's no-op
       const size_t before = writes.ops().size();
       COFFER_RETURN_IF_ERROR(DecodeCommand(e.data(), e.index(), &writes));
+      std::optional<nodepb::SnapshotRestoreCommit> restore =
+          RestoreCommitOf(writes, before);
+      if (restore.has_value()) {
+        // A snapshot restore replaces the whole state at this entry: the
+        // entries before it are staged now, the swap and the entries after
+        // it run once those are durable (ApplyRestore).
+        storage::WriteSet earlier;
+        for (size_t i = 0; i < before; ++i) {
+          const storage::WriteSet::Op& op = writes.ops()[i];
+          if (op.value.has_value()) {
+            earlier.Put(op.key, *op.value);
+          } else {
+            earlier.Delete(op.key);
+          }
+        }
+        writes = std::move(earlier);
+        applied->restore_pos = pos;
+        applied->restore = *std::move(restore);
+        break;
+      }
       for (size_t i = before; i < writes.ops().size(); ++i) {
         const std::string& key = writes.ops()[i].key;
         if (absl::StartsWith(key, "core/")) applied->core_changed = true;
         if (absl::StartsWith(key, kPeersPrefix)) applied->conf_changed = true;
       }
     }
+    applied->last = e.index();
   }
   if (applied->last == 0) return absl::OkStatus();
   absl::Status s = state_->StageApply(writes, applied->last, group);
@@ -200,7 +229,10 @@ absl::Status NodeImpl::FinishApply(const std::vector<raftpb::Entry>& entries,
   if (applied.last == 0) return absl::OkStatus();
   view_->ReleaseInFlight(applied.last);
   if (applied.conf_changed) COFFER_RETURN_IF_ERROR(LoadPeerRecords());
-  for (const raftpb::Entry& e : entries) OnEntryApplied(e);
+  for (const raftpb::Entry& e : entries) {
+    if (e.index() > applied.last) break;  // a restore's swap comes first
+    OnEntryApplied(e);
+  }
   if (applied.core_changed) {
     TryAutoUnseal();
     ReloadKeyring();
@@ -252,6 +284,7 @@ void NodeImpl::OnSoftState(const raft::SoftState& ss) {
   }
   if (ss.role == raft::Role::kLeader && prev.role != raft::Role::kLeader) {
     leader_start_index_ = 0;  // set after this Ready (HandleReady)
+    restore_hold_index_ = 0;
     peers_recorded_ = false;
   }
   if (prev.lead != ss.lead) {

@@ -14,7 +14,7 @@ namespace coffer::node {
 namespace {
 
 bool IsRead(const nodepb::Op& op) {
-  if (op.has_get_raw()) return true;
+  if (op.has_get_raw() || op.has_snapshot_read_index()) return true;
   if (!op.has_kv()) return false;
   switch (op.kv().kind()) {
     case nodepb::KvOp::LIST_MOUNTS:
@@ -29,7 +29,9 @@ bool IsRead(const nodepb::Op& op) {
 
 bool NeedsUnsealed(const nodepb::Op& op) {
   return op.has_put_raw() || op.has_delete_raw() || op.has_get_raw() ||
-         op.has_kv() || op.has_rotate_key() || op.has_rekey();
+         op.has_kv() || op.has_rotate_key() || op.has_rekey() ||
+         op.has_snapshot_prepare() || op.has_snapshot_read_index() ||
+         op.has_snapshot_stage() || op.has_snapshot_commit();
 }
 
 absl::Status CheckOp(const nodepb::Op& op) {
@@ -64,6 +66,16 @@ absl::Status CheckOp(const nodepb::Op& op) {
     case nodepb::Op::kRekey:
     case nodepb::Op::kSealMigrate:
       return CheckOpsOp(op);
+    case nodepb::Op::kSnapshotPrepare:
+    case nodepb::Op::kSnapshotReadIndex:
+      return absl::OkStatus();
+    case nodepb::Op::kSnapshotStage:
+    case nodepb::Op::kSnapshotCommit:
+      if ((op.has_snapshot_stage() ? op.snapshot_stage().restore_id()
+                                   : op.snapshot_commit().restore_id()) == 0) {
+        return absl::InvalidArgumentError("node: a restore id of 0");
+      }
+      return absl::OkStatus();
     case nodepb::Op::OP_NOT_SET:
       break;
   }
@@ -145,7 +157,8 @@ void NodeImpl::ResendForwards() {
 void NodeImpl::ExecuteQueued() {
   while (!leader_queue_.empty() && soft_.role == raft::Role::kLeader &&
          leader_start_index_ != 0 &&
-         state_->AppliedIndex() >= leader_start_index_) {
+         state_->AppliedIndex() >= leader_start_index_ &&
+         state_->AppliedIndex() >= restore_hold_index_) {
     Queued q = std::move(leader_queue_.front());
     leader_queue_.pop_front();
     ExecuteOnLeader(std::move(q.op), q.deadline, std::move(q.done));
@@ -154,6 +167,9 @@ void NodeImpl::ExecuteQueued() {
 }
 
 void NodeImpl::ExecuteOnLeader(nodepb::Op op, uint64_t deadline, Done done) {
+  if (op.has_snapshot_commit()) {
+    return ExecuteRestoreCommit(op, deadline, std::move(done));
+  }
   if (op.has_add_peer() || op.has_remove_peer()) {
     const raftpb::ConfState conf = raft_->GetStatus().conf_state;
     auto in = [](const auto& ids, uint64_t id) {
@@ -242,6 +258,9 @@ absl::StatusOr<std::string> NodeImpl::RunLogical(const nodepb::Op& op) {
   if (op.has_kv()) return RunKv(op.kv());
   if (op.has_rotate_key() || op.has_rekey() || op.has_seal_migrate()) {
     return RunOps(op);
+  }
+  if (op.has_snapshot_prepare() || op.has_snapshot_stage()) {
+    return RunSnapshotOp(op);
   }
   if (op.has_initialize()) {
     seal::InitOptions o;
@@ -339,6 +358,7 @@ void NodeImpl::ServeReads() {
 
 absl::StatusOr<std::string> NodeImpl::ServeRead(const nodepb::Op& op) {
   if (op.has_kv()) return RunKv(op.kv());
+  if (op.has_snapshot_read_index()) return RunSnapshotOp(op);
   return ReadRaw(op.get_raw().path());
 }
 

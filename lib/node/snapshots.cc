@@ -6,24 +6,27 @@
 // replicate), so they cannot use a barrier-derived HMAC key. They use a
 // fixed, public key and cluster id: the trailer's SHA-256 and HMAC then
 // detect corruption, not forgery; the host's transport authenticates peers.
-// Operator save/restore (later) keeps the barrier-keyed HMAC.
+// Operator save/restore (snapshot_save.cc, snapshot_restore.cc) keeps a
+// barrier-protected HMAC key.
 #include <filesystem>
 #include <system_error>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "base/status_macros.h"
 #include "node/codec.h"
 #include "node/node_impl.h"
+#include "node/snapshot_ops.h"
 #include "snapshot/restore.h"
 
 namespace coffer::node {
 namespace {
 
-constexpr absl::string_view kRaftSnapshotCluster = "coffer-raft";
-constexpr absl::string_view kRaftSnapshotMacKey = "coffer raft snapshot v1";
 // Bound on a received snapshot file.
 constexpr uint64_t kMaxSnapshotBytes = uint64_t{1} << 40;
+
+}  // namespace
 
 snapshot::VerifyOptions RaftVerify() {
   snapshot::VerifyOptions v;
@@ -32,9 +35,61 @@ snapshot::VerifyOptions RaftVerify() {
   return v;
 }
 
-}  // namespace
+std::string StagingPrefix(uint64_t restore_id) {
+  return absl::StrCat(kStagingPrefix, absl::Hex(restore_id, absl::kZeroPad16),
+                      "/");
+}
+
+bool IsKeptOnRestore(absl::string_view key) {
+  if (absl::StartsWith(key, "node/")) return !IsTransient(key);
+  return key == kClusterIdPath || key == "core/seal-config" ||
+         key == "core/root-key" || key == "core/wrapped-root-key" ||
+         key == "core/recovery-check";
+}
+
+bool IsTransient(absl::string_view key) {
+  return absl::StartsWith(key, kStagingPrefix) || key == kRestoreCommitKey;
+}
+
+std::optional<nodepb::SnapshotRestoreCommit> RestoreCommitOf(
+    const storage::WriteSet& writes, size_t from) {
+  if (writes.ops().size() != from + 1) return std::nullopt;
+  const storage::WriteSet::Op& op = writes.ops()[from];
+  if (op.key != kRestoreCommitKey) return std::nullopt;
+  nodepb::SnapshotRestoreCommit commit;
+  if (!op.value.has_value() || !commit.ParseFromString(*op.value)) {
+    commit.Clear();  // version 0: reported as corrupt when applied
+  }
+  return commit;
+}
+
+std::string EncodeIndex(uint64_t index) {
+  std::string out(8, '\0');
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>(index >> (56 - 8 * i));
+  return out;
+}
+
+std::optional<uint64_t> DecodeIndex(absl::string_view bytes) {
+  if (bytes.size() != 8) return std::nullopt;
+  uint64_t index = 0;
+  for (char c : bytes) index = (index << 8) | static_cast<uint8_t>(c);
+  return index;
+}
 
 absl::Status NodeImpl::MaybeSnapshot() {
+  if (pending_log_snapshot_.index() != 0) {
+    // A restore commit made the snapshot file of the state it installed;
+    // the log adopts it now, between Readies (until then, a restart finds
+    // it through the state store: storage::Reconcile). A newer snapshot
+    // installed meanwhile supersedes it.
+    const raftpb::SnapshotMetadata meta = pending_log_snapshot_;
+    pending_log_snapshot_.Clear();
+    if (meta.index() > log_->Snapshot().index()) {
+      absl::Status s = log_->ApplySnapshot(meta);
+      if (!s.ok()) return Annotate(s);
+      RemoveOldSnapshots();
+    }
+  }
   if (options_.snapshot_threshold == 0) return absl::OkStatus();
   const uint64_t applied = state_->AppliedIndex();
   if (applied < log_->Snapshot().index() + options_.snapshot_threshold ||

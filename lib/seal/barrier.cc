@@ -83,6 +83,21 @@ absl::Status Barrier::Reload() {
   return absl::OkStatus();
 }
 
+absl::Status Barrier::AdoptStoredKeyring() {
+  COFFER_RETURN_IF_ERROR(CheckUnsealed());
+  COFFER_ASSIGN_OR_RETURN(Keyring stored, LoadKeyring(*root_));
+  stored.AddEncryptions(CountCheckpoint(options_));
+  keyring_ = std::move(stored);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> Barrier::SealKeyringOf(const Barrier& other) const {
+  COFFER_RETURN_IF_ERROR(CheckUnsealed());
+  COFFER_RETURN_IF_ERROR(other.CheckUnsealed());
+  crypto::SecureBuffer bytes = other.keyring_->Serialize();
+  return SealEnvelope(*root_, 0, kKeyringPath, bytes.view());
+}
+
 void Barrier::Seal() {
   keyring_.reset();  // SecureBuffers wipe the keys as they are destroyed
   root_.reset();

@@ -84,6 +84,19 @@ class Barrier {
   // parse (the barrier then keeps the keys it has).
   absl::Status Reload();
 
+  // After a snapshot restore replaced the stored keyring: re-reads it with
+  // the root key this barrier holds and adopts it whatever its terms (it
+  // may be older than ours). kFailedPrecondition when sealed or none is
+  // stored; kPermissionDenied when the root key does not open it; kDataLoss
+  // when it does not parse. On error the barrier keeps its keys.
+  absl::Status AdoptStoredKeyring();
+
+  // The keyring `other` holds, sealed under this barrier's root key as the
+  // record for kKeyringPath: how a force-restore re-wraps another
+  // cluster's keyring so that this cluster's root key opens it. No key
+  // leaves either barrier. kFailedPrecondition unless both are unsealed.
+  absl::StatusOr<std::string> SealKeyringOf(const Barrier& other) const;
+
   // Adds a key term and stores the keyring; returns the new term.
   absl::StatusOr<uint32_t> Rotate();
   // Stores the keyring with a new term added, but keeps encrypting with the

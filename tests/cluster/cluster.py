@@ -109,8 +109,8 @@ class Node:
                 for n in self.cluster.nodes if n.id in self.cluster.bootstrap_ids
             ]
         else:
-            leader = self.cluster.nodes[0]
-            raft["retry_join"] = [{"leader_api_addr": leader.url}]
+            join = self.cluster.join_api or self.cluster.nodes[0].url
+            raft["retry_join"] = [{"leader_api_addr": join}]
         return {
             "storage": {"raft": raft},
             "listener": {"tcp": tcp},
@@ -247,14 +247,16 @@ class Cluster:
     """n cofferd processes; a context manager that always cleans up.
 
     bootstrap: how many of the nodes are initial voters (the first ones);
-    the others start with retry_join to node 1.
+    the others start with retry_join to node 1 (or to join_api).
     """
 
-    def __init__(self, n=3, tls=False, bootstrap=None, start=True):
+    def __init__(self, n=3, tls=False, bootstrap=None, start=True,
+                 join_api=None):
         self.dir = tempfile.mkdtemp(prefix="coffer-cluster-")
         self.tls = Tls(self.dir) if tls else None
         self.token = None
         self.keys = None
+        self.join_api = join_api  # retry_join's address (default: node 1)
         ports = free_ports(2 * n)
         self.nodes = [Node(self, i + 1, ports[2 * i], ports[2 * i + 1])
                       for i in range(n)]

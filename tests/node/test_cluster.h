@@ -46,9 +46,9 @@ class TestNetwork {
   void SetFaults(double drop, double duplicate);
   // Drops every frame for which `drop` returns true (nullptr: none). Called
   // under the network's lock: it must not call back into the network.
-  void DropIf(std::function<bool(uint64_t from, uint64_t to,
-                                 const std::string& frame)>
-                  drop);
+  void DropIf(
+      std::function<bool(uint64_t from, uint64_t to, const std::string& frame)>
+          drop);
 
   uint64_t dropped() const;
   uint64_t duplicated() const;

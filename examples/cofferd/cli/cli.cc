@@ -25,7 +25,8 @@ const std::set<std::string>& ValueFlags() {
                                                        "ca-cert",
                                                        "client-cert",
                                                        "client-key",
-                                                       "description"};
+                                                       "description",
+                                                       "unseal-key"};
   return *flags;
 }
 

@@ -48,9 +48,10 @@ struct CommandInfo {
   Command run;
   const char* usage;
 };
-// Defined in operator.cc and kv.cc.
+// Defined in operator.cc, kv.cc and snapshot.cc.
 extern const std::vector<CommandInfo>& OperatorCommands();
 extern const std::vector<CommandInfo>& KvCommands();
+extern const std::vector<CommandInfo>& SnapshotCommands();
 
 }  // namespace coffercli
 

@@ -58,6 +58,7 @@ Reply Client::Finish(const httplib::Result& res) {
     return r;
   }
   r.status = res->status;
+  r.location = res->get_header_value("Location");
   if (!res->body.empty()) {
     r.body = json::parse(res->body, nullptr, false);
     if (r.body.is_discarded()) r.body = nullptr;
@@ -107,10 +108,12 @@ Reply Client::Download(const std::string& path,
 }
 
 Reply Client::Upload(
-    const std::string& path, size_t size,
+    const std::string& path, size_t size, const httplib::Headers& extra,
     const std::function<size_t(size_t, char*, size_t)>& source) {
+  httplib::Headers headers = Headers();
+  headers.insert(extra.begin(), extra.end());
   return Finish(http_->Post(
-      ("/v1/" + path).c_str(), Headers(), size,
+      ("/v1/" + path).c_str(), headers, size,
       [&](size_t offset, size_t length, httplib::DataSink& sink) {
         char buf[64 * 1024];
         size_t n = source(offset, buf, std::min(length, sizeof(buf)));

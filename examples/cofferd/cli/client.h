@@ -30,9 +30,10 @@ struct ClientOptions {
 ClientOptions OptionsFromEnvironment();
 
 struct Reply {
-  int status = 0;     // 0: no HTTP answer (see error)
-  json body;          // null when the answer had no JSON body
-  std::string error;  // transport error, when status == 0
+  int status = 0;        // 0: no HTTP answer (see error)
+  json body;             // null when the answer had no JSON body
+  std::string error;     // transport error, when status == 0
+  std::string location;  // the Location header of a redirect
   bool ok() const { return status >= 200 && status < 300; }
 };
 
@@ -48,6 +49,7 @@ class Client {
                  const std::function<bool(const char*, size_t)>& sink);
   // POST whose body `size` bytes come from `source(offset, buf, len)`.
   Reply Upload(const std::string& path, size_t size,
+               const httplib::Headers& extra,
                const std::function<size_t(size_t, char*, size_t)>& source);
 
   const ClientOptions& options() const { return options_; }

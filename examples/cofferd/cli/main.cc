@@ -18,6 +18,7 @@ namespace {
 
 std::vector<CommandInfo> AllCommands() {
   std::vector<CommandInfo> all = OperatorCommands();
+  for (const CommandInfo& c : SnapshotCommands()) all.push_back(c);
   for (const CommandInfo& c : KvCommands()) all.push_back(c);
   return all;
 }
@@ -42,7 +43,7 @@ int Main(int argc, char** argv) {
   const CommandInfo* found = nullptr;
   int words = 0;
   std::string name;
-  for (int i = 1; i < argc && i <= 4; ++i) {
+  for (int i = 1; i < argc && i <= 5; ++i) {
     if (argv[i][0] == '-') break;
     name += (i == 1 ? "" : " ") + std::string(argv[i]);
     for (const CommandInfo& c : commands) {

@@ -23,14 +23,14 @@ struct Start {
     for (uint64_t id = 1; id <= 5; ++id) {
       rngs[id] = std::make_unique<SeededRandom>(seed * 1000003 + id);
     }
-    c = std::make_unique<Cluster>(
-        std::vector<uint64_t>{1, 2, 3, 4, 5}, [this, slow](Config& cfg) {
-          cfg.random = rngs.at(cfg.id).get();
-          cfg.election_tick = kElectionTick;
-          cfg.pre_vote = true;
-          cfg.check_quorum = true;
-          cfg.slow_first_election = slow;
-        });
+    c = std::make_unique<Cluster>(std::vector<uint64_t>{1, 2, 3, 4, 5},
+                                  [this, slow](Config& cfg) {
+                                    cfg.random = rngs.at(cfg.id).get();
+                                    cfg.election_tick = kElectionTick;
+                                    cfg.pre_vote = true;
+                                    cfg.check_quorum = true;
+                                    cfg.slow_first_election = slow;
+                                  });
   }
 
   uint64_t MaxTerm() {

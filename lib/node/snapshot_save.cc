@@ -1,0 +1,261 @@
+// Operator snapshot save (Node::SnapshotSave, SnapshotSaveTo).
+//
+// Any unsealed node saves. The linearizable point: the caller first asks
+// the leader (forwarded if need be) for a ReadIndex round, whose answer is
+// the leader's applied index; once this node has applied that much, its
+// applied state holds every write acknowledged before the save began. A
+// consistent iterator over that state (a LevelDB snapshot) is then read in
+// batches on the loop and written by the caller's thread, so the loop
+// never blocks on the file. The file is verified (framing, SHA-256, HMAC)
+// before it is reported or streamed.
+//
+// Keys. The header names the cluster (core/cluster-id) and the trailer's
+// HMAC is keyed by core/snapshot-hmac-key, a random key stored through the
+// barrier: only holders of the cluster's keys can check or forge it. Both
+// records are written by the leader on the first save (SnapshotPrepare).
+#include <string.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <utility>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+#include "crypto/random.h"
+#include "node/codec.h"
+#include "node/node_impl.h"
+#include "node/snapshot_loop.h"
+#include "node/snapshot_ops.h"
+#include "snapshot/file_io.h"
+#include "snapshot/snapshot.h"
+
+namespace coffer::node {
+
+struct NodeImpl::SaveStart {
+  uint64_t id = 0;
+  snapshot::SnapshotHeader header;
+  std::string mac_key;  // secret: wiped by the caller
+};
+
+struct NodeImpl::SaveBatch {
+  std::vector<std::pair<std::string, std::string>> records;
+  bool done = false;
+};
+
+namespace {
+
+// Records read from a save stream per loop turn.
+constexpr size_t kSaveBatchBytes = 1 << 20;
+
+void Wipe(std::string& s) {
+  if (!s.empty()) explicit_bzero(s.data(), s.size());
+  s.clear();
+}
+
+absl::StatusOr<std::string> RandomSuffix() {
+  COFFER_ASSIGN_OR_RETURN(std::string bytes, crypto::RandomString(8));
+  return absl::BytesToHexString(bytes);
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> NodeImpl::RunSnapshotOp(const nodepb::Op& op) {
+  if (op.has_snapshot_read_index()) {
+    // Served once applied >= the read index: the applied index is a point
+    // at least as new as the read, which the saving node waits for.
+    return EncodeIndex(state_->AppliedIndex());
+  }
+  if (op.has_snapshot_prepare()) {
+    COFFER_ASSIGN_OR_RETURN(std::optional<std::string> id,
+                            view_->Get(kClusterIdPath));
+    if (!id.has_value()) {
+      COFFER_ASSIGN_OR_RETURN(std::string bytes, crypto::RandomString(16));
+      COFFER_RETURN_IF_ERROR(
+          view_->Put(kClusterIdPath, absl::BytesToHexString(bytes)));
+    }
+    COFFER_ASSIGN_OR_RETURN(std::optional<std::string> key,
+                            barrier_->Get(kSnapshotKeyPath));
+    if (!key.has_value() || op.snapshot_prepare().new_key()) {
+      COFFER_ASSIGN_OR_RETURN(std::string bytes, crypto::RandomString(32));
+      absl::Status s = barrier_->Put(kSnapshotKeyPath, bytes);
+      Wipe(bytes);
+      COFFER_RETURN_IF_ERROR(s);
+    }
+    if (key.has_value()) Wipe(*key);
+    return std::string();
+  }
+  // SnapshotStage: raw physical puts (the values are the snapshot's
+  // ciphertext, copied as they are).
+  const nodepb::SnapshotStage& stage = op.snapshot_stage();
+  const std::string prefix = StagingPrefix(stage.restore_id());
+  for (const nodepb::Write& w : stage.records()) {
+    if (IsKeptOnRestore(w.key()) || IsTransient(w.key())) {
+      return absl::InvalidArgumentError(
+          "node: a restore may not stage node/ or seal records");
+    }
+    COFFER_RETURN_IF_ERROR(
+        view_->Put(absl::StrCat(prefix, w.key()), w.value()));
+  }
+  return std::string();
+}
+
+absl::Status NodeImpl::SaveReachLinearizablePoint() {
+  nodepb::Op prepare;
+  prepare.mutable_snapshot_prepare();
+  COFFER_RETURN_IF_ERROR(Submit(std::move(prepare)).status());
+  nodepb::Op read;
+  read.mutable_snapshot_read_index();
+  COFFER_ASSIGN_OR_RETURN(std::string bytes, Submit(std::move(read)));
+  std::optional<uint64_t> index = DecodeIndex(bytes);
+  if (!index.has_value()) {
+    return absl::DataLossError("node: a malformed read index from the leader");
+  }
+  const absl::Time deadline = Now() + options_.request_timeout;
+  const absl::Duration poll = std::min(options_.tick, absl::Milliseconds(2));
+  for (;;) {
+    COFFER_ASSIGN_OR_RETURN(
+        uint64_t applied,
+        SnapshotOnLoop<uint64_t>([this]() -> absl::StatusOr<uint64_t> {
+          return state_->AppliedIndex();
+        }));
+    if (applied >= *index) return absl::OkStatus();
+    if (Now() >= deadline) {
+      return absl::DeadlineExceededError(absl::StrCat(
+          "node: this node did not apply the leader's index ", *index,
+          " within options.request_timeout (it has ", applied, ")"));
+    }
+    absl::SleepFor(poll);
+  }
+}
+
+absl::StatusOr<NodeImpl::SaveStart> NodeImpl::StartSaveOnLoop() {
+  if (barrier_->sealed()) return SealedError();
+  SaveStart out;
+  const uint64_t applied = state_->AppliedIndex();
+  absl::StatusOr<uint64_t> term = log_->Term(applied);
+  if (!term.ok()) return Annotate(term.status());
+  COFFER_ASSIGN_OR_RETURN(std::optional<std::string> cluster,
+                          view_->Get(kClusterIdPath));
+  absl::StatusOr<std::optional<std::string>> key =
+      barrier_->Get(kSnapshotKeyPath);
+  if (!key.ok()) return Annotate(key.status());
+  if (!cluster.has_value() || !key->has_value()) {
+    return absl::FailedPreconditionError(
+        "node: the cluster has no snapshot key yet");
+  }
+  out.header.cluster_id = *std::move(cluster);
+  out.header.index = applied;
+  out.header.term = *term;
+  // Between Readies the core's configuration is that of the applied
+  // entries (the membership is informational: restore keeps the live one).
+  out.header.conf_state = raft_->GetStatus().conf_state;
+  out.mac_key = **std::move(key);
+  std::unique_ptr<storage::StateIterator> it = state_->NewIterator();
+  it->SeekToFirst();
+  out.id = ++next_save_stream_;
+  save_streams_[out.id] = std::move(it);
+  return out;
+}
+
+absl::StatusOr<NodeImpl::SaveBatch> NodeImpl::NextSaveBatch(uint64_t id) {
+  auto found = save_streams_.find(id);
+  if (found == save_streams_.end()) {
+    return absl::FailedPreconditionError("node: the save was interrupted");
+  }
+  storage::StateIterator& it = *found->second;
+  SaveBatch out;
+  size_t bytes = 0;
+  for (; it.Valid() && bytes < kSaveBatchBytes; it.Next()) {
+    if (IsTransient(it.key())) continue;
+    bytes += it.key().size() + it.value().size();
+    out.records.emplace_back(std::string(it.key()), std::string(it.value()));
+  }
+  if (!it.Valid()) {
+    absl::Status s = it.status();
+    save_streams_.erase(found);
+    if (!s.ok()) return Annotate(s);
+    out.done = true;
+  }
+  return out;
+}
+
+absl::Status NodeImpl::SaveVerified(const std::string& tmp) {
+  COFFER_RETURN_IF_ERROR(SaveReachLinearizablePoint());
+  COFFER_ASSIGN_OR_RETURN(SaveStart start, SnapshotOnLoop<SaveStart>([this]() {
+                            return StartSaveOnLoop();
+                          }));
+  auto release = [this, id = start.id] {
+    (void)Post([this, id] { save_streams_.erase(id); });
+  };
+  absl::Status s = [&]() -> absl::Status {
+    COFFER_ASSIGN_OR_RETURN(
+        std::unique_ptr<snapshot::SnapshotWriter> writer,
+        snapshot::SnapshotWriter::Create(tmp, start.header, start.mac_key));
+    for (bool done = false; !done;) {
+      COFFER_ASSIGN_OR_RETURN(
+          SaveBatch batch, SnapshotOnLoop<SaveBatch>([this, id = start.id]() {
+            return NextSaveBatch(id);
+          }));
+      for (const auto& [key, value] : batch.records) {
+        COFFER_RETURN_IF_ERROR(writer->Add(key, value));
+      }
+      done = batch.done;
+    }
+    COFFER_RETURN_IF_ERROR(writer->Finish());
+    snapshot::VerifyOptions verify;
+    verify.mac_key = start.mac_key;
+    verify.cluster_id = start.header.cluster_id;
+    absl::Status v = snapshot::VerifySnapshot(tmp, verify).status();
+    Wipe(verify.mac_key);
+    return v;
+  }();
+  Wipe(start.mac_key);
+  release();
+  if (!s.ok()) {
+    std::remove(tmp.c_str());
+    return Annotate(s);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status NodeImpl::SnapshotSave(const std::string& path) {
+  if (path.empty()) return absl::InvalidArgumentError("node: an empty path");
+  COFFER_ASSIGN_OR_RETURN(std::string suffix, RandomSuffix());
+  const std::string tmp = absl::StrCat(path, ".partial-", suffix);
+  COFFER_RETURN_IF_ERROR(SaveVerified(tmp));
+  absl::Status s = snapshot::RenameDurably(tmp, path);
+  if (!s.ok()) {
+    std::remove(tmp.c_str());
+    return Annotate(s);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status NodeImpl::SnapshotSaveTo(
+    const std::function<absl::Status(absl::string_view)>& write) {
+  COFFER_ASSIGN_OR_RETURN(std::string suffix, RandomSuffix());
+  const std::string tmp =
+      (std::filesystem::path(options_.data_dir) / "snapshots" /
+       absl::StrCat("operator-save-", suffix, ".partial"))
+          .string();
+  COFFER_RETURN_IF_ERROR(SaveVerified(tmp));
+  absl::Status s = [&]() -> absl::Status {
+    COFFER_ASSIGN_OR_RETURN(std::unique_ptr<snapshot::FileReader> file,
+                            snapshot::FileReader::Open(tmp));
+    std::string chunk;
+    for (uint64_t left = file->file_size(); left > 0;) {
+      const size_t n = static_cast<size_t>(std::min<uint64_t>(left, 1 << 20));
+      COFFER_RETURN_IF_ERROR(file->Read(n, &chunk));
+      COFFER_RETURN_IF_ERROR(write(chunk));
+      left -= n;
+    }
+    return absl::OkStatus();
+  }();
+  std::remove(tmp.c_str());
+  return s;
+}
+
+}  // namespace coffer::node
