@@ -490,6 +490,78 @@ COFFER_EXPORT int coffer_kv_list(coffer_node_t* node,
                                  const char* mount, const char* folder,
                                  int consistency);
 
+/* ---- Snapshots (coffer/snapshot.h, Node::Snapshot*) --------------------- */
+
+/* Receives the next `len` bytes of a snapshot; COFFER_OK to go on, or an
+ * error code, which stops the save and is returned. */
+typedef int (*coffer_write_fn)(void* user_data, const void* data,
+                               size_t len);
+/* Fills up to `cap` bytes of `buf` and sets *out_len (0 at the end);
+ * COFFER_OK, or an error code, which stops the restore and is returned. */
+typedef int (*coffer_read_fn)(void* user_data, void* buf, size_t cap,
+                              size_t* out_len);
+
+/* SnapshotRestoreOptions. */
+typedef struct coffer_snapshot_restore_options {
+  size_t struct_size;
+  int force; /* accept another cluster's snapshot */
+  /* With force: a threshold of the other cluster's unseal shares. */
+  const char* const* unseal_keys;
+  size_t num_unseal_keys;
+} coffer_snapshot_restore_options_t;
+COFFER_EXPORT void coffer_snapshot_restore_options_init(
+    coffer_snapshot_restore_options_t* options, size_t struct_size);
+
+/* Node::SnapshotSave to `path`. */
+COFFER_EXPORT int coffer_node_snapshot_save(coffer_node_t* node,
+                                            const char* path);
+/* Node::SnapshotSaveTo: the bytes go to `write`, on the caller's thread. */
+COFFER_EXPORT int coffer_node_snapshot_save_to(coffer_node_t* node,
+                                               coffer_write_fn write,
+                                               void* user_data);
+/* Node::SnapshotRestore (`options` NULL: the defaults). Run it on the
+ * leader. */
+COFFER_EXPORT int coffer_node_snapshot_restore(
+    coffer_node_t* node, const char* path,
+    const coffer_snapshot_restore_options_t* options);
+/* Node::SnapshotRestoreFrom: bytes come from `read`, on the caller's
+ * thread. */
+COFFER_EXPORT int coffer_node_snapshot_restore_from(
+    coffer_node_t* node, coffer_read_fn read, void* user_data,
+    const coffer_snapshot_restore_options_t* options);
+
+typedef struct coffer_snapshot_prefix_stats {
+  char* prefix; /* "core", "logical", ..., or "(other)" */
+  uint64_t records;
+  uint64_t bytes;
+} coffer_snapshot_prefix_stats_t;
+/* SnapshotInspection, plus its text and JSON renderings. */
+typedef struct coffer_snapshot_inspection {
+  uint32_t format_version;
+  char* cluster_id;
+  uint64_t index;
+  uint64_t term;
+  uint64_t* voters;
+  size_t num_voters;
+  uint64_t* learners;
+  size_t num_learners;
+  uint64_t* voters_outgoing;
+  size_t num_voters_outgoing;
+  uint64_t records;
+  uint64_t file_bytes;
+  uint64_t key_bytes;
+  uint64_t value_bytes;
+  coffer_snapshot_prefix_stats_t** prefixes; /* by prefix */
+  size_t num_prefixes;
+  char* text; /* SnapshotInspectionText */
+  char* json; /* SnapshotInspectionJson */
+} coffer_snapshot_inspection_t;
+/* InspectSnapshot: reads the file at `path` without any key or node. */
+COFFER_EXPORT int coffer_snapshot_inspect(coffer_snapshot_inspection_t** out,
+                                          const char* path);
+COFFER_EXPORT void coffer_snapshot_inspection_free(
+    coffer_snapshot_inspection_t* inspection);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -33,6 +33,9 @@ void test_free_functions_accept_null(void) {
   coffer_version_metadata_free(NULL);
   coffer_kv_result_free(NULL);
   coffer_key_metadata_free(NULL);
+  coffer_snapshot_inspection_free(NULL);
+  coffer_snapshot_restore_options_init(
+      NULL, sizeof(coffer_snapshot_restore_options_t));
   coffer_key_status_free(NULL);
   coffer_node_close(NULL);
   coffer_node_options_init(NULL, sizeof(coffer_node_options_t));
@@ -100,6 +103,8 @@ void test_null_node_is_an_invalid_argument(void) {
   CHECK_NULL_NODE(coffer_kv_delete_metadata(NULL, "secret", "a"));
   CHECK_NULL_NODE(coffer_kv_list(NULL, &names, "secret", "", 0));
   CHECK_NULL_NODE(coffer_node_join(NULL, &peer, 1));
+  CHECK_NULL_NODE(coffer_node_snapshot_save(NULL, "/tmp/x"));
+  CHECK_NULL_NODE(coffer_node_snapshot_restore(NULL, "/tmp/x", NULL));
   CHECK_NULL_NODE(coffer_node_transfer_leadership(NULL, 0));
   coffer_key_status_t* key = NULL;
   CHECK_NULL_NODE(coffer_node_rotate_key(NULL, &key));

@@ -18,6 +18,7 @@ static const TestCase kCases[] = {
     {"cluster/auto-unseal with kms callbacks",
      test_auto_unseal_with_kms_callbacks},
     {"join/a node joins with the unseal shares", test_join_with_unseal_shares},
+    {"snapshot/save inspect and restore", test_snapshot_save_inspect_restore},
     {"ops/operator operations and host hooks",
      test_operator_operations_and_hooks},
 };

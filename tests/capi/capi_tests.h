@@ -16,6 +16,8 @@ void test_auto_unseal_with_kms_callbacks(void);
 
 void test_join_with_unseal_shares(void);
 
+void test_snapshot_save_inspect_restore(void);
+
 void test_operator_operations_and_hooks(void);
 
 #endif /* COFFER_TESTS_CAPI_CAPI_TESTS_H_ */

@@ -10,7 +10,7 @@ package, then by the system loader.
     from coffer import shamir
 """
 
-from . import shamir, testing  # noqa: F401
+from . import shamir, snapshot, testing  # noqa: F401
 from ._lib import lib as _lib
 from .errors import (AbortedError, AlreadyExistsError, CancelledError,
                      CofferError, DataLossError, DeadlineExceededError,
@@ -34,5 +34,5 @@ __all__ = [
     "ResourceExhaustedError", "UnauthenticatedError", "UnavailableError",
     "UnimplementedError", "UnknownError", "InitResult", "KeyMetadata", "KeyStatus",
     "LeaderInfo", "MountInfo", "PeerInfo", "SealStatus", "Secret",
-    "VersionMetadata", "shamir", "testing",
+    "VersionMetadata", "shamir", "snapshot", "testing",
 ]

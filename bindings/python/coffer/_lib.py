@@ -26,6 +26,8 @@ class StringList(Structure):
 
 SEND_FN = CFUNCTYPE(None, c_void_p, c_uint64, c_char_p, c_void_p, c_size_t)
 KMS_FN = CFUNCTYPE(c_int, c_void_p, c_void_p, c_char_p, c_void_p, c_size_t)
+WRITE_FN = CFUNCTYPE(c_int, c_void_p, c_void_p, c_size_t)
+READ_FN = CFUNCTYPE(c_int, c_void_p, c_void_p, c_size_t, POINTER(c_size_t))
 LOG_FN = CFUNCTYPE(None, c_void_p, c_int, c_char_p, c_size_t)
 METRIC_FN = CFUNCTYPE(None, c_void_p, c_int, c_char_p, ctypes.c_double)
 
@@ -95,6 +97,31 @@ class SealStatus(Structure):
 class KeyStatus(Structure):
     _fields_ = [("term", c_uint32), ("install_time_ns", c_int64),
                 ("encryptions", c_uint64)]
+
+
+class SnapshotRestoreOptions(Structure):
+    _fields_ = [("struct_size", c_size_t), ("force", c_int),
+                ("unseal_keys", POINTER(c_char_p)),
+                ("num_unseal_keys", c_size_t)]
+
+
+class SnapshotPrefixStats(Structure):
+    _fields_ = [("prefix", c_char_p), ("records", c_uint64),
+                ("bytes", c_uint64)]
+
+
+class SnapshotInspection(Structure):
+    _fields_ = [("format_version", c_uint32), ("cluster_id", c_char_p),
+                ("index", c_uint64), ("term", c_uint64),
+                ("voters", POINTER(c_uint64)), ("num_voters", c_size_t),
+                ("learners", POINTER(c_uint64)), ("num_learners", c_size_t),
+                ("voters_outgoing", POINTER(c_uint64)),
+                ("num_voters_outgoing", c_size_t),
+                ("records", c_uint64), ("file_bytes", c_uint64),
+                ("key_bytes", c_uint64), ("value_bytes", c_uint64),
+                ("prefixes", POINTER(POINTER(SnapshotPrefixStats))),
+                ("num_prefixes", c_size_t), ("text", c_char_p),
+                ("json", c_char_p)]
 
 
 class KvField(Structure):
@@ -223,6 +250,16 @@ _PROTOTYPES = {
     "coffer_kv_delete_metadata": (c_int, [NODE, c_char_p, c_char_p]),
     "coffer_kv_list": (c_int, [NODE, PP(StringList), c_char_p, c_char_p,
                                c_int]),
+    "coffer_snapshot_restore_options_init": (None, [P(SnapshotRestoreOptions),
+                                                    c_size_t]),
+    "coffer_node_snapshot_save": (c_int, [NODE, c_char_p]),
+    "coffer_node_snapshot_save_to": (c_int, [NODE, WRITE_FN, c_void_p]),
+    "coffer_node_snapshot_restore": (c_int, [NODE, c_char_p,
+                                             P(SnapshotRestoreOptions)]),
+    "coffer_node_snapshot_restore_from": (c_int, [
+        NODE, READ_FN, c_void_p, P(SnapshotRestoreOptions)]),
+    "coffer_snapshot_inspect": (c_int, [PP(SnapshotInspection), c_char_p]),
+    "coffer_snapshot_inspection_free": (None, [P(SnapshotInspection)]),
     "coffer_node_transfer_leadership": (c_int, [NODE, c_uint64]),
     "coffer_node_rotate_key": (c_int, [NODE, PP(KeyStatus)]),
     "coffer_node_key_status": (c_int, [NODE, PP(KeyStatus)]),

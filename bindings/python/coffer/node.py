@@ -570,6 +570,80 @@ class Node:
         arr, n = _shares(keys)
         self._call(lib.coffer_node_seal_migrate, arr, n)
 
+    # --- snapshots ----------------------------------------------------------
+
+    def snapshot_save(self, path):
+        """Writes a verified snapshot of the cluster's state to `path`."""
+        self._call(lib.coffer_node_snapshot_save, _bytes(str(path), "path"))
+
+    def snapshot_save_to(self, out):
+        """Streams a verified snapshot to `out`: a binary file object (its
+        write method) or a callable taking bytes."""
+        write = out.write if hasattr(out, "write") else out
+        failure = []
+
+        def on_write(user_data, data, length):
+            try:
+                write(ctypes.string_at(data, length))
+                return 0
+            except Exception as e:  # noqa: BLE001 (re-raised below)
+                failure.append(e)
+                return 14
+
+        fn = _lib.WRITE_FN(on_write)
+        try:
+            self._call(lib.coffer_node_snapshot_save_to, fn, None)
+        except Exception:
+            if failure:
+                raise failure[0]
+            raise
+
+    @staticmethod
+    def _restore_options(force, unseal_keys):
+        keys = [_bytes(k, "unseal key") for k in unseal_keys]
+        o = _lib.SnapshotRestoreOptions()
+        lib.coffer_snapshot_restore_options_init(ctypes.byref(o),
+                                                 ctypes.sizeof(o))
+        o.force = 1 if force else 0
+        arr = (ctypes.c_char_p * max(len(keys), 1))(*keys)
+        o.unseal_keys = arr
+        o.num_unseal_keys = len(keys)
+        return o, (arr, keys)
+
+    def snapshot_restore(self, path, force=False, unseal_keys=()):
+        """Replaces the cluster's data with the snapshot at `path`. Run it
+        on the leader. force: accept another cluster's snapshot, unlocked
+        by that cluster's `unseal_keys`."""
+        o, _keep = self._restore_options(force, unseal_keys)
+        self._call(lib.coffer_node_snapshot_restore,
+                   _bytes(str(path), "path"), ctypes.byref(o))
+
+    def snapshot_restore_from(self, source, force=False, unseal_keys=()):
+        """Same, reading the snapshot from `source`: a binary file object
+        (its readinto or read method)."""
+        o, _keep = self._restore_options(force, unseal_keys)
+        failure = []
+
+        def on_read(user_data, buf, cap, out_len):
+            try:
+                chunk = source.read(cap)
+                n = len(chunk)
+                ctypes.memmove(buf, chunk, n)
+                out_len[0] = n
+                return 0
+            except Exception as e:  # noqa: BLE001 (re-raised below)
+                failure.append(e)
+                return 14
+
+        fn = _lib.READ_FN(on_read)
+        try:
+            self._call(lib.coffer_node_snapshot_restore_from, fn, None,
+                       ctypes.byref(o))
+        except Exception:
+            if failure:
+                raise failure[0]
+            raise
+
     # --- raw paths ----------------------------------------------------------
 
     def put_raw(self, path: str, value: Value):
