@@ -159,10 +159,10 @@ typedef struct coffer_peer {
   const char* address;
 } coffer_peer_t;
 
-
 typedef struct coffer_node coffer_node_t;
 
-/* NodeOptions (coffer/options.h). Fill with
+/* NodeOptions (coffer/options.h: defaults, units and ranges; durations
+ * here are in nanoseconds, booleans are ints). Fill with
  * coffer_node_options_init(&o, sizeof o), which sets struct_size and every
  * default, then set the fields you need. */
 typedef struct coffer_node_options {
