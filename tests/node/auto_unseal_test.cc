@@ -5,41 +5,15 @@
 #include "absl/strings/str_cat.h"
 #include "coffer/node.h"
 #include "node/test_cluster.h"
+#include "node/test_kms.h"
 #include "support/catch.h"
 
 namespace coffer::testing {
 namespace {
 
-// A stand-in KMS: "wraps" by tagging and reversing the bytes. Enough to
-// prove the node calls it; coffer authenticates what Unwrap returns.
-class ReversingKms final : public Kms {
- public:
-  std::string Type() const override { return "test-kms"; }
-  std::string KeyId() const override { return "key-1"; }
-  absl::StatusOr<std::string> Wrap(absl::string_view key_id,
-                                   absl::string_view plaintext) override {
-    return absl::StrCat(key_id, ":",
-                        std::string(plaintext.rbegin(), plaintext.rend()));
-  }
-  absl::StatusOr<std::string> Unwrap(absl::string_view key_id,
-                                     absl::string_view ciphertext) override {
-    const std::string prefix = absl::StrCat(key_id, ":");
-    if (ciphertext.substr(0, prefix.size()) != prefix) {
-      return absl::InvalidArgumentError("test-kms: not wrapped by this key");
-    }
-    ciphertext.remove_prefix(prefix.size());
-    return std::string(ciphertext.rbegin(), ciphertext.rend());
-  }
-};
-
-bool Unsealed(Node& n) {
-  absl::StatusOr<SealStatus> s = n.GetSealStatus();
-  return s.ok() && s->initialized && !s->sealed;
-}
-
 TEST_CASE("nodes with a Kms unseal themselves and after a restart",
           "[node][cluster][kms]") {
-  ReversingKms kms;
+  TestKms kms;
   TestCluster c(3);
   c.tweak = [&](NodeOptions& o) { o.kms = &kms; };
   c.StartAndBootstrap();

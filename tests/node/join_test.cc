@@ -10,6 +10,7 @@
 #include "coffer/node.h"
 #include "coffer/shamir.h"
 #include "node/test_cluster.h"
+#include "node/test_kms.h"
 #include "proto/node.pb.h"
 #include "support/catch.h"
 
@@ -24,37 +25,6 @@ std::vector<std::string> Initialized(TestCluster& c) {
   absl::StatusOr<std::vector<std::string>> keys = c.StartInitialized();
   REQUIRE(keys.ok());
   return *keys;
-}
-
-// Wraps by tagging with its key and reversing the bytes; a Kms with another
-// key cannot unwrap.
-class TagKms final : public Kms {
- public:
-  explicit TagKms(std::string key) : key_(std::move(key)) {}
-  std::string Type() const override { return "tag-kms"; }
-  std::string KeyId() const override { return key_; }
-  absl::StatusOr<std::string> Wrap(absl::string_view key_id,
-                                   absl::string_view plaintext) override {
-    return absl::StrCat(key_id, ":",
-                        std::string(plaintext.rbegin(), plaintext.rend()));
-  }
-  absl::StatusOr<std::string> Unwrap(absl::string_view key_id,
-                                     absl::string_view ciphertext) override {
-    const std::string prefix = absl::StrCat(key_, ":");
-    if (key_id != key_ || !absl::StartsWith(ciphertext, prefix)) {
-      return absl::PermissionDeniedError("tag-kms: not wrapped by this key");
-    }
-    ciphertext.remove_prefix(prefix.size());
-    return std::string(ciphertext.rbegin(), ciphertext.rend());
-  }
-
- private:
-  const std::string key_;
-};
-
-bool Unsealed(Node& n) {
-  absl::StatusOr<SealStatus> s = n.GetSealStatus();
-  return s.ok() && s->initialized && !s->sealed;
 }
 
 bool IsVoter(Node& leader, uint64_t id) {
@@ -305,8 +275,8 @@ TEST_CASE("a member id or address cannot join again", "[node][join]") {
 
 TEST_CASE("a node with the cluster's Kms joins without an operator",
           "[node][join][kms]") {
-  TagKms kms("k1");
-  TagKms other("k2");
+  TestKms kms("k1");
+  TestKms other("k2");
   TestCluster c(3);
   c.tweak = [&](NodeOptions& o) { o.kms = o.id == 5 ? &other : &kms; };
   c.StartAndBootstrap();

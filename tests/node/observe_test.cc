@@ -218,7 +218,7 @@ TEST_CASE("the new options are validated", "[node][observe]") {
   CHECK(n.status().code() == Code::kInvalidArgument);
   CHECK(n.status().message().find("options.trailing_logs") !=
         absl::string_view::npos);
-  TagKms kms;
+  TestKms kms;
   o = c.Options(1);
   o.kms = &kms;
   o.migrate_from_kms = &kms;

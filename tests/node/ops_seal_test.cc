@@ -25,7 +25,7 @@ bool MigrationPending(Node& n) {
 
 TEST_CASE("rekey with a Kms replaces the recovery shares",
           "[node][ops][rekey][kms]") {
-  TagKms kms;
+  TestKms kms;
   TestCluster c(3);
   c.tweak = [&](NodeOptions& o) { o.kms = &kms; };
   c.StartAndBootstrap();
@@ -73,7 +73,7 @@ TEST_CASE("rekey with a Kms replaces the recovery shares",
 
 TEST_CASE("a Shamir cluster migrates to auto-unseal and back",
           "[node][ops][migrate][kms]") {
-  TagKms kms;
+  TestKms kms;
   TestCluster c(3);
   const std::vector<std::string> keys = InitializedCluster(c);
   REQUIRE(Retry([&] {
@@ -121,7 +121,7 @@ TEST_CASE("a Shamir cluster migrates to auto-unseal and back",
     absl::StatusOr<SealStatus> s = c.node(id).GetSealStatus();
     CHECK_FALSE(s->migration);
     CHECK(s->recovery_seal);
-    CHECK(s->type == "tag-kms");
+    CHECK(s->type == "test-kms");
     CHECK(Retry([&] { return c.node(id).GetRaw("kept"); }).value_or("") ==
           "value");
   }

@@ -22,26 +22,13 @@ namespace {
 
 using Code = absl::StatusCode;
 
-// Starts and bootstraps `c`, initializes it with 3 shares of threshold 2,
-// unseals every node, enables "secret/" and returns the shares.
+// A started, initialized (3 shares, threshold 2) and unsealed cluster with
+// "secret/" enabled; returns the shares.
 std::vector<std::string> Cluster(TestCluster& c) {
-  c.StartAndBootstrap();
-  const uint64_t leader = c.WaitForLeader();
-  REQUIRE(leader != 0);
-  InitializeOptions opts;
-  opts.secret_shares = 3;
-  opts.secret_threshold = 2;
-  absl::StatusOr<InitializeResult> init = c.node(leader).Initialize(opts);
-  REQUIRE(init.ok());
-  for (uint64_t id : c.ids()) {
-    REQUIRE(Eventually([&] {
-      absl::StatusOr<SealStatus> s = c.node(id).GetSealStatus();
-      return s.ok() && s->initialized;
-    }));
-    REQUIRE(c.Unseal(id, {init->keys[0], init->keys[2]}).ok());
-  }
-  REQUIRE(c.node(leader).EnableKvMount("secret/", MountConfig()).ok());
-  return init->keys;
+  absl::StatusOr<std::vector<std::string>> keys = c.StartInitialized();
+  REQUIRE(keys.ok());
+  REQUIRE(c.node(c.WaitForLeader()).EnableKvMount("secret/", MountConfig()).ok());
+  return *keys;
 }
 
 uint64_t AFollower(TestCluster& c, uint64_t leader) {

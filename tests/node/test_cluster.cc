@@ -219,6 +219,11 @@ std::vector<Peer> PeersOf(const std::vector<uint64_t>& ids) {
   return out;
 }
 
+bool Unsealed(Node& n) {
+  absl::StatusOr<SealStatus> s = n.GetSealStatus();
+  return s.ok() && s->initialized && !s->sealed;
+}
+
 bool Eventually(const std::function<bool()>& cond, absl::Duration timeout) {
   const absl::Time end = absl::Now() + timeout;
   while (absl::Now() < end) {

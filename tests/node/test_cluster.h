@@ -130,6 +130,9 @@ struct DiskScan {
 // never reaches the disk in plaintext" checks. Stop the nodes first.
 DiskScan ScanDataDirs(TestCluster& c, const std::vector<std::string>& needles);
 
+// Whether `n` is initialized and unsealed.
+bool Unsealed(Node& n);
+
 // Polls `cond` every few milliseconds until it holds or `timeout` passes.
 bool Eventually(const std::function<bool()>& cond,
                 absl::Duration timeout = absl::Seconds(10));
