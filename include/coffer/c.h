@@ -384,6 +384,23 @@ typedef struct coffer_mount_list {
 COFFER_EXPORT int coffer_kv_enable_mount(coffer_node_t* node,
                                          const char* path,
                                          const coffer_mount_config_t* config);
+/* MountConfigUpdate: a setting changes only when its set_ flag is
+ * non-zero. */
+typedef struct coffer_mount_config_update {
+  size_t struct_size;
+  int set_max_versions;
+  uint32_t max_versions;
+  int set_cas_required;
+  int cas_required;
+  int set_delete_version_after;
+  int64_t delete_version_after_ns;
+} coffer_mount_config_update_t;
+COFFER_EXPORT void coffer_mount_config_update_init(
+    coffer_mount_config_update_t* update, size_t struct_size);
+/* Node::TuneKvMount (Vault's <mount>/config). */
+COFFER_EXPORT int coffer_kv_tune_mount(
+    coffer_node_t* node, const char* path,
+    const coffer_mount_config_update_t* update);
 COFFER_EXPORT int coffer_kv_disable_mount(coffer_node_t* node,
                                           const char* path);
 COFFER_EXPORT int coffer_kv_list_mounts(coffer_node_t* node,

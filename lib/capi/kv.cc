@@ -61,6 +61,12 @@ coffer_mount_config_t MountConfigDefaults() {
   return c;
 }
 
+coffer_mount_config_update_t MountUpdateDefaults() {
+  coffer_mount_config_update_t u{};
+  u.struct_size = sizeof(u);
+  return u;
+}
+
 coffer_key_metadata_update_t MetadataUpdateDefaults() {
   coffer_key_metadata_update_t u{};
   u.struct_size = sizeof(u);
@@ -94,6 +100,29 @@ int coffer_kv_enable_mount(coffer_node_t* node, const char* path,
     mc.cas_required = c.cas_required != 0;
     mc.delete_version_after = absl::Nanoseconds(c.delete_version_after_ns);
     return node->node->EnableKvMount(path, mc);
+  });
+}
+
+void coffer_mount_config_update_init(coffer_mount_config_update_t* update,
+                                     size_t struct_size) {
+  InitSized(update, struct_size, MountUpdateDefaults());
+}
+
+int coffer_kv_tune_mount(coffer_node_t* node, const char* path,
+                         const coffer_mount_config_update_t* update) {
+  return Run([&]() -> absl::Status {
+    COFFER_RETURN_IF_ERROR(NotNull(node, "node"));
+    COFFER_RETURN_IF_ERROR(NotNull(path, "path"));
+    coffer_mount_config_update_t u;
+    COFFER_RETURN_IF_ERROR(
+        ReadVersioned(update, &u, MountUpdateDefaults(), "update"));
+    coffer::MountConfigUpdate up;
+    if (u.set_max_versions) up.max_versions = u.max_versions;
+    if (u.set_cas_required) up.cas_required = u.cas_required != 0;
+    if (u.set_delete_version_after) {
+      up.delete_version_after = absl::Nanoseconds(u.delete_version_after_ns);
+    }
+    return node->node->TuneKvMount(path, up);
   });
 }
 

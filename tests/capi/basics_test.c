@@ -88,6 +88,7 @@ void test_null_node_is_an_invalid_argument(void) {
   CHECK_NULL_NODE(coffer_node_delete_raw(NULL, "p"));
   CHECK_NULL_NODE(coffer_kv_enable_mount(NULL, "secret", NULL));
   CHECK_NULL_NODE(coffer_kv_disable_mount(NULL, "secret"));
+  CHECK_NULL_NODE(coffer_kv_tune_mount(NULL, "secret", NULL));
   CHECK_NULL_NODE(coffer_kv_list_mounts(NULL, &mounts, 0));
   CHECK_NULL_NODE(coffer_kv_put(NULL, &version, "secret", "a", &field, 1,
                                 NULL));

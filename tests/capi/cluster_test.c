@@ -126,6 +126,16 @@ static void check_kv(cluster_t* c, uint64_t leader) {
         strcmp(mounts->mounts[0]->path, "secret/") == 0 &&
         mounts->mounts[0]->created_time_ns > 0);
   coffer_mount_list_free(mounts);
+  coffer_mount_config_update_t tune;
+  coffer_mount_config_update_init(&tune, sizeof tune);
+  tune.set_max_versions = 1;
+  tune.max_versions = 20;
+  CHECK_OK(coffer_kv_tune_mount(f, "secret", &tune));
+  CHECK_OK(coffer_kv_list_mounts(f, &mounts, COFFER_READ_LINEARIZABLE));
+  CHECK(mounts != NULL && mounts->num_mounts == 1 &&
+        mounts->mounts[0]->max_versions == 20);
+  coffer_mount_list_free(mounts);
+  CHECK_CODE(coffer_kv_tune_mount(f, "nomount", &tune), COFFER_NOT_FOUND);
 
   coffer_kv_field_t v1[2] = {{"user", "admin", 5}, {"password", "hun\0ter", 7}};
   coffer_version_metadata_t* m = NULL;

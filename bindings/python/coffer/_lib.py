@@ -169,6 +169,13 @@ class KeyMetadata(Structure):
                 ("num_versions", c_size_t)]
 
 
+class MountConfigUpdate(Structure):
+    _fields_ = [("struct_size", c_size_t), ("set_max_versions", c_int),
+                ("max_versions", c_uint32), ("set_cas_required", c_int),
+                ("cas_required", c_int), ("set_delete_version_after", c_int),
+                ("delete_version_after_ns", c_int64)]
+
+
 class KeyMetadataUpdate(Structure):
     _fields_ = [("struct_size", c_size_t), ("set_max_versions", c_int),
                 ("max_versions", c_uint32), ("set_cas_required", c_int),
@@ -224,6 +231,9 @@ _PROTOTYPES = {
     "coffer_mount_config_init": (None, [P(MountConfig), c_size_t]),
     "coffer_kv_enable_mount": (c_int, [NODE, c_char_p, P(MountConfig)]),
     "coffer_kv_disable_mount": (c_int, [NODE, c_char_p]),
+    "coffer_mount_config_update_init": (None, [P(MountConfigUpdate),
+                                                c_size_t]),
+    "coffer_kv_tune_mount": (c_int, [NODE, c_char_p, P(MountConfigUpdate)]),
     "coffer_kv_list_mounts": (c_int, [NODE, PP(MountList), c_int]),
     "coffer_mount_list_free": (None, [P(MountList)]),
     "coffer_version_metadata_free": (None, [P(VersionMetadata)]),

@@ -277,6 +277,18 @@ class _KmsAdapter:
         return call
 
 
+
+def _set_settings(u, max_versions, cas_required, delete_version_after):
+    """Sets the settings a mount and a key share on a C update struct;
+    None leaves one unchanged."""
+    if max_versions is not None:
+        u.set_max_versions, u.max_versions = 1, max_versions
+    if cas_required is not None:
+        u.set_cas_required, u.cas_required = 1, 1 if cas_required else 0
+    if delete_version_after is not None:
+        u.set_delete_version_after = 1
+        u.delete_version_after_ns = _ns(delete_version_after)
+
 class Node:
     """A coffer node (coffer::Node::Open). Close it with close() or a
     `with` block.
@@ -675,6 +687,16 @@ class Node:
         self._call(lib.coffer_kv_enable_mount, _bytes(path, "path"),
                    ctypes.byref(c))
 
+    def tune_kv(self, path: str = "secret", max_versions=None,
+                cas_required=None, delete_version_after=None):
+        """Changes the given settings of a mount (Vault's <mount>/config);
+        they apply to later writes."""
+        u = _lib.MountConfigUpdate()
+        lib.coffer_mount_config_update_init(ctypes.byref(u), ctypes.sizeof(u))
+        _set_settings(u, max_versions, cas_required, delete_version_after)
+        self._call(lib.coffer_kv_tune_mount, _bytes(path, "path"),
+                   ctypes.byref(u))
+
     def disable_kv(self, path: str):
         self._call(lib.coffer_kv_disable_mount, _bytes(path, "path"))
 
@@ -786,13 +808,7 @@ class Node:
         u = _lib.KeyMetadataUpdate()
         lib.coffer_key_metadata_update_init(ctypes.byref(u),
                                             ctypes.sizeof(u))
-        if max_versions is not None:
-            u.set_max_versions, u.max_versions = 1, max_versions
-        if cas_required is not None:
-            u.set_cas_required, u.cas_required = 1, 1 if cas_required else 0
-        if delete_version_after is not None:
-            u.set_delete_version_after = 1
-            u.delete_version_after_ns = _ns(delete_version_after)
+        _set_settings(u, max_versions, cas_required, delete_version_after)
         keep = None
         if custom_metadata is not None:
             arr, keep, n = _field_array(custom_metadata, "custom_metadata")

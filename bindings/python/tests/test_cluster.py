@@ -91,6 +91,12 @@ def test_mounts(cluster):
     assert mounts["other/"].max_versions == 3 and mounts["other/"].cas_required
     with pytest.raises(coffer.InvalidArgumentError):
         n.kv_put("other", "k", {"a": "1"})  # cas required
+    n.tune_kv("other", cas_required=False, max_versions=5)
+    assert n.kv_put("other", "k", {"a": "1"}).version == 1
+    tuned = {m.path: m for m in n.kv_mounts()}["other/"]
+    assert tuned.max_versions == 5 and not tuned.cas_required
+    with pytest.raises(coffer.NotFoundError):
+        n.tune_kv("nomount", max_versions=1)
     n.disable_kv("other")
     assert [m.path for m in n.kv_mounts()] == ["secret/"]
     with pytest.raises(coffer.NotFoundError):
