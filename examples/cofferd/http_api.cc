@@ -333,23 +333,35 @@ void Api::RaftConfiguration(httplib::Response& res) {
         Envelope(json{{"config", {{"index", 0}, {"servers", servers}}}}));
 }
 
+// The body's server_id, a node id; answers 400 and returns nullopt for
+// anything else.
+std::optional<uint64_t> ServerId(const json& body, httplib::Response& res) {
+  uint64_t id = 0;
+  if (!body.contains("server_id") || !ParseUint(body["server_id"], &id) ||
+      id == 0) {
+    Error(res, 400, "server_id must be a node id (an integer >= 1)");
+    return std::nullopt;
+  }
+  return id;
+}
+
+// A membership change's answer: 204, or 400 for a change the cluster
+// refuses (not a member, a change in flight), or the status's code.
+void MembershipReply(httplib::Response& res, const absl::Status& s) {
+  if (s.code() == absl::StatusCode::kFailedPrecondition ||
+      s.code() == absl::StatusCode::kInvalidArgument) {
+    return Error(res, 400, std::string(s.message()));
+  }
+  if (!s.ok()) return StatusError(res, s);
+  NoContent(res);
+}
+
 void Api::RemovePeer(const httplib::Request& req, httplib::Response& res) {
   std::optional<json> body = Body(req, res);
   if (!body) return;
-  uint64_t id = 0;
-  if (!body->contains("server_id") || !ParseUint((*body)["server_id"], &id) ||
-      id == 0) {
-    return Error(res, 400, "server_id must be a node id (an integer >= 1)");
-  }
-  absl::Status s = node_->RemovePeer(id);
-  if (!s.ok()) {
-    if (s.code() == absl::StatusCode::kFailedPrecondition ||
-        s.code() == absl::StatusCode::kInvalidArgument) {
-      return Error(res, 400, std::string(s.message()));
-    }
-    return StatusError(res, s);
-  }
-  NoContent(res);
+  const std::optional<uint64_t> id = ServerId(*body, res);
+  if (!id) return;
+  MembershipReply(res, node_->RemovePeer(*id));
 }
 
 // coffer's extension (Vault has no equivalent): adds a node started with
@@ -358,26 +370,16 @@ void Api::RemovePeer(const httplib::Request& req, httplib::Response& res) {
 void Api::AddPeer(const httplib::Request& req, httplib::Response& res) {
   std::optional<json> body = Body(req, res);
   if (!body) return;
-  uint64_t id = 0;
-  if (!body->contains("server_id") || !ParseUint((*body)["server_id"], &id) ||
-      id == 0) {
-    return Error(res, 400, "server_id must be a node id (an integer >= 1)");
-  }
+  const std::optional<uint64_t> id = ServerId(*body, res);
+  if (!id) return;
   const std::string address = body->value("address", "");
   if (address.empty()) {
     return Error(res, 400, "address must be the node's cluster address");
   }
   const json voter = body->value("voter", json(false));
   if (!voter.is_boolean()) return Error(res, 400, "voter must be a bool");
-  absl::Status s = node_->AddPeer(id, address, voter.get<bool>());
-  if (!s.ok()) {
-    if (s.code() == absl::StatusCode::kFailedPrecondition ||
-        s.code() == absl::StatusCode::kInvalidArgument) {
-      return Error(res, 400, std::string(s.message()));
-    }
-    return StatusError(res, s);
-  }
-  NoContent(res);
+  absl::Status s = node_->AddPeer(*id, address, voter.get<bool>());
+  MembershipReply(res, s);
 }
 
 void Api::Handle(const httplib::Request& req, httplib::Response& res) {

@@ -324,11 +324,23 @@ class Cluster:
         self.token = r.body["root_token"]
         return r.body
 
-    def unseal_all(self):
-        for node in self.running():
+    def unseal_all(self, among=None):
+        for node in among or self.running():
             wait_for(lambda: node.get("sys/seal-status").body["initialized"],
                      f"node {node.id} sees the initialization")
             node.unseal(self.keys[:2])
+
+    def first_members_ready(self, first):
+        """For a cluster whose later nodes join: `first` elect a leader,
+        are initialized and unsealed; secret/ is enabled and holds
+        secret/before."""
+        self.leader(among=first)
+        self.init(via=first[0])
+        self.unseal_all(among=first)
+        assert first[0].post("sys/mounts/secret",
+                             {"type": "kv-v2"}).status == 204
+        assert first[1].post("secret/data/before",
+                             {"data": {"v": "1"}}).status == 200
 
     def initialized(self, mount="secret"):
         """Waits for a leader, initializes, unseals all, enables a kv-v2."""

@@ -160,16 +160,7 @@ def test_a_waiting_node_is_added_and_promoted():
     # a retry_join address where nobody answers, and waits to be added.
     with Cluster(4, bootstrap=3, join_api="http://127.0.0.1:1") as c:
         first = c.nodes[:3]
-        c.leader(among=first)
-        c.init(via=first[0])
-        for node in first:
-            wait_for(lambda: node.get("sys/seal-status").body["initialized"],
-                     f"node {node.id} sees the initialization")
-            node.unseal(c.keys[:2])
-        assert first[0].post("sys/mounts/secret",
-                             {"type": "kv-v2"}).status == 204
-        assert first[1].post("secret/data/before",
-                             {"data": {"v": "1"}}).status == 200
+        c.first_members_ready(first)
         new = c.nodes[3]
         assert new.get("sys/seal-status").body["initialized"] is False
         r = first[2].post("sys/storage/raft/add-peer", {

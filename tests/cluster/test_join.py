@@ -14,16 +14,7 @@ def test_a_node_joins_by_retry_join_and_is_unsealed_with_the_shares():
     # retry_join pointing at node 1's API.
     with Cluster(4, bootstrap=3) as c:
         first = c.nodes[:3]
-        c.leader(among=first)
-        c.init(via=first[0])
-        for node in first:
-            wait_for(lambda: node.get("sys/seal-status").body["initialized"],
-                     f"node {node.id} sees the initialization")
-            node.unseal(c.keys[:2])
-        assert first[0].post("sys/mounts/secret",
-                             {"type": "kv-v2"}).status == 204
-        assert first[1].post("secret/data/before",
-                             {"data": {"v": "1"}}).status == 200
+        c.first_members_ready(first)
         new = c.nodes[3]
         # The leader's challenge arrives; the cluster's shares answer it.
         wait_for(lambda: new.get("sys/seal-status").body["initialized"],
