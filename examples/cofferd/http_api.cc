@@ -405,6 +405,13 @@ void Api::Handle(const httplib::Request& req, httplib::Response& res) {
     absl::Status s = node_->Seal();
     return s.ok() ? NoContent(res) : StatusError(res, s);
   }
+  if (path == "sys/step-down") {
+    // Vault's active node steps down; coffer hands the leadership to the
+    // most caught-up other voter (forwarded from a standby).
+    if (!IsWrite(method)) return MethodNotAllowed(res);
+    absl::Status s = node_->TransferLeadership(0);
+    return s.ok() ? NoContent(res) : StatusError(res, s);
+  }
   if (path == "sys/mounts") {
     return method == "GET" ? Mounts(res) : MethodNotAllowed(res);
   }

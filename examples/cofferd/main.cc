@@ -66,11 +66,6 @@ int Run(const std::string& config_file) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  if (c.disable_mlock) {
-    Log("disable_mlock: this build always tries to lock key memory "
-        "(a failed lock only warns)");
-  }
-
   PeerTransport::Options topts;
   topts.listen = c.cluster_address;
   topts.tls = c.tls;
@@ -91,6 +86,7 @@ int Run(const std::string& config_file) {
   o.election_ticks = c.election_ticks;
   o.request_timeout = c.request_timeout;
   o.sync = c.sync;
+  o.mlock = !c.disable_mlock;
   absl::StatusOr<std::unique_ptr<coffer::Node>> node = coffer::Node::Open(o);
   if (!node.ok()) {
     Log(std::string(node.status().message()));

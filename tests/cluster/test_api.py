@@ -163,6 +163,10 @@ def test_kv_v2_verbs_through_a_standby():
             wait_for(lambda: x.get("secret/data/app/cache", headers={
                 "X-Coffer-Consistency": "stale"}).status == 200,
                 f"node {x.id} applies the write")
+        # sys/step-down through a standby: another node takes over.
+        assert n.request("PUT", "sys/step-down").status == 204
+        wait_for(lambda: c.leader() is not leader, "a new leader")
+        assert n.get("secret/data/app/cache").status == 200
 
 
 def bad_config(tmp_path, cfg):
