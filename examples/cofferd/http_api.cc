@@ -405,6 +405,24 @@ void Api::Handle(const httplib::Request& req, httplib::Response& res) {
     absl::Status s = node_->Seal();
     return s.ok() ? NoContent(res) : StatusError(res, s);
   }
+  if (path == "sys/rotate" || path == "sys/key-status") {
+    // Vault's rotate adds a keyring term (on the leader, replicated);
+    // key-status reports this node's active term.
+    const bool rotate = path == "sys/rotate";
+    if (rotate ? !IsWrite(method) : method != "GET") {
+      return MethodNotAllowed(res);
+    }
+    absl::StatusOr<coffer::KeyStatus> k =
+        rotate ? node_->RotateKey() : node_->GetKeyStatus();
+    if (!k.ok()) return StatusError(res, k.status());
+    if (rotate) return NoContent(res);
+    json j = {{"term", k->term},
+              {"install_time", Rfc3339(k->install_time)},
+              {"encryptions", k->encryptions}};
+    json out = Envelope(j);
+    out.update(j);  // Vault answers key-status with the fields at the top too
+    return Reply(res, 200, out);
+  }
   if (path == "sys/step-down") {
     // Vault's active node steps down; coffer hands the leadership to the
     // most caught-up other voter (forwarded from a standby).

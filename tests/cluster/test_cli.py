@@ -4,7 +4,7 @@ import json
 import os
 import subprocess
 
-from cluster import COFFER_CLI, Cluster
+from cluster import COFFER_CLI, Cluster, wait_for
 
 
 class Cli:
@@ -101,5 +101,15 @@ def test_the_cli_runs_the_vault_lesson():
         dead = Cli(dict(env, COFFER_ADDR="http://127.0.0.1:1"))
         dead("status", expect=1)
         cli("no-such-command", expect=1)
+        # Key rotation and leadership hand-over, as Vault's operator verbs.
+        out = cli("operator", "rotate")
+        assert "Success! Rotated key" in out and "Key Term" in out, out
+        # This node reports the new term once it applied the rotation.
+        wait_for(lambda: json.loads(cli("operator", "key-status",
+                                        "-format=json"))["data"]["term"] >= 2,
+                 "the rotation applied on the CLI's node")
+        before = c.leader()
+        assert "Success! Stepped down" in cli("operator", "step-down")
+        wait_for(lambda: c.leader() is not before, "a new leader")
         assert "Success! coffer is sealed." in cli("operator", "seal")
         cli("status", expect=2)

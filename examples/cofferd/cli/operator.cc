@@ -125,6 +125,44 @@ int Seal(Client& c, const Args&) {
   return 0;
 }
 
+std::vector<std::pair<std::string, std::string>> KeyRows(const json& k) {
+  return {{"Key Term", Text(k["term"])},
+          {"Install Time", Text(k["install_time"])},
+          {"Encryption Count", Text(k["encryptions"])}};
+}
+
+int StepDown(Client& c, const Args&) {
+  Reply r = c.Call("PUT", "sys/step-down");
+  if (!r.ok()) return Fail(c, "stepping down", "PUT", "sys/step-down", r);
+  std::printf("Success! Stepped down\n");
+  return 0;
+}
+
+int Rotate(Client& c, const Args&) {
+  Reply r = c.Call("PUT", "sys/rotate");
+  if (!r.ok()) return Fail(c, "rotating the key", "PUT", "sys/rotate", r);
+  r = c.Call("GET", "sys/key-status");
+  if (!r.ok()) {
+    return Fail(c, "reading the key status", "GET", "sys/key-status", r);
+  }
+  std::printf("Success! Rotated key\n\n");
+  PrintTable(KeyRows(r.body));
+  return 0;
+}
+
+int KeyStatus(Client& c, const Args& a) {
+  Reply r = c.Call("GET", "sys/key-status");
+  if (!r.ok()) {
+    return Fail(c, "reading the key status", "GET", "sys/key-status", r);
+  }
+  if (a.Json()) {
+    PrintJson(r.body);
+    return 0;
+  }
+  PrintTable(KeyRows(r.body));
+  return 0;
+}
+
 int ListPeers(Client& c, const Args& a) {
   const std::string path = "sys/storage/raft/configuration";
   Reply r = c.Call("GET", path);
@@ -243,6 +281,9 @@ const std::vector<CommandInfo>& OperatorCommands() {
        "operator init [-key-shares=5] [-key-threshold=3] [-format=json]"},
       {"operator unseal", Unseal, "operator unseal [key]"},
       {"operator seal", Seal, "operator seal"},
+      {"operator step-down", StepDown, "operator step-down"},
+      {"operator rotate", Rotate, "operator rotate"},
+      {"operator key-status", KeyStatus, "operator key-status [-format=json]"},
       {"operator raft list-peers", ListPeers,
        "operator raft list-peers [-format=json]"},
       {"operator raft remove-peer", RemovePeer,
