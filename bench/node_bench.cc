@@ -115,13 +115,14 @@ int Main(int argc, char** argv) {
   const uint64_t leader = c.WaitForLeader();
   if (!c.node(leader).EnableKvMount("secret/", MountConfig()).ok()) return 1;
   const uint64_t follower = c.AFollower(leader);
-  std::printf("node_bench: 3 nodes, fsync %s, %zu-byte secrets, %.0fs per run\n",
-              sync ? "on" : "off", data.at("v").size(),
-              absl::ToDoubleSeconds(length));
+  std::printf(
+      "node_bench: 3 nodes, fsync %s, %zu-byte secrets, %.0fs per run\n",
+      sync ? "on" : "off", data.at("v").size(), absl::ToDoubleSeconds(length));
   std::printf("%-16s %-9s %7s %10s %8s %8s %6s\n", "operation", "via",
               "clients", "ops/s", "p50 ms", "p99 ms", "errors");
-  for (const auto& [via, id] : {std::pair<const char*, uint64_t>{"leader", leader},
-                                {"follower", follower}}) {
+  for (const auto& [via, id] :
+       {std::pair<const char*, uint64_t>{"leader", leader},
+        {"follower", follower}}) {
     Node& n = c.node(id);
     for (int clients : {1, 16, 64}) {
       Print("kv put", via, clients, Run(clients, length, [&](int cl, int i) {
@@ -132,7 +133,8 @@ int Main(int argc, char** argv) {
          {std::pair<const char*, ReadConsistency>{
               "kv get linear", ReadConsistency::kLinearizable},
           {"kv get stale", ReadConsistency::kStale}}) {
-      Print(what, via, 16, Run(16, length, [&, cons = consistency](int cl, int i) {
+      Print(what, via, 16,
+            Run(16, length, [&, cons = consistency](int cl, int i) {
               return n.KvGet("secret/", Key(cl, i % 64), 0, cons).status();
             }));
     }

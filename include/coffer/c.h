@@ -168,10 +168,10 @@ typedef struct coffer_node coffer_node_t;
 typedef struct coffer_node_options {
   size_t struct_size;
   uint64_t id;
-  const char* address;  /* copied at open */
-  const char* data_dir; /* copied at open */
-  coffer_send_fn send;  /* required */
-  void* send_user_data; /* must outlive the node */
+  const char* address;     /* copied at open */
+  const char* data_dir;    /* copied at open */
+  coffer_send_fn send;     /* required */
+  void* send_user_data;    /* must outlive the node */
   const coffer_kms_t* kms; /* NULL: Shamir seal; copied at open */
   int64_t tick_ns;
   int election_ticks;
@@ -259,7 +259,8 @@ COFFER_EXPORT int coffer_node_list_peers(coffer_node_t* node,
                                          coffer_peer_list_t** out);
 COFFER_EXPORT void coffer_peer_list_free(coffer_peer_list_t* list);
 
-/* ---- Seal ------------------------------------------------------------------ */
+/* ---- Seal ------------------------------------------------------------------
+ */
 
 typedef struct coffer_init_result {
   char** keys; /* unseal shares, hex (Shamir seal) */
@@ -270,12 +271,9 @@ typedef struct coffer_init_result {
 } coffer_init_result_t;
 /* Node::Initialize. Secret result: free it with coffer_init_result_free
  * (which zeroizes it) once shown to the operators. */
-COFFER_EXPORT int coffer_node_initialize(coffer_node_t* node,
-                                         coffer_init_result_t** out,
-                                         int secret_shares,
-                                         int secret_threshold,
-                                         int recovery_shares,
-                                         int recovery_threshold);
+COFFER_EXPORT int coffer_node_initialize(
+    coffer_node_t* node, coffer_init_result_t** out, int secret_shares,
+    int secret_threshold, int recovery_shares, int recovery_threshold);
 COFFER_EXPORT void coffer_init_result_free(coffer_init_result_t* result);
 
 typedef struct coffer_seal_status {
@@ -326,8 +324,8 @@ COFFER_EXPORT void coffer_key_status_free(coffer_key_status_t* status);
 COFFER_EXPORT int coffer_node_rekey(coffer_node_t* node,
                                     coffer_string_list_t** out,
                                     const char* const* current_keys,
-                                    size_t num_current_keys,
-                                    int secret_shares, int secret_threshold);
+                                    size_t num_current_keys, int secret_shares,
+                                    int secret_threshold);
 /* Node::SealMigrate with a threshold of the stored seal's shares. */
 COFFER_EXPORT int coffer_node_seal_migrate(coffer_node_t* node,
                                            const char* const* keys,
@@ -345,8 +343,7 @@ COFFER_EXPORT int coffer_node_put_raw(coffer_node_t* node, const char* path,
 COFFER_EXPORT int coffer_node_get_raw(coffer_node_t* node, char** out,
                                       size_t* out_len, const char* path,
                                       int consistency);
-COFFER_EXPORT int coffer_node_delete_raw(coffer_node_t* node,
-                                         const char* path);
+COFFER_EXPORT int coffer_node_delete_raw(coffer_node_t* node, const char* path);
 
 /* ---- KV version 2 (coffer/kv.h) ----------------------------------------- */
 
@@ -360,8 +357,8 @@ typedef struct coffer_kv_field {
 
 typedef struct coffer_mount_config {
   size_t struct_size;
-  uint32_t max_versions; /* 0: default (10) */
-  int cas_required;      /* bool */
+  uint32_t max_versions;           /* 0: default (10) */
+  int cas_required;                /* bool */
   int64_t delete_version_after_ns; /* 0: never */
 } coffer_mount_config_t;
 COFFER_EXPORT void coffer_mount_config_init(coffer_mount_config_t* config,
@@ -381,8 +378,7 @@ typedef struct coffer_mount_list {
 } coffer_mount_list_t;
 
 /* `config` may be NULL for the defaults. */
-COFFER_EXPORT int coffer_kv_enable_mount(coffer_node_t* node,
-                                         const char* path,
+COFFER_EXPORT int coffer_kv_enable_mount(coffer_node_t* node, const char* path,
                                          const coffer_mount_config_t* config);
 /* MountConfigUpdate: a setting changes only when its set_ flag is
  * non-zero. */
@@ -422,7 +418,7 @@ COFFER_EXPORT void coffer_version_metadata_free(
 
 typedef struct coffer_kv_result {
   coffer_version_metadata_t* metadata;
-  int has_data; /* 0: the version is deleted or destroyed */
+  int has_data;              /* 0: the version is deleted or destroyed */
   coffer_kv_field_t* fields; /* by name, in byte order */
   size_t num_fields;
 } coffer_kv_result_t;
@@ -449,13 +445,11 @@ COFFER_EXPORT int coffer_kv_patch(coffer_node_t* node,
 COFFER_EXPORT int coffer_kv_delete(coffer_node_t* node, const char* mount,
                                    const char* path);
 COFFER_EXPORT int coffer_kv_delete_versions(coffer_node_t* node,
-                                            const char* mount,
-                                            const char* path,
+                                            const char* mount, const char* path,
                                             const uint64_t* versions,
                                             size_t num_versions);
 COFFER_EXPORT int coffer_kv_undelete(coffer_node_t* node, const char* mount,
-                                     const char* path,
-                                     const uint64_t* versions,
+                                     const char* path, const uint64_t* versions,
                                      size_t num_versions);
 COFFER_EXPORT int coffer_kv_destroy(coffer_node_t* node, const char* mount,
                                     const char* path, const uint64_t* versions,
@@ -503,16 +497,14 @@ COFFER_EXPORT int coffer_kv_delete_metadata(coffer_node_t* node,
                                             const char* path);
 /* Node::KvList: keys and sub-folders ("b/") of `folder` ("" = root). */
 COFFER_EXPORT int coffer_kv_list(coffer_node_t* node,
-                                 coffer_string_list_t** out,
-                                 const char* mount, const char* folder,
-                                 int consistency);
+                                 coffer_string_list_t** out, const char* mount,
+                                 const char* folder, int consistency);
 
 /* ---- Snapshots (coffer/snapshot.h, Node::Snapshot*) --------------------- */
 
 /* Receives the next `len` bytes of a snapshot; COFFER_OK to go on, or an
  * error code, which stops the save and is returned. */
-typedef int (*coffer_write_fn)(void* user_data, const void* data,
-                               size_t len);
+typedef int (*coffer_write_fn)(void* user_data, const void* data, size_t len);
 /* Fills up to `cap` bytes of `buf` and sets *out_len (0 at the end);
  * COFFER_OK, or an error code, which stops the restore and is returned. */
 typedef int (*coffer_read_fn)(void* user_data, void* buf, size_t cap,

@@ -80,8 +80,8 @@ absl::Status ReadSized(const void* in, void* out, size_t out_size,
   for (size_t i = out_size; i < size; ++i) {
     if (bytes[i] != 0) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "capi: ", what, " has fields this library does not know (",
-          size, " bytes, at most ", out_size, " known)"));
+          "capi: ", what, " has fields this library does not know (", size,
+          " bytes, at most ", out_size, " known)"));
     }
   }
   // struct_size itself stays the library's.
@@ -104,10 +104,9 @@ absl::StatusOr<SecretData> ToSecretData(const coffer_kv_field_t* fields,
     } else if (f.value == nullptr && f.value_len != 0) {
       bad = absl::InvalidArgumentError(
           absl::StrCat("capi: ", what, "[", i, "].value is NULL"));
-    } else if (!data.emplace(f.name, std::string(f.value == nullptr
-                                                      ? ""
-                                                      : f.value,
-                                                  f.value_len))
+    } else if (!data.emplace(f.name,
+                             std::string(f.value == nullptr ? "" : f.value,
+                                         f.value_len))
                     .second) {
       bad = absl::InvalidArgumentError(absl::StrCat(
           "capi: ", what, " names the field \"", f.name, "\" twice"));
@@ -254,9 +253,8 @@ int coffer_shamir_split(coffer_string_list_t** out, const void* secret,
   });
 }
 
-int coffer_shamir_combine(char** out, size_t* out_len,
-                          const void* const* parts, const size_t* part_lens,
-                          size_t num_parts) {
+int coffer_shamir_combine(char** out, size_t* out_len, const void* const* parts,
+                          const size_t* part_lens, size_t num_parts) {
   if (out != nullptr) *out = nullptr;
   if (out_len != nullptr) *out_len = 0;
   return Run([&]() -> absl::Status {

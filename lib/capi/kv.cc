@@ -263,8 +263,7 @@ int coffer_kv_patch(coffer_node_t* node, coffer_version_metadata_t** out,
   });
 }
 
-int coffer_kv_delete(coffer_node_t* node, const char* mount,
-                     const char* path) {
+int coffer_kv_delete(coffer_node_t* node, const char* mount, const char* path) {
   return Run([&]() -> absl::Status {
     COFFER_RETURN_IF_ERROR(CheckKey(node, mount, path));
     return node->node->KvDelete(mount, path);
@@ -281,9 +280,8 @@ int coffer_kv_delete_versions(coffer_node_t* node, const char* mount,
   });
 }
 
-int coffer_kv_undelete(coffer_node_t* node, const char* mount,
-                       const char* path, const uint64_t* versions,
-                       size_t num_versions) {
+int coffer_kv_undelete(coffer_node_t* node, const char* mount, const char* path,
+                       const uint64_t* versions, size_t num_versions) {
   return Run([&]() -> absl::Status {
     COFFER_RETURN_IF_ERROR(CheckKey(node, mount, path));
     COFFER_ASSIGN_OR_RETURN(auto v, ToVersions(versions, num_versions));
@@ -291,9 +289,8 @@ int coffer_kv_undelete(coffer_node_t* node, const char* mount,
   });
 }
 
-int coffer_kv_destroy(coffer_node_t* node, const char* mount,
-                      const char* path, const uint64_t* versions,
-                      size_t num_versions) {
+int coffer_kv_destroy(coffer_node_t* node, const char* mount, const char* path,
+                      const uint64_t* versions, size_t num_versions) {
   return Run([&]() -> absl::Status {
     COFFER_RETURN_IF_ERROR(CheckKey(node, mount, path));
     COFFER_ASSIGN_OR_RETURN(auto v, ToVersions(versions, num_versions));
@@ -338,8 +335,8 @@ int coffer_kv_read_metadata(coffer_node_t* node, coffer_key_metadata_t** out,
 void coffer_key_metadata_free(coffer_key_metadata_t* metadata) {
   if (metadata == nullptr) return;
   FreeFields(metadata->custom_metadata, metadata->num_custom_metadata);
-  for (size_t i = 0; metadata->versions != nullptr && i < metadata->num_versions;
-       ++i) {
+  for (size_t i = 0;
+       metadata->versions != nullptr && i < metadata->num_versions; ++i) {
     coffer_version_metadata_free(metadata->versions[i]);
   }
   coffer_free(metadata->versions);

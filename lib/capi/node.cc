@@ -67,7 +67,7 @@ absl::StatusOr<std::vector<Peer>> ToPeers(const coffer_peer_t* peers,
 }
 
 absl::StatusOr<std::unique_ptr<CallbackKms>> MakeKms(const coffer_kms_t* kms,
-                                                    const char* what) {
+                                                     const char* what) {
   coffer_kms_t k;
   coffer_kms_t none{};
   none.struct_size = sizeof(none);
@@ -294,8 +294,8 @@ int coffer_node_join(coffer_node_t* node, const coffer_peer_t* known_peers,
   });
 }
 
-int coffer_node_add_peer(coffer_node_t* node, uint64_t id,
-                         const char* address, int voter) {
+int coffer_node_add_peer(coffer_node_t* node, uint64_t id, const char* address,
+                         int voter) {
   return Run([&]() -> absl::Status {
     COFFER_RETURN_IF_ERROR(CheckNode(node));
     COFFER_RETURN_IF_ERROR(NotNull(address, "address"));
@@ -420,9 +420,9 @@ int coffer_node_unseal(coffer_node_t* node, coffer_seal_status_t** out,
   return Run([&]() -> absl::Status {
     COFFER_RETURN_IF_ERROR(CheckNode(node));
     COFFER_RETURN_IF_ERROR(NotNull(share, "share"));
-    return ReturnSealStatus(
-        out, node->node->SubmitUnsealKey(absl::string_view(
-                 static_cast<const char*>(share), share_len)));
+    return ReturnSealStatus(out,
+                            node->node->SubmitUnsealKey(absl::string_view(
+                                static_cast<const char*>(share), share_len)));
   });
 }
 

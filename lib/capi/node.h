@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-
 #include "coffer/c.h"
 #include "coffer/node.h"
 #include "coffer/observe.h"
@@ -58,7 +57,7 @@ absl::StatusOr<std::vector<Peer>> ToPeers(const coffer_peer_t* peers,
 
 // The callbacks of coffer_kms_t, checked.
 absl::StatusOr<std::unique_ptr<CallbackKms>> MakeKms(const coffer_kms_t* kms,
-                                                    const char* what);
+                                                     const char* what);
 
 // Logger over a coffer_log_fn.
 class CallbackLogger final : public Logger {

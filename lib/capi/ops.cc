@@ -81,9 +81,8 @@ void coffer_key_status_free(coffer_key_status_t* status) {
 }
 
 int coffer_node_rekey(coffer_node_t* node, coffer_string_list_t** out,
-                      const char* const* current_keys,
-                      size_t num_current_keys, int secret_shares,
-                      int secret_threshold) {
+                      const char* const* current_keys, size_t num_current_keys,
+                      int secret_shares, int secret_threshold) {
   if (out != nullptr) *out = nullptr;
   return Run([&]() -> absl::Status {
     COFFER_RETURN_IF_ERROR(NotNull(node, "node"));

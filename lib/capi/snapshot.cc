@@ -1,5 +1,7 @@
 // The C ABI of operator snapshots: Node::SnapshotSave/SnapshotSaveTo,
 // SnapshotRestore/SnapshotRestoreFrom, and InspectSnapshot.
+#include "coffer/snapshot.h"
+
 #include <string>
 #include <vector>
 
@@ -7,7 +9,6 @@
 #include "base/status_macros.h"
 #include "capi/internal.h"
 #include "capi/node.h"
-#include "coffer/snapshot.h"
 
 namespace coffer::capi {
 namespace {
@@ -50,13 +51,12 @@ absl::StatusOr<SnapshotRestoreOptions> ToRestoreOptions(
   return r;
 }
 
-absl::Status Restore(coffer_node_t* node,
-                     const coffer_snapshot_restore_options_t* options,
-                     const std::function<absl::Status(
-                         Node&, const SnapshotRestoreOptions&)>& run) {
+absl::Status Restore(
+    coffer_node_t* node, const coffer_snapshot_restore_options_t* options,
+    const std::function<absl::Status(Node&, const SnapshotRestoreOptions&)>&
+        run) {
   COFFER_RETURN_IF_ERROR(NotNull(node, "node"));
-  COFFER_ASSIGN_OR_RETURN(SnapshotRestoreOptions o,
-                          ToRestoreOptions(options));
+  COFFER_ASSIGN_OR_RETURN(SnapshotRestoreOptions o, ToRestoreOptions(options));
   absl::Status status = run(*node->node, o);
   for (std::string& k : o.unseal_keys) WipeString(k);
   return status;
@@ -107,10 +107,11 @@ int coffer_node_snapshot_restore(
     const coffer_snapshot_restore_options_t* options) {
   return Run([&]() -> absl::Status {
     COFFER_RETURN_IF_ERROR(NotNull(path, "path"));
-    return Restore(node, options,
-                   [&](coffer::Node& n, const coffer::SnapshotRestoreOptions& o) {
-                     return n.SnapshotRestore(path, o);
-                   });
+    return Restore(
+        node, options,
+        [&](coffer::Node& n, const coffer::SnapshotRestoreOptions& o) {
+          return n.SnapshotRestore(path, o);
+        });
   });
 }
 
@@ -124,16 +125,17 @@ int coffer_node_snapshot_restore_from(
       int rc = read(user_data, buf, cap, &n);
       if (rc != COFFER_OK) return CallbackError(rc, "read");
       if (n > cap) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "capi: the snapshot read callback reported ", n,
-            " bytes for a buffer of ", cap));
+        return absl::InvalidArgumentError(
+            absl::StrCat("capi: the snapshot read callback reported ", n,
+                         " bytes for a buffer of ", cap));
       }
       return n;
     };
-    return Restore(node, options,
-                   [&](coffer::Node& n, const coffer::SnapshotRestoreOptions& o) {
-                     return n.SnapshotRestoreFrom(source, o);
-                   });
+    return Restore(
+        node, options,
+        [&](coffer::Node& n, const coffer::SnapshotRestoreOptions& o) {
+          return n.SnapshotRestoreFrom(source, o);
+        });
   });
 }
 

@@ -176,7 +176,8 @@ void GetSettings(const nodepb::KvOp& op, Update* u) {
   if (op.has_max_versions()) u->max_versions = op.max_versions();
   if (op.has_cas_required()) u->cas_required = op.cas_required();
   if (op.has_delete_version_after()) {
-    u->delete_version_after = absl::Nanoseconds(op.delete_version_after_nanos());
+    u->delete_version_after =
+        absl::Nanoseconds(op.delete_version_after_nanos());
   }
 }
 

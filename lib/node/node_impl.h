@@ -200,7 +200,7 @@ class NodeImpl final : public Node {
   absl::Status HandleReady();
   // What a Ready's committed entries changed (see HandleReady).
   struct Applied {
-    uint64_t last = 0;  // the last entry applied now; 0: none
+    uint64_t last = 0;          // the last entry applied now; 0: none
     bool conf_changed = false;  // membership or peer records
     bool core_changed = false;  // seal or keyring records
     // A snapshot restore's commit at entries[restore_pos]: staging stopped

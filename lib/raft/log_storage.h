@@ -41,8 +41,8 @@ struct InitialState {
 
 // A piece of the latest snapshot's data, for InstallSnapshot in chunks.
 struct SnapshotChunk {
-  std::string data;  // at most the max_bytes asked for
-  bool last = false; // true when data ends at the end of the snapshot
+  std::string data;   // at most the max_bytes asked for
+  bool last = false;  // true when data ends at the end of the snapshot
 };
 
 class LogStorage {
@@ -106,14 +106,13 @@ class WritableLogStorage : public LogStorage {
 };
 
 inline absl::Status CompactedError(uint64_t index, uint64_t first) {
-  return absl::OutOfRangeError(
-      "raft: index " + std::to_string(index) +
-      " is compacted (first index " + std::to_string(first) + ")");
+  return absl::OutOfRangeError("raft: index " + std::to_string(index) +
+                               " is compacted (first index " +
+                               std::to_string(first) + ")");
 }
 inline absl::Status UnavailableError(uint64_t index, uint64_t last) {
   return absl::NotFoundError("raft: index " + std::to_string(index) +
-                             " is past the last index " +
-                             std::to_string(last));
+                             " is past the last index " + std::to_string(last));
 }
 inline bool IsCompacted(const absl::Status& s) {
   return s.code() == absl::StatusCode::kOutOfRange;

@@ -16,8 +16,8 @@ void test_versions(void) {
   CHECK(strcmp(coffer_error_name(COFFER_OK), "OK") == 0);
   CHECK(strcmp(coffer_error_name(COFFER_INVALID_ARGUMENT),
                "INVALID_ARGUMENT") == 0);
-  CHECK(strcmp(coffer_error_name(COFFER_UNAUTHENTICATED),
-               "UNAUTHENTICATED") == 0);
+  CHECK(strcmp(coffer_error_name(COFFER_UNAUTHENTICATED), "UNAUTHENTICATED") ==
+        0);
   CHECK(strcmp(coffer_error_name(-1), "UNKNOWN") == 0);
   CHECK(strcmp(coffer_error_name(17), "UNKNOWN") == 0);
 }
@@ -40,16 +40,14 @@ void test_free_functions_accept_null(void) {
   coffer_node_close(NULL);
   coffer_node_options_init(NULL, sizeof(coffer_node_options_t));
   coffer_mount_config_init(NULL, sizeof(coffer_mount_config_t));
-  coffer_key_metadata_update_init(
-      NULL, sizeof(coffer_key_metadata_update_t));
+  coffer_key_metadata_update_init(NULL, sizeof(coffer_key_metadata_update_t));
   CHECK(1); /* reaching here is the test */
 }
 
-#define CHECK_NULL_NODE(expr)                          \
-  do {                                                 \
-    CHECK_CODE(expr, COFFER_INVALID_ARGUMENT);         \
-    CHECK(strcmp(coffer_last_error_message(),          \
-                 "capi: node is NULL") == 0);          \
+#define CHECK_NULL_NODE(expr)                                              \
+  do {                                                                     \
+    CHECK_CODE(expr, COFFER_INVALID_ARGUMENT);                             \
+    CHECK(strcmp(coffer_last_error_message(), "capi: node is NULL") == 0); \
   } while (0)
 
 void test_null_node_is_an_invalid_argument(void) {
@@ -90,11 +88,11 @@ void test_null_node_is_an_invalid_argument(void) {
   CHECK_NULL_NODE(coffer_kv_disable_mount(NULL, "secret"));
   CHECK_NULL_NODE(coffer_kv_tune_mount(NULL, "secret", NULL));
   CHECK_NULL_NODE(coffer_kv_list_mounts(NULL, &mounts, 0));
-  CHECK_NULL_NODE(coffer_kv_put(NULL, &version, "secret", "a", &field, 1,
-                                NULL));
+  CHECK_NULL_NODE(
+      coffer_kv_put(NULL, &version, "secret", "a", &field, 1, NULL));
   CHECK_NULL_NODE(coffer_kv_get(NULL, &kv, "secret", "a", 0, 0));
-  CHECK_NULL_NODE(coffer_kv_patch(NULL, &version, "secret", "a", &field, 1,
-                                  NULL, 0, NULL));
+  CHECK_NULL_NODE(
+      coffer_kv_patch(NULL, &version, "secret", "a", &field, 1, NULL, 0, NULL));
   CHECK_NULL_NODE(coffer_kv_delete(NULL, "secret", "a"));
   CHECK_NULL_NODE(coffer_kv_delete_versions(NULL, "secret", "a", &v, 1));
   CHECK_NULL_NODE(coffer_kv_undelete(NULL, "secret", "a", &v, 1));
@@ -186,8 +184,7 @@ void test_open_checks_its_options(void) {
   size_t prefix = offsetof(coffer_node_options_t, tick_ns);
   coffer_node_options_init(&small.o, prefix);
   CHECK(small.o.struct_size == prefix && small.o.id == 0);
-  CHECK(small.bytes[prefix] == 0xab &&
-        small.bytes[sizeof small - 1] == 0xab);
+  CHECK(small.bytes[prefix] == 0xab && small.bytes[sizeof small - 1] == 0xab);
 
   coffer_kms_t kms;
   memset(&kms, 0, sizeof kms);

@@ -145,8 +145,8 @@ int cluster_unseal(cluster_t* c, uint64_t id, char* const* keys,
                    size_t num_keys) {
   for (size_t i = 0; i < num_keys; ++i) {
     coffer_seal_status_t* status = NULL;
-    int rc = coffer_node_unseal(c->nodes[id], &status, keys[i],
-                                strlen(keys[i]));
+    int rc =
+        coffer_node_unseal(c->nodes[id], &status, keys[i], strlen(keys[i]));
     if (rc != COFFER_OK) return rc;
     int sealed = status->sealed;
     coffer_seal_status_free(status);

@@ -13,7 +13,7 @@ typedef struct cluster {
   char root[256]; /* temporary directory holding every node's data_dir */
   int n;
   coffer_node_t* nodes[MEMNET_MAX_NODES]; /* by id; NULL when stopped */
-  const coffer_kms_t* kms;                 /* for every Start; may be NULL */
+  const coffer_kms_t* kms;                /* for every Start; may be NULL */
   /* Called on every node's options before it opens; may be NULL. */
   void (*tweak)(coffer_node_options_t* options, void* arg);
   void* tweak_arg;

@@ -1,12 +1,13 @@
 /* A 3-node cluster driven through the C ABI alone: bootstrap, initialize,
  * unseal, raw paths, KV v2, leader and peers, failover; the seal's error
  * paths; auto-unseal through Kms callbacks. */
+#include "cluster.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "capi_tests.h"
-#include "cluster.h"
 #include "harness.h"
 
 /* The field `name` of a KV result, or NULL. */
@@ -106,9 +107,9 @@ static void check_raw(cluster_t* c, uint64_t leader) {
              COFFER_INVALID_ARGUMENT);
   CHECK_MESSAGE("consistency");
   CHECK_OK(coffer_node_delete_raw(f, "app/raw"));
-  CHECK_CODE(coffer_node_get_raw(l, &value, &len, "app/raw",
-                                 COFFER_READ_LINEARIZABLE),
-             COFFER_NOT_FOUND);
+  CHECK_CODE(
+      coffer_node_get_raw(l, &value, &len, "app/raw", COFFER_READ_LINEARIZABLE),
+      COFFER_NOT_FOUND);
   CHECK(value == NULL && len == 0);
   CHECK_CODE(coffer_node_put_raw(l, NULL, "v", 1), COFFER_INVALID_ARGUMENT);
   CHECK_CODE(coffer_node_put_raw(l, "p", NULL, 1), COFFER_INVALID_ARGUMENT);
@@ -219,10 +220,9 @@ static void check_kv(cluster_t* c, uint64_t leader) {
   coffer_key_metadata_t* meta = NULL;
   CHECK_OK(coffer_kv_read_metadata(l, &meta, "secret", "web",
                                    COFFER_READ_LINEARIZABLE));
-  CHECK(meta != NULL && meta->current_version == 3 &&
-        meta->max_versions == 5 && meta->num_versions == 3 &&
-        meta->versions[0]->version == 1 && meta->versions[0]->destroyed &&
-        meta->num_custom_metadata == 1 &&
+  CHECK(meta != NULL && meta->current_version == 3 && meta->max_versions == 5 &&
+        meta->num_versions == 3 && meta->versions[0]->version == 1 &&
+        meta->versions[0]->destroyed && meta->num_custom_metadata == 1 &&
         strcmp(meta->custom_metadata[0].name, "owner") == 0 &&
         meta->updated_time_ns >= meta->created_time_ns);
   coffer_key_metadata_free(meta);
@@ -236,8 +236,8 @@ static void check_kv(cluster_t* c, uint64_t leader) {
   CHECK_OK(coffer_kv_list(l, &names, "secret", "", COFFER_READ_LINEARIZABLE));
   CHECK(list_is(names, "app/", "web"));
   coffer_string_list_free(names);
-  CHECK_OK(coffer_kv_list(f, &names, "secret", "app/",
-                          COFFER_READ_LINEARIZABLE));
+  CHECK_OK(
+      coffer_kv_list(f, &names, "secret", "app/", COFFER_READ_LINEARIZABLE));
   CHECK(list_is(names, "db", NULL));
   coffer_string_list_free(names);
 
@@ -266,9 +266,9 @@ static void check_kv(cluster_t* c, uint64_t leader) {
   CHECK_CODE(coffer_kv_get(l, &r, "secret", "k", 0, 2),
              COFFER_INVALID_ARGUMENT);
   const char* null_name[1] = {NULL};
-  CHECK_CODE(coffer_kv_patch(l, NULL, "secret", "app/db", NULL, 0, null_name,
-                             1, NULL),
-             COFFER_INVALID_ARGUMENT);
+  CHECK_CODE(
+      coffer_kv_patch(l, NULL, "secret", "app/db", NULL, 0, null_name, 1, NULL),
+      COFFER_INVALID_ARGUMENT);
   coffer_mount_config_t config;
   coffer_mount_config_init(&config, sizeof config);
   config.delete_version_after_ns = -1;
@@ -404,8 +404,7 @@ void test_sealed_node_and_wrong_shares(void) {
   CHECK_OK(cluster_unseal(&c, leader, init->keys + 2, 3));
   for (int round = 0; round < 2; ++round) {
     CHECK_OK(cluster_unseal(&c, leader % 3 + 1, init->keys, 3));
-    CHECK_OK(coffer_node_unseal(n, &s, init->keys[4],
-                                strlen(init->keys[4])));
+    CHECK_OK(coffer_node_unseal(n, &s, init->keys[4], strlen(init->keys[4])));
     CHECK(s != NULL && !s->sealed); /* only reports the status */
     coffer_seal_status_free(s);
     CHECK_OK(coffer_node_put_raw(n, "x", "y", 1));

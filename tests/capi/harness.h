@@ -24,22 +24,24 @@ extern int harness_case_failures;
 void harness_fail(const char* file, int line, const char* what);
 int harness_main(int argc, char** argv, const TestCase* cases, size_t n);
 
-#define CHECK(cond)                                             \
-  do {                                                          \
+#define CHECK(cond)                                                    \
+  do {                                                                 \
     if (!(cond)) harness_fail(__FILE__, __LINE__, "CHECK(" #cond ")"); \
   } while (0)
 
 /* Checks that `expr` returns `code`; on a mismatch prints the message. */
-#define CHECK_CODE(expr, code)                                           \
-  do {                                                                   \
-    int check_rc_ = (expr);                                              \
-    if (check_rc_ != (code)) {                                           \
-      char check_buf_[1400];                                             \
-      snprintf(check_buf_, sizeof check_buf_, "%s returned %s (%s), "    \
-               "expected %s", #expr, coffer_error_name(check_rc_),       \
-               coffer_last_error_message(), coffer_error_name(code));    \
-      harness_fail(__FILE__, __LINE__, check_buf_);                      \
-    }                                                                    \
+#define CHECK_CODE(expr, code)                                        \
+  do {                                                                \
+    int check_rc_ = (expr);                                           \
+    if (check_rc_ != (code)) {                                        \
+      char check_buf_[1400];                                          \
+      snprintf(check_buf_, sizeof check_buf_,                         \
+               "%s returned %s (%s), "                                \
+               "expected %s",                                         \
+               #expr, coffer_error_name(check_rc_),                   \
+               coffer_last_error_message(), coffer_error_name(code)); \
+      harness_fail(__FILE__, __LINE__, check_buf_);                   \
+    }                                                                 \
   } while (0)
 #define CHECK_OK(expr) CHECK_CODE(expr, COFFER_OK)
 
@@ -49,9 +51,9 @@ int harness_main(int argc, char** argv, const TestCase* cases, size_t n);
 
 /* Ends the running case when a check has failed (its later steps would only
  * cascade). */
-#define REQUIRE_NO_FAILURE()                  \
-  do {                                        \
-    if (harness_case_failures > 0) return;    \
+#define REQUIRE_NO_FAILURE()               \
+  do {                                     \
+    if (harness_case_failures > 0) return; \
   } while (0)
 
 #endif /* COFFER_TESTS_CAPI_HARNESS_H_ */

@@ -44,8 +44,7 @@ void test_join_with_unseal_shares(void) {
 
   CHECK_OK(cluster_start(&c, 4));
   CHECK_CODE(coffer_node_join(c.nodes[4], NULL, 1), COFFER_INVALID_ARGUMENT);
-  CHECK_CODE(coffer_node_join(c.nodes[4], kKnown, 0),
-             COFFER_INVALID_ARGUMENT);
+  CHECK_CODE(coffer_node_join(c.nodes[4], kKnown, 0), COFFER_INVALID_ARGUMENT);
   CHECK_OK(coffer_node_join(c.nodes[4], kKnown, 3));
   for (int i = 0; i < 3; ++i) {
     CHECK_OK(coffer_node_unseal(c.nodes[4], NULL, init->keys[i],

@@ -13,8 +13,8 @@
 typedef struct buffer {
   char* data;
   size_t len;
-  size_t pos;  /* read position */
-  int fail;    /* non-zero: the callbacks fail with this code */
+  size_t pos; /* read position */
+  int fail;   /* non-zero: the callbacks fail with this code */
 } buffer_t;
 
 static int buffer_write(void* user_data, const void* data, size_t len) {
@@ -54,8 +54,8 @@ void test_snapshot_save_inspect_restore(void) {
   CHECK_OK(coffer_node_snapshot_save(f, path));
   coffer_snapshot_inspection_t* in = NULL;
   CHECK_OK(coffer_snapshot_inspect(&in, path));
-  CHECK(in != NULL && in->num_voters == 3 && in->records > 0 &&
-        in->index > 0 && in->file_bytes > 0 && strlen(in->cluster_id) > 0 &&
+  CHECK(in != NULL && in->num_voters == 3 && in->records > 0 && in->index > 0 &&
+        in->file_bytes > 0 && strlen(in->cluster_id) > 0 &&
         in->num_prefixes > 0 && in->json[0] == '{' && strlen(in->text) > 0);
   coffer_snapshot_inspection_free(in);
 

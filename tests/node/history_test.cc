@@ -82,8 +82,8 @@ class Gate {
 struct Op {
   enum Kind { kRead, kWrite } kind = kRead;
   std::string key;
-  std::string value;    // written, or read ("" when the key has none)
-  uint64_t version = 0;  // written (once known) or read (0: none)
+  std::string value;            // written, or read ("" when the key has none)
+  uint64_t version = 0;         // written (once known) or read (0: none)
   std::optional<uint64_t> cas;  // the write's check-and-set version
   uint64_t invoke = 0;
   uint64_t response = kPending;  // kPending: outcome unknown
@@ -165,8 +165,9 @@ std::string CheckHistory(
     }
     const uint64_t b = bound[op->key];
     if (op->kind == Op::kWrite ? op->version <= b : op->version < b) {
-      return absl::StrCat(op->key, ": ", op->kind == Op::kWrite ? "wrote" : "read",
-                          " v", op->version, " after v", b, " had completed");
+      return absl::StrCat(op->key, ": ",
+                          op->kind == Op::kWrite ? "wrote" : "read", " v",
+                          op->version, " after v", b, " had completed");
     }
   }
   return "";
@@ -263,9 +264,10 @@ class Client {
   std::map<std::string, uint64_t> last_version_;  // as this client saw it
 };
 
-TEST_CASE("leader crashes under concurrent kv clients keep the history "
-          "linearizable and every acknowledged write",
-          "[node][kv][failover][history]") {
+TEST_CASE(
+    "leader crashes under concurrent kv clients keep the history "
+    "linearizable and every acknowledged write",
+    "[node][kv][failover][history]") {
   const uint64_t seed = SeedFromEnv();
   std::printf("history_test seed %llu (COFFER_TEST_SEED to replay)\n",
               static_cast<unsigned long long>(seed));
@@ -286,8 +288,8 @@ TEST_CASE("leader crashes under concurrent kv clients keep the history "
   std::vector<std::unique_ptr<Client>> clients;
   std::vector<std::thread> threads;
   for (int i = 0; i < 6; ++i) {
-    clients.push_back(std::make_unique<Client>(c.ids()[i % 3], i,
-                                               seed + static_cast<uint64_t>(i)));
+    clients.push_back(std::make_unique<Client>(
+        c.ids()[i % 3], i, seed + static_cast<uint64_t>(i)));
   }
   for (auto& cl : clients) {
     threads.emplace_back([&, p = cl.get()] { p->Run(stop, gate); });
@@ -378,9 +380,11 @@ TEST_CASE("the history check finds lost writes and stale reads",
       {"k", {{1, "a"}, {2, "b"}}}};
   // Valid: an ambiguous write ("b") took effect, another ("c") did not;
   // a read overlapping the second write may see either version.
-  std::vector<Op> ok = {write("a", 1, 0, 10), read("a", 1, 11, 12),
+  std::vector<Op> ok = {write("a", 1, 0, 10),
+                        read("a", 1, 11, 12),
                         write("b", 0, 13, Op::kPending),
-                        read("a", 1, 14, 16), read("b", 2, 15, 20),
+                        read("a", 1, 14, 16),
+                        read("b", 2, 15, 20),
                         write("c", 0, 21, Op::kPending)};
   CHECK(CheckHistory(ok, final) == "");
   // An acknowledged write missing from the final versions.
@@ -404,12 +408,14 @@ TEST_CASE("the history check finds lost writes and stale reads",
   CHECK(CheckHistory(moved, final) != "");
 }
 
-TEST_CASE("check-and-set from many threads on every node: one winner per "
-          "version",
-          "[node][kv][cas]") {
+TEST_CASE(
+    "check-and-set from many threads on every node: one winner per "
+    "version",
+    "[node][kv][cas]") {
   TestCluster c(3);
   REQUIRE(c.StartInitialized().ok());
-  REQUIRE(c.node(c.WaitForLeader()).EnableKvMount("secret/", MountConfig()).ok());
+  REQUIRE(
+      c.node(c.WaitForLeader()).EnableKvMount("secret/", MountConfig()).ok());
 
   constexpr int kThreads = 12;
   constexpr uint64_t kVersions = 60;
@@ -438,8 +444,8 @@ TEST_CASE("check-and-set from many threads on every node: one winner per "
         std::lock_guard<std::mutex> l(mu);
         if (r.ok()) {
           if (r->version != current + 1 || winners.count(r->version) != 0) {
-            unexpected.push_back(absl::StrCat("version ", r->version,
-                                              " after cas ", current));
+            unexpected.push_back(
+                absl::StrCat("version ", r->version, " after cas ", current));
           }
           winners[r->version] = t;
         } else if (r.status().code() != Code::kAborted) {

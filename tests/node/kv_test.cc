@@ -24,7 +24,8 @@ using Code = absl::StatusCode;
 std::vector<std::string> KvCluster(TestCluster& c) {
   absl::StatusOr<std::vector<std::string>> keys = c.StartInitialized();
   REQUIRE(keys.ok());
-  REQUIRE(c.node(c.WaitForLeader()).EnableKvMount("secret/", MountConfig()).ok());
+  REQUIRE(
+      c.node(c.WaitForLeader()).EnableKvMount("secret/", MountConfig()).ok());
   return *keys;
 }
 
@@ -264,7 +265,8 @@ TEST_CASE("tuning a kv mount changes later writes on every node",
     w.cas = v;
     REQUIRE(f.KvPut("secret/", "k", {{"v", std::to_string(v + 1)}}, w).ok());
   }
-  absl::StatusOr<KeyMetadata> meta = c.node(leader).KvReadMetadata("secret/", "k");
+  absl::StatusOr<KeyMetadata> meta =
+      c.node(leader).KvReadMetadata("secret/", "k");
   REQUIRE(meta.ok());
   CHECK(meta->versions.size() == 2);  // max_versions keeps the last two
   CHECK(meta->oldest_version == 3);

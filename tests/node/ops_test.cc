@@ -330,8 +330,9 @@ TEST_CASE("a follower that misses a rotation adopts it from a snapshot",
   REQUIRE(Eventually([&] { return counter.installs > installs; }));
   REQUIRE(Eventually([&] { return TermOnNode(c.node(follower)) == 2; }));
   CHECK(Eventually([&] {
-    return c.node(follower).GetRaw("k39", ReadConsistency::kStale).value_or(
-               "") == "v";
+    return c.node(follower)
+               .GetRaw("k39", ReadConsistency::kStale)
+               .value_or("") == "v";
   }));
 }
 

@@ -27,7 +27,8 @@ using Code = absl::StatusCode;
 std::vector<std::string> Cluster(TestCluster& c) {
   absl::StatusOr<std::vector<std::string>> keys = c.StartInitialized();
   REQUIRE(keys.ok());
-  REQUIRE(c.node(c.WaitForLeader()).EnableKvMount("secret/", MountConfig()).ok());
+  REQUIRE(
+      c.node(c.WaitForLeader()).EnableKvMount("secret/", MountConfig()).ok());
   return *keys;
 }
 

@@ -105,8 +105,9 @@ class TestCluster {
   // StartAndBootstrap, then Initialize through node `via` (0: a follower)
   // with `shares` shares of `threshold`, and unseal every node with the
   // last `threshold` shares. Returns the shares.
-  absl::StatusOr<std::vector<std::string>> StartInitialized(
-      int shares = 3, int threshold = 2, uint64_t via = 0);
+  absl::StatusOr<std::vector<std::string>> StartInitialized(int shares = 3,
+                                                            int threshold = 2,
+                                                            uint64_t via = 0);
   // A running node other than `leader`; 0 if there is none.
   uint64_t AFollower(uint64_t leader) const;
 
