@@ -270,32 +270,42 @@ int coffer_kv_delete(coffer_node_t* node, const char* mount, const char* path) {
   });
 }
 
+namespace {
+
+// The version operations (delete, undelete, destroy) share their checks.
+using VersionsMethod = absl::Status (coffer::Node::*)(
+    absl::string_view, absl::string_view, const std::vector<uint64_t>&);
+
+int ChangeVersions(coffer_node_t* node, const char* mount, const char* path,
+                   const uint64_t* versions, size_t num_versions,
+                   VersionsMethod method) {
+  return coffer::capi::Run([&]() -> absl::Status {
+    COFFER_RETURN_IF_ERROR(coffer::capi::CheckKey(node, mount, path));
+    COFFER_ASSIGN_OR_RETURN(auto v,
+                            coffer::capi::ToVersions(versions, num_versions));
+    return (node->node.get()->*method)(mount, path, v);
+  });
+}
+
+}  // namespace
+
 int coffer_kv_delete_versions(coffer_node_t* node, const char* mount,
                               const char* path, const uint64_t* versions,
                               size_t num_versions) {
-  return Run([&]() -> absl::Status {
-    COFFER_RETURN_IF_ERROR(CheckKey(node, mount, path));
-    COFFER_ASSIGN_OR_RETURN(auto v, ToVersions(versions, num_versions));
-    return node->node->KvDeleteVersions(mount, path, v);
-  });
+  return ChangeVersions(node, mount, path, versions, num_versions,
+                        &coffer::Node::KvDeleteVersions);
 }
 
 int coffer_kv_undelete(coffer_node_t* node, const char* mount, const char* path,
                        const uint64_t* versions, size_t num_versions) {
-  return Run([&]() -> absl::Status {
-    COFFER_RETURN_IF_ERROR(CheckKey(node, mount, path));
-    COFFER_ASSIGN_OR_RETURN(auto v, ToVersions(versions, num_versions));
-    return node->node->KvUndelete(mount, path, v);
-  });
+  return ChangeVersions(node, mount, path, versions, num_versions,
+                        &coffer::Node::KvUndelete);
 }
 
 int coffer_kv_destroy(coffer_node_t* node, const char* mount, const char* path,
                       const uint64_t* versions, size_t num_versions) {
-  return Run([&]() -> absl::Status {
-    COFFER_RETURN_IF_ERROR(CheckKey(node, mount, path));
-    COFFER_ASSIGN_OR_RETURN(auto v, ToVersions(versions, num_versions));
-    return node->node->KvDestroy(mount, path, v);
-  });
+  return ChangeVersions(node, mount, path, versions, num_versions,
+                        &coffer::Node::KvDestroy);
 }
 
 int coffer_kv_read_metadata(coffer_node_t* node, coffer_key_metadata_t** out,

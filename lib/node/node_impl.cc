@@ -11,6 +11,7 @@
 #include "crypto/secure_buffer.h"
 #include "node/codec.h"
 #include "node/options.h"
+#include "node/run_on_loop.h"
 #include "storage/recovery.h"
 
 namespace coffer {
@@ -151,20 +152,6 @@ void NodeImpl::Register(std::shared_ptr<Waiter> w) {
 void NodeImpl::Unregister(const std::shared_ptr<Waiter>& w) {
   absl::MutexLock lock(&mu_);
   waiters_.erase(w);
-}
-
-template <typename T>
-absl::StatusOr<T> NodeImpl::RunOnLoop(std::function<absl::StatusOr<T>()> fn) {
-  auto c = std::make_shared<Completion<T>>();
-  Register(c);
-  absl::Status posted = Post([c, fn = std::move(fn)] { c->Set(fn()); });
-  if (!posted.ok()) {
-    Unregister(c);
-    return posted;
-  }
-  absl::StatusOr<T> r = c->Wait(options_.request_timeout + options_.tick);
-  Unregister(c);
-  return r;
 }
 
 absl::StatusOr<std::string> NodeImpl::Submit(nodepb::Op op) {

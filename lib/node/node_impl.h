@@ -238,10 +238,6 @@ class NodeImpl final : public Node {
   void RemoveOldSnapshots();
 
   // --- Operator snapshots (snapshot_save.cc, snapshot_restore.cc) ---------
-  // RunOnLoop for the snapshot files (defined in node/snapshot_loop.h;
-  // RunOnLoop's definition is private to node_impl.cc).
-  template <typename T>
-  absl::StatusOr<T> SnapshotOnLoop(std::function<absl::StatusOr<T>()> fn);
   struct SaveStart;
   struct SaveBatch;
   struct RestoreKeys;

@@ -16,6 +16,7 @@
 #include "crypto/secure_buffer.h"
 #include "node/codec.h"
 #include "node/node_impl.h"
+#include "node/run_on_loop.h"
 
 namespace coffer::node {
 namespace {
@@ -70,18 +71,7 @@ absl::StatusOr<KeyStatus> NodeImpl::RotateKey() {
 }
 
 absl::StatusOr<KeyStatus> NodeImpl::GetKeyStatus() {
-  // RunOnLoop, which node_impl.cc instantiates only for its own types.
-  auto c = std::make_shared<Completion<KeyStatus>>();
-  Register(c);
-  absl::Status posted = Post([this, c] { c->Set(KeyStatusOnLoop()); });
-  if (!posted.ok()) {
-    Unregister(c);
-    return posted;
-  }
-  absl::StatusOr<KeyStatus> r =
-      c->Wait(options_.request_timeout + options_.tick);
-  Unregister(c);
-  return r;
+  return RunOnLoop<KeyStatus>([this] { return KeyStatusOnLoop(); });
 }
 
 absl::StatusOr<KeyStatus> NodeImpl::KeyStatusOnLoop() {

@@ -40,7 +40,7 @@
 #include "crypto/random.h"
 #include "node/codec.h"
 #include "node/node_impl.h"
-#include "node/snapshot_loop.h"
+#include "node/run_on_loop.h"
 #include "node/snapshot_ops.h"
 #include "raft/confchange.h"
 #include "seal/physical.h"
@@ -151,7 +151,7 @@ absl::StatusOr<NodeImpl::RestoreKeys> NodeImpl::RestoreKeysOnLoop(
 absl::Status NodeImpl::SnapshotRestore(const std::string& path,
                                        const SnapshotRestoreOptions& options) {
   // On the leader only: the staged records then never cross the transport.
-  COFFER_RETURN_IF_ERROR(SnapshotOnLoop<bool>([this]() -> absl::StatusOr<bool> {
+  COFFER_RETURN_IF_ERROR(RunOnLoop<bool>([this]() -> absl::StatusOr<bool> {
                            if (soft_.role != raft::Role::kLeader) {
                              return absl::UnavailableError(absl::StrCat(
                                  "node: a snapshot restore runs on the "
@@ -167,7 +167,7 @@ absl::Status NodeImpl::SnapshotRestore(const std::string& path,
   COFFER_RETURN_IF_ERROR(Submit(std::move(prepare)).status());
   COFFER_ASSIGN_OR_RETURN(
       std::string live_id,
-      SnapshotOnLoop<std::string>([this]() -> absl::StatusOr<std::string> {
+      RunOnLoop<std::string>([this]() -> absl::StatusOr<std::string> {
         COFFER_ASSIGN_OR_RETURN(std::optional<std::string> id,
                                 view_->Get(kClusterIdPath));
         if (!id.has_value()) {
@@ -196,7 +196,7 @@ absl::Status NodeImpl::SnapshotRestore(const std::string& path,
   // The closure owns copies: it may outlive this call (a timeout).
   COFFER_ASSIGN_OR_RETURN(
       RestoreKeys keys,
-      SnapshotOnLoop<RestoreKeys>(
+      RunOnLoop<RestoreKeys>(
           [this, core, foreign,
            shares = foreign ? options.unseal_keys
                             : std::vector<std::string>()]() mutable {

@@ -27,7 +27,7 @@
 #include "crypto/random.h"
 #include "node/codec.h"
 #include "node/node_impl.h"
-#include "node/snapshot_loop.h"
+#include "node/run_on_loop.h"
 #include "node/snapshot_ops.h"
 #include "snapshot/file_io.h"
 #include "snapshot/snapshot.h"
@@ -118,7 +118,7 @@ absl::Status NodeImpl::SaveReachLinearizablePoint() {
   for (;;) {
     COFFER_ASSIGN_OR_RETURN(
         uint64_t applied,
-        SnapshotOnLoop<uint64_t>([this]() -> absl::StatusOr<uint64_t> {
+        RunOnLoop<uint64_t>([this]() -> absl::StatusOr<uint64_t> {
           return state_->AppliedIndex();
         }));
     if (applied >= *index) return absl::OkStatus();
@@ -184,7 +184,7 @@ absl::StatusOr<NodeImpl::SaveBatch> NodeImpl::NextSaveBatch(uint64_t id) {
 
 absl::Status NodeImpl::SaveVerified(const std::string& tmp) {
   COFFER_RETURN_IF_ERROR(SaveReachLinearizablePoint());
-  COFFER_ASSIGN_OR_RETURN(SaveStart start, SnapshotOnLoop<SaveStart>([this]() {
+  COFFER_ASSIGN_OR_RETURN(SaveStart start, RunOnLoop<SaveStart>([this]() {
                             return StartSaveOnLoop();
                           }));
   auto release = [this, id = start.id] {
@@ -195,10 +195,10 @@ absl::Status NodeImpl::SaveVerified(const std::string& tmp) {
         std::unique_ptr<snapshot::SnapshotWriter> writer,
         snapshot::SnapshotWriter::Create(tmp, start.header, start.mac_key));
     for (bool done = false; !done;) {
-      COFFER_ASSIGN_OR_RETURN(
-          SaveBatch batch, SnapshotOnLoop<SaveBatch>([this, id = start.id]() {
-            return NextSaveBatch(id);
-          }));
+      COFFER_ASSIGN_OR_RETURN(SaveBatch batch,
+                              RunOnLoop<SaveBatch>([this, id = start.id]() {
+                                return NextSaveBatch(id);
+                              }));
       for (const auto& [key, value] : batch.records) {
         COFFER_RETURN_IF_ERROR(writer->Add(key, value));
       }

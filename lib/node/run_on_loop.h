@@ -1,8 +1,8 @@
-// NodeImpl::SnapshotOnLoop: runs a closure on the event loop and waits for
-// its result (as RunOnLoop in node_impl.cc), for snapshot_save.cc and
-// snapshot_restore.cc. Include only from those files.
-#ifndef COFFER_LIB_NODE_SNAPSHOT_LOOP_H_
-#define COFFER_LIB_NODE_SNAPSHOT_LOOP_H_
+// NodeImpl::RunOnLoop's definition: runs a closure on the event loop and
+// waits for its result. Included by the lib/node files that call it, so
+// that each instantiates it for its own result types.
+#ifndef COFFER_LIB_NODE_RUN_ON_LOOP_H_
+#define COFFER_LIB_NODE_RUN_ON_LOOP_H_
 
 #include <functional>
 #include <memory>
@@ -13,8 +13,7 @@
 namespace coffer::node {
 
 template <typename T>
-absl::StatusOr<T> NodeImpl::SnapshotOnLoop(
-    std::function<absl::StatusOr<T>()> fn) {
+absl::StatusOr<T> NodeImpl::RunOnLoop(std::function<absl::StatusOr<T>()> fn) {
   auto c = std::make_shared<Completion<T>>();
   Register(c);
   absl::Status posted = Post([c, fn = std::move(fn)] { c->Set(fn()); });
@@ -29,4 +28,4 @@ absl::StatusOr<T> NodeImpl::SnapshotOnLoop(
 
 }  // namespace coffer::node
 
-#endif  // COFFER_LIB_NODE_SNAPSHOT_LOOP_H_
+#endif  // COFFER_LIB_NODE_RUN_ON_LOOP_H_
