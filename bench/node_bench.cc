@@ -6,7 +6,9 @@
 // leader (median of 5).
 //
 // Usage: node_bench [seconds per run, default 3] [value bytes, default 256]
-//                   [nosync: options.sync = false]
+//                   [nosync: options.sync = false] [only: e.g. "put leader 64"]
+// With `only`, just the runs whose "operation via clients" line starts with
+// it (for profiling one case); "failover" runs only the failover trials.
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -104,6 +106,11 @@ int Main(int argc, char** argv) {
   const SecretData data = {
       {"v", std::string(argc > 2 ? atoi(argv[2]) : 256, 'v')}};
   const bool sync = !(argc > 3 && std::string(argv[3]) == "nosync");
+  const std::string only = argc > 4 ? argv[4] : "";
+  auto wanted = [&](const std::string& what, const char* via, int clients) {
+    const std::string name = what + " " + via + " " + std::to_string(clients);
+    return only.empty() || name.rfind(only, 0) == 0;
+  };
   TestCluster c(3);
   c.tweak = [sync](NodeOptions& o) {
     o.sync = sync;
@@ -125,6 +132,7 @@ int Main(int argc, char** argv) {
         {"follower", follower}}) {
     Node& n = c.node(id);
     for (int clients : {1, 16, 64}) {
+      if (!wanted("put", via, clients)) continue;
       Print("kv put", via, clients, Run(clients, length, [&](int cl, int i) {
               return n.KvPut("secret/", Key(cl, i), data).status();
             }));
@@ -133,12 +141,17 @@ int Main(int argc, char** argv) {
          {std::pair<const char*, ReadConsistency>{
               "kv get linear", ReadConsistency::kLinearizable},
           {"kv get stale", ReadConsistency::kStale}}) {
+      if (!wanted(consistency == ReadConsistency::kStale ? "stale" : "linear",
+                  via, 16)) {
+        continue;
+      }
       Print(what, via, 16,
             Run(16, length, [&, cons = consistency](int cl, int i) {
               return n.KvGet("secret/", Key(cl, i % 64), 0, cons).status();
             }));
     }
   }
+  if (!wanted("failover", "", 0)) return 0;
   std::vector<absl::Duration> failovers;
   for (int trial = 0; trial < 5; ++trial) {
     failovers.push_back(Failover(c, *keys, data));

@@ -122,9 +122,13 @@ absl::Status NodeImpl::HandleReady() {
   // Steps 1-2.
   COFFER_RETURN_IF_ERROR(InstallSnapshotChunks(rd));
   // Step 3, together with step 5's writes: the new entries, the hard state
-  // and the committed entries' records become durable in one write (one
-  // fsync) before any message of this Ready leaves. Applying before sending
-  // is allowed: committed entries are in this write or already in the log.
+  // and the committed entries' records go in one write, synced when the
+  // core asks (new entries, term or vote), before any message of this Ready
+  // leaves. Applying before sending is allowed: committed entries are in
+  // this write or already in the log. An apply needs no sync of its own:
+  // the log holds its entries durably, storage::Db keeps writes in order,
+  // so a crash loses only the last applies, and a restart applies them
+  // again from the log.
   storage::WriteGroup group;
   if (rd.hard_state.has_value() || !rd.entries.empty()) {
     absl::Status s = log_->StageSave(
@@ -136,8 +140,7 @@ absl::Status NodeImpl::HandleReady() {
       StageCommitted(rd.committed_entries, &group, &applied));
   if (!group.empty()) {
     const absl::Time start = options_.metrics ? Now() : absl::InfinitePast();
-    absl::Status s = db_->Commit(
-        &group, options_.sync && (rd.must_sync || applied.last != 0));
+    absl::Status s = db_->Commit(&group, options_.sync && rd.must_sync);
     if (!s.ok()) return Annotate(s);
     Timing("storage.write_latency", start);
   }

@@ -9,6 +9,7 @@
 #include "leveldb/options.h"
 #include "proto/storage.pb.h"
 #include "storage/keys.h"
+#include "storage/ordered_log_env.h"
 
 namespace coffer::storage {
 
@@ -32,20 +33,23 @@ absl::StatusOr<std::unique_ptr<Db>> Db::Open(const DbOptions& options) {
   lo.paranoid_checks = true;
   lo.write_buffer_size = options.write_buffer_bytes;
   lo.block_cache = cache.get();
-  if (options.env != nullptr) lo.env = options.env;
+  std::unique_ptr<leveldb::Env> env = NewOrderedLogEnv(
+      options.env != nullptr ? options.env : leveldb::Env::Default());
+  lo.env = env.get();
   leveldb::DB* raw = nullptr;
   COFFER_RETURN_IF_ERROR(FromLevelDb(leveldb::DB::Open(lo, options.path, &raw),
                                      "open " + options.path));
-  std::unique_ptr<Db> db(
-      new Db(std::move(cache), std::unique_ptr<leveldb::DB>(raw)));
+  std::unique_ptr<Db> db(new Db(std::move(cache), std::move(env),
+                                std::unique_ptr<leveldb::DB>(raw)));
   COFFER_RETURN_IF_ERROR(db->CheckFormat());
   return db;
 }
 
-Db::Db(std::unique_ptr<leveldb::Cache> cache, std::unique_ptr<leveldb::DB> db)
-    : cache_(std::move(cache)), db_(std::move(db)) {}
+Db::Db(std::unique_ptr<leveldb::Cache> cache, std::unique_ptr<leveldb::Env> env,
+       std::unique_ptr<leveldb::DB> db)
+    : cache_(std::move(cache)), env_(std::move(env)), db_(std::move(db)) {}
 
-// The DB holds pointers into the cache: close it first.
+// The DB holds pointers into the cache and the Env: close it first.
 Db::~Db() { db_.reset(); }
 
 absl::Status Db::CheckFormat() {

@@ -8,6 +8,11 @@
 // later write returns kFailedPrecondition without touching the disk, so a
 // store that lost a write never appends after the hole. Reopen to recover.
 //
+// Order: writes become durable in the order they were made (LevelDB's
+// log files are synced when it switches them, storage/ordered_log_env.h), so
+// a crash loses only a suffix of the writes, and a synced write makes every
+// earlier one durable too.
+//
 // Group commit: each Write is one LevelDB WriteBatch and, with sync, one
 // fsync. Concurrent writers are merged by LevelDB into one log write and one
 // fsync, so a Save of N entries, or N threads saving at once, share a sync.
@@ -116,10 +121,12 @@ class Db {
   void CompactRange(absl::string_view start, absl::string_view limit);
 
  private:
-  Db(std::unique_ptr<leveldb::Cache> cache, std::unique_ptr<leveldb::DB> db);
+  Db(std::unique_ptr<leveldb::Cache> cache, std::unique_ptr<leveldb::Env> env,
+     std::unique_ptr<leveldb::DB> db);
   absl::Status CheckFormat();
 
   std::unique_ptr<leveldb::Cache> cache_;
+  std::unique_ptr<leveldb::Env> env_;  // storage/ordered_log_env.h
   std::unique_ptr<leveldb::DB> db_;
   mutable absl::Mutex mu_;
   absl::Status write_error_ ABSL_GUARDED_BY(mu_);

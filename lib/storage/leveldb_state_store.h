@@ -27,11 +27,10 @@
 namespace coffer::storage {
 
 struct StateStoreOptions {
-  // Sync every Apply. Default true. LevelDB does not order an unsynced write
-  // before a later synced one across its log-file switches, so an unsynced
-  // Apply could be lost while a later one survives; keep this on unless the
-  // caller syncs every Apply batch some other way. Batch many committed
-  // entries into one Apply to share the sync.
+  // Sync every Apply. Default true. Without it a crash may lose the last
+  // Applies (only a suffix: storage::Db keeps writes in order), which is
+  // safe when the entries they applied are durable in the raft log and are
+  // applied again after a restart, as the node does.
   bool sync_apply = true;
   // Bytes per restore or deletion batch. Default 1 MiB; bounds memory.
   size_t batch_bytes = 1 << 20;

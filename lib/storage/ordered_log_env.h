@@ -1,0 +1,32 @@
+// OrderedLogEnv: a leveldb::Env that makes LevelDB's writes durable in the
+// order they were made, synced or not.
+//
+// LevelDB writes each batch to its current log file and fsyncs only that
+// file, only for a synced write. When the memtable fills it switches to a new
+// log file and closes the old one without an fsync. A crash before the old
+// memtable reaches a table could then lose an unsynced write from the old
+// file while a later synced write in the new file survives: a hole in the
+// middle of the history. This Env syncs a log file when LevelDB closes it,
+// before any write reaches the next one, so that a crash loses only a suffix
+// of the writes: every write before a synced one survives with it.
+//
+// That is what lets the node apply committed entries without an fsync of
+// their own (the raft log already holds them durably): an apply lost in a
+// crash is a suffix, redone from the log on restart.
+//
+// Thread-safety: as the wrapped Env.
+#ifndef COFFER_LIB_STORAGE_ORDERED_LOG_ENV_H_
+#define COFFER_LIB_STORAGE_ORDERED_LOG_ENV_H_
+
+#include <memory>
+
+#include "leveldb/env.h"
+
+namespace coffer::storage {
+
+// Wraps `base` (not owned; must outlive the result).
+std::unique_ptr<leveldb::Env> NewOrderedLogEnv(leveldb::Env* base);
+
+}  // namespace coffer::storage
+
+#endif  // COFFER_LIB_STORAGE_ORDERED_LOG_ENV_H_
