@@ -14,13 +14,16 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "coffer/node.h"
+#include "coffer/observe.h"
 #include "node/test_cluster.h"
 
 namespace coffer::testing {
@@ -30,11 +33,37 @@ struct Result {
   double ops_per_s = 0;
   absl::Duration p50, p99;
   int errors = 0;
+  double batch = 0;        // log entries per write on the leader
+  double syncs_per_s = 0;  // its fsynced writes per second
 };
 
-// Runs `op(client, i)` from `clients` threads for `length`.
-Result Run(int clients, absl::Duration length,
+// Sums a node's counters (its batching and fsyncs).
+class Counters final : public MetricsSink {
+ public:
+  void Counter(absl::string_view name, uint64_t delta) override {
+    absl::MutexLock lock(&mu_);
+    counts_[std::string(name)] += delta;
+  }
+  void Gauge(absl::string_view, double) override {}
+  void Timing(absl::string_view, absl::Duration) override {}
+  uint64_t Get(const std::string& name) const {
+    absl::MutexLock lock(&mu_);
+    auto it = counts_.find(name);
+    return it == counts_.end() ? 0 : it->second;
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::map<std::string, uint64_t> counts_;
+};
+
+// Runs `op(client, i)` from `clients` threads for `length`; `counters`
+// are the leader's.
+Result Run(int clients, absl::Duration length, const Counters& counters,
            const std::function<absl::Status(int, int)>& op) {
+  const uint64_t entries0 = counters.Get("raft.entries_written");
+  const uint64_t writes0 = counters.Get("storage.writes");
+  const uint64_t syncs0 = counters.Get("storage.synced_writes");
   std::vector<std::vector<absl::Duration>> lat(clients);
   std::atomic<int> errors{0};
   const absl::Time end = absl::Now() + length;
@@ -52,10 +81,18 @@ Result Run(int clients, absl::Duration length,
     });
   }
   for (std::thread& t : threads) t.join();
+  Result r;
+  const uint64_t writes = counters.Get("storage.writes") - writes0;
+  if (writes > 0) {
+    r.batch =
+        static_cast<double>(counters.Get("raft.entries_written") - entries0) /
+        static_cast<double>(writes);
+  }
+  r.syncs_per_s = (counters.Get("storage.synced_writes") - syncs0) /
+                  absl::ToDoubleSeconds(length);
   std::vector<absl::Duration> all;
   for (auto& l : lat) all.insert(all.end(), l.begin(), l.end());
   std::sort(all.begin(), all.end());
-  Result r;
   r.errors = errors;
   if (all.empty()) return r;
   r.ops_per_s = all.size() / absl::ToDoubleSeconds(length);
@@ -65,9 +102,10 @@ Result Run(int clients, absl::Duration length,
 }
 
 void Print(const char* what, const char* via, int clients, const Result& r) {
-  std::printf("%-16s %-9s %7d %10.0f %8.2f %8.2f %6d\n", what, via, clients,
-              r.ops_per_s, absl::ToDoubleMilliseconds(r.p50),
-              absl::ToDoubleMilliseconds(r.p99), r.errors);
+  std::printf("%-16s %-9s %7d %10.0f %8.2f %8.2f %6d %7.1f %7.0f\n", what, via,
+              clients, r.ops_per_s, absl::ToDoubleMilliseconds(r.p50),
+              absl::ToDoubleMilliseconds(r.p99), r.errors, r.batch,
+              r.syncs_per_s);
 }
 
 std::string Key(int client, int i) {
@@ -111,8 +149,11 @@ int Main(int argc, char** argv) {
     const std::string name = what + " " + via + " " + std::to_string(clients);
     return only.empty() || name.rfind(only, 0) == 0;
   };
+  std::map<uint64_t, Counters> counters;
+  for (uint64_t id : {1, 2, 3}) counters[id];
   TestCluster c(3);
-  c.tweak = [sync](NodeOptions& o) {
+  c.tweak = [sync, &counters](NodeOptions& o) {
+    o.metrics = &counters.at(o.id);
     o.sync = sync;
     o.tick = absl::Milliseconds(10);  // election timeout 100-200 ms
     o.request_timeout = absl::Seconds(10);
@@ -125,15 +166,17 @@ int Main(int argc, char** argv) {
   std::printf(
       "node_bench: 3 nodes, fsync %s, %zu-byte secrets, %.0fs per run\n",
       sync ? "on" : "off", data.at("v").size(), absl::ToDoubleSeconds(length));
-  std::printf("%-16s %-9s %7s %10s %8s %8s %6s\n", "operation", "via",
-              "clients", "ops/s", "p50 ms", "p99 ms", "errors");
+  std::printf("%-16s %-9s %7s %10s %8s %8s %6s %7s %7s\n", "operation", "via",
+              "clients", "ops/s", "p50 ms", "p99 ms", "errors", "batch",
+              "fsync/s");
   for (const auto& [via, id] :
        {std::pair<const char*, uint64_t>{"leader", leader},
         {"follower", follower}}) {
     Node& n = c.node(id);
     for (int clients : {1, 16, 64}) {
       if (!wanted("put", via, clients)) continue;
-      Print("kv put", via, clients, Run(clients, length, [&](int cl, int i) {
+      Print("kv put", via, clients,
+            Run(clients, length, counters.at(leader), [&](int cl, int i) {
               return n.KvPut("secret/", Key(cl, i), data).status();
             }));
     }
@@ -146,9 +189,10 @@ int Main(int argc, char** argv) {
         continue;
       }
       Print(what, via, 16,
-            Run(16, length, [&, cons = consistency](int cl, int i) {
-              return n.KvGet("secret/", Key(cl, i % 64), 0, cons).status();
-            }));
+            Run(16, length, counters.at(leader),
+                [&, cons = consistency](int cl, int i) {
+                  return n.KvGet("secret/", Key(cl, i % 64), 0, cons).status();
+                }));
     }
   }
   if (!wanted("failover", "", 0)) return 0;

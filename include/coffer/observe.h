@@ -59,6 +59,11 @@ class COFFER_EXPORT Logger {
 //   raft.leader_changes      changes of the leader this node knows
 //   raft.snapshot_saves      snapshots of the state made by this node
 //   raft.snapshot_installs   snapshots received from a leader and installed
+//   raft.entries_written     log entries this node wrote (its batching:
+//                            entries per storage.writes)
+//   raft.entries_applied     committed entries applied to the state
+//   storage.writes           steps' writes (see storage.write_latency)
+//   storage.synced_writes    of those, the ones that waited for an fsync
 // Timings:
 //   node.request_latency     one such request, from start to result
 //   storage.write_latency    one step's write: new log entries, hard state

@@ -198,6 +198,8 @@ class NodeImpl final : public Node {
   // Carries out every pending Ready, then runs what waited on it.
   void Drive();
   absl::Status HandleReady();
+  // Sends the core's messages (moved from).
+  void SendMessages(std::vector<raftpb::Message>& messages);
   // What a Ready's committed entries changed (see HandleReady).
   struct Applied {
     uint64_t last = 0;          // the last entry applied now; 0: none

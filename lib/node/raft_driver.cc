@@ -94,6 +94,15 @@ void NodeImpl::SendFrame(uint64_t to, nodepb::Frame frame) {
   options_.transport->Send(to, AddressOf(to), frame.SerializeAsString());
 }
 
+void NodeImpl::SendMessages(std::vector<raftpb::Message>& messages) {
+  for (raftpb::Message& m : messages) {
+    nodepb::Frame f;
+    const uint64_t to = m.to();
+    *f.mutable_raft() = std::move(m);
+    SendFrame(to, std::move(f));
+  }
+}
+
 void NodeImpl::Drive() {
   while (fatal_.ok() && raft_->HasReady()) {
     absl::Status s = HandleReady();
@@ -121,6 +130,8 @@ absl::Status NodeImpl::HandleReady() {
   if (rd.soft_state.has_value()) OnSoftState(*rd.soft_state);
   // Steps 1-2.
   COFFER_RETURN_IF_ERROR(InstallSnapshotChunks(rd));
+  // A leader sends first: the followers write the entries while it does.
+  if (rd.send_before_save) SendMessages(rd.messages);
   // Step 3, together with step 5's writes: the new entries, the hard state
   // and the committed entries' records go in one write, synced when the
   // core asks (new entries, term or vote), before any message of this Ready
@@ -140,17 +151,21 @@ absl::Status NodeImpl::HandleReady() {
       StageCommitted(rd.committed_entries, &group, &applied));
   if (!group.empty()) {
     const absl::Time start = options_.metrics ? Now() : absl::InfinitePast();
-    absl::Status s = db_->Commit(&group, options_.sync && rd.must_sync);
+    const bool sync = options_.sync && rd.must_sync;
+    absl::Status s = db_->Commit(&group, sync);
     if (!s.ok()) return Annotate(s);
     Timing("storage.write_latency", start);
+    if (options_.metrics != nullptr) {
+      Count("storage.writes");
+      if (sync) Count("storage.synced_writes");
+      if (!rd.entries.empty()) Count("raft.entries_written", rd.entries.size());
+      if (!rd.committed_entries.empty()) {
+        Count("raft.entries_applied", rd.committed_entries.size());
+      }
+    }
   }
   // Step 4.
-  for (raftpb::Message& m : rd.messages) {
-    nodepb::Frame f;
-    const uint64_t to = m.to();
-    *f.mutable_raft() = std::move(m);
-    SendFrame(to, std::move(f));
-  }
+  if (!rd.send_before_save) SendMessages(rd.messages);
   // Step 5: what the applied records change in memory.
   COFFER_RETURN_IF_ERROR(FinishApply(rd.committed_entries, applied));
   // A snapshot restore's swap, then the entries after it

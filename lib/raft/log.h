@@ -91,6 +91,10 @@ class RaftLog {
   bool HasNextCommittedEntries() const;
   std::vector<raftpb::Entry> NextCommittedEntries(uint64_t max_bytes) const;
   bool HasUnstable() const { return !unstable_.entries_.empty(); }
+  // The last index in storage (persisted): before the unstable entries.
+  uint64_t StableLastIndex() const {
+    return HasUnstable() ? unstable_.offset_ - 1 : LastIndex();
+  }
   const std::vector<raftpb::Entry>& UnstableEntries() const {
     return unstable_.entries_;
   }

@@ -201,7 +201,8 @@ void Raft::BecomeLeader() {
     progress_.emplace(peer, std::move(pr));
   }
   Progress& self = progress_.at(id_);
-  self.match = last;
+  // Entries still unstable count once they are durable (Advance).
+  self.match = log_.StableLastIndex();
   self.BecomeReplicate();
   // Any configuration entry in the log may still be uncommitted.
   pending_conf_index_ = last;

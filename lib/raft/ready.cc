@@ -69,6 +69,9 @@ Ready Raft::GetReady() {
   // Paper Figure 2: currentTerm, votedFor and log[] are persistent state;
   // the commit index alone may be lost and relearned.
   rd.must_sync = term_or_vote || !rd.entries.empty() || rd.snapshot;
+  // A leader's messages carry no vote and no term it has not made durable,
+  // and its entries count for it only after Advance.
+  rd.send_before_save = role_ == Role::kLeader && !term_or_vote;
   in_flight_ = std::move(fl);
   return rd;
 }
@@ -81,7 +84,16 @@ void Raft::Advance() {
     log_.StableSnapTo(fl.snapshot_index);
     log_.AppliedTo(fl.snapshot_index);
   }
-  if (fl.last_index != 0) log_.StableTo(fl.last_index, fl.last_term);
+  if (fl.last_index != 0) {
+    log_.StableTo(fl.last_index, fl.last_term);
+    // Thesis 10.2.1: the leader's entries count toward a quorum only once
+    // they are on its own disk; a single voter commits here.
+    if (role_ == Role::kLeader &&
+        progress_.at(id_).MaybeUpdate(log_.StableLastIndex()) &&
+        MaybeCommit()) {
+      broadcast_pending_ = true;
+    }
+  }
   if (fl.applied != 0) log_.AppliedTo(fl.applied);
   for (const raftpb::Entry& e : fl.conf_entries) ApplyConfChangeEntry(e);
   if (role_ == Role::kLeader) {
@@ -122,7 +134,7 @@ void Raft::CheckInvariants() const {
       COFFER_CHECK(lead_ == id_);
       COFFER_CHECK(vote_ == id_ || vote_ == 0 || log_.LastTerm() == term_);
       COFFER_CHECK(config_.voters.Contains(id_));
-      COFFER_CHECK(progress_.at(id_).match == last);
+      COFFER_CHECK(progress_.at(id_).match == log_.StableLastIndex());
       for (const auto& [id, pr] : progress_) {
         COFFER_CHECK(config_.Contains(id));
         COFFER_CHECK(pr.match < pr.next);

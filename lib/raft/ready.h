@@ -16,7 +16,10 @@
 //     must_sync the data is durable before the next step. Votes, terms and
 //     log entries must be durable before any message of this Ready leaves
 //     (Raft paper Figure 2, "Persistent state ... updated on stable storage
-//     before responding to RPCs").
+//     before responding to RPCs") -- except with send_before_save: a
+//     leader's messages may leave before (or while) its entries are
+//     written, because its own copy counts toward a quorum only after
+//     Advance (Raft thesis 10.2.1).
 //  4. Sends messages (in any order; the network may lose or reorder them).
 //  5. Applies committed_entries to the state machine in order, each exactly
 //     once. They are never newer than what step 3 made durable. A
@@ -81,6 +84,9 @@ struct Ready {
   std::vector<ReadState> read_states;
   // Whether the Save of step 3 must be synchronous.
   bool must_sync = false;
+  // Whether step 4 may come before step 3 (the node is the leader and the
+  // Ready changes neither term nor vote).
+  bool send_before_save = false;
 };
 
 }  // namespace coffer::raft

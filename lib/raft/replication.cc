@@ -69,10 +69,10 @@ bool Raft::AppendEntry(raftpb::Entry&& entry) {
   uncommitted_size_ += payload;
   entry.set_term(term_);
   entry.set_index(log_.LastIndex() + 1);
-  uint64_t last = log_.Append(std::move(entry));
-  progress_.at(id_).MaybeUpdate(last);
-  // A single voter commits on its own.
-  MaybeCommit();
+  log_.Append(std::move(entry));
+  // The leader's own copy counts toward a quorum once it is durable
+  // (Advance), so the embedder may send it to the followers while writing
+  // it (Ready::send_before_save).
   return true;
 }
 

@@ -1,5 +1,7 @@
 // Log replication: Raft paper 5.3 (log matching, repair of follower logs,
 // Figure 7), 5.4.2 (Figure 8), flow control and proposal errors.
+#include <algorithm>
+
 #include "scenario/cluster.h"
 #include "support/catch.h"
 
@@ -112,6 +114,56 @@ TEST_CASE("a proposal commits once a majority stores it",
   c.Heal();
   c.TickAll(3);
   REQUIRE(AppliedData(c.node(3)) == std::vector<std::string>{"hello"});
+}
+
+TEST_CASE("a leader sends its entries before writing them; nothing else does",
+          "[raft][replication]") {
+  Cluster c({1, 2, 3});
+  // A candidate's term and vote must be written before it asks for votes.
+  for (int i = 0; i < 100 && c[1].role() == Role::kFollower; ++i) c.Tick(1);
+  Ready rd = c[1].GetReady();
+  REQUIRE(c[1].role() == Role::kCandidate);
+  REQUIRE_FALSE(rd.messages.empty());
+  REQUIRE_FALSE(rd.send_before_save);
+  REQUIRE(c.node(1).storage.Save(*rd.hard_state, rd.entries, true).ok());
+  c[1].Advance();
+  for (const raftpb::Message& m : rd.messages) c.Deliver(m);
+  c.Stabilize();
+  REQUIRE(c.Leader() == 1);
+  REQUIRE(c[1].Propose("x").ok());
+  rd = c[1].GetReady();
+  REQUIRE(rd.send_before_save);
+  REQUIRE(rd.must_sync);
+  REQUIRE(rd.entries.size() == 1);
+  REQUIRE(rd.messages.size() == 2);
+  // Its own copy does not count before Advance: not even with a follower's
+  // acknowledgement would it be committed by the leader alone.
+  REQUIRE(c[1].GetStatus().progress.at(1).match < rd.entries[0].index());
+  c[1].Advance();
+  REQUIRE(c[1].GetStatus().progress.at(1).match == c[1].log().LastIndex());
+}
+
+TEST_CASE(
+    "a leader that crashes after sending an entry but before writing it "
+    "loses nothing acknowledged",
+    "[raft][replication]") {
+  Cluster c({1, 2, 3});
+  c.Elect(1);
+  REQUIRE(c[1].Propose("sent, not written").ok());
+  Ready rd = c[1].GetReady();
+  REQUIRE(rd.send_before_save);
+  std::vector<raftpb::Message> sent = rd.messages;
+  c.Crash(1);  // before its Save: the entry is only on the followers
+  for (const raftpb::Message& m : sent) c.Deliver(m);
+  c.Stabilize();
+  c.Restart(1);
+  c.Elect(2);
+  c.TickAll(5);
+  REQUIRE(c.Leader() != 1);
+  for (uint64_t id : {1, 2, 3}) {
+    std::vector<std::string> data = AppliedData(c.node(id));
+    REQUIRE(std::count(data.begin(), data.end(), "sent, not written") == 1);
+  }
 }
 
 TEST_CASE("a proposal without a majority is not committed",

@@ -292,7 +292,8 @@ void Simulation::CheckLogEntries(Node& n, absl::Span<const Entry> entries) {
 void Simulation::ProcessReady(Node& n) {
   raft::Ready rd = n.raft->GetReady();
   // Where a crash hits: before the Ready is persisted, after persisting
-  // but before sending, or after sending but before applying.
+  // but before sending (a leader: after sending but before persisting), or
+  // after both but before applying.
   int crash_at = faults_ && Chance(0.003) ? static_cast<int>(Uniform(3)) : -1;
   if (crash_at == 0) return Crash(n);
   for (raft::ReceivedSnapshotChunk& ch : rd.snapshot_chunks) {
@@ -319,11 +320,17 @@ void Simulation::ProcessReady(Node& n) {
     }
   }
   CheckLogEntries(n, rd.entries);
+  if (rd.send_before_save) {
+    for (Message& m : rd.messages) Send(std::move(m));
+    if (crash_at == 1) return Crash(n);
+  }
   absl::Status s = n.disk.Save(rd.hard_state.value_or(raftpb::HardState()),
                                rd.entries, rd.must_sync);
   if (!s.ok()) Fail("Save failed: " + std::string(s.message()));
-  if (crash_at == 1) return Crash(n);
-  for (Message& m : rd.messages) Send(std::move(m));
+  if (!rd.send_before_save) {
+    if (crash_at == 1) return Crash(n);
+    for (Message& m : rd.messages) Send(std::move(m));
+  }
   if (crash_at == 2) return Crash(n);
   for (const Entry& e : rd.committed_entries) Apply(n, e);
   for (raft::ReadState& rs : rd.read_states) {

@@ -43,11 +43,23 @@ TEST_CASE("a single voter elects itself and commits alone", "[raft][ready]") {
   Ready rd = r->GetReady();
   REQUIRE(rd.soft_state.has_value());
   REQUIRE(rd.must_sync);
+  // Its term and vote are not durable yet: nothing may leave first.
+  REQUIRE_FALSE(rd.send_before_save);
   REQUIRE(rd.messages.empty());
+  // Its entries count for it only once written: "solo" is not committed.
+  for (const auto& e : rd.committed_entries) REQUIRE(e.index() < id->index);
+  REQUIRE(r->log().committed() < id->index);
+  REQUIRE(s.storage.Save(*rd.hard_state, rd.entries, true).ok());
+  r->Advance();
+  REQUIRE(r->log().committed() == id->index);
+  rd = r->GetReady();
   bool found = false;
   for (const auto& e : rd.committed_entries) found |= e.data() == "solo";
   REQUIRE(found);
-  REQUIRE(s.storage.Save(*rd.hard_state, rd.entries, true).ok());
+  REQUIRE(rd.hard_state.has_value());
+  REQUIRE(rd.hard_state->commit() == id->index);
+  REQUIRE_FALSE(rd.must_sync);  // the commit index alone may be relearned
+  REQUIRE(s.storage.Save(*rd.hard_state, rd.entries, false).ok());
   r->Advance();
   REQUIRE(r->GetStatus().applied == id->index);
   REQUIRE_FALSE(r->HasReady());
@@ -73,9 +85,14 @@ TEST_CASE("a node restarts from its storage with term, vote and commit",
     auto r = *Raft::Create(s.config);
     for (int i = 0; i < 30 && r->role() != Role::kLeader; ++i) r->Tick();
     REQUIRE(r->Propose("x").ok());
-    Ready rd = r->GetReady();
-    REQUIRE(s.storage.Save(*rd.hard_state, rd.entries, true).ok());
-    r->Advance();
+    while (r->HasReady()) {
+      Ready rd = r->GetReady();
+      REQUIRE(s.storage
+                  .Save(rd.hard_state.value_or(raftpb::HardState()), rd.entries,
+                        true)
+                  .ok());
+      r->Advance();
+    }
   }
   auto r = *Raft::Create(s.config);
   Status st = r->GetStatus();
