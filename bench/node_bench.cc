@@ -33,7 +33,7 @@ struct Result {
   double ops_per_s = 0;
   absl::Duration p50, p99;
   int errors = 0;
-  double batch = 0;        // log entries per write on the leader
+  double batch = 0;        // log entries per fsync on the leader
   double syncs_per_s = 0;  // its fsynced writes per second
 };
 
@@ -62,7 +62,6 @@ class Counters final : public MetricsSink {
 Result Run(int clients, absl::Duration length, const Counters& counters,
            const std::function<absl::Status(int, int)>& op) {
   const uint64_t entries0 = counters.Get("raft.entries_written");
-  const uint64_t writes0 = counters.Get("storage.writes");
   const uint64_t syncs0 = counters.Get("storage.synced_writes");
   std::vector<std::vector<absl::Duration>> lat(clients);
   std::atomic<int> errors{0};
@@ -82,7 +81,7 @@ Result Run(int clients, absl::Duration length, const Counters& counters,
   }
   for (std::thread& t : threads) t.join();
   Result r;
-  const uint64_t writes = counters.Get("storage.writes") - writes0;
+  const uint64_t writes = counters.Get("storage.synced_writes") - syncs0;
   if (writes > 0) {
     r.batch =
         static_cast<double>(counters.Get("raft.entries_written") - entries0) /

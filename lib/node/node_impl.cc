@@ -4,6 +4,7 @@
 #include <system_error>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "crypto/hash.h"
@@ -29,6 +30,22 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
 }  // namespace coffer
 
 namespace coffer::node {
+namespace {
+
+// Files of this node's snapshot directory that a crash cut short: snapshots
+// being written (".tmp") or received (".partial"). Nothing uses them once
+// the node restarts.
+void RemoveUnfinishedFiles(const std::string& dir) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (absl::EndsWith(name, ".tmp") || absl::EndsWith(name, ".partial")) {
+      std::filesystem::remove(entry.path(), ec);
+    }
+  }
+}
+
+}  // namespace
 
 NodeImpl::NodeImpl(const NodeOptions& options) : options_(options) {}
 
@@ -63,10 +80,18 @@ absl::Status NodeImpl::OpenStorage() {
           absl::StrCat("node: cannot create ", d, ": ", ec.message()));
     }
   }
+  RemoveUnfinishedFiles(snap_dir);
   storage::DbOptions db_options;
   db_options.path = db_dir;
   COFFER_ASSIGN_OR_RETURN(db_, storage::Db::Open(db_options));
   COFFER_ASSIGN_OR_RETURN(log_, storage::LevelDbLog::Open(db_.get(), snap_dir));
+  {
+    const raftpb::SnapshotMetadata snap = log_->Snapshot();
+    std::error_code ec;
+    const uintmax_t size = std::filesystem::file_size(
+        storage::SnapshotPath(snap_dir, snap.index(), snap.term()), ec);
+    last_snapshot_bytes_ = ec ? 0 : size;
+  }
   storage::StateStoreOptions state_options;
   state_options.sync_apply = options_.sync;
   COFFER_ASSIGN_OR_RETURN(
@@ -103,6 +128,7 @@ void NodeImpl::Close() {
     closing_ = true;
   }
   if (thread_.joinable()) thread_.join();
+  CancelSnapshot();
   std::set<std::shared_ptr<Waiter>> waiters;
   {
     absl::MutexLock lock(&mu_);

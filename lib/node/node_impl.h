@@ -30,6 +30,7 @@
 #define COFFER_LIB_NODE_NODE_IMPL_H_
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -203,6 +204,7 @@ class NodeImpl final : public Node {
   // What a Ready's committed entries changed (see HandleReady).
   struct Applied {
     uint64_t last = 0;          // the last entry applied now; 0: none
+    size_t count = 0;           // entries applied now
     bool conf_changed = false;  // membership or peer records
     bool core_changed = false;  // seal or keyring records
     // A snapshot restore's commit at entries[restore_pos]: staging stopped
@@ -218,6 +220,13 @@ class NodeImpl final : public Node {
   // and completes the requests waiting on these entries.
   absl::Status FinishApply(const std::vector<raftpb::Entry>& entries,
                            const Applied& applied);
+  // FinishApply, then a snapshot restore's swap if the entries hold one.
+  absl::Status FinishCommitted(const std::vector<raftpb::Entry>& entries,
+                               const Applied& applied);
+  // Commits one write of a step (none if `group` is empty) and reports it
+  // to the metrics sink: `entries` log entries, `applied` applied ones.
+  absl::Status CommitStep(storage::WriteGroup* group, bool sync,
+                          size_t entries, const Applied& applied);
   absl::Status ApplyConfChange(const raftpb::Entry& e,
                                storage::WriteSet* writes);
   void OnSoftState(const raft::SoftState& ss);
@@ -231,9 +240,24 @@ class NodeImpl final : public Node {
   void ReloadKeyring();
 
   // --- Snapshots (snapshots.cc) -------------------------------------------
-  // Makes a snapshot of the applied state once snapshot_threshold entries
-  // were applied since the last one, and compacts the log up to it.
+  // A snapshot of the applied state written by a background thread, from a
+  // consistent view taken on the loop; the loop adopts it when it is done.
+  struct SnapshotJob {
+    snapshot::SnapshotHeader header;
+    std::string path;
+    std::atomic<bool> cancel{false};
+    std::atomic<bool> done{false};  // set last by the thread
+    absl::StatusOr<uint64_t> bytes;  // the file's size, or why it failed
+    std::thread thread;
+  };
+  // Adopts a finished snapshot job (compacting the log up to it), then
+  // starts one once snapshot_threshold entries and as many bytes as the
+  // last snapshot's were applied since the last one.
   absl::Status MaybeSnapshot();
+  void StartSnapshot(uint64_t applied);
+  absl::Status FinishSnapshot();
+  // Close: stops a running job and waits for its thread.
+  void CancelSnapshot();
   // Ready steps 1-2: receives snapshot chunks and installs a snapshot.
   absl::Status InstallSnapshotChunks(const raft::Ready& rd);
   // Deletes snapshot files other than the log's latest.
@@ -516,6 +540,13 @@ class NodeImpl final : public Node {
   // A restore commit made a raft snapshot file at this point; the log
   // adopts it after the Ready (MaybeSnapshot). Index 0: none.
   raftpb::SnapshotMetadata pending_log_snapshot_;
+  std::unique_ptr<SnapshotJob> snapshot_job_;  // the running one, if any
+  // Bytes of log entries applied since the last snapshot started, and the
+  // size of the last snapshot file: a snapshot is made only once the first
+  // reaches the second, so that writing snapshots costs at most as much as
+  // writing the log however large the state grows.
+  uint64_t applied_bytes_since_snapshot_ = 0;
+  uint64_t last_snapshot_bytes_ = 0;
 
   // Joining, removal and autopilot (join*.cc, autopilot.cc).
   std::unique_ptr<JoinState> join_;  // while this node joins

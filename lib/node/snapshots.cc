@@ -26,6 +26,31 @@ namespace {
 // Bound on a received snapshot file.
 constexpr uint64_t kMaxSnapshotBytes = uint64_t{1} << 40;
 
+// Stops a snapshot being written when the node closes: it ends early with
+// kCancelled, so that the writer discards the file.
+class CancellableIterator final : public storage::StateIterator {
+ public:
+  CancellableIterator(std::unique_ptr<storage::StateIterator> it,
+                      const std::atomic<bool>* cancel)
+      : it_(std::move(it)), cancel_(cancel) {}
+  void SeekToFirst() override { it_->SeekToFirst(); }
+  void Seek(absl::string_view key) override { it_->Seek(key); }
+  bool Valid() const override { return !cancelled() && it_->Valid(); }
+  void Next() override { it_->Next(); }
+  absl::string_view key() const override { return it_->key(); }
+  absl::string_view value() const override { return it_->value(); }
+  absl::Status status() const override {
+    if (cancelled()) return absl::CancelledError("node: closing");
+    return it_->status();
+  }
+
+ private:
+  bool cancelled() const { return cancel_->load(std::memory_order_relaxed); }
+
+  std::unique_ptr<storage::StateIterator> it_;
+  const std::atomic<bool>* const cancel_;
+};
+
 }  // namespace
 
 snapshot::VerifyOptions RaftVerify() {
@@ -90,32 +115,73 @@ absl::Status NodeImpl::MaybeSnapshot() {
       RemoveOldSnapshots();
     }
   }
+  if (snapshot_job_ != nullptr) {
+    if (!snapshot_job_->done.load(std::memory_order_acquire)) {
+      return absl::OkStatus();
+    }
+    COFFER_RETURN_IF_ERROR(FinishSnapshot());
+  }
   if (options_.snapshot_threshold == 0) return absl::OkStatus();
   const uint64_t applied = state_->AppliedIndex();
   if (applied < log_->Snapshot().index() + options_.snapshot_threshold ||
-      applied < log_->FirstIndex()) {
+      applied < log_->FirstIndex() ||
+      applied_bytes_since_snapshot_ < last_snapshot_bytes_) {
     return absl::OkStatus();
   }
+  StartSnapshot(applied);
+  return absl::OkStatus();
+}
+
+void NodeImpl::StartSnapshot(uint64_t applied) {
   absl::StatusOr<uint64_t> term = log_->Term(applied);
-  if (!term.ok()) return Annotate(term.status());
-  snapshot::SnapshotHeader header;
-  header.cluster_id = std::string(kRaftSnapshotCluster);
-  header.index = applied;
-  header.term = *term;
+  if (!term.ok()) return Stop(Annotate(term.status()));
+  auto job = std::make_unique<SnapshotJob>();
+  job->header.cluster_id = std::string(kRaftSnapshotCluster);
+  job->header.index = applied;
+  job->header.term = *term;
   // Called between Readies: the core's configuration is the one of the
   // applied entries.
-  header.conf_state = raft_->GetStatus().conf_state;
-  const std::string path =
-      storage::SnapshotPath(log_->snapshot_dir(), applied, *term);
-  std::unique_ptr<storage::StateIterator> it = state_->NewIterator();
-  absl::Status s =
-      snapshot::SaveSnapshot(path, header, kRaftSnapshotMacKey, *it).status();
+  job->header.conf_state = raft_->GetStatus().conf_state;
+  job->path = storage::SnapshotPath(log_->snapshot_dir(), applied, *term);
+  // A LevelDB iterator reads the state as of its creation: the writes the
+  // loop makes meanwhile do not reach the file.
+  auto it = std::make_unique<CancellableIterator>(state_->NewIterator(),
+                                                  &job->cancel);
+  applied_bytes_since_snapshot_ = 0;
+  SnapshotJob* j = job.get();
+  job->thread = std::thread([j, it = std::move(it)]() mutable {
+    j->bytes = snapshot::SaveSnapshot(j->path, j->header, kRaftSnapshotMacKey,
+                                      *it);
+    it.reset();  // releases the LevelDB snapshot
+    j->done.store(true, std::memory_order_release);
+  });
+  snapshot_job_ = std::move(job);
+}
+
+absl::Status NodeImpl::FinishSnapshot() {
+  std::unique_ptr<SnapshotJob> job = std::move(snapshot_job_);
+  job->thread.join();
+  if (!job->bytes.ok()) return Annotate(job->bytes.status());
+  const raftpb::SnapshotMetadata meta = job->header.Metadata();
+  if (meta.index() <= log_->Snapshot().index()) {
+    // A snapshot installed or restored meanwhile is as new or newer: this
+    // one goes (unless it is that very file: same index, same term).
+    RemoveOldSnapshots();
+    return absl::OkStatus();
+  }
+  absl::Status s = log_->ApplySnapshotKeeping(meta, options_.trailing_logs);
   if (!s.ok()) return Annotate(s);
-  s = log_->ApplySnapshotKeeping(header.Metadata(), options_.trailing_logs);
-  if (!s.ok()) return Annotate(s);
+  last_snapshot_bytes_ = *job->bytes;
   RemoveOldSnapshots();
-  ObserveSnapshot(/*installed=*/false, applied);
+  ObserveSnapshot(/*installed=*/false, meta.index());
   return absl::OkStatus();
+}
+
+void NodeImpl::CancelSnapshot() {
+  if (snapshot_job_ == nullptr) return;
+  snapshot_job_->cancel.store(true, std::memory_order_relaxed);
+  snapshot_job_->thread.join();
+  snapshot_job_.reset();
 }
 
 absl::Status NodeImpl::InstallSnapshotChunks(const raft::Ready& rd) {
