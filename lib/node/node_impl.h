@@ -225,8 +225,8 @@ class NodeImpl final : public Node {
                                const Applied& applied);
   // Commits one write of a step (none if `group` is empty) and reports it
   // to the metrics sink: `entries` log entries, `applied` applied ones.
-  absl::Status CommitStep(storage::WriteGroup* group, bool sync,
-                          size_t entries, const Applied& applied);
+  absl::Status CommitStep(storage::WriteGroup* group, bool sync, size_t entries,
+                          const Applied& applied);
   absl::Status ApplyConfChange(const raftpb::Entry& e,
                                storage::WriteSet* writes);
   void OnSoftState(const raft::SoftState& ss);
@@ -246,7 +246,7 @@ class NodeImpl final : public Node {
     snapshot::SnapshotHeader header;
     std::string path;
     std::atomic<bool> cancel{false};
-    std::atomic<bool> done{false};  // set last by the thread
+    std::atomic<bool> done{false};   // set last by the thread
     absl::StatusOr<uint64_t> bytes;  // the file's size, or why it failed
     std::thread thread;
   };

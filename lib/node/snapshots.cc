@@ -150,8 +150,8 @@ void NodeImpl::StartSnapshot(uint64_t applied) {
   applied_bytes_since_snapshot_ = 0;
   SnapshotJob* j = job.get();
   job->thread = std::thread([j, it = std::move(it)]() mutable {
-    j->bytes = snapshot::SaveSnapshot(j->path, j->header, kRaftSnapshotMacKey,
-                                      *it);
+    j->bytes =
+        snapshot::SaveSnapshot(j->path, j->header, kRaftSnapshotMacKey, *it);
     it.reset();  // releases the LevelDB snapshot
     j->done.store(true, std::memory_order_release);
   });

@@ -42,6 +42,7 @@
 namespace leveldb {
 class Cache;
 class Env;
+class FilterPolicy;
 }  // namespace leveldb
 
 namespace coffer::storage {
@@ -121,11 +122,13 @@ class Db {
   void CompactRange(absl::string_view start, absl::string_view limit);
 
  private:
-  Db(std::unique_ptr<leveldb::Cache> cache, std::unique_ptr<leveldb::Env> env,
-     std::unique_ptr<leveldb::DB> db);
+  Db(std::unique_ptr<leveldb::Cache> cache,
+     std::unique_ptr<const leveldb::FilterPolicy> filter,
+     std::unique_ptr<leveldb::Env> env, std::unique_ptr<leveldb::DB> db);
   absl::Status CheckFormat();
 
   std::unique_ptr<leveldb::Cache> cache_;
+  std::unique_ptr<const leveldb::FilterPolicy> filter_;
   std::unique_ptr<leveldb::Env> env_;  // storage/ordered_log_env.h
   std::unique_ptr<leveldb::DB> db_;
   mutable absl::Mutex mu_;
