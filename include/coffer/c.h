@@ -199,6 +199,7 @@ typedef struct coffer_node_options {
   coffer_metric_fn metric;              /* NULL: no metrics */
   void* metric_user_data;               /* must outlive the node */
   uint64_t trailing_logs;
+  uint64_t key_rotation_max_operations;
 } coffer_node_options_t;
 COFFER_EXPORT void coffer_node_options_init(coffer_node_options_t* options,
                                             size_t struct_size);

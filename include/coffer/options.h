@@ -136,6 +136,12 @@ struct NodeOptions {
   // membership change (the log never starts before it). Default 10240;
   // range 0 .. 2^32.
   uint64_t trailing_logs = 10240;
+  // Encryptions under one data key after which the leader rotates the
+  // keyring by itself (Vault's sys/rotate/config max_operations). The
+  // rotation is replicated like RotateKey's, and every node adopts it once
+  // applied. Default 2^30, a quarter of the 2^32 bound for random GCM
+  // nonces; range 64 .. 2^32.
+  uint64_t key_rotation_max_operations = uint64_t{1} << 30;
 };
 
 }  // namespace coffer

@@ -169,6 +169,7 @@ coffer_node_options_t DefaultNodeOptions() {
   o.min_quorum = d.min_quorum;
   o.mlock = d.mlock;
   o.trailing_logs = d.trailing_logs;
+  o.key_rotation_max_operations = d.key_rotation_max_operations;
   return o;
 }
 
@@ -242,6 +243,7 @@ int coffer_node_open(coffer_node_t** out,
       n.metrics = handle->metrics.get();
     }
     n.trailing_logs = o.trailing_logs;
+    n.key_rotation_max_operations = o.key_rotation_max_operations;
     COFFER_ASSIGN_OR_RETURN(handle->node, coffer::Node::Open(n));
     *out = handle.release();
     return absl::OkStatus();

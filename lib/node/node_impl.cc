@@ -99,7 +99,11 @@ absl::Status NodeImpl::OpenStorage() {
   COFFER_RETURN_IF_ERROR(storage::Reconcile(*log_, *state_));
 
   view_ = std::make_unique<StateView>(state_.get());
-  barrier_ = std::make_unique<seal::Barrier>(view_.get());
+  seal::BarrierOptions barrier_options;
+  barrier_options.rotate_after_encryptions =
+      options_.key_rotation_max_operations;
+  barrier_options.replicated = true;
+  barrier_ = std::make_unique<seal::Barrier>(view_.get(), barrier_options);
   seal_ = std::make_unique<seal::SealManager>(
       view_.get(), barrier_.get(), options_.kms, options_.migrate_from_kms);
   uint64_t seed = options_.random_seed;

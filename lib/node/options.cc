@@ -47,6 +47,10 @@ absl::Status ValidateOptions(const NodeOptions& o) {
        o.snapshot_threshold > (uint64_t{1} << 32))) {
     return Bad("snapshot_threshold", "must be 0 or within 16..2^32");
   }
+  if (o.key_rotation_max_operations < 64 ||
+      o.key_rotation_max_operations > (uint64_t{1} << 32)) {
+    return Bad("key_rotation_max_operations", "must be within 64..2^32");
+  }
   std::set<uint64_t> join_ids;
   for (const Peer& p : o.retry_join) {
     if (p.id == 0 || p.id == o.id || !join_ids.insert(p.id).second) {

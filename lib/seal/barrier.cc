@@ -119,7 +119,15 @@ absl::StatusOr<std::string> Barrier::Encrypt(absl::string_view path,
                                              absl::string_view plaintext) {
   COFFER_RETURN_IF_ERROR(CheckUnsealed());
   if (keyring_->active_encryptions() >= options_.rotate_after_encryptions) {
-    COFFER_RETURN_IF_ERROR(Rotate().status());
+    if (options_.replicated) {
+      // Once: not while a stored rotation waits to be adopted.
+      COFFER_ASSIGN_OR_RETURN(Keyring stored, LoadForRotation());
+      if (stored.active_term() <= keyring_->active_term()) {
+        COFFER_RETURN_IF_ERROR(StoreRotated(std::move(stored)).status());
+      }
+    } else {
+      COFFER_RETURN_IF_ERROR(Rotate().status());
+    }
   }
   COFFER_ASSIGN_OR_RETURN(
       std::string out, SealEnvelope(keyring_->active(), keyring_->active_term(),
@@ -189,18 +197,27 @@ absl::StatusOr<uint32_t> Barrier::Rotate() {
 
 absl::StatusOr<uint32_t> Barrier::StoreRotation() {
   COFFER_RETURN_IF_ERROR(CheckUnsealed());
+  COFFER_ASSIGN_OR_RETURN(Keyring stored, LoadForRotation());
+  return StoreRotated(std::move(stored));
+}
+
+absl::StatusOr<Keyring> Barrier::LoadForRotation() const {
   absl::StatusOr<Keyring> stored = LoadKeyring(*root_);
   if (!stored.ok()) {
     return absl::DataLossError(
         absl::StrCat("barrier: cannot read the stored keyring to rotate it: ",
                      stored.status().message()));
   }
-  COFFER_RETURN_IF_ERROR(stored->Rotate());
-  crypto::SecureBuffer bytes = stored->Serialize();
+  return stored;
+}
+
+absl::StatusOr<uint32_t> Barrier::StoreRotated(Keyring stored) {
+  COFFER_RETURN_IF_ERROR(stored.Rotate());
+  crypto::SecureBuffer bytes = stored.Serialize();
   COFFER_ASSIGN_OR_RETURN(std::string sealed,
                           SealEnvelope(*root_, 0, kKeyringPath, bytes.view()));
   COFFER_RETURN_IF_ERROR(store_->Put(kKeyringPath, sealed));
-  return stored->active_term();
+  return stored.active_term();
 }
 
 uint32_t Barrier::active_term() const {

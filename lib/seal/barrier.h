@@ -9,8 +9,9 @@
 //
 // Rotation adds a term; old terms keep decrypting. The barrier also rotates
 // by itself once the active key has encrypted `rotate_after_encryptions`
-// values, and persists the count every 1/64 of that limit; an unseal adds
-// that much again, so a crash can only make rotation come early.
+// values (a replicated barrier as StoreRotation does: see BarrierOptions),
+// and persists the count every 1/64 of that limit; an unseal adds that much
+// again, so a crash can only make rotation come early.
 //
 // Thread-compatible: the node serializes calls (one event loop).
 #ifndef COFFER_LIB_SEAL_BARRIER_H_
@@ -36,6 +37,13 @@ struct BarrierOptions {
   // 2^30, a quarter of the 2^32 bound for random 96-bit GCM nonces. Range
   // 64..2^32.
   uint64_t rotate_after_encryptions = uint64_t{1} << 30;
+  // A node's barrier, whose writes take effect only when raft applies them:
+  // its automatic rotation is stored as StoreRotation stores one (once,
+  // not again while it waits) and adopted, like any rotation, by Reload
+  // after it is applied. It keeps encrypting with the current key until
+  // then, which the limit's margin allows. Otherwise (default) the barrier
+  // adopts its rotation at once.
+  bool replicated = false;
 };
 
 class Barrier {
@@ -118,6 +126,11 @@ class Barrier {
   // none, kPermissionDenied when `root` does not open it, kDataLoss when it
   // does not parse.
   absl::StatusOr<Keyring> LoadKeyring(const crypto::Aes256Gcm& root) const;
+  // LoadKeyring with this barrier's root key; kDataLoss when it fails.
+  absl::StatusOr<Keyring> LoadForRotation() const;
+  // Stores `stored` with a term added, without adopting it; returns the
+  // new term.
+  absl::StatusOr<uint32_t> StoreRotated(Keyring stored);
   absl::Status StoreKeyring();
 
   PhysicalStore* const store_;

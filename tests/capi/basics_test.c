@@ -133,6 +133,7 @@ void test_open_checks_its_options(void) {
   CHECK(o.struct_size == sizeof o);
   CHECK(o.sync == 1 && o.pre_vote == 1 && o.check_quorum == 1);
   CHECK(o.tick_ns == 100 * 1000 * 1000);
+  CHECK(o.key_rotation_max_operations == (uint64_t)1 << 30);
   CHECK_CODE(coffer_node_open(NULL, &o), COFFER_INVALID_ARGUMENT);
   CHECK_MESSAGE("out is NULL");
   CHECK_CODE(coffer_node_open(&node, &o), COFFER_INVALID_ARGUMENT);
@@ -174,6 +175,13 @@ void test_open_checks_its_options(void) {
   /* tick_ns (0 in `o`) took its default, so validation passed and the
    * directory could not be created. */
   CHECK_CODE(coffer_node_open(&node, &older), COFFER_UNAVAILABLE);
+
+  /* The last field reaches the C++ options. */
+  coffer_node_options_t rotation = o;
+  rotation.tick_ns = 10 * 1000 * 1000;
+  rotation.key_rotation_max_operations = 10;
+  CHECK_CODE(coffer_node_open(&node, &rotation), COFFER_INVALID_ARGUMENT);
+  CHECK_MESSAGE("options.key_rotation_max_operations");
 
   /* _init writes only the bytes the caller says it has. */
   union {

@@ -218,6 +218,78 @@ TEST_CASE("a rotation that is never committed changes no node",
   }
 }
 
+// Every node's keyring term, once they agree; 0 if they never do.
+uint32_t AgreedTerm(TestCluster& c) {
+  uint32_t term = 0;
+  const bool agreed = Eventually([&] {
+    const uint32_t first = TermOnNode(c.node(c.ids().front()));
+    for (uint64_t id : c.ids()) {
+      if (TermOnNode(c.node(id)) != first) return false;
+    }
+    term = first;
+    return true;
+  });
+  return agreed ? term : 0;
+}
+
+TEST_CASE("the leader rotates by itself after key_rotation_max_operations",
+          "[node][ops][rotate]") {
+  TestCluster c(3);
+  c.tweak = [](NodeOptions& o) { o.key_rotation_max_operations = 64; };
+  InitializedCluster(c);
+  const uint64_t leader = c.WaitForLeader();
+  for (int i = 0; i < 100; ++i) {
+    const std::string path = "k" + std::to_string(i);
+    REQUIRE(Retry([&] { return c.node(leader).PutRaw(path, "v"); }).ok());
+  }
+  // Adopted everywhere once applied; the data under both terms reads.
+  CHECK(AgreedTerm(c) >= 2);
+  for (uint64_t id : c.ids()) {
+    for (int i = 0; i < 100; i += 9) {
+      CHECK(StaleReads(c.node(id), "k" + std::to_string(i), "v"));
+    }
+  }
+}
+
+TEST_CASE("an automatic rotation that is never committed changes no node",
+          "[node][ops][rotate]") {
+  TestCluster c(3);
+  c.tweak = [](NodeOptions& o) {
+    o.key_rotation_max_operations = 64;
+    o.request_timeout = absl::Seconds(1);
+  };
+  InitializedCluster(c);
+  const uint64_t leader = c.WaitForLeader();
+  // Up to the limit: the leader's next encryption rotates.
+  for (int i = 0;; ++i) {
+    absl::StatusOr<KeyStatus> k = c.node(leader).GetKeyStatus();
+    REQUIRE(k.ok());
+    REQUIRE(k->term == 1);
+    if (k->encryptions >= 64) break;
+    const std::string path = "a" + std::to_string(i);
+    REQUIRE(Retry([&] { return c.node(leader).PutRaw(path, "1"); }).ok());
+  }
+  c.network().Isolate(leader);
+  CHECK_FALSE(c.node(leader).PutRaw("lost", "x").ok());
+  // The isolated leader did not adopt the keyring its write carried.
+  CHECK(TermOnNode(c.node(leader)) == 1);
+  c.network().Heal();
+  REQUIRE(c.WaitForLeader() != 0);
+  // Leading again, it writes what every node decrypts.
+  REQUIRE(Retry([&] {
+            return c.node(c.WaitForLeader()).TransferLeadership(leader);
+          }).ok());
+  REQUIRE(c.WaitForLeader() == leader);
+  REQUIRE(Retry([&] { return c.node(leader).PutRaw("b", "2"); }).ok());
+  CHECK(AgreedTerm(c) >= 1);
+  for (uint64_t id : c.ids()) {
+    CHECK(StaleReads(c.node(id), "a0", "1"));
+    CHECK(StaleReads(c.node(id), "b", "2"));
+    CHECK(c.node(id).GetRaw("lost", ReadConsistency::kStale).status().code() ==
+          Code::kNotFound);
+  }
+}
+
 TEST_CASE("rotation and key status need an unsealed node",
           "[node][ops][rotate]") {
   TestCluster c(3);

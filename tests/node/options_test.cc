@@ -33,6 +33,12 @@ TEST_CASE("Open names the bad option field", "[node][options]") {
           {"options.max_pending", [](NodeOptions& o) { o.max_pending = 0; }},
           {"options.snapshot_threshold",
            [](NodeOptions& o) { o.snapshot_threshold = 3; }},
+          {"options.key_rotation_max_operations",
+           [](NodeOptions& o) { o.key_rotation_max_operations = 63; }},
+          {"options.key_rotation_max_operations",
+           [](NodeOptions& o) {
+             o.key_rotation_max_operations = (uint64_t{1} << 32) + 1;
+           }},
       };
   for (const auto& [field, mutate] : cases) {
     NodeOptions o = c.Options(1);

@@ -60,7 +60,8 @@ class NodeOptions(Structure):
                 ("migrate_from_kms", POINTER(Kms)), ("mlock", c_int),
                 ("log", LOG_FN), ("log_user_data", c_void_p),
                 ("metric", METRIC_FN), ("metric_user_data", c_void_p),
-                ("trailing_logs", c_uint64)]
+                ("trailing_logs", c_uint64),
+                ("key_rotation_max_operations", c_uint64)]
 
 
 class LeaderInfo(Structure):

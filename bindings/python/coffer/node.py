@@ -304,7 +304,7 @@ class Node:
     check_quorum, random_seed, retry_join ({id: address}),
     retry_join_interval, cleanup_dead_servers,
     dead_server_last_contact_threshold, min_quorum, migrate_from_kms,
-    mlock, trailing_logs; and the hooks log(level: int, message: str) and
+    mlock, trailing_logs, key_rotation_max_operations; and the hooks log(level: int, message: str) and
     metric(kind: int, name: str, value: float) (coffer/observe.h), called
     on the node's loop thread (exceptions in them are swallowed).
     """
@@ -318,7 +318,7 @@ class Node:
                  retry_join_interval=None, cleanup_dead_servers=None,
                  dead_server_last_contact_threshold=None, min_quorum=None,
                  migrate_from_kms=None, mlock=None, log=None, metric=None,
-                 trailing_logs=None):
+                 trailing_logs=None, key_rotation_max_operations=None):
         self._handle = None
         self._lock = threading.Condition()
         self._calls = 0
@@ -384,7 +384,9 @@ class Node:
                             ("snapshot_threshold", snapshot_threshold),
                             ("random_seed", random_seed),
                             ("min_quorum", min_quorum),
-                            ("trailing_logs", trailing_logs)):
+                            ("trailing_logs", trailing_logs),
+                            ("key_rotation_max_operations",
+                             key_rotation_max_operations)):
             if value is not None:
                 setattr(o, name, int(value))
         for name, value in (("sync", sync), ("pre_vote", pre_vote),

@@ -39,6 +39,10 @@ def test_open_names_a_bad_option(tmp_path):
     with pytest.raises(coffer.InvalidArgumentError) as e:
         coffer.Node(1, "a", str(tmp_path), lambda *a: None, tick=0)
     assert "options.tick" in e.value.message
+    with pytest.raises(coffer.InvalidArgumentError) as e:
+        coffer.Node(1, "a", str(tmp_path), lambda *a: None,
+                    key_rotation_max_operations=10)
+    assert "options.key_rotation_max_operations" in e.value.message
 
 
 def test_a_closed_node_refuses_calls(tmp_path):

@@ -1,6 +1,7 @@
 #include "seal/barrier.h"
 
 #include "crypto/random.h"
+#include "seal/envelope.h"
 #include "support/catch.h"
 
 namespace coffer::seal {
@@ -98,6 +99,36 @@ TEST_CASE("the barrier rotates by itself before a key wears out",
   barrier.Seal();
   REQUIRE(barrier.Unseal(root).ok());
   CHECK(barrier.active_term() == 2);
+}
+
+TEST_CASE(
+    "a replicated barrier stores its automatic rotation once and adopts it "
+    "on Reload",
+    "[seal][barrier]") {
+  MemoryPhysicalStore store;
+  crypto::SecureBuffer root = NewRootKey();
+  Barrier barrier(&store, BarrierOptions{.rotate_after_encryptions = 64,
+                                         .replicated = true});
+  REQUIRE(barrier.Initialize(root).ok());
+  REQUIRE(barrier.Unseal(root).ok());
+  for (int i = 0; i < 63; ++i) {
+    REQUIRE(barrier.Put("k" + std::to_string(i), "v").ok());
+  }
+  // The limit is reached: the rotation is stored, not used yet, and the
+  // encryptions until it is adopted do not stack more terms.
+  REQUIRE(barrier.Put("a", "v").ok());
+  REQUIRE(barrier.Put("b", "v").ok());
+  CHECK(barrier.active_term() == 1);
+  CHECK(*seal::EnvelopeTerm(store.data().at("b")) == 1);
+  Barrier other(&store);
+  REQUIRE(other.Unseal(root).ok());
+  CHECK(other.active_term() == 2);
+  // Applied: Reload adopts it, and new data uses it.
+  REQUIRE(barrier.Reload().ok());
+  CHECK(barrier.active_term() == 2);
+  REQUIRE(barrier.Put("c", "v").ok());
+  CHECK(*seal::EnvelopeTerm(store.data().at("c")) == 2);
+  CHECK(**barrier.Get("b") == "v");
 }
 
 TEST_CASE("a sealed barrier refuses everything", "[seal][barrier]") {
