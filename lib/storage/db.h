@@ -55,9 +55,13 @@ struct DbOptions {
   leveldb::Env* env = nullptr;
   // Create an empty database when none exists. Default true.
   bool create_if_missing = true;
-  // LevelDB memtable size in bytes. Default 4 MiB; bounds memory per write
-  // burst together with block_cache_bytes.
-  size_t write_buffer_bytes = 4 << 20;
+  // LevelDB memtable size in bytes. Default 16 MiB (up to twice that while
+  // one is written out); bounds memory per write burst together with
+  // block_cache_bytes. Larger than LevelDB's 4 MiB because every raft entry
+  // passes through it twice (log, then applied records): fewer, larger
+  // tables mean less compaction (node_bench, 64 clients with fsync: 4 MiB
+  // 9,100-10,800 writes/s, 16 MiB 11,150, 32 MiB 10,800-12,300).
+  size_t write_buffer_bytes = 16 << 20;
   // LevelDB block cache in bytes. Default 8 MiB.
   size_t block_cache_bytes = 8 << 20;
 };
