@@ -306,6 +306,12 @@ class NodeImpl final : public Node {
   void ProposeWrites(const storage::WriteSet& writes, std::string result,
                      uint64_t deadline, Done done);
   void StartRead(nodepb::Op op, uint64_t deadline, Done done);
+  // A follower's linearizable read: served from its own applied state once
+  // that reaches an index the leader read after the request began (the
+  // leader's read index, asked for by one forwarded SnapshotReadIndex per
+  // batch of reads). The value never crosses the transport.
+  void StartFollowerRead(nodepb::Op op, uint64_t deadline, Done done);
+  void RequestFollowerReadIndex();
   void ServeReads();
   // Serves a read op (GetRaw or a KV read) from the applied state.
   absl::StatusOr<std::string> ServeRead(const nodepb::Op& op);
@@ -502,6 +508,10 @@ class NodeImpl final : public Node {
   };
   std::map<uint64_t, Read> reads_;  // by read sequence number
   uint64_t next_read_ = 0;
+  // Follower reads waiting for the next read index request (one is in
+  // flight at a time; reads that arrive meanwhile need a newer index).
+  std::vector<uint64_t> follower_reads_waiting_;
+  bool follower_read_index_in_flight_ = false;
   struct Forwarded {
     uint64_t deadline;
     Done done;

@@ -9,6 +9,7 @@
 #include "crypto/random.h"
 #include "node/codec.h"
 #include "node/node_impl.h"
+#include "node/snapshot_ops.h"
 
 namespace coffer::node {
 namespace {
@@ -125,6 +126,9 @@ void NodeImpl::StartOp(nodepb::Op op, uint64_t deadline, Done done,
   // Only a caller's own request is forwarded, never one forwarded to us:
   // no request travels more than one hop.
   if (!local || soft_.lead == 0) return done(NotLeaderError());
+  if (IsRead(op) && !op.has_snapshot_read_index()) {
+    return StartFollowerRead(std::move(op), deadline, std::move(done));
+  }
   const uint64_t id = ++next_forward_;
   Forwarded& f = forwards_[id];
   f = Forwarded{deadline, std::move(done), std::move(op), 0, 0};
@@ -337,6 +341,66 @@ void NodeImpl::StartRead(nodepb::Op op, uint64_t deadline, Done done) {
   absl::Status s = raft_->ReadIndex(std::move(ctx));
   if (!s.ok()) return done(Annotate(s));
   reads_[seq] = Read{std::move(op), deadline, 0, false, std::move(done)};
+}
+
+void NodeImpl::StartFollowerRead(nodepb::Op op, uint64_t deadline, Done done) {
+  const uint64_t seq = ++next_read_;
+  reads_[seq] = Read{std::move(op), deadline, 0, false, std::move(done)};
+  follower_reads_waiting_.push_back(seq);
+  RequestFollowerReadIndex();
+}
+
+void NodeImpl::RequestFollowerReadIndex() {
+  if (follower_read_index_in_flight_ || follower_reads_waiting_.empty()) {
+    return;
+  }
+  std::vector<uint64_t> batch = std::move(follower_reads_waiting_);
+  follower_reads_waiting_.clear();
+  // Fails the reads of `batch` still waiting (none expired) with `s`.
+  auto fail = [this](const std::vector<uint64_t>& batch, absl::Status s) {
+    for (uint64_t seq : batch) {
+      auto it = reads_.find(seq);
+      if (it == reads_.end()) continue;
+      Done done = std::move(it->second.done);
+      reads_.erase(it);
+      done(s);
+    }
+  };
+  if (!fatal_.ok()) return fail(batch, fatal_);
+  if (soft_.role == raft::Role::kLeader || soft_.lead == 0) {
+    return fail(batch, NotLeaderError());
+  }
+  uint64_t deadline = now_tick_;
+  for (uint64_t seq : batch) {
+    auto it = reads_.find(seq);
+    if (it != reads_.end()) deadline = std::max(deadline, it->second.deadline);
+  }
+  follower_read_index_in_flight_ = true;
+  Done on_index = [this, batch, fail](absl::StatusOr<std::string> r) {
+    follower_read_index_in_flight_ = false;
+    std::optional<uint64_t> index;
+    if (r.ok()) index = DecodeIndex(*r);
+    if (!r.ok() || !index.has_value()) {
+      fail(batch, r.ok() ? absl::DataLossError(
+                               "node: a malformed read index from the leader")
+                         : r.status());
+    } else {
+      for (uint64_t seq : batch) {
+        auto it = reads_.find(seq);
+        if (it == reads_.end()) continue;  // expired
+        it->second.index = *index;
+        it->second.ready = true;
+      }
+      ServeReads();
+    }
+    RequestFollowerReadIndex();
+  };
+  nodepb::Op op;
+  op.mutable_snapshot_read_index();
+  const uint64_t id = ++next_forward_;
+  Forwarded& f = forwards_[id];
+  f = Forwarded{deadline, std::move(on_index), std::move(op), 0, 0};
+  SendForward(id, f);
 }
 
 void NodeImpl::ServeReads() {

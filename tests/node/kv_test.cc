@@ -130,6 +130,31 @@ TEST_CASE("kv versions are written and read on the leader and a follower",
         Code::kInvalidArgument);
 }
 
+TEST_CASE(
+    "a follower serves a linearizable read from its own state: the value "
+    "never crosses the transport",
+    "[node][kv]") {
+  TestCluster c(3);
+  KvCluster(c);
+  const uint64_t leader = c.WaitForLeader();
+  const uint64_t follower = AFollower(c, leader);
+  const std::string secret = "plaintext-that-stays-home-7f3a";
+  std::atomic<int> frames{0}, with_secret{0};
+  c.network().DropIf([&](uint64_t, uint64_t, const std::string& frame) {
+    ++frames;
+    if (frame.find(secret) != std::string::npos) ++with_secret;
+    return false;
+  });
+  for (int i = 1; i <= 5; ++i) {
+    const std::string value = secret + std::to_string(i);
+    REQUIRE(PutWithRetry(c.node(leader), "app/key", {{"v", value}}).ok());
+    // Right after the leader acknowledged it, the follower reads it.
+    CHECK(DataOf(c.node(follower), "app/key") == SecretData{{"v", value}});
+  }
+  CHECK(frames > 0);
+  CHECK(with_secret == 0);
+}
+
 TEST_CASE("two concurrent writers with one cas value: exactly one wins",
           "[node][kv][cas]") {
   TestCluster c(3);
