@@ -234,6 +234,7 @@ void NodeImpl::Run() {
       OnTick();
     }
     Drive();
+    FlushForwards();
     ObserveLoop();
   }
 }

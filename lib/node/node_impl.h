@@ -316,9 +316,14 @@ class NodeImpl final : public Node {
   // Serves a read op (GetRaw or a KV read) from the applied state.
   absl::StatusOr<std::string> ServeRead(const nodepb::Op& op);
   absl::StatusOr<std::string> ReadRaw(absl::string_view path);
-  void OnForwardRequest(const nodepb::Frame& frame);
+  void OnForwardRequest(uint64_t from, const nodepb::ForwardRequest& req);
   void OnForwardResponse(const nodepb::ForwardResponse& r);
   void SendForward(uint64_t id, Forwarded& f);
+  // Forwarded requests and answers wait in a batch per peer until the end
+  // of the loop's turn (FlushForwards), or until the batch is large.
+  nodepb::ForwardBatch& ForwardBatchFor(uint64_t to);
+  void FlushForwards();
+  void FlushForwardsTo(uint64_t to);
   // Resends forwarded requests not answered within an election timeout.
   void ResendForwards();
   struct Proposal;
@@ -523,6 +528,9 @@ class NodeImpl final : public Node {
     uint64_t leader = 0;
   };
   std::map<uint64_t, Forwarded> forwards_;  // by forward id
+  // Batches being filled (ForwardBatchFor), by destination, and their
+  // approximate sizes in bytes.
+  std::map<uint64_t, std::pair<nodepb::ForwardBatch, size_t>> outbox_;
   uint64_t next_forward_ = 0;
   uint64_t session_ = 0;  // random, != 0: see ForwardRequest.session
   uint64_t next_request_ = 0;

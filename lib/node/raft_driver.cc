@@ -76,10 +76,19 @@ void NodeImpl::OnFrame(const nodepb::Frame& frame) {
       (void)raft_->Step(frame.raft());
       break;
     case nodepb::Frame::kForwardRequest:
-      OnForwardRequest(frame);
+      OnForwardRequest(frame.from(), frame.forward_request());
       break;
     case nodepb::Frame::kForwardResponse:
       OnForwardResponse(frame.forward_response());
+      break;
+    case nodepb::Frame::kForwardBatch:
+      for (const nodepb::ForwardRequest& r : frame.forward_batch().requests()) {
+        OnForwardRequest(frame.from(), r);
+      }
+      for (const nodepb::ForwardResponse& r :
+           frame.forward_batch().responses()) {
+        OnForwardResponse(r);
+      }
       break;
     case nodepb::Frame::BODY_NOT_SET:
       break;

@@ -136,8 +136,8 @@ void NodeImpl::StartOp(nodepb::Op op, uint64_t deadline, Done done,
 }
 
 void NodeImpl::SendForward(uint64_t id, Forwarded& f) {
-  nodepb::Frame frame;
-  nodepb::ForwardRequest* req = frame.mutable_forward_request();
+  if (f.leader == 0 || !f.op.has_transfer_leadership()) f.leader = soft_.lead;
+  nodepb::ForwardRequest* req = ForwardBatchFor(f.leader).add_requests();
   req->set_id(id);
   req->set_session(session_);
   const uint64_t ticks = f.deadline > now_tick_ ? f.deadline - now_tick_ : 1;
@@ -145,8 +145,32 @@ void NodeImpl::SendForward(uint64_t id, Forwarded& f) {
       absl::ToInt64Milliseconds(options_.tick * static_cast<int64_t>(ticks))));
   *req->mutable_op() = f.op;
   f.next_resend = now_tick_ + static_cast<uint64_t>(options_.election_ticks);
-  if (f.leader == 0 || !f.op.has_transfer_leadership()) f.leader = soft_.lead;
-  SendFrame(f.leader, std::move(frame));
+  outbox_[f.leader].second += req->ByteSizeLong();
+  FlushForwardsTo(f.leader);  // when large
+}
+
+nodepb::ForwardBatch& NodeImpl::ForwardBatchFor(uint64_t to) {
+  return outbox_[to].first;
+}
+
+void NodeImpl::FlushForwardsTo(uint64_t to) {
+  auto it = outbox_.find(to);
+  // Small batches wait for the end of the turn; 1 MiB goes at once.
+  if (it == outbox_.end() || it->second.second < (size_t{1} << 20)) return;
+  nodepb::Frame frame;
+  *frame.mutable_forward_batch() = std::move(it->second.first);
+  outbox_.erase(it);
+  SendFrame(to, std::move(frame));
+}
+
+void NodeImpl::FlushForwards() {
+  std::map<uint64_t, std::pair<nodepb::ForwardBatch, size_t>> outbox;
+  outbox.swap(outbox_);
+  for (auto& [to, batch] : outbox) {
+    nodepb::Frame frame;
+    *frame.mutable_forward_batch() = std::move(batch.first);
+    SendFrame(to, std::move(frame));
+  }
 }
 
 void NodeImpl::ResendForwards() {
@@ -437,26 +461,22 @@ absl::StatusOr<std::string> NodeImpl::ReadRaw(absl::string_view path) {
   return **std::move(v);
 }
 
-void NodeImpl::OnForwardRequest(const nodepb::Frame& frame) {
-  const uint64_t from = frame.from();
-  const nodepb::ForwardRequest& req = frame.forward_request();
+void NodeImpl::OnForwardRequest(uint64_t from,
+                                const nodepb::ForwardRequest& req) {
   const auto key = std::make_tuple(from, req.session(), req.id());
   if (auto it = served_.find(key); it != served_.end()) {
     if (it->second.answered) {
-      nodepb::Frame f;
-      *f.mutable_forward_response() = it->second.response;
-      SendFrame(from, std::move(f));
+      *ForwardBatchFor(from).add_responses() = it->second.response;
     }
     return;  // a resent or duplicated request runs once
   }
-  const uint64_t ms =
-      std::min<uint64_t>(frame.forward_request().timeout_ms(), 3600 * 1000);
+  const uint64_t ms = std::min<uint64_t>(req.timeout_ms(), 3600 * 1000);
   const uint64_t deadline =
       now_tick_ + TicksFor(absl::Milliseconds(static_cast<int64_t>(ms)));
   served_[key].deadline = deadline;
   Done reply = [this, key](absl::StatusOr<std::string> r) {
-    nodepb::Frame f;
-    nodepb::ForwardResponse* resp = f.mutable_forward_response();
+    const uint64_t to = std::get<0>(key);
+    nodepb::ForwardResponse* resp = ForwardBatchFor(to).add_responses();
     resp->set_id(std::get<2>(key));
     resp->set_session(std::get<1>(key));
     StatusToResponse(r, resp);
@@ -464,10 +484,10 @@ void NodeImpl::OnForwardRequest(const nodepb::Frame& frame) {
       it->second.answered = true;
       it->second.response = *resp;
     }
-    SendFrame(std::get<0>(key), std::move(f));
+    outbox_[to].second += resp->ByteSizeLong();
+    FlushForwardsTo(to);  // when large
   };
-  StartOp(frame.forward_request().op(), deadline, std::move(reply),
-          /*local=*/false);
+  StartOp(req.op(), deadline, std::move(reply), /*local=*/false);
 }
 
 void NodeImpl::OnForwardResponse(const nodepb::ForwardResponse& r) {
