@@ -62,7 +62,11 @@ class Counters final : public MetricsSink {
 Result Run(int clients, absl::Duration length, const Counters& counters,
            const std::function<absl::Status(int, int)>& op) {
   const uint64_t entries0 = counters.Get("raft.entries_written");
-  const uint64_t syncs0 = counters.Get("storage.synced_writes");
+  auto syncs = [&counters] {
+    return counters.Get("storage.synced_writes") +
+           counters.Get("storage.log_syncs");
+  };
+  const uint64_t syncs0 = syncs();
   std::vector<std::vector<absl::Duration>> lat(clients);
   std::atomic<int> errors{0};
   const absl::Time end = absl::Now() + length;
@@ -81,14 +85,13 @@ Result Run(int clients, absl::Duration length, const Counters& counters,
   }
   for (std::thread& t : threads) t.join();
   Result r;
-  const uint64_t writes = counters.Get("storage.synced_writes") - syncs0;
+  const uint64_t writes = syncs() - syncs0;
   if (writes > 0) {
     r.batch =
         static_cast<double>(counters.Get("raft.entries_written") - entries0) /
         static_cast<double>(writes);
   }
-  r.syncs_per_s = (counters.Get("storage.synced_writes") - syncs0) /
-                  absl::ToDoubleSeconds(length);
+  r.syncs_per_s = (syncs() - syncs0) / absl::ToDoubleSeconds(length);
   std::vector<absl::Duration> all;
   for (auto& l : lat) all.insert(all.end(), l.begin(), l.end());
   std::sort(all.begin(), all.end());

@@ -64,6 +64,7 @@ class COFFER_EXPORT Logger {
 //   raft.entries_applied     committed entries applied to the state
 //   storage.writes           steps' writes (see storage.write_latency)
 //   storage.synced_writes    of those, the ones that waited for an fsync
+//   storage.log_syncs        fsyncs of a leader's log made off the loop
 // Timings:
 //   node.request_latency     one such request, from start to result
 //   storage.write_latency    one step's write: new log entries, hard state

@@ -55,6 +55,14 @@ absl::StatusOr<std::unique_ptr<NodeImpl>> NodeImpl::Open(
   // Vault's disable_mlock; the switch is process-wide (see options.h).
   if (!options.mlock) crypto::SetMlockEnabled(false);
   COFFER_RETURN_IF_ERROR(n->OpenStorage());
+  if (options.sync) {
+    n->log_syncer_ = std::make_unique<LogSyncer>(
+        n->db_.get(), [p = n.get()](absl::Status s, LogSyncer::Entry last) {
+          // Dropped when closing: nothing waits for it then.
+          (void)p->PostInternal(
+              [p, s = std::move(s), last] { p->OnLogSynced(s, last); });
+        });
+  }
   n->thread_ = std::thread([p = n.get()] { p->Run(); });
   if (!options.retry_join.empty()) {
     // On the loop (frames are sent from it). A node with raft state, or
@@ -133,6 +141,7 @@ void NodeImpl::Close() {
   }
   if (thread_.joinable()) thread_.join();
   CancelSnapshot();
+  log_syncer_.reset();
   std::set<std::shared_ptr<Waiter>> waiters;
   {
     absl::MutexLock lock(&mu_);
@@ -163,13 +172,20 @@ void NodeImpl::Close() {
 // --- Threading ---------------------------------------------------------------
 
 absl::Status NodeImpl::Post(Task task) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (tasks_.size() >= static_cast<size_t>(options_.max_pending)) {
+      return absl::ResourceExhaustedError(
+          "node: too many requests waiting for the event loop");
+    }
+  }
+  return PostInternal(std::move(task));
+}
+
+absl::Status NodeImpl::PostInternal(Task task) {
   absl::MutexLock lock(&mu_);
   if (closing_) return absl::FailedPreconditionError("node: closed");
   if (!stopped_.ok()) return stopped_;
-  if (tasks_.size() >= static_cast<size_t>(options_.max_pending)) {
-    return absl::ResourceExhaustedError(
-        "node: too many requests waiting for the event loop");
-  }
   tasks_.push_back(std::move(task));
   return absl::OkStatus();
 }

@@ -9,16 +9,20 @@
 // (membership.cc), and makes and installs snapshots (snapshots.cc).
 //
 // Request path (the one way logical work changes state):
-//   StartOp -> leader? queue : forward to the leader (ForwardRequest frame)
+//   StartOp -> leader? queue : forward to the leader (ForwardBatch frame)
 //   ExecuteQueued (leader, once it applied its own first entry)
 //     -> StateView::BeginRequest; run the logical op (seal, barrier) over the
 //        view; EndRequest -> WriteSet
 //     -> Propose(Command{writes}) -> proposals_[index]
-//   StageCommitted: every node applies Command writes with their index,
-//     atomically and in the same write (one fsync) as the raft log's Save of
-//     that step; FinishApply: the proposer completes the request whose
-//     entry landed at its index with its term (another entry there: lost).
-// Reads: linearizable ones take a ReadIndex round on the leader and are
+//   HandleReady: a leader sends its new entries, writes them unsynced and
+//     has the log syncer (log_syncer.h) fsync them off the loop; a follower
+//     writes and fsyncs them before it acknowledges.
+//   StageCommitted: every node applies Command writes with their index in
+//     one unsynced write (storage::Db keeps writes in order); FinishApply:
+//     the proposer completes the request whose entry landed at its index
+//     with its term (another entry there: lost).
+// Reads: linearizable ones take a ReadIndex round on the leader (a
+// follower asks the leader for the index and serves them itself) and are
 // served once applied >= the read index; stale ones read the applied state.
 //
 // Time: the real clock is read only in Now(); deadlines of requests are
@@ -54,6 +58,7 @@
 #include "kv/engine.h"
 #include "node/completion.h"
 #include "node/join.h"
+#include "node/log_syncer.h"
 #include "node/state_view.h"
 #include "proto/node.pb.h"
 #include "raft/raft.h"
@@ -162,6 +167,9 @@ class NodeImpl final : public Node {
   // Queues `task` for the loop. kFailedPrecondition once closed or stopped;
   // kResourceExhausted beyond options.max_pending.
   absl::Status Post(Task task) ABSL_LOCKS_EXCLUDED(mu_);
+  // Post without the max_pending bound: the node's own notices, which must
+  // not be lost to a backlog of callers.
+  absl::Status PostInternal(Task task) ABSL_LOCKS_EXCLUDED(mu_);
   // Runs `fn` on the loop and waits for its result.
   template <typename T>
   absl::StatusOr<T> RunOnLoop(std::function<absl::StatusOr<T>()> fn);
@@ -201,6 +209,8 @@ class NodeImpl final : public Node {
   absl::Status HandleReady();
   // Sends the core's messages (moved from).
   void SendMessages(std::vector<raftpb::Message>& messages);
+  // On the loop, after the log syncer ran (log_syncer.h).
+  void OnLogSynced(const absl::Status& s, LogSyncer::Entry last);
   // What a Ready's committed entries changed (see HandleReady).
   struct Applied {
     uint64_t last = 0;          // the last entry applied now; 0: none
@@ -559,6 +569,8 @@ class NodeImpl final : public Node {
   // adopts it after the Ready (MaybeSnapshot). Index 0: none.
   raftpb::SnapshotMetadata pending_log_snapshot_;
   std::unique_ptr<SnapshotJob> snapshot_job_;  // the running one, if any
+  // With options.sync: the leader's log fsyncs, off the loop.
+  std::unique_ptr<LogSyncer> log_syncer_;
   // Bytes of log entries applied since the last snapshot started, and the
   // size of the last snapshot file: a snapshot is made only once the first
   // reaches the second, so that writing snapshots costs at most as much as

@@ -112,6 +112,13 @@ void NodeImpl::SendMessages(std::vector<raftpb::Message>& messages) {
   }
 }
 
+void NodeImpl::OnLogSynced(const absl::Status& s, LogSyncer::Entry last) {
+  if (!fatal_.ok()) return;
+  if (!s.ok()) return Stop(Annotate(s));
+  Count("storage.log_syncs");
+  raft_->Persisted(last.index, last.term);
+}
+
 void NodeImpl::Drive() {
   while (fatal_.ok() && raft_->HasReady()) {
     absl::Status s = HandleReady();
@@ -175,8 +182,12 @@ absl::Status NodeImpl::HandleReady() {
     COFFER_RETURN_IF_ERROR(
         StageCommitted(rd.committed_entries, &group, &applied));
   }
-  COFFER_RETURN_IF_ERROR(CommitStep(&group, options_.sync && rd.must_sync,
-                                    rd.entries.size(), applied));
+  // A leader's entries are made durable by the log syncer while the loop
+  // goes on; they count for it once they are (Raft::Persisted).
+  const bool sync = options_.sync && rd.must_sync;
+  const bool sync_later = sync && rd.send_before_save && !rd.entries.empty();
+  COFFER_RETURN_IF_ERROR(
+      CommitStep(&group, sync && !sync_later, rd.entries.size(), applied));
   // Step 4.
   if (!rd.send_before_save) SendMessages(rd.messages);
   // Step 5: what the applied records change in memory.
@@ -195,7 +206,15 @@ absl::Status NodeImpl::HandleReady() {
   }
   ServeReads();
   // Step 7.
-  raft_->Advance();
+  if (sync_later) {
+    // rd.entries is a view into the core: read it before Advance.
+    const LogSyncer::Entry last{rd.entries.back().index(),
+                                rd.entries.back().term()};
+    raft_->AdvanceWithoutPersisting();
+    log_syncer_->Request(last);
+  } else {
+    raft_->Advance();
+  }
   if (self_removed_at_ != 0) FinishSelfRemoval();
   if (soft_.role == raft::Role::kLeader && leader_start_index_ == 0) {
     // The first Ready of a term carries the leader's empty entry.

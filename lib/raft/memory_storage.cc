@@ -61,7 +61,16 @@ absl::StatusOr<SnapshotChunk> MemoryStorage::ReadSnapshotChunk(
 
 absl::Status MemoryStorage::Save(const raftpb::HardState& hard_state,
                                  absl::Span<const raftpb::Entry> entries,
-                                 bool /*sync*/) {
+                                 bool sync) {
+  if (!sync && !entries.empty() && !unsynced_) {
+    unsynced_ = true;
+    durable_last_ = LastIndex();
+    durable_hard_state_ = hard_state_;
+  }
+  if (sync) unsynced_ = false;
+  if (unsynced_ && !entries.empty()) {
+    durable_last_ = std::min(durable_last_, entries.front().index() - 1);
+  }
   if (hard_state.term() != 0) hard_state_ = hard_state;
   if (entries.empty()) return absl::OkStatus();
   uint64_t first = entries.front().index();
@@ -79,8 +88,19 @@ absl::Status MemoryStorage::Save(const raftpb::HardState& hard_state,
   return absl::OkStatus();
 }
 
+void MemoryStorage::LoseUnsynced() {
+  if (!unsynced_) return;
+  unsynced_ = false;
+  hard_state_ = durable_hard_state_;
+  const uint64_t offset = entries_[0].index();
+  if (durable_last_ >= offset && durable_last_ <= LastIndex()) {
+    entries_.resize(durable_last_ - offset + 1);
+  }
+}
+
 absl::Status MemoryStorage::ApplySnapshot(
     const raftpb::SnapshotMetadata& metadata) {
+  unsynced_ = false;  // a snapshot is written durably
   if (metadata.index() < snapshot_.index()) {
     return absl::FailedPreconditionError("raft: snapshot is out of date");
   }
@@ -103,6 +123,7 @@ absl::Status MemoryStorage::ApplySnapshot(
 }
 
 absl::Status MemoryStorage::Compact(uint64_t compact_index) {
+  unsynced_ = false;  // compaction follows a durable snapshot
   uint64_t offset = entries_[0].index();
   if (compact_index <= offset + 1) return absl::OkStatus();
   if (compact_index > LastIndex() + 1) {

@@ -47,6 +47,13 @@ class MemoryStorage : public WritableLogStorage {
                               const raftpb::ConfState& conf_state,
                               std::string data);
 
+  // Durability, for simulations: entries saved without sync are lost by
+  // LoseUnsynced() (a crash), with the hard state of the last synced Save,
+  // until a synced Save, a snapshot, a compaction or MarkSynced() makes
+  // them durable (writes become durable in order, as storage::Db's do).
+  void MarkSynced() { unsynced_ = false; }
+  void LoseUnsynced();
+
   // The latest snapshot's data.
   const std::string& snapshot_data() const { return snapshot_data_; }
   const raftpb::HardState& hard_state() const { return hard_state_; }
@@ -59,6 +66,11 @@ class MemoryStorage : public WritableLogStorage {
   // Invariant: entries_[0] is a dummy holding snapshot_'s index and term;
   // entries_[i].index == entries_[0].index + i.
   std::vector<raftpb::Entry> entries_;
+  // Entries after durable_last_ (and hard_state_ since durable_hard_state_)
+  // are not durable yet.
+  bool unsynced_ = false;
+  uint64_t durable_last_ = 0;
+  raftpb::HardState durable_hard_state_;
 };
 
 }  // namespace coffer::raft

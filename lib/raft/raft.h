@@ -112,6 +112,14 @@ class Raft {
   Ready GetReady();
   // Acknowledges the last Ready: everything in it was done.
   void Advance();
+  // As Advance, for a leader's Ready with send_before_save whose entries
+  // were written but are not durable yet: the leader counts them toward a
+  // quorum only once Persisted() says they are.
+  void AdvanceWithoutPersisting();
+  // The leader's own entries up to `index`, whose term was `term` when they
+  // were written, are durable. Ignored unless this node still leads and
+  // its log still holds that entry. May commit (a Ready follows).
+  void Persisted(uint64_t index, uint64_t term);
 
   Status GetStatus() const;
   // Aborts (COFFER_CHECK) when an internal invariant is broken: terms and
@@ -268,6 +276,7 @@ class Raft {
     uint64_t committed_payload = 0;  // data bytes of committed entries
   };
   std::optional<InFlightReady> in_flight_;
+  void AdvanceReady(bool persisted);
 };
 
 }  // namespace coffer::raft

@@ -1,4 +1,5 @@
 // Ready / Advance (see raft/ready.h), status and invariants.
+#include <algorithm>
 #include <utility>
 
 #include "base/check.h"
@@ -76,7 +77,19 @@ Ready Raft::GetReady() {
   return rd;
 }
 
-void Raft::Advance() {
+void Raft::Advance() { AdvanceReady(/*persisted=*/true); }
+
+void Raft::AdvanceWithoutPersisting() { AdvanceReady(/*persisted=*/false); }
+
+void Raft::Persisted(uint64_t index, uint64_t term) {
+  if (role_ != Role::kLeader || !log_.MatchTerm(index, term)) return;
+  if (progress_.at(id_).MaybeUpdate(std::min(index, log_.StableLastIndex())) &&
+      MaybeCommit()) {
+    broadcast_pending_ = true;
+  }
+}
+
+void Raft::AdvanceReady(bool persisted) {
   COFFER_CHECK_MSG(in_flight_, "raft: Advance without a Ready");
   InFlightReady fl = std::move(*in_flight_);
   in_flight_.reset();
@@ -88,7 +101,7 @@ void Raft::Advance() {
     log_.StableTo(fl.last_index, fl.last_term);
     // Thesis 10.2.1: the leader's entries count toward a quorum only once
     // they are on its own disk; a single voter commits here.
-    if (role_ == Role::kLeader &&
+    if (persisted && role_ == Role::kLeader &&
         progress_.at(id_).MaybeUpdate(log_.StableLastIndex()) &&
         MaybeCommit()) {
       broadcast_pending_ = true;
@@ -134,7 +147,8 @@ void Raft::CheckInvariants() const {
       COFFER_CHECK(lead_ == id_);
       COFFER_CHECK(vote_ == id_ || vote_ == 0 || log_.LastTerm() == term_);
       COFFER_CHECK(config_.voters.Contains(id_));
-      COFFER_CHECK(progress_.at(id_).match == log_.StableLastIndex());
+      // Its own entries count once durable (Advance or Persisted).
+      COFFER_CHECK(progress_.at(id_).match <= log_.StableLastIndex());
       for (const auto& [id, pr] : progress_) {
         COFFER_CHECK(config_.Contains(id));
         COFFER_CHECK(pr.match < pr.next);

@@ -28,7 +28,11 @@
 //     addresses in its context).
 //  6. Serves read_states whose index <= the applied index.
 //  7. Calls Advance(). Nothing else may be called on the core between Ready()
-//     and Advance().
+//     and Advance(). A leader's Ready with send_before_save may instead be
+//     written without waiting for durability and acknowledged with
+//     AdvanceWithoutPersisting(); the embedder then calls Persisted(index,
+//     term) once those entries are durable, and only then do they count
+//     toward the leader's quorum.
 //
 // A crash at any point loses only what was not yet made durable; restarting
 // a core on the same storage recovers a safe state.

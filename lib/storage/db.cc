@@ -41,7 +41,7 @@ absl::StatusOr<std::unique_ptr<Db>> Db::Open(const DbOptions& options) {
   std::unique_ptr<const leveldb::FilterPolicy> filter(
       leveldb::NewBloomFilterPolicy(10));
   lo.filter_policy = filter.get();
-  std::unique_ptr<leveldb::Env> env = NewOrderedLogEnv(
+  std::unique_ptr<OrderedLogEnv> env = NewOrderedLogEnv(
       options.env != nullptr ? options.env : leveldb::Env::Default());
   lo.env = env.get();
   leveldb::DB* raw = nullptr;
@@ -56,7 +56,7 @@ absl::StatusOr<std::unique_ptr<Db>> Db::Open(const DbOptions& options) {
 
 Db::Db(std::unique_ptr<leveldb::Cache> cache,
        std::unique_ptr<const leveldb::FilterPolicy> filter,
-       std::unique_ptr<leveldb::Env> env, std::unique_ptr<leveldb::DB> db)
+       std::unique_ptr<OrderedLogEnv> env, std::unique_ptr<leveldb::DB> db)
     : cache_(std::move(cache)),
       filter_(std::move(filter)),
       env_(std::move(env)),
@@ -98,19 +98,16 @@ absl::Status Db::CheckFormat() {
   return absl::OkStatus();
 }
 
-absl::Status Db::Write(leveldb::WriteBatch* batch, bool sync) {
-  {
-    absl::MutexLock lock(&mu_);
-    if (!write_error_.ok()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "storage: an earlier write failed, the store accepts no writes "
-          "until reopened: ",
-          write_error_.message()));
-    }
-  }
-  leveldb::WriteOptions wo;
-  wo.sync = sync;
-  absl::Status s = FromLevelDb(db_->Write(wo, batch), "write");
+absl::Status Db::CheckWritable() const {
+  absl::MutexLock lock(&mu_);
+  if (write_error_.ok()) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "storage: an earlier write failed, the store accepts no writes "
+      "until reopened: ",
+      write_error_.message()));
+}
+
+absl::Status Db::Sticky(absl::Status s) {
   if (!s.ok()) {
     absl::MutexLock lock(&mu_);
     if (write_error_.ok()) write_error_ = s;
@@ -118,11 +115,23 @@ absl::Status Db::Write(leveldb::WriteBatch* batch, bool sync) {
   return s;
 }
 
+absl::Status Db::Write(leveldb::WriteBatch* batch, bool sync) {
+  COFFER_RETURN_IF_ERROR(CheckWritable());
+  leveldb::WriteOptions wo;
+  wo.sync = sync;
+  return Sticky(FromLevelDb(db_->Write(wo, batch), "write"));
+}
+
 absl::Status Db::Commit(WriteGroup* group, bool sync) {
   COFFER_RETURN_IF_ERROR(Write(&group->batch_, sync));
   for (std::function<void()>& hook : group->hooks_) hook();
   group->hooks_.clear();
   return absl::OkStatus();
+}
+
+absl::Status Db::SyncLog() {
+  COFFER_RETURN_IF_ERROR(CheckWritable());
+  return Sticky(FromLevelDb(env_->SyncLog(), "sync"));
 }
 
 absl::StatusOr<std::optional<std::string>> Db::Get(absl::string_view key) {

@@ -38,6 +38,7 @@
 #include "absl/synchronization/mutex.h"
 #include "leveldb/db.h"
 #include "leveldb/write_batch.h"
+#include "storage/ordered_log_env.h"
 
 namespace leveldb {
 class Cache;
@@ -106,6 +107,10 @@ class Db {
   absl::Status Write(leveldb::WriteBatch* batch, bool sync);
   // Writes `group`'s batch as Write does, then runs its hooks.
   absl::Status Commit(WriteGroup* group, bool sync);
+  // Makes every write that returned before this call durable, from any
+  // thread, without holding up writes made meanwhile: a synced Write done
+  // later. A failure is sticky as a write's is.
+  absl::Status SyncLog();
 
   // Reads `key`: the value, std::nullopt when absent, kDataLoss on a
   // checksum failure, kUnavailable on I/O errors.
@@ -128,12 +133,16 @@ class Db {
  private:
   Db(std::unique_ptr<leveldb::Cache> cache,
      std::unique_ptr<const leveldb::FilterPolicy> filter,
-     std::unique_ptr<leveldb::Env> env, std::unique_ptr<leveldb::DB> db);
+     std::unique_ptr<OrderedLogEnv> env, std::unique_ptr<leveldb::DB> db);
   absl::Status CheckFormat();
+  // The sticky error as kFailedPrecondition, or OK.
+  absl::Status CheckWritable() const ABSL_LOCKS_EXCLUDED(mu_);
+  // Records the first failure of a write or sync; returns `s`.
+  absl::Status Sticky(absl::Status s) ABSL_LOCKS_EXCLUDED(mu_);
 
   std::unique_ptr<leveldb::Cache> cache_;
   std::unique_ptr<const leveldb::FilterPolicy> filter_;
-  std::unique_ptr<leveldb::Env> env_;  // storage/ordered_log_env.h
+  std::unique_ptr<OrderedLogEnv> env_;
   std::unique_ptr<leveldb::DB> db_;
   mutable absl::Mutex mu_;
   absl::Status write_error_ ABSL_GUARDED_BY(mu_);

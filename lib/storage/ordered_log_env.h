@@ -1,5 +1,6 @@
 // OrderedLogEnv: a leveldb::Env that makes LevelDB's writes durable in the
-// order they were made, synced or not.
+// order they were made, synced or not, and can make them durable from
+// another thread.
 //
 // LevelDB writes each batch to its current log file and fsyncs only that
 // file, only for a synced write. When the memtable fills it switches to a new
@@ -14,18 +15,41 @@
 // their own (the raft log already holds them durably): an apply lost in a
 // crash is a suffix, redone from the log on restart.
 //
-// Thread-safety: as the wrapped Env.
+// SyncLog() makes every write that returned before it was called durable,
+// from any thread, while LevelDB goes on writing: it fsyncs the current log
+// file through a descriptor of its own (after waiting for a log switch in
+// progress, whose old file is synced as it closes). A base Env that
+// implements NamedSync is asked to sync the file by name instead (the tests'
+// fault-injecting Env models durability itself).
+//
+// Thread-safety: as the wrapped Env; SyncLog is thread-safe.
 #ifndef COFFER_LIB_STORAGE_ORDERED_LOG_ENV_H_
 #define COFFER_LIB_STORAGE_ORDERED_LOG_ENV_H_
 
 #include <memory>
+#include <string>
 
 #include "leveldb/env.h"
 
 namespace coffer::storage {
 
+// Implemented by a base Env that models durability (tests/support).
+class NamedSync {
+ public:
+  virtual ~NamedSync() = default;
+  // Makes what was appended to `name` durable. Thread-safe.
+  virtual leveldb::Status SyncFileByName(const std::string& name) = 0;
+};
+
+class OrderedLogEnv : public leveldb::EnvWrapper {
+ public:
+  using leveldb::EnvWrapper::EnvWrapper;
+  // Makes every write that returned before this call durable (see above).
+  virtual leveldb::Status SyncLog() = 0;
+};
+
 // Wraps `base` (not owned; must outlive the result).
-std::unique_ptr<leveldb::Env> NewOrderedLogEnv(leveldb::Env* base);
+std::unique_ptr<OrderedLogEnv> NewOrderedLogEnv(leveldb::Env* base);
 
 }  // namespace coffer::storage
 

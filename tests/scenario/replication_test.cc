@@ -166,6 +166,40 @@ TEST_CASE(
   }
 }
 
+TEST_CASE(
+    "a leader's entries written but not durable count once Persisted says "
+    "so",
+    "[raft][replication]") {
+  Cluster c({1, 2, 3});
+  c.Elect(1);
+  c.Isolate(3);  // the quorum is the leader and node 2
+  auto id = c[1].Propose("x");
+  REQUIRE(id.ok());
+  Ready rd = c[1].GetReady();
+  REQUIRE(rd.send_before_save);
+  REQUIRE(c.node(1)
+              .storage
+              .Save(rd.hard_state.value_or(raftpb::HardState()), rd.entries,
+                    /*sync=*/false)
+              .ok());
+  c[1].AdvanceWithoutPersisting();
+  c[1].CheckInvariants();
+  for (const raftpb::Message& m : rd.messages) {
+    if (m.to() == 2) c.Deliver(m);
+  }
+  c.Stabilize();
+  // Node 2 stored it; the leader's own copy does not count yet.
+  REQUIRE(c[2].log().LastIndex() >= id->index);
+  REQUIRE(c[1].log().committed() < id->index);
+  c[1].Persisted(id->index, id->term);
+  REQUIRE(c[1].log().committed() == id->index);
+  c.Stabilize();
+  REQUIRE(AppliedData(c.node(2)) == std::vector<std::string>{"x"});
+  // A stale notice (another term's entry) changes nothing.
+  c[1].Persisted(id->index, id->term + 1);
+  c[1].CheckInvariants();
+}
+
 TEST_CASE("a proposal without a majority is not committed",
           "[raft][replication]") {
   Cluster c({1, 2, 3});

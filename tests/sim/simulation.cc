@@ -98,6 +98,9 @@ struct Node {
   std::map<uint64_t, std::pair<uint64_t, size_t>> writes;  // index -> term, op
   std::map<std::string, size_t> reads;                     // ctx -> op
   std::vector<std::pair<uint64_t, size_t>> ready_reads;    // index, op
+  // A leader's entries written without a sync (as coffer::Node's log
+  // syncer does): (index, term) to report with Raft::Persisted once synced.
+  std::vector<std::pair<uint64_t, uint64_t>> unpersisted;
 };
 
 struct Client {
@@ -125,6 +128,9 @@ class Simulation {
 
   void Start(Node& n);
   void Crash(Node& n);
+  // Syncs, now and then, what a leader wrote without a sync, and tells its
+  // core (Raft::Persisted).
+  void SyncLater(Node& n);
   void Step(bool faults);
   void InjectFaults();
   void Send(Message m);
@@ -232,6 +238,18 @@ void Simulation::Crash(Node& n) {
   n.writes.clear();
   n.reads.clear();
   n.ready_reads.clear();
+  // What was written but not synced is lost.
+  n.disk.LoseUnsynced();
+  n.unpersisted.clear();
+}
+
+void Simulation::SyncLater(Node& n) {
+  if (n.unpersisted.empty() || !Chance(0.3)) return;
+  n.disk.MarkSynced();
+  for (const auto& [index, term] : n.unpersisted) {
+    n.raft->Persisted(index, term);
+  }
+  n.unpersisted.clear();
 }
 
 Node* Simulation::Leader() {
@@ -320,12 +338,19 @@ void Simulation::ProcessReady(Node& n) {
     }
   }
   CheckLogEntries(n, rd.entries);
+  // Half of a leader's appends are synced later, off the Ready.
+  const bool sync_later =
+      rd.send_before_save && rd.must_sync && !rd.entries.empty() && Chance(0.5);
+  std::optional<std::pair<uint64_t, uint64_t>> last_written;
+  if (!rd.entries.empty()) {
+    last_written.emplace(rd.entries.back().index(), rd.entries.back().term());
+  }
   if (rd.send_before_save) {
     for (Message& m : rd.messages) Send(std::move(m));
     if (crash_at == 1) return Crash(n);
   }
   absl::Status s = n.disk.Save(rd.hard_state.value_or(raftpb::HardState()),
-                               rd.entries, rd.must_sync);
+                               rd.entries, rd.must_sync && !sync_later);
   if (!s.ok()) Fail("Save failed: " + std::string(s.message()));
   if (!rd.send_before_save) {
     if (crash_at == 1) return Crash(n);
@@ -339,7 +364,12 @@ void Simulation::ProcessReady(Node& n) {
     n.ready_reads.emplace_back(rs.index, it->second);
     n.reads.erase(it);
   }
-  n.raft->Advance();
+  if (sync_later) {
+    n.raft->AdvanceWithoutPersisting();
+    n.unpersisted.push_back(*last_written);
+  } else {
+    n.raft->Advance();
+  }
   ServeReads(n);
   MaybeSnapshot(n);
 }
@@ -585,6 +615,7 @@ void Simulation::Step(bool faults) {
   DeliverDue();
   StartClientOps();
   for (auto& n : nodes_) {
+    if (n->up) SyncLater(*n);
     if (n->up && n->raft->HasReady()) ProcessReady(*n);
     if (n->up) n->raft->CheckInvariants();
   }

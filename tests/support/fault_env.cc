@@ -136,6 +136,10 @@ leveldb::Status FaultEnv::RenameFile(const std::string& from,
   return s;
 }
 
+leveldb::Status FaultEnv::SyncFileByName(const std::string& name) {
+  return OnSync(name);
+}
+
 leveldb::Status FaultEnv::OnAppend(const std::string& name, size_t n) {
   std::lock_guard<std::mutex> lock(mu_);
   if (crashed_) return Crashed(name);

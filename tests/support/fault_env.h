@@ -28,10 +28,11 @@
 #include <string>
 
 #include "leveldb/env.h"
+#include "storage/ordered_log_env.h"
 
 namespace coffer::testing {
 
-class FaultEnv : public leveldb::EnvWrapper {
+class FaultEnv : public leveldb::EnvWrapper, public storage::NamedSync {
  public:
   explicit FaultEnv(leveldb::Env* base = leveldb::Env::Default());
 
@@ -57,6 +58,10 @@ class FaultEnv : public leveldb::EnvWrapper {
   leveldb::Status RemoveFile(const std::string& name) override;
   leveldb::Status RenameFile(const std::string& from,
                              const std::string& to) override;
+  // storage::NamedSync: a sync of `name` from another thread (what was
+  // appended reached the OS when LevelDB flushed it), counted and crashed
+  // like any other.
+  leveldb::Status SyncFileByName(const std::string& name) override;
 
  private:
   class File;
