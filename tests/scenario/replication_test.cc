@@ -140,8 +140,9 @@ TEST_CASE("a leader sends its entries before writing them; nothing else does",
   // acknowledgement would it be committed by the leader alone.
   REQUIRE(c[1].GetStatus().progress.at(1).match < rd.entries[0].index());
   REQUIRE(c.node(1)
-              .storage.Save(rd.hard_state.value_or(raftpb::HardState()),
-                            rd.entries, /*sync=*/true)
+              .storage
+              .Save(rd.hard_state.value_or(raftpb::HardState()), rd.entries,
+                    /*sync=*/true)
               .ok());
   c[1].Advance();
   c[1].CheckInvariants();
