@@ -285,8 +285,12 @@ class NodeImpl final : public Node {
   absl::StatusOr<SaveStart> StartSaveOnLoop();
   // Loop: the next records of save stream `id`.
   absl::StatusOr<SaveBatch> NextSaveBatch(uint64_t id);
-  // Leader, inside a StateView request: SnapshotPrepare / SnapshotStage.
+  // Leader, inside a StateView request: SnapshotPrepare, SnapshotStage,
+  // SnapshotDiscard.
   absl::StatusOr<std::string> RunSnapshotOp(const nodepb::Op& op);
+  // Caller thread: deletes the staging records of restore `restore_id`,
+  // which stopped before its commit (best effort).
+  void DiscardStaging(uint64_t restore_id);
   // Leader: proposes a restore's commit entry and completes `done` with the
   // outcome of its application.
   void ExecuteRestoreCommit(const nodepb::Op& op, uint64_t deadline, Done done);

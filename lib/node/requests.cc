@@ -32,7 +32,8 @@ bool NeedsUnsealed(const nodepb::Op& op) {
   return op.has_put_raw() || op.has_delete_raw() || op.has_get_raw() ||
          op.has_kv() || op.has_rotate_key() || op.has_rekey() ||
          op.has_snapshot_prepare() || op.has_snapshot_read_index() ||
-         op.has_snapshot_stage() || op.has_snapshot_commit();
+         op.has_snapshot_stage() || op.has_snapshot_commit() ||
+         op.has_snapshot_discard();
 }
 
 absl::Status CheckOp(const nodepb::Op& op) {
@@ -72,8 +73,11 @@ absl::Status CheckOp(const nodepb::Op& op) {
       return absl::OkStatus();
     case nodepb::Op::kSnapshotStage:
     case nodepb::Op::kSnapshotCommit:
+    case nodepb::Op::kSnapshotDiscard:
       if ((op.has_snapshot_stage() ? op.snapshot_stage().restore_id()
-                                   : op.snapshot_commit().restore_id()) == 0) {
+           : op.has_snapshot_commit()
+               ? op.snapshot_commit().restore_id()
+               : op.snapshot_discard().restore_id()) == 0) {
         return absl::InvalidArgumentError("node: a restore id of 0");
       }
       return absl::OkStatus();
@@ -287,7 +291,8 @@ absl::StatusOr<std::string> NodeImpl::RunLogical(const nodepb::Op& op) {
   if (op.has_rotate_key() || op.has_rekey() || op.has_seal_migrate()) {
     return RunOps(op);
   }
-  if (op.has_snapshot_prepare() || op.has_snapshot_stage()) {
+  if (op.has_snapshot_prepare() || op.has_snapshot_stage() ||
+      op.has_snapshot_discard()) {
     return RunSnapshotOp(op);
   }
   if (op.has_initialize()) {

@@ -248,36 +248,43 @@ absl::Status NodeImpl::SnapshotRestore(const std::string& path,
     }
     return absl::OkStatus();
   };
-  absl::string_view key, value;
-  for (;;) {
-    absl::StatusOr<bool> more = (*reader)->Next(&key, &value);
-    if (!more.ok()) return Annotate(more.status());
-    if (!*more) break;
-    if (IsKeptOnRestore(key) || absl::StartsWith(key, "node/")) continue;
-    if (key == seal::kKeyringPath && keys.keyring.has_value()) {
-      value = *keys.keyring;
+  // A restore that stops before its commit applies leaves staged records:
+  // they are discarded (best effort; the next restore drops any left).
+  absl::Status stage_and_commit = [&]() -> absl::Status {
+    absl::string_view key, value;
+    for (;;) {
+      absl::StatusOr<bool> more = (*reader)->Next(&key, &value);
+      if (!more.ok()) return Annotate(more.status());
+      if (!*more) break;
+      if (IsKeptOnRestore(key) || absl::StartsWith(key, "node/")) continue;
+      if (key == seal::kKeyringPath && keys.keyring.has_value()) {
+        value = *keys.keyring;
+      }
+      const size_t size = key.size() + value.size() + 64;
+      if (size > batch_limit) {
+        return absl::ResourceExhaustedError(absl::StrCat(
+            "node: a snapshot record of ", size,
+            " bytes does not fit in half of options.max_entry_bytes"));
+      }
+      if (batch_bytes + size > batch_limit) COFFER_RETURN_IF_ERROR(flush());
+      nodepb::Write* w = batch.mutable_snapshot_stage()->add_records();
+      w->set_key(std::string(key));
+      w->set_value(std::string(value));
+      batch_bytes += size;
+      ++staged;
     }
-    const size_t size = key.size() + value.size() + 64;
-    if (size > batch_limit) {
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "node: a snapshot record of ", size,
-          " bytes does not fit in half of options.max_entry_bytes"));
-    }
-    if (batch_bytes + size > batch_limit) COFFER_RETURN_IF_ERROR(flush());
-    nodepb::Write* w = batch.mutable_snapshot_stage()->add_records();
-    w->set_key(std::string(key));
-    w->set_value(std::string(value));
-    batch_bytes += size;
-    ++staged;
-  }
-  COFFER_RETURN_IF_ERROR(flush());
+    COFFER_RETURN_IF_ERROR(flush());
 
-  // 3. Swap them in on every node.
-  nodepb::Op commit;
-  commit.mutable_snapshot_commit()->set_restore_id(rid);
-  commit.mutable_snapshot_commit()->set_records(staged);
-  absl::Status c = Submit(std::move(commit)).status();
-  if (!c.ok()) return Annotate(c);
+    // 3. Swap them in on every node.
+    nodepb::Op commit;
+    commit.mutable_snapshot_commit()->set_restore_id(rid);
+    commit.mutable_snapshot_commit()->set_records(staged);
+    return Annotate(Submit(std::move(commit)).status());
+  }();
+  if (!stage_and_commit.ok()) {
+    DiscardStaging(rid);
+    return stage_and_commit;
+  }
   if (foreign) {
     // The restored HMAC key is the other cluster's: this cluster's
     // snapshots get a key of their own. The restore itself is done; a
@@ -402,6 +409,16 @@ absl::StatusOr<raftpb::ConfState> NodeImpl::ConfStateBefore(uint64_t index) {
     lo = ents->back().index() + 1;
   }
   return config.ToConfState();
+}
+
+void NodeImpl::DiscardStaging(uint64_t restore_id) {
+  // Bounded: a leader change midway leaves the rest to the next restore.
+  for (int batch = 0; batch < 10000; ++batch) {
+    nodepb::Op discard;
+    discard.mutable_snapshot_discard()->set_restore_id(restore_id);
+    absl::StatusOr<std::string> more = Submit(std::move(discard));
+    if (!more.ok() || more->empty()) return;
+  }
 }
 
 absl::Status NodeImpl::ApplyRestoreCommit(

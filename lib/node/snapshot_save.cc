@@ -87,6 +87,21 @@ absl::StatusOr<std::string> NodeImpl::RunSnapshotOp(const nodepb::Op& op) {
     if (key.has_value()) Wipe(*key);
     return std::string();
   }
+  if (op.has_snapshot_discard()) {
+    // A batch of deletions within half an entry, like a stage batch.
+    COFFER_ASSIGN_OR_RETURN(
+        std::vector<std::string> staged,
+        view_->List(StagingPrefix(op.snapshot_discard().restore_id())));
+    size_t bytes = 0;
+    for (const std::string& key : staged) {
+      if (bytes + key.size() + 16 > options_.max_entry_bytes / 2) {
+        return std::string("more");
+      }
+      COFFER_RETURN_IF_ERROR(view_->Delete(key));
+      bytes += key.size() + 16;
+    }
+    return std::string();
+  }
   // SnapshotStage: raw physical puts (the values are the snapshot's
   // ciphertext, copied as they are).
   const nodepb::SnapshotStage& stage = op.snapshot_stage();

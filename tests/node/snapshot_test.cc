@@ -15,6 +15,9 @@
 #include "coffer/node.h"
 #include "node/test_cluster.h"
 #include "snapshot/snapshot.h"
+#include "storage/db.h"
+#include "storage/leveldb_state_store.h"
+#include "storage/state_store.h"
 #include "support/catch.h"
 
 namespace coffer::testing {
@@ -181,6 +184,60 @@ TEST_CASE("a snapshot is saved on the leader and on a follower and inspected",
   CHECK(c.node(follower).SnapshotSave(dir.File("sealed.snap")).code() ==
         Code::kFailedPrecondition);
   CHECK_FALSE(std::filesystem::exists(dir.File("sealed.snap")));
+}
+
+// Records of node `id`'s applied state whose key starts with `prefix`.
+// REQUIRES: the node is stopped.
+int RecordsOnDisk(TestCluster& c, uint64_t id, const std::string& prefix) {
+  storage::DbOptions o;
+  o.path = c.Options(id).data_dir + "/db";
+  o.create_if_missing = false;
+  absl::StatusOr<std::unique_ptr<storage::Db>> db = storage::Db::Open(o);
+  REQUIRE(db.ok());
+  absl::StatusOr<std::unique_ptr<storage::LevelDbStateStore>> state =
+      storage::LevelDbStateStore::Open(db->get());
+  REQUIRE(state.ok());
+  int n = 0;
+  REQUIRE(storage::ScanPrefix(**state, prefix,
+                              [&](absl::string_view, absl::string_view) {
+                                ++n;
+                                return true;
+                              })
+              .ok());
+  return n;
+}
+
+TEST_CASE("a restore that stops while staging discards what it staged",
+          "[node][snapshot]") {
+  TestCluster c(3);
+  const std::vector<std::string> keys = Cluster(c);
+  TempDir dir;
+  uint64_t leader = c.WaitForLeader();
+  for (int i = 0; i < 40; ++i) {
+    REQUIRE(Put(c.node(leader), "k" + std::to_string(i), std::string(1000, 'x'))
+                .ok());
+  }
+  // Last in key order, and too large for the entries of the cluster below.
+  REQUIRE(c.node(leader).PutRaw("zz/big", std::string(40 << 10, 'y')).ok());
+  REQUIRE(c.node(leader).SnapshotSave(dir.File("s.snap")).ok());
+  for (uint64_t id : c.ids()) c.Stop(id);
+  c.tweak = [](NodeOptions& o) { o.max_entry_bytes = 32 << 10; };
+  for (uint64_t id : c.ids()) REQUIRE(c.Start(id).ok());
+  REQUIRE(c.WaitForLeader() != 0);
+  for (uint64_t id : c.ids()) REQUIRE(c.Unseal(id, {keys[0], keys[1]}).ok());
+
+  // The small records are staged in batches, then the large one stops it.
+  absl::Status s = RestoreOnLeader(c, dir.File("s.snap"));
+  CHECK(s.code() == Code::kResourceExhausted);
+  leader = c.WaitForLeader();
+  REQUIRE(Put(c.node(leader), "after", "yes").ok());
+  for (uint64_t id : c.ids()) CHECK(Shows(c.node(id), "after", "yes"));
+  for (uint64_t id : c.ids()) c.Stop(id);
+  for (uint64_t id : c.ids()) {
+    INFO("node " << id);
+    CHECK(RecordsOnDisk(c, id, "node/staging/") == 0);
+    CHECK(RecordsOnDisk(c, id, "logical/") > 40);
+  }
 }
 
 TEST_CASE("a restore drops later writes and brings back earlier ones",
