@@ -10,8 +10,6 @@
 #include "node/ops_test_util.h"
 #include "node/test_cluster.h"
 #include "seal/envelope.h"
-#include "storage/db.h"
-#include "storage/leveldb_state_store.h"
 #include "support/catch.h"
 
 namespace coffer::testing {
@@ -20,15 +18,8 @@ namespace {
 // The barrier term of the ciphertext at `path` in node `id`'s applied state.
 // REQUIRES: the node is stopped.
 uint32_t TermOnDisk(TestCluster& c, uint64_t id, const std::string& path) {
-  storage::DbOptions o;
-  o.path = c.Options(id).data_dir + "/db";
-  o.create_if_missing = false;
-  absl::StatusOr<std::unique_ptr<storage::Db>> db = storage::Db::Open(o);
-  REQUIRE(db.ok());
-  absl::StatusOr<std::unique_ptr<storage::LevelDbStateStore>> state =
-      storage::LevelDbStateStore::Open(db->get());
-  REQUIRE(state.ok());
-  absl::StatusOr<std::string> v = (*state)->Get(path);
+  StateOnDisk disk = OpenStateOnDisk(c, id);
+  absl::StatusOr<std::string> v = disk.state->Get(path);
   REQUIRE(v.ok());
   absl::StatusOr<uint32_t> term = seal::EnvelopeTerm(*v);
   REQUIRE(term.ok());

@@ -15,8 +15,6 @@
 #include "coffer/node.h"
 #include "node/test_cluster.h"
 #include "snapshot/snapshot.h"
-#include "storage/db.h"
-#include "storage/leveldb_state_store.h"
 #include "storage/state_store.h"
 #include "support/catch.h"
 
@@ -189,16 +187,9 @@ TEST_CASE("a snapshot is saved on the leader and on a follower and inspected",
 // Records of node `id`'s applied state whose key starts with `prefix`.
 // REQUIRES: the node is stopped.
 int RecordsOnDisk(TestCluster& c, uint64_t id, const std::string& prefix) {
-  storage::DbOptions o;
-  o.path = c.Options(id).data_dir + "/db";
-  o.create_if_missing = false;
-  absl::StatusOr<std::unique_ptr<storage::Db>> db = storage::Db::Open(o);
-  REQUIRE(db.ok());
-  absl::StatusOr<std::unique_ptr<storage::LevelDbStateStore>> state =
-      storage::LevelDbStateStore::Open(db->get());
-  REQUIRE(state.ok());
+  StateOnDisk disk = OpenStateOnDisk(c, id);
   int n = 0;
-  REQUIRE(storage::ScanPrefix(**state, prefix,
+  REQUIRE(storage::ScanPrefix(*disk.state, prefix,
                               [&](absl::string_view, absl::string_view) {
                                 ++n;
                                 return true;

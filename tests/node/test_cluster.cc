@@ -254,4 +254,17 @@ DiskScan ScanDataDirs(TestCluster& c, const std::vector<std::string>& needles) {
   return scan;
 }
 
+StateOnDisk OpenStateOnDisk(TestCluster& c, uint64_t id) {
+  COFFER_CHECK(!c.running(id));
+  storage::DbOptions o;
+  o.path = c.Options(id).data_dir + "/db";
+  o.create_if_missing = false;
+  absl::StatusOr<std::unique_ptr<storage::Db>> db = storage::Db::Open(o);
+  COFFER_CHECK(db.ok());
+  absl::StatusOr<std::unique_ptr<storage::LevelDbStateStore>> state =
+      storage::LevelDbStateStore::Open(db->get());
+  COFFER_CHECK(state.ok());
+  return StateOnDisk{*std::move(db), *std::move(state)};
+}
+
 }  // namespace coffer::testing

@@ -21,6 +21,8 @@
 #include "absl/time/time.h"
 #include "coffer/node.h"
 #include "coffer/transport.h"
+#include "storage/db.h"
+#include "storage/leveldb_state_store.h"
 
 namespace coffer::testing {
 
@@ -72,6 +74,17 @@ class TestNetwork {
 };
 
 // Nodes 1..n on temporary directories (removed at destruction).
+// A stopped node's applied state, opened from its data directory (the
+// store reads through the Db: keep both).
+struct StateOnDisk {
+  std::unique_ptr<storage::Db> db;
+  std::unique_ptr<storage::LevelDbStateStore> state;
+};
+
+class TestCluster;
+// REQUIRES: node `id` of `c` is stopped. Aborts if its store does not open.
+StateOnDisk OpenStateOnDisk(TestCluster& c, uint64_t id);
+
 class TestCluster {
  public:
   explicit TestCluster(int n, uint64_t seed = 1);
