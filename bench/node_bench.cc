@@ -9,12 +9,25 @@
 //                   [nosync: options.sync = false] [only: e.g. "put leader 64"]
 // With `only`, just the runs whose "operation via clients" line starts with
 // it (for profiling one case); "failover" runs only the failover trials.
+//
+// Besides rates and latencies each run reports CPU time per operation: the
+// whole process's ("cpu us/op") and its busiest thread's ("top us/op", the
+// leader's event loop when writing). They vary far less than rates on a
+// shared machine, so they are what to compare when changing a hot path.
+// "disk KB/op" is what the three nodes wrote to disk per operation (the
+// raft log, the applied records, LevelDB's tables and compactions).
+#include <time.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -33,9 +46,55 @@ struct Result {
   double ops_per_s = 0;
   absl::Duration p50, p99;
   int errors = 0;
-  double batch = 0;        // log entries per fsync on the leader
-  double syncs_per_s = 0;  // its fsynced writes per second
+  double batch = 0;           // log entries per fsync on the leader
+  double syncs_per_s = 0;     // its fsynced writes per second
+  double cpu_us_per_op = 0;   // CPU time of the process per operation
+  double top_us_per_op = 0;   // that of its busiest thread
+  double disk_kb_per_op = 0;  // bytes the process caused to be written
 };
+
+// Bytes this process caused to be written to storage so far
+// (/proc/self/io's write_bytes; 0 where unreadable).
+double DiskWrittenBytes() {
+  std::ifstream in("/proc/self/io");
+  std::string name;
+  double value = 0;
+  while (in >> name >> value) {
+    if (name == "write_bytes:") return value;
+  }
+  return 0;
+}
+
+// CPU seconds used so far by this process.
+double ProcessCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+// CPU seconds used so far by each thread of this process, by thread id
+// (utime + stime from /proc/self/task/<tid>/stat; 0 where unreadable).
+std::map<std::string, double> ThreadCpuSeconds() {
+  std::map<std::string, double> out;
+  std::error_code ec;
+  for (const auto& task :
+       std::filesystem::directory_iterator("/proc/self/task", ec)) {
+    std::ifstream in(task.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(in)),
+                     std::istreambuf_iterator<char>());
+    // Fields after the command name, which ends with the last ')'.
+    const size_t close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream fields(stat.substr(close + 2));
+    std::string field;
+    double ticks = 0;
+    for (int i = 3; i <= 15 && fields >> field; ++i) {
+      if (i >= 14) ticks += std::atof(field.c_str());
+    }
+    out[task.path().filename().string()] = ticks / sysconf(_SC_CLK_TCK);
+  }
+  return out;
+}
 
 // Sums a node's counters (its batching and fsyncs).
 class Counters final : public MetricsSink {
@@ -67,6 +126,9 @@ Result Run(int clients, absl::Duration length, const Counters& counters,
            counters.Get("storage.log_syncs");
   };
   const uint64_t syncs0 = syncs();
+  const double cpu0 = ProcessCpuSeconds();
+  const double disk0 = DiskWrittenBytes();
+  const std::map<std::string, double> threads0 = ThreadCpuSeconds();
   std::vector<std::vector<absl::Duration>> lat(clients);
   std::atomic<int> errors{0};
   const absl::Time end = absl::Now() + length;
@@ -84,6 +146,13 @@ Result Run(int clients, absl::Duration length, const Counters& counters,
     });
   }
   for (std::thread& t : threads) t.join();
+  const double cpu = ProcessCpuSeconds() - cpu0;
+  const double disk = DiskWrittenBytes() - disk0;
+  double top = 0;
+  for (const auto& [tid, seconds] : ThreadCpuSeconds()) {
+    auto it = threads0.find(tid);
+    if (it != threads0.end()) top = std::max(top, seconds - it->second);
+  }
   Result r;
   const uint64_t writes = syncs() - syncs0;
   if (writes > 0) {
@@ -100,14 +169,18 @@ Result Run(int clients, absl::Duration length, const Counters& counters,
   r.ops_per_s = all.size() / absl::ToDoubleSeconds(length);
   r.p50 = all[all.size() / 2];
   r.p99 = all[std::min(all.size() - 1, all.size() * 99 / 100)];
+  r.cpu_us_per_op = cpu * 1e6 / all.size();
+  r.top_us_per_op = top * 1e6 / all.size();
+  r.disk_kb_per_op = disk / 1024 / all.size();
   return r;
 }
 
 void Print(const char* what, const char* via, int clients, const Result& r) {
-  std::printf("%-16s %-9s %7d %10.0f %8.2f %8.2f %6d %7.1f %7.0f\n", what, via,
-              clients, r.ops_per_s, absl::ToDoubleMilliseconds(r.p50),
-              absl::ToDoubleMilliseconds(r.p99), r.errors, r.batch,
-              r.syncs_per_s);
+  std::printf(
+      "%-16s %-9s %7d %10.0f %8.2f %8.2f %6d %7.1f %7.0f %9.1f %9.1f %8.1f\n",
+      what, via, clients, r.ops_per_s, absl::ToDoubleMilliseconds(r.p50),
+      absl::ToDoubleMilliseconds(r.p99), r.errors, r.batch, r.syncs_per_s,
+      r.cpu_us_per_op, r.top_us_per_op, r.disk_kb_per_op);
 }
 
 std::string Key(int client, int i) {
@@ -168,9 +241,10 @@ int Main(int argc, char** argv) {
   std::printf(
       "node_bench: 3 nodes, fsync %s, %zu-byte secrets, %.0fs per run\n",
       sync ? "on" : "off", data.at("v").size(), absl::ToDoubleSeconds(length));
-  std::printf("%-16s %-9s %7s %10s %8s %8s %6s %7s %7s\n", "operation", "via",
-              "clients", "ops/s", "p50 ms", "p99 ms", "errors", "batch",
-              "fsync/s");
+  std::printf("%-16s %-9s %7s %10s %8s %8s %6s %7s %7s %9s %9s %8s\n",
+              "operation", "via", "clients", "ops/s", "p50 ms", "p99 ms",
+              "errors", "batch", "fsync/s", "cpu us/op", "top us/op",
+              "disk KB/op");
   for (const auto& [via, id] :
        {std::pair<const char*, uint64_t>{"leader", leader},
         {"follower", follower}}) {
