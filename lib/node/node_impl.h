@@ -291,6 +291,14 @@ class NodeImpl final : public Node {
   // Caller thread: deletes the staging records of restore `restore_id`,
   // which stopped before its commit (best effort).
   void DiscardStaging(uint64_t restore_id);
+  // Leader, once per term after its first entry applied: queues the
+  // discard of every staging area an earlier term left (a restore whose
+  // caller could not discard it: its leader lost office or its process
+  // died). Restores of this term stage under new ids, so they are safe.
+  void MaybeDiscardAbandonedStaging();
+  // Leader: queues one SnapshotDiscard batch of `restore_id`, and the next
+  // one while records remain.
+  void QueueDiscard(uint64_t restore_id);
   // Leader: proposes a restore's commit entry and completes `done` with the
   // outcome of its application.
   void ExecuteRestoreCommit(const nodepb::Op& op, uint64_t deadline, Done done);
@@ -499,7 +507,8 @@ class NodeImpl final : public Node {
   // Leader: its first entry of the term. Requests run once it is applied,
   // so that they read every entry committed before this term.
   uint64_t leader_start_index_ = 0;
-  bool peers_recorded_ = false;  // MaybeRecordPeers ran this term
+  bool peers_recorded_ = false;   // MaybeRecordPeers ran this term
+  bool staging_checked_ = false;  // MaybeDiscardAbandonedStaging ran
 
   // Address book: replicated records win over learned addresses.
   std::map<uint64_t, std::string> peer_records_;

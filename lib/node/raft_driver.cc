@@ -131,6 +131,7 @@ void NodeImpl::Drive() {
   if (absl::Status s = MaybeSnapshot(); !s.ok()) return Stop(s);
   ExecuteQueued();
   MaybeRecordPeers();
+  MaybeDiscardAbandonedStaging();
   // Work started above may have produced a Ready (proposals, reads).
   while (fatal_.ok() && raft_->HasReady()) {
     absl::Status s = HandleReady();
@@ -362,6 +363,7 @@ void NodeImpl::OnSoftState(const raft::SoftState& ss) {
     leader_start_index_ = 0;  // set after this Ready (HandleReady)
     restore_hold_index_ = 0;
     peers_recorded_ = false;
+    staging_checked_ = false;
   }
   if (prev.lead != ss.lead) {
     // Requests forwarded to the old leader may never be answered.

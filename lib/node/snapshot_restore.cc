@@ -21,7 +21,9 @@
 //      atomic switch of StateStore generations with the applied index. A
 //      crash before the switch re-applies the entry from the log; after
 //      it, storage::Reconcile finds the file. Staging areas not swapped in
-//      (an abandoned restore) are dropped by that rebuild too.
+//      (an abandoned restore) are dropped by that rebuild too, and the
+//      next leader discards those its caller could not
+//      (MaybeDiscardAbandonedStaging).
 //
 // The leader runs no request between proposing the commit and applying it
 // (restore_hold_index_), since their reads could not see its effect.
@@ -35,6 +37,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "crypto/random.h"
@@ -249,7 +252,7 @@ absl::Status NodeImpl::SnapshotRestore(const std::string& path,
     return absl::OkStatus();
   };
   // A restore that stops before its commit applies leaves staged records:
-  // they are discarded (best effort; the next restore drops any left).
+  // they are discarded (best effort; the next leader discards any left).
   absl::Status stage_and_commit = [&]() -> absl::Status {
     absl::string_view key, value;
     for (;;) {
@@ -412,13 +415,65 @@ absl::StatusOr<raftpb::ConfState> NodeImpl::ConfStateBefore(uint64_t index) {
 }
 
 void NodeImpl::DiscardStaging(uint64_t restore_id) {
-  // Bounded: a leader change midway leaves the rest to the next restore.
+  // Bounded: a leader change midway leaves the rest to the next leader.
   for (int batch = 0; batch < 10000; ++batch) {
     nodepb::Op discard;
     discard.mutable_snapshot_discard()->set_restore_id(restore_id);
     absl::StatusOr<std::string> more = Submit(std::move(discard));
     if (!more.ok() || more->empty()) return;
   }
+}
+
+void NodeImpl::MaybeDiscardAbandonedStaging() {
+  if (staging_checked_ || soft_.role != raft::Role::kLeader ||
+      leader_start_index_ == 0 ||
+      state_->AppliedIndex() < leader_start_index_) {
+    return;
+  }
+  staging_checked_ = true;
+  // The applied state holds what earlier terms staged: this term's
+  // proposals are not applied yet. One seek per staging area.
+  std::vector<uint64_t> abandoned;
+  std::unique_ptr<storage::StateIterator> it = state_->NewIterator();
+  it->Seek(kStagingPrefix);
+  while (it->Valid() && absl::StartsWith(it->key(), kStagingPrefix)) {
+    const absl::string_view id = it->key().substr(kStagingPrefix.size(), 16);
+    uint64_t restore_id = 0;
+    if (id.size() != 16 || !absl::SimpleHexAtoi(id, &restore_id)) {
+      Log(LogLevel::kWarning,
+          absl::StrCat("a malformed staging record at \"",
+                       absl::CEscape(it->key().substr(0, 64)),
+                       "\" is left in place"));
+      it->Seek(absl::StrCat(it->key(), std::string(1, '\0')));
+      continue;
+    }
+    abandoned.push_back(restore_id);
+    // Past every key of this area: its prefix ends in '/', then '0' > '/'.
+    it->Seek(absl::StrCat(kStagingPrefix, id, "0"));
+  }
+  if (!it->status().ok()) {
+    Log(LogLevel::kWarning,
+        absl::StrCat("cannot look for abandoned restore staging: ",
+                     it->status().message()));
+  }
+  for (uint64_t restore_id : abandoned) QueueDiscard(restore_id);
+}
+
+void NodeImpl::QueueDiscard(uint64_t restore_id) {
+  nodepb::Op op;
+  op.mutable_snapshot_discard()->set_restore_id(restore_id);
+  leader_queue_.push_back(Queued{
+      std::move(op), now_tick_ + TicksFor(options_.request_timeout),
+      [this, restore_id](absl::StatusOr<std::string> r) {
+        // A lost leadership stops the chain; the next leader resumes it.
+        if (!r.ok()) return;
+        if (!r->empty() && soft_.role == raft::Role::kLeader) {
+          return QueueDiscard(restore_id);
+        }
+        Log(LogLevel::kInfo,
+            absl::StrCat("discarded the staging area of unfinished restore ",
+                         absl::Hex(restore_id, absl::kZeroPad16)));
+      }});
 }
 
 absl::Status NodeImpl::ApplyRestoreCommit(

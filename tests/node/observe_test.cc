@@ -13,75 +13,12 @@
 #include "coffer/node.h"
 #include "crypto/secure_buffer.h"
 #include "node/ops_test_util.h"
+#include "node/recording.h"
 #include "node/test_cluster.h"
 #include "support/catch.h"
 
 namespace coffer::testing {
 namespace {
-
-class RecordingLogger final : public Logger {
- public:
-  void Log(LogLevel level, absl::string_view message) override {
-    absl::MutexLock lock(&mu_);
-    lines_.push_back(absl::StrCat(LogLevelName(level), " ", message));
-  }
-  std::vector<std::string> lines() const {
-    absl::MutexLock lock(&mu_);
-    return lines_;
-  }
-  // Whether a line holds `needle`, waiting for it: a node logs a seal
-  // change after the call that made it returned.
-  bool Has(const std::string& needle) const {
-    return Eventually([&] {
-      for (const std::string& l : lines()) {
-        if (l.find(needle) != std::string::npos) return true;
-      }
-      return false;
-    });
-  }
-
- private:
-  mutable absl::Mutex mu_;
-  std::vector<std::string> lines_ ABSL_GUARDED_BY(mu_);
-};
-
-class RecordingMetrics final : public MetricsSink {
- public:
-  void Counter(absl::string_view name, uint64_t delta) override {
-    absl::MutexLock lock(&mu_);
-    counters_[std::string(name)] += delta;
-  }
-  void Gauge(absl::string_view name, double value) override {
-    absl::MutexLock lock(&mu_);
-    gauges_[std::string(name)].push_back(value);
-  }
-  void Timing(absl::string_view name, absl::Duration d) override {
-    absl::MutexLock lock(&mu_);
-    timings_[std::string(name)].push_back(d);
-  }
-  uint64_t counter(const std::string& name) const {
-    absl::MutexLock lock(&mu_);
-    auto it = counters_.find(name);
-    return it == counters_.end() ? 0 : it->second;
-  }
-  std::vector<double> gauge(const std::string& name) const {
-    absl::MutexLock lock(&mu_);
-    auto it = gauges_.find(name);
-    return it == gauges_.end() ? std::vector<double>() : it->second;
-  }
-  size_t timings(const std::string& name) const {
-    absl::MutexLock lock(&mu_);
-    auto it = timings_.find(name);
-    return it == timings_.end() ? 0 : it->second.size();
-  }
-
- private:
-  mutable absl::Mutex mu_;
-  std::map<std::string, uint64_t> counters_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, std::vector<double>> gauges_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, std::vector<absl::Duration>> timings_
-      ABSL_GUARDED_BY(mu_);
-};
 
 TEST_CASE("the logger sees elections and seal changes but no secret",
           "[node][observe]") {

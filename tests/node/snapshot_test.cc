@@ -8,11 +8,13 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "coffer/node.h"
+#include "node/recording.h"
 #include "node/test_cluster.h"
 #include "snapshot/snapshot.h"
 #include "storage/state_store.h"
@@ -228,6 +230,57 @@ TEST_CASE("a restore that stops while staging discards what it staged",
     INFO("node " << id);
     CHECK(RecordsOnDisk(c, id, "node/staging/") == 0);
     CHECK(RecordsOnDisk(c, id, "logical/") > 40);
+  }
+}
+
+TEST_CASE("a new leader discards what a restore cut by a crash staged",
+          "[node][snapshot]") {
+  RecordingLogger logger;
+  std::map<uint64_t, RecordingMetrics> metrics;
+  TestCluster c(3);
+  for (uint64_t id : c.ids()) metrics[id];
+  // Small entries: the restore takes dozens of staging batches.
+  c.tweak = [&](NodeOptions& o) {
+    o.logger = &logger;
+    o.metrics = &metrics.at(o.id);
+    o.max_entry_bytes = 4096;
+  };
+  const std::vector<std::string> keys = Cluster(c);
+  TempDir dir;
+  const uint64_t leader = c.WaitForLeader();
+  constexpr int kKeys = 600;
+  for (int i = 0; i < kKeys; ++i) {
+    REQUIRE(Put(c.node(leader), "k" + std::to_string(i), "v").ok());
+  }
+  REQUIRE(c.node(leader).SnapshotSave(dir.File("s.snap")).ok());
+
+  // The leader crashes once a follower applied a few staging batches: its
+  // caller can discard nothing.
+  const uint64_t follower = AFollower(c, leader);
+  const uint64_t applied = metrics.at(follower).counter("raft.entries_applied");
+  absl::Status restore;
+  std::thread restorer([&] {
+    restore = c.node(leader).SnapshotRestore(dir.File("s.snap"), {});
+  });
+  REQUIRE(Eventually([&] {
+    return metrics.at(follower).counter("raft.entries_applied") >= applied + 3;
+  }));
+  c.Stop(leader);
+  restorer.join();
+  CHECK_FALSE(restore.ok());
+
+  // The next leader discards the staging area; the crashed node, back,
+  // applies the discards from the log.
+  REQUIRE(logger.Has("discarded the staging area of unfinished restore"));
+  REQUIRE(Put(c.node(c.WaitForLeader()), "marker", "m").ok());
+  REQUIRE(c.Start(leader).ok());
+  REQUIRE(c.Unseal(leader, {keys[0], keys[1]}).ok());
+  for (uint64_t id : c.ids()) REQUIRE(Shows(c.node(id), "marker", "m"));
+  for (uint64_t id : c.ids()) c.Stop(id);
+  for (uint64_t id : c.ids()) {
+    INFO("node " << id);
+    CHECK(RecordsOnDisk(c, id, "node/staging/") == 0);
+    CHECK(RecordsOnDisk(c, id, "logical/") >= kKeys);
   }
 }
 
