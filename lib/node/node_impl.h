@@ -503,6 +503,7 @@ class NodeImpl final : public Node {
   std::unique_ptr<snapshot::SnapshotReceiver> receiving_;
   absl::Status fatal_;  // the loop's copy of stopped_
   uint64_t now_tick_ = 0;
+  uint64_t refused_messages_ = 0;  // raft messages the core refused
   raft::SoftState soft_;
   // Leader: its first entry of the term. Requests run once it is applied,
   // so that they read every entry committed before this term.

@@ -71,9 +71,18 @@ void NodeImpl::OnFrame(const nodepb::Frame& frame) {
       if (MaybeTellNotMember(frame.from())) break;
       // Only a member's leader sends raft traffic to a joining node.
       if (join_ != nullptr) OnJoinAdmitted();
-      // Stale or misdirected messages are refused by the core; the sender
-      // recovers by the protocol, so there is nothing to report.
-      (void)raft_->Step(frame.raft());
+      // Stale messages are dropped by the core (OK): the sender recovers by
+      // the protocol. A refused one is malformed (damaged on the way, or a
+      // buggy peer): counted, and logged at 1, 2, 4, 8, ... refusals.
+      if (absl::Status s = raft_->Step(frame.raft()); !s.ok()) {
+        Count("raft.messages_refused");
+        ++refused_messages_;
+        if ((refused_messages_ & (refused_messages_ - 1)) == 0) {
+          Log(LogLevel::kWarning,
+              absl::StrCat(s.message(), " (", refused_messages_,
+                           " refused so far)"));
+        }
+      }
       break;
     case nodepb::Frame::kForwardRequest:
       OnForwardRequest(frame.from(), frame.forward_request());

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "base/check.h"
+#include "base/status_macros.h"
 
 namespace coffer::raft {
 
@@ -318,6 +319,7 @@ absl::Status Raft::Step(raftpb::Message m) {
       !raftpb::MessageType_IsValid(m.type())) {
     return absl::InvalidArgumentError("raft: unknown message type");
   }
+  COFFER_RETURN_IF_ERROR(CheckMessage(m));
   const bool is_vote =
       m.type() == raftpb::MSG_VOTE || m.type() == raftpb::MSG_PRE_VOTE;
   if (m.term() > term_) {

@@ -84,7 +84,9 @@ class Raft {
   // Advances the logical clock by one tick.
   void Tick();
   // Processes a message from a peer. kInvalidArgument for a message not
-  // addressed to this node or of an unknown type; stale messages are
+  // addressed to this node, of an unknown type, or that no correct peer
+  // sends (entries out of order, a term or index out of range, an unusable
+  // snapshot configuration; the core is unchanged); stale messages are
   // dropped silently (OK). Pass an rvalue to let the core keep the entries
   // without copying them.
   absl::Status Step(raftpb::Message m);
@@ -159,6 +161,9 @@ class Raft {
   void Campaign(CampaignType t);
   VoteResult Poll(uint64_t from, bool granted);
   void StepVote(const raftpb::Message& m);
+  // kInvalidArgument for a message no correct peer sends (validate.cc).
+  absl::Status CheckMessage(const raftpb::Message& m) const;
+  absl::Status CheckAppend(const raftpb::Message& m) const;
   void StepCandidate(raftpb::Message& m);
   void StepFollower(raftpb::Message& m);
   absl::Status CheckCanPropose() const;
