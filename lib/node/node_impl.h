@@ -339,7 +339,7 @@ class NodeImpl final : public Node {
   absl::StatusOr<std::string> ServeRead(const nodepb::Op& op);
   absl::StatusOr<std::string> ReadRaw(absl::string_view path);
   void OnForwardRequest(uint64_t from, const nodepb::ForwardRequest& req);
-  void OnForwardResponse(const nodepb::ForwardResponse& r);
+  void OnForwardResponse(uint64_t from, const nodepb::ForwardResponse& r);
   void SendForward(uint64_t id, Forwarded& f);
   // Forwarded requests and answers wait in a batch per peer until the end
   // of the loop's turn (FlushForwards), or until the batch is large.

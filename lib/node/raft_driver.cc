@@ -85,18 +85,25 @@ void NodeImpl::OnFrame(const nodepb::Frame& frame) {
       }
       break;
     case nodepb::Frame::kForwardRequest:
-      OnForwardRequest(frame.from(), frame.forward_request());
+      // Only members forward their callers' requests (a joining node asks
+      // with a JoinRequest): a request from anyone else is dropped.
+      if (raft_->configuration().Contains(frame.from())) {
+        OnForwardRequest(frame.from(), frame.forward_request());
+      }
       break;
     case nodepb::Frame::kForwardResponse:
-      OnForwardResponse(frame.forward_response());
+      OnForwardResponse(frame.from(), frame.forward_response());
       break;
     case nodepb::Frame::kForwardBatch:
-      for (const nodepb::ForwardRequest& r : frame.forward_batch().requests()) {
-        OnForwardRequest(frame.from(), r);
+      if (raft_->configuration().Contains(frame.from())) {
+        for (const nodepb::ForwardRequest& r :
+             frame.forward_batch().requests()) {
+          OnForwardRequest(frame.from(), r);
+        }
       }
       for (const nodepb::ForwardResponse& r :
            frame.forward_batch().responses()) {
-        OnForwardResponse(r);
+        OnForwardResponse(frame.from(), r);
       }
       break;
     case nodepb::Frame::BODY_NOT_SET:

@@ -495,11 +495,16 @@ void NodeImpl::OnForwardRequest(uint64_t from,
   StartOp(req.op(), deadline, std::move(reply), /*local=*/false);
 }
 
-void NodeImpl::OnForwardResponse(const nodepb::ForwardResponse& r) {
+void NodeImpl::OnForwardResponse(uint64_t from,
+                                 const nodepb::ForwardResponse& r) {
   auto it = forwards_.find(r.id());
   // A duplicate, one given up on, or one for an earlier opening of this
-  // node (its ids started from 1 again).
-  if (it == forwards_.end() || r.session() != session_) return;
+  // node (its ids started from 1 again); only the node the request went
+  // to answers it.
+  if (it == forwards_.end() || r.session() != session_ ||
+      it->second.leader != from) {
+    return;
+  }
   Done done = std::move(it->second.done);
   forwards_.erase(it);
   done(ResponseToStatus(r));

@@ -16,8 +16,9 @@ class TestNetwork::Endpoint_ final : public Transport {
   void Send(uint64_t to, const std::string& address,
             std::string frame) override {
     // The address must be the one the cluster configured for `to`.
-    if (!address.empty()) {
-      COFFER_CHECK(address == TestCluster::Address(to));
+    if (!address.empty() && address != TestCluster::Address(to)) {
+      COFFER_CHECK(net_->drop_unroutable());
+      return;
     }
     net_->Deliver(id_, to, frame);
   }
@@ -26,6 +27,16 @@ class TestNetwork::Endpoint_ final : public Transport {
   TestNetwork* const net_;
   const uint64_t id_;
 };
+
+void TestNetwork::DropUnroutable(bool on) {
+  absl::MutexLock lock(&mu_);
+  drop_unroutable_ = on;
+}
+
+bool TestNetwork::drop_unroutable() const {
+  absl::MutexLock lock(&mu_);
+  return drop_unroutable_;
+}
 
 Transport* TestNetwork::Endpoint(uint64_t id) {
   absl::MutexLock lock(&mu_);

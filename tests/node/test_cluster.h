@@ -52,12 +52,18 @@ class TestNetwork {
       std::function<bool(uint64_t from, uint64_t to, const std::string& frame)>
           drop);
 
+  // Frames to an id or address no node has are dropped (a real transport
+  // fails to reach them) instead of failing the test (the default: nodes
+  // of a healthy cluster only send to addresses it configured).
+  void DropUnroutable(bool on);
+
   uint64_t dropped() const;
   uint64_t duplicated() const;
 
  private:
   class Endpoint_;
   void Deliver(uint64_t from, uint64_t to, const std::string& frame);
+  bool drop_unroutable() const;
 
   mutable absl::Mutex mu_;
   std::map<uint64_t, Node*> nodes_ ABSL_GUARDED_BY(mu_);
@@ -66,6 +72,7 @@ class TestNetwork {
   std::function<bool(uint64_t, uint64_t, const std::string&)> drop_if_
       ABSL_GUARDED_BY(mu_);
   double duplicate_ ABSL_GUARDED_BY(mu_) = 0;
+  bool drop_unroutable_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t dropped_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t duplicated_ ABSL_GUARDED_BY(mu_) = 0;
   std::mt19937_64 rng_ ABSL_GUARDED_BY(mu_);
