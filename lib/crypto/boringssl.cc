@@ -15,7 +15,11 @@ namespace {
 #endif
 
 // RTLD_DEEPBIND is refused by the sanitizer runtimes (they interpose malloc
-// and friends); sanitizer builds load without it. They never load OpenSSL.
+// and friends); sanitizer builds load without it. Without it BoringSSL's
+// calls into itself bind to OpenSSL's symbols of the same names when the
+// process loaded OpenSSL first (cofferd does, through cpp-httplib), so a
+// sanitizer build of such a program cannot run; the library and its tests
+// load no OpenSSL.
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 constexpr int kDlopenFlags = RTLD_NOW | RTLD_LOCAL;
 #elif defined(__has_feature)
