@@ -34,11 +34,7 @@ void NodeImpl::AutopilotTick() {
     return;
   }
   if (leader_since_ == 0) leader_since_ = now_tick_;
-  if (leader_start_index_ == 0 ||
-      state_->AppliedIndex() < leader_start_index_ ||
-      !autopilot_in_flight_.empty()) {
-    return;
-  }
+  if (!LeaderReady() || !autopilot_in_flight_.empty()) return;
   const raft::Status st = raft_->GetStatus();
   auto in = [](const auto& ids, uint64_t id) {
     return std::find(ids.begin(), ids.end(), id) != ids.end();

@@ -60,8 +60,7 @@ void NodeImpl::OnJoinRequest(const nodepb::Frame& frame) {
     }
     return refuse(NotLeaderError());
   }
-  if (leader_start_index_ == 0 ||
-      state_->AppliedIndex() < leader_start_index_) {
+  if (!LeaderReady()) {
     return refuse(absl::UnavailableError(
         "node: the leader is not ready yet (applying its first entry)"));
   }

@@ -65,12 +65,13 @@ absl::Status NodeImpl::LoadPeerRecords() {
   return LoadJoinRecords();
 }
 
+bool NodeImpl::LeaderReady() const {
+  return soft_.role == raft::Role::kLeader && leader_start_index_ != 0 &&
+         state_->AppliedIndex() >= leader_start_index_;
+}
+
 void NodeImpl::MaybeRecordPeers() {
-  if (peers_recorded_ || soft_.role != raft::Role::kLeader ||
-      leader_start_index_ == 0 ||
-      state_->AppliedIndex() < leader_start_index_) {
-    return;
-  }
+  if (peers_recorded_ || !LeaderReady()) return;
   peers_recorded_ = true;
   const raftpb::ConfState conf = raft_->GetStatus().conf_state;
   std::set<uint64_t> members(conf.voters().begin(), conf.voters().end());

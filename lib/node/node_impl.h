@@ -412,6 +412,9 @@ class NodeImpl final : public Node {
   // --- Membership (membership.cc) -----------------------------------------
   std::string AddressOf(uint64_t id) const;
   absl::Status LoadPeerRecords();
+  // This node leads and applied its term's first entry: it has seen every
+  // entry earlier leaders committed, so it may run requests.
+  bool LeaderReady() const;
   // Leader: records the addresses of members without a PeerRecord.
   void MaybeRecordPeers();
   absl::Status BootstrapOnLoop(const std::vector<Peer>& peers);

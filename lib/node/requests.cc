@@ -187,9 +187,7 @@ void NodeImpl::ResendForwards() {
 }
 
 void NodeImpl::ExecuteQueued() {
-  while (!leader_queue_.empty() && soft_.role == raft::Role::kLeader &&
-         leader_start_index_ != 0 &&
-         state_->AppliedIndex() >= leader_start_index_ &&
+  while (!leader_queue_.empty() && LeaderReady() &&
          state_->AppliedIndex() >= restore_hold_index_) {
     Queued q = std::move(leader_queue_.front());
     leader_queue_.pop_front();

@@ -425,11 +425,7 @@ void NodeImpl::DiscardStaging(uint64_t restore_id) {
 }
 
 void NodeImpl::MaybeDiscardAbandonedStaging() {
-  if (staging_checked_ || soft_.role != raft::Role::kLeader ||
-      leader_start_index_ == 0 ||
-      state_->AppliedIndex() < leader_start_index_) {
-    return;
-  }
+  if (staging_checked_ || !LeaderReady()) return;
   staging_checked_ = true;
   // The applied state holds what earlier terms staged: this term's
   // proposals are not applied yet. One seek per staging area.

@@ -151,10 +151,9 @@ TEST_CASE("damaged frames never take the process down",
   // A copy of every frame the nodes send, to damage and feed back.
   absl::Mutex mu;
   std::vector<std::pair<uint64_t, std::string>> seen;  // (to, frame)
-  std::map<uint64_t, RecordingMetrics> metrics;
   TestCluster c(3, seed);
-  for (uint64_t id : c.ids()) metrics[id];
-  c.tweak = [&](NodeOptions& o) { o.metrics = &metrics.at(o.id); };
+  Recorders rec(c.ids());
+  c.tweak = [&](NodeOptions& o) { rec.Attach(o); };
   // Damaged sender ids and addresses get answers sent to nowhere.
   c.network().DropUnroutable(true);
   c.network().DropIf([&](uint64_t, uint64_t to, const std::string& frame) {
@@ -206,7 +205,7 @@ TEST_CASE("damaged frames never take the process down",
   // refused it.
   uint64_t refused = 0;
   for (uint64_t id : c.ids()) {
-    refused += metrics.at(id).counter("raft.messages_refused");
+    refused += rec.metrics.at(id).counter("raft.messages_refused");
   }
   CHECK(refused > 0);
   // Every node still answers its API (whatever state the damage left).

@@ -141,14 +141,9 @@ TEST_CASE("metrics see the commit index grow and time requests",
 
 TEST_CASE("a malformed raft message is refused, counted and logged",
           "[node][observe]") {
-  RecordingLogger logger;
-  std::map<uint64_t, RecordingMetrics> sinks;
   TestCluster c(3);
-  for (uint64_t id : c.ids()) sinks[id];
-  c.tweak = [&](NodeOptions& o) {
-    o.logger = &logger;
-    o.metrics = &sinks.at(o.id);
-  };
+  Recorders rec(c.ids());
+  c.tweak = [&](NodeOptions& o) { rec.Attach(o); };
   InitializedCluster(c);
   const uint64_t leader = c.WaitForLeader();
   const uint64_t follower = AFollower(c, leader);
@@ -179,13 +174,13 @@ TEST_CASE("a malformed raft message is refused, counted and logged",
     c.node(follower).Receive(frame.SerializeAsString());
 
   REQUIRE(Eventually([&] {
-    return sinks.at(follower).counter("raft.messages_refused") == 3;
+    return rec.metrics.at(follower).counter("raft.messages_refused") == 3;
   }));
-  CHECK(logger.Has("refused MSG_APP from " + std::to_string(leader) +
-                   ": entries are not contiguous"));
+  CHECK(rec.logger.Has("refused MSG_APP from " + std::to_string(leader) +
+                       ": entries are not contiguous"));
   // Logged at the 1st and 2nd refusal, not the 3rd.
   int logged = 0;
-  for (const std::string& l : logger.lines()) {
+  for (const std::string& l : rec.logger.lines()) {
     logged += l.find("refused MSG_APP") != std::string::npos;
   }
   CHECK(logged == 2);

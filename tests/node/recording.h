@@ -83,6 +83,20 @@ class RecordingMetrics final : public MetricsSink {
       ABSL_GUARDED_BY(mu_);
 };
 
+// A logger shared by the nodes of a cluster and a metrics sink per node;
+// a TestCluster's tweak calls Attach.
+struct Recorders {
+  explicit Recorders(const std::vector<uint64_t>& ids) {
+    for (uint64_t id : ids) metrics[id];
+  }
+  void Attach(NodeOptions& o) {
+    o.logger = &logger;
+    o.metrics = &metrics.at(o.id);
+  }
+  RecordingLogger logger;
+  std::map<uint64_t, RecordingMetrics> metrics;
+};
+
 }  // namespace coffer::testing
 
 #endif  // COFFER_TESTS_NODE_RECORDING_H_

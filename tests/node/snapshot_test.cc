@@ -235,14 +235,11 @@ TEST_CASE("a restore that stops while staging discards what it staged",
 
 TEST_CASE("a new leader discards what a restore cut by a crash staged",
           "[node][snapshot]") {
-  RecordingLogger logger;
-  std::map<uint64_t, RecordingMetrics> metrics;
   TestCluster c(3);
-  for (uint64_t id : c.ids()) metrics[id];
+  Recorders rec(c.ids());
   // Small entries: the restore takes dozens of staging batches.
   c.tweak = [&](NodeOptions& o) {
-    o.logger = &logger;
-    o.metrics = &metrics.at(o.id);
+    rec.Attach(o);
     o.max_entry_bytes = 4096;
   };
   const std::vector<std::string> keys = Cluster(c);
@@ -257,13 +254,15 @@ TEST_CASE("a new leader discards what a restore cut by a crash staged",
   // The leader crashes once a follower applied a few staging batches: its
   // caller can discard nothing.
   const uint64_t follower = AFollower(c, leader);
-  const uint64_t applied = metrics.at(follower).counter("raft.entries_applied");
+  const uint64_t applied =
+      rec.metrics.at(follower).counter("raft.entries_applied");
   absl::Status restore;
   std::thread restorer([&] {
     restore = c.node(leader).SnapshotRestore(dir.File("s.snap"), {});
   });
   REQUIRE(Eventually([&] {
-    return metrics.at(follower).counter("raft.entries_applied") >= applied + 3;
+    return rec.metrics.at(follower).counter("raft.entries_applied") >=
+           applied + 3;
   }));
   c.Stop(leader);
   restorer.join();
@@ -271,7 +270,7 @@ TEST_CASE("a new leader discards what a restore cut by a crash staged",
 
   // The next leader discards the staging area; the crashed node, back,
   // applies the discards from the log.
-  REQUIRE(logger.Has("discarded the staging area of unfinished restore"));
+  REQUIRE(rec.logger.Has("discarded the staging area of unfinished restore"));
   REQUIRE(Put(c.node(c.WaitForLeader()), "marker", "m").ok());
   REQUIRE(c.Start(leader).ok());
   REQUIRE(c.Unseal(leader, {keys[0], keys[1]}).ok());
