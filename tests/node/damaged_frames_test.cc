@@ -164,8 +164,9 @@ TEST_CASE("damaged frames never take the process down",
   const std::vector<std::string> keys = InitializedCluster(c);
   uint64_t leader = c.WaitForLeader();
   REQUIRE(c.node(leader).EnableKvMount("secret/", MountConfig()).ok());
-  // Traffic of every kind: writes on the leader and through a follower,
-  // reads, a snapshot save (chunks), a peer's join attempt.
+  // Traffic of every kind: writes on the leader and through followers,
+  // reads, a snapshot streamed from a follower, a node joining (challenge,
+  // answer, catching up as a learner, promotion).
   for (int i = 0; i < 30; ++i) {
     const uint64_t via = c.ids()[i % 3];
     (void)Retry([&] {
@@ -176,6 +177,26 @@ TEST_CASE("damaged frames never take the process down",
     (void)c.node(via).KvGet("secret/", "k" + std::to_string(i), 0,
                             ReadConsistency::kLinearizable);
   }
+  const uint64_t follower = AFollower(c, leader);
+  REQUIRE(
+      c.node(follower)
+          .SnapshotSaveTo([](absl::string_view) { return absl::OkStatus(); })
+          .ok());
+  c.AddId(4);
+  c.tweak = [&](NodeOptions& o) {
+    rec.Attach(o);
+    if (o.id != 4) return;
+    o.retry_join = PeersOf({1, 2, 3});
+    o.retry_join_interval = absl::Milliseconds(20);
+  };
+  REQUIRE(c.Start(4).ok());
+  REQUIRE(Eventually([&] {
+    absl::StatusOr<SealStatus> s = c.node(4).GetSealStatus();
+    return s.ok() && s->initialized && s->threshold == 2;
+  }));
+  REQUIRE(c.node(4).SubmitUnsealKey(keys[0]).ok());
+  REQUIRE(c.node(4).SubmitUnsealKey(keys[1]).ok());
+  REQUIRE(Eventually([&] { return Unsealed(c.node(4)); }));
   std::vector<std::pair<uint64_t, std::string>> frames;
   {
     absl::MutexLock lock(&mu);
@@ -187,7 +208,7 @@ TEST_CASE("damaged frames never take the process down",
   std::atomic<bool> stop{false};
   std::thread writer([&] {
     for (int i = 0; !stop; ++i) {
-      (void)c.node(c.ids()[i % 3])
+      (void)c.node(c.ids()[i % 4])
           .KvPut("secret/", "w" + std::to_string(i % 50), {{"v", "y"}});
     }
   });

@@ -84,14 +84,15 @@ class RecordingMetrics final : public MetricsSink {
 };
 
 // A logger shared by the nodes of a cluster and a metrics sink per node;
-// a TestCluster's tweak calls Attach.
+// a TestCluster's tweak calls Attach (on the test's thread: it adds the
+// sink of a new id; the sinks never move).
 struct Recorders {
   explicit Recorders(const std::vector<uint64_t>& ids) {
     for (uint64_t id : ids) metrics[id];
   }
   void Attach(NodeOptions& o) {
     o.logger = &logger;
-    o.metrics = &metrics.at(o.id);
+    o.metrics = &metrics[o.id];
   }
   RecordingLogger logger;
   std::map<uint64_t, RecordingMetrics> metrics;
