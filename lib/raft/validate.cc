@@ -76,8 +76,10 @@ absl::Status Raft::CheckMessage(const raftpb::Message& m) const {
     case raftpb::MSG_APP:
       return CheckAppend(m);
     case raftpb::MSG_APP_RESP:
-      // A leader's log holds every entry a follower can have matched.
-      if (role_ == Role::kLeader && !m.reject() &&
+      // A leader's log holds every entry a follower can have matched in
+      // its term (an answer to an earlier term is stale, not malformed:
+      // Step drops it).
+      if (role_ == Role::kLeader && m.term() == term_ && !m.reject() &&
           m.index() > log_.LastIndex()) {
         return Refuse(m, "acknowledges entries this leader does not have");
       }

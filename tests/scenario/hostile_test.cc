@@ -189,6 +189,29 @@ class Target {
   std::string pending_;
 };
 
+TEST_CASE("an impossible acknowledgement is refused, a stale one dropped",
+          "[raft][hostile]") {
+  Target t(1);
+  t.Lead();
+  const uint64_t last = t.raft().log().LastIndex();
+  raftpb::Message m;
+  m.set_type(raftpb::MSG_APP_RESP);
+  m.set_to(1);
+  m.set_from(2);
+  m.set_index(last + 5);
+  m.set_term(t.raft().term());
+  absl::Status s = t.raft().Step(m);
+  CHECK(s.code() == absl::StatusCode::kInvalidArgument);
+  CHECK(s.message() ==
+        "raft: refused MSG_APP_RESP from 2: acknowledges entries this leader "
+        "does not have");
+  // From an earlier term the leader's log may have been longer: stale.
+  m.set_term(t.raft().term() - 1);
+  CHECK(t.raft().Step(m).ok());
+  CHECK(t.raft().role() == Role::kLeader);
+  t.raft().CheckInvariants();
+}
+
 // COFFER_HOSTILE_SEED and COFFER_HOSTILE_RUNS widen or replay a sweep.
 TEST_CASE("hostile messages never abort the core nor break its invariants",
           "[raft][hostile]") {
