@@ -119,12 +119,13 @@ absl::Status Raft::CheckAppend(const raftpb::Message& m) const {
       return Refuse(m,
                     absl::StrCat("entry ", e.index(), " has an unknown type"));
     }
-    raftpb::ConfChange cc;
-    if (e.type() == raftpb::ENTRY_CONF_CHANGE &&
-        !cc.ParseFromString(e.data())) {
-      return Refuse(
-          m, absl::StrCat("entry ", e.index(),
-                          " is a configuration change that does not parse"));
+    if (e.type() == raftpb::ENTRY_CONF_CHANGE) {
+      raftpb::ConfChange cc;
+      if (!cc.ParseFromString(e.data())) {
+        return Refuse(
+            m, absl::StrCat("entry ", e.index(),
+                            " is a configuration change that does not parse"));
+      }
     }
   }
   return absl::OkStatus();

@@ -134,12 +134,13 @@ TEST_CASE(
     "a follower serves a linearizable read from its own state: the value "
     "never crosses the transport",
     "[node][kv]") {
+  // Before the cluster: its nodes send (through the hook) until closed.
+  const std::string secret = "plaintext-that-stays-home-7f3a";
+  std::atomic<int> frames{0}, with_secret{0};
   TestCluster c(3);
   KvCluster(c);
   const uint64_t leader = c.WaitForLeader();
   const uint64_t follower = AFollower(c, leader);
-  const std::string secret = "plaintext-that-stays-home-7f3a";
-  std::atomic<int> frames{0}, with_secret{0};
   c.network().DropIf([&](uint64_t, uint64_t, const std::string& frame) {
     ++frames;
     if (frame.find(secret) != std::string::npos) ++with_secret;

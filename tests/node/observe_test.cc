@@ -141,8 +141,8 @@ TEST_CASE("metrics see the commit index grow and time requests",
 
 TEST_CASE("a malformed raft message is refused, counted and logged",
           "[node][observe]") {
+  Recorders rec;
   TestCluster c(3);
-  Recorders rec(c.ids());
   c.tweak = [&](NodeOptions& o) { rec.Attach(o); };
   InitializedCluster(c);
   const uint64_t leader = c.WaitForLeader();

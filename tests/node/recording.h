@@ -85,11 +85,9 @@ class RecordingMetrics final : public MetricsSink {
 
 // A logger shared by the nodes of a cluster and a metrics sink per node;
 // a TestCluster's tweak calls Attach (on the test's thread: it adds the
-// sink of a new id; the sinks never move).
+// sink of a new id; the sinks never move). Declare it before the cluster:
+// nodes report until they are closed.
 struct Recorders {
-  explicit Recorders(const std::vector<uint64_t>& ids) {
-    for (uint64_t id : ids) metrics[id];
-  }
   void Attach(NodeOptions& o) {
     o.logger = &logger;
     o.metrics = &metrics[o.id];
