@@ -288,8 +288,8 @@ class NodeImpl final : public Node {
   // Leader, inside a StateView request: SnapshotPrepare, SnapshotStage,
   // SnapshotDiscard.
   absl::StatusOr<std::string> RunSnapshotOp(const nodepb::Op& op);
-  // Caller thread: deletes the staging records of restore `restore_id`,
-  // which stopped before its commit (best effort).
+  // Caller thread: has the staging records of restore `restore_id`, which
+  // stopped before its commit, deleted (QueueDiscard; best effort).
   void DiscardStaging(uint64_t restore_id);
   // Leader, once per term after its first entry applied: queues the
   // discard of every staging area an earlier term left (a restore whose

@@ -415,13 +415,11 @@ absl::StatusOr<raftpb::ConfState> NodeImpl::ConfStateBefore(uint64_t index) {
 }
 
 void NodeImpl::DiscardStaging(uint64_t restore_id) {
-  // Bounded: a leader change midway leaves the rest to the next leader.
-  for (int batch = 0; batch < 10000; ++batch) {
-    nodepb::Op discard;
-    discard.mutable_snapshot_discard()->set_restore_id(restore_id);
-    absl::StatusOr<std::string> more = Submit(std::move(discard));
-    if (!more.ok() || more->empty()) return;
-  }
+  // The leader's own discard chain; a node no longer leading leaves the
+  // area to the next leader (MaybeDiscardAbandonedStaging).
+  (void)Post([this, restore_id] {
+    if (soft_.role == raft::Role::kLeader) QueueDiscard(restore_id);
+  });
 }
 
 void NodeImpl::MaybeDiscardAbandonedStaging() {
