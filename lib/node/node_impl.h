@@ -346,8 +346,13 @@ class NodeImpl final : public Node {
   nodepb::ForwardBatch& ForwardBatchFor(uint64_t to);
   void FlushForwards();
   void FlushForwardsTo(uint64_t to);
-  // Resends forwarded requests not answered within an election timeout.
+  // Resends forwarded requests not answered within an election timeout;
+  // fails them all once no leader was known for an election timeout.
   void ResendForwards();
+  // Fails with kUnavailable ("node: <why>; ...") the forwarded requests
+  // `lost` picks, except leadership transfers.
+  void FailForwards(const std::function<bool(const Forwarded&)>& lost,
+                    absl::string_view why);
   struct Proposal;
   // Records a proposal awaiting its entry's application.
   void AddProposal(uint64_t index, Proposal p);
@@ -555,6 +560,7 @@ class NodeImpl final : public Node {
     uint64_t leader = 0;
   };
   std::map<uint64_t, Forwarded> forwards_;  // by forward id
+  uint64_t leaderless_since_ = 0;  // tick when soft_.lead last became 0
   // Batches being filled (ForwardBatchFor), by destination, and their
   // approximate sizes in bytes.
   std::map<uint64_t, std::pair<nodepb::ForwardBatch, size_t>> outbox_;

@@ -382,18 +382,16 @@ void NodeImpl::OnSoftState(const raft::SoftState& ss) {
     staging_checked_ = false;
   }
   if (prev.lead != ss.lead) {
-    // Requests forwarded to the old leader may never be answered.
-    std::map<uint64_t, Forwarded> forwards;
-    forwards.swap(forwards_);
-    for (auto& [id, f] : forwards) {
-      // A transfer is answered by the leader that ran it (see Forwarded).
-      if (f.op.has_transfer_leadership()) {
-        forwards_.emplace(id, std::move(f));
-        continue;
-      }
-      f.done(absl::UnavailableError(
-          "node: the leader changed; the request may or may not have been "
-          "applied"));
+    if (ss.lead == 0) {
+      // Touch with the leader is lost (a pre-vote, an election): its
+      // forwards wait, since it may be heard again and answer them (a
+      // resend is deduped). ResendForwards fails them if it is not.
+      leaderless_since_ = now_tick_;
+    } else {
+      // Another leader may never answer what was sent to the old one, and
+      // cannot tell a resend from a new request.
+      FailForwards([&](const Forwarded& f) { return f.leader != ss.lead; },
+                   "the leader changed");
     }
   }
 }

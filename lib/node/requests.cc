@@ -178,12 +178,36 @@ void NodeImpl::FlushForwards() {
 }
 
 void NodeImpl::ResendForwards() {
+  if (soft_.lead == 0 && !forwards_.empty() &&
+      now_tick_ >= leaderless_since_ +
+                       static_cast<uint64_t>(options_.election_ticks)) {
+    FailForwards([](const Forwarded&) { return true; },
+                 "no leader was heard for an election timeout");
+  }
   for (auto& [id, f] : forwards_) {
     // A transfer stays with the leader that runs it (see Forwarded).
     const uint64_t to = f.op.has_transfer_leadership() ? f.leader : soft_.lead;
     if (to == 0 || to == options_.id) continue;
     if (f.next_resend <= now_tick_) SendForward(id, f);
   }
+}
+
+void NodeImpl::FailForwards(const std::function<bool(const Forwarded&)>& lost,
+                            absl::string_view why) {
+  // Taken out first: a callback may start another request.
+  std::vector<Done> failed;
+  for (auto it = forwards_.begin(); it != forwards_.end();) {
+    // A transfer is answered by the leader that ran it (see Forwarded).
+    if (it->second.op.has_transfer_leadership() || !lost(it->second)) {
+      ++it;
+      continue;
+    }
+    failed.push_back(std::move(it->second.done));
+    it = forwards_.erase(it);
+  }
+  const absl::Status s = absl::UnavailableError(absl::StrCat(
+      "node: ", why, "; the request may or may not have been applied"));
+  for (Done& done : failed) done(s);
 }
 
 void NodeImpl::ExecuteQueued() {

@@ -328,5 +328,52 @@ TEST_CASE("a forwarded request takes its answer only from the node asked",
   CHECK(put->version == 1);
 }
 
+
+TEST_CASE("a follower that loses touch with its leader keeps its forwards",
+          "[node][cluster][faults]") {
+  // Everything the leader sends the follower is dropped until `cut` ends:
+  // the follower's election timer fires, it becomes a pre-candidate (no
+  // leader known) and the other nodes refuse it. When the leader is heard
+  // again its answer to the forwarded write completes the write; the
+  // request was never lost. Declared before the cluster (see above).
+  absl::Mutex mu;
+  uint64_t leader = 0, follower = 0;
+  bool cut = false;
+  TestCluster c(3);
+  InitializedCluster(c);
+  {
+    absl::MutexLock lock(&mu);
+    leader = c.WaitForLeader();
+    follower = AFollower(c, leader);
+  }
+  REQUIRE(c.node(leader).EnableKvMount("secret/", MountConfig()).ok());
+  c.network().DropIf([&](uint64_t from, uint64_t to, const std::string&) {
+    absl::MutexLock lock(&mu);
+    return cut && from == leader && to == follower;
+  });
+  {
+    absl::MutexLock lock(&mu);
+    cut = true;
+  }
+  absl::StatusOr<VersionMetadata> put;
+  std::thread caller([&] {
+    put = c.node(follower).KvPut("secret/", "k", {{"v", "kept"}});
+  });
+  // CHECK, not REQUIRE: the caller's thread must be joined either way.
+  CHECK(Eventually([&] {
+    absl::StatusOr<LeaderInfo> info = c.node(follower).Leader();
+    return info.ok() && info->leader_id == 0;
+  }));
+  {
+    absl::MutexLock lock(&mu);
+    cut = false;
+  }
+  caller.join();
+  INFO(put.status());
+  REQUIRE(put.ok());
+  CHECK(put->version == 1);
+  CHECK(c.node(follower).Leader()->leader_id == leader);
+}
+
 }  // namespace
 }  // namespace coffer::testing
