@@ -32,6 +32,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -214,10 +215,35 @@ absl::Duration Failover(TestCluster& c, const std::vector<std::string>& keys,
   return took;
 }
 
+int Usage() {
+  std::fprintf(stderr,
+               "usage: node_bench [seconds [secret_bytes [sync|nosync "
+               "[only]]]]\n"
+               "  seconds       per run, 1-3600 (default 3)\n"
+               "  secret_bytes  1-1048576 (default 256)\n"
+               "  only          runs whose name starts with it, as \"put "
+               "leader 64\",\n"
+               "                \"linear follower\", \"stale\" or "
+               "\"failover\"\n");
+  return 2;
+}
+
 int Main(int argc, char** argv) {
-  const absl::Duration length = absl::Seconds(argc > 1 ? atoi(argv[1]) : 3);
-  const SecretData data = {
-      {"v", std::string(argc > 2 ? atoi(argv[2]) : 256, 'v')}};
+  int seconds = 3, bytes = 256;
+  if (argc > 5 || (argc > 1 && (!absl::SimpleAtoi(argv[1], &seconds) ||
+                                seconds < 1 || seconds > 3600))) {
+    return Usage();
+  }
+  if (argc > 2 &&
+      (!absl::SimpleAtoi(argv[2], &bytes) || bytes < 1 || bytes > (1 << 20))) {
+    return Usage();
+  }
+  if (argc > 3 && std::string(argv[3]) != "sync" &&
+      std::string(argv[3]) != "nosync") {
+    return Usage();
+  }
+  const absl::Duration length = absl::Seconds(seconds);
+  const SecretData data = {{"v", std::string(bytes, 'v')}};
   const bool sync = !(argc > 3 && std::string(argv[3]) == "nosync");
   const std::string only = argc > 4 ? argv[4] : "";
   auto wanted = [&](const std::string& what, const char* via, int clients) {

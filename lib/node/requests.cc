@@ -179,8 +179,8 @@ void NodeImpl::FlushForwards() {
 
 void NodeImpl::ResendForwards() {
   if (soft_.lead == 0 && !forwards_.empty() &&
-      now_tick_ >= leaderless_since_ +
-                       static_cast<uint64_t>(options_.election_ticks)) {
+      now_tick_ >=
+          leaderless_since_ + static_cast<uint64_t>(options_.election_ticks)) {
     FailForwards([](const Forwarded&) { return true; },
                  "no leader was heard for an election timeout");
   }

@@ -328,7 +328,6 @@ TEST_CASE("a forwarded request takes its answer only from the node asked",
   CHECK(put->version == 1);
 }
 
-
 TEST_CASE("a follower that loses touch with its leader keeps its forwards",
           "[node][cluster][faults]") {
   // Everything the leader sends the follower is dropped until `cut` ends:
