@@ -104,7 +104,8 @@ TEST_CASE("without cleanup_dead_servers a dead voter stays",
           "[node][autopilot]") {
   TestCluster c(3);
   c.tweak = [](NodeOptions& o) {
-    o.dead_server_last_contact_threshold = absl::Milliseconds(300);
+    // Three election timeouts (300 ms at the tests' 10 ms tick).
+    o.dead_server_last_contact_threshold = 3 * o.tick * o.election_ticks;
     o.min_quorum = 1;
   };
   c.StartAndBootstrap();

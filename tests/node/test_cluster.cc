@@ -125,13 +125,22 @@ TestCluster::~TestCluster() {
   std::filesystem::remove_all(root_, ec);
 }
 
+// Sanitizer builds run several times slower, and a loop turn can outlast
+// ten 10 ms ticks: a longer tick keeps elections from firing on a slow
+// turn (tests that wait for one simply wait longer).
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr absl::Duration kTick = absl::Milliseconds(30);
+#else
+constexpr absl::Duration kTick = absl::Milliseconds(10);
+#endif
+
 NodeOptions TestCluster::Options(uint64_t id) {
   NodeOptions o;
   o.id = id;
   o.address = Address(id);
   o.data_dir = root_ + "/n" + std::to_string(id);
   o.transport = network_.Endpoint(id);
-  o.tick = absl::Milliseconds(10);
+  o.tick = kTick;
   o.election_ticks = 10;
   o.heartbeat_ticks = 1;
   o.request_timeout = absl::Seconds(3);
