@@ -354,6 +354,26 @@ TEST_CASE("without a quorum writes fail with kUnavailable and stale reads work",
   CHECK(*c.node(survivor).GetRaw("secret/q", ReadConsistency::kStale) == "1");
 }
 
+TEST_CASE("a write forwarded to a leader that is cut off fails early",
+          "[node][cluster][quorum]") {
+  TestCluster c(3);
+  InitializedCluster(c);
+  const uint64_t leader = c.WaitForLeader();
+  const uint64_t follower = AFollower(c, leader);
+  // The leader takes the forwarded write, then is cut off before it can
+  // answer: its answer can never arrive.
+  c.network().DropIf([leader](uint64_t from, uint64_t, const std::string&) {
+    return from == leader;
+  });
+  absl::Status s = c.node(follower).PutRaw("secret/cut", "1");
+  c.network().DropIf(nullptr);
+  // kUnavailable (outcome unknown) once the follower learns of another
+  // leader or has known none for an election timeout, rather than
+  // kDeadlineExceeded at the request timeout.
+  INFO(s);
+  CHECK(s.code() == Code::kUnavailable);
+}
+
 TEST_CASE("a fourth node joins and a node is removed",
           "[node][cluster][membership]") {
   TestCluster c(3);
