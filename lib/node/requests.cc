@@ -501,6 +501,7 @@ void NodeImpl::OnForwardRequest(uint64_t from,
   const uint64_t deadline =
       now_tick_ + TicksFor(absl::Milliseconds(static_cast<int64_t>(ms)));
   served_[key].deadline = deadline;
+  served_expiry_.emplace(deadline, key);
   Done reply = [this, key](absl::StatusOr<std::string> r) {
     const uint64_t to = std::get<0>(key);
     nodepb::ForwardResponse* resp = ForwardBatchFor(to).add_responses();
@@ -510,6 +511,9 @@ void NodeImpl::OnForwardRequest(uint64_t from,
     if (auto it = served_.find(key); it != served_.end()) {
       it->second.answered = true;
       it->second.response = *resp;
+      // Answered past its deadline: it goes at the next tick.
+      if (it->second.deadline < now_tick_)
+        served_expiry_.emplace(now_tick_, key);
     }
     outbox_[to].second += resp->ByteSizeLong();
     FlushForwardsTo(to);  // when large
@@ -549,13 +553,12 @@ void NodeImpl::ExpireRequests() {
   expire(proposals_);
   expire(reads_);
   expire(forwards_);
-  for (auto it = served_.begin(); it != served_.end();) {
-    // A running request stays until it answers (it has its own deadline).
-    if (it->second.answered && it->second.deadline < now_tick_) {
-      it = served_.erase(it);
-    } else {
-      ++it;
-    }
+  while (!served_expiry_.empty() && served_expiry_.begin()->first < now_tick_) {
+    auto it = served_.find(served_expiry_.begin()->second);
+    served_expiry_.erase(served_expiry_.begin());
+    // A running request stays until it answers (it has its own deadline);
+    // the answer queues it again.
+    if (it != served_.end() && it->second.answered) served_.erase(it);
   }
   for (auto it = leader_queue_.begin(); it != leader_queue_.end();) {
     if (it->deadline >= now_tick_) {
