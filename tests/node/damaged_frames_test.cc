@@ -5,6 +5,7 @@
 // owes it intact frames); it must never take the host's process down, and
 // its API must keep answering. Misdirected ones: forwarding from a node
 // that is no member, or an answer from a node that was not asked.
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
@@ -334,26 +335,19 @@ TEST_CASE("a follower that loses touch with its leader keeps its forwards",
   // the follower's election timer fires, it becomes a pre-candidate (no
   // leader known) and the other nodes refuse it. When the leader is heard
   // again its answer to the forwarded write completes the write; the
-  // request was never lost. Declared before the cluster (see above).
-  absl::Mutex mu;
-  uint64_t leader = 0, follower = 0;
-  bool cut = false;
+  // request was never lost. `cut` is declared before the cluster, whose
+  // nodes send through the hook until closed.
+  std::atomic<bool> cut{false};
   TestCluster c(3);
   InitializedCluster(c);
-  {
-    absl::MutexLock lock(&mu);
-    leader = c.WaitForLeader();
-    follower = AFollower(c, leader);
-  }
+  const uint64_t leader = c.WaitForLeader();
+  const uint64_t follower = AFollower(c, leader);
   REQUIRE(c.node(leader).EnableKvMount("secret/", MountConfig()).ok());
-  c.network().DropIf([&](uint64_t from, uint64_t to, const std::string&) {
-    absl::MutexLock lock(&mu);
-    return cut && from == leader && to == follower;
-  });
-  {
-    absl::MutexLock lock(&mu);
-    cut = true;
-  }
+  c.network().DropIf(
+      [&cut, leader, follower](uint64_t from, uint64_t to, const std::string&) {
+        return cut && from == leader && to == follower;
+      });
+  cut = true;
   absl::StatusOr<VersionMetadata> put;
   std::thread caller([&] {
     put = c.node(follower).KvPut("secret/", "k", {{"v", "kept"}});
@@ -363,10 +357,7 @@ TEST_CASE("a follower that loses touch with its leader keeps its forwards",
     absl::StatusOr<LeaderInfo> info = c.node(follower).Leader();
     return info.ok() && info->leader_id == 0;
   }));
-  {
-    absl::MutexLock lock(&mu);
-    cut = false;
-  }
+  cut = false;
   caller.join();
   INFO(put.status());
   REQUIRE(put.ok());
