@@ -44,7 +44,7 @@ void NodeImpl::AutopilotTick() {
   auto propose = [&](raftpb::ConfChangeType type, uint64_t id) {
     autopilot_in_flight_.insert(id);
     ProposePeerChange(type, id, /*join_as_voter=*/false,
-                      [this, id](absl::StatusOr<std::string>) {
+                      [this, id](absl::StatusOr<nodepb::OpResult>) {
                         // A refused or lost change is tried again later.
                         autopilot_in_flight_.erase(id);
                       });

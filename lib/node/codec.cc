@@ -66,24 +66,33 @@ std::optional<nodepb::Frame> DecodeFrame(absl::string_view bytes,
   return f;
 }
 
-void StatusToResponse(const absl::StatusOr<std::string>& r,
+void StatusToResponse(const absl::StatusOr<nodepb::OpResult>& r,
                       nodepb::ForwardResponse* out) {
   if (r.ok()) {
     out->set_code(0);
-    out->set_result(*r);
+    *out->mutable_result() = *r;
     return;
   }
   out->set_code(static_cast<int32_t>(r.status().code()));
   out->set_message(std::string(r.status().message()));
 }
 
-absl::StatusOr<std::string> ResponseToStatus(const nodepb::ForwardResponse& r) {
+absl::StatusOr<nodepb::OpResult> ResponseToStatus(
+    const nodepb::ForwardResponse& r) {
   if (r.code() == 0) return r.result();
   if (r.code() < 0 ||
       r.code() > static_cast<int>(absl::StatusCode::kUnauthenticated)) {
     return absl::DataLossError("node: a forwarded response has a bad code");
   }
   return absl::Status(static_cast<absl::StatusCode>(r.code()), r.message());
+}
+
+absl::Status CheckResult(const nodepb::OpResult& r,
+                         nodepb::OpResult::ResultCase expected,
+                         absl::string_view what) {
+  if (r.result_case() == expected) return absl::OkStatus();
+  return absl::DataLossError(
+      absl::StrCat("node: a malformed ", what, " result"));
 }
 
 absl::Status Annotate(const absl::Status& s) {

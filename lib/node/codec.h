@@ -44,10 +44,17 @@ absl::Status DecodeCommand(absl::string_view data, uint64_t index,
 std::optional<nodepb::Frame> DecodeFrame(absl::string_view bytes,
                                          uint64_t self);
 
-// absl::Status <-> ForwardResponse.
-void StatusToResponse(const absl::StatusOr<std::string>& r,
+// A request's outcome <-> ForwardResponse.
+void StatusToResponse(const absl::StatusOr<nodepb::OpResult>& r,
                       nodepb::ForwardResponse* out);
-absl::StatusOr<std::string> ResponseToStatus(const nodepb::ForwardResponse& r);
+absl::StatusOr<nodepb::OpResult> ResponseToStatus(
+    const nodepb::ForwardResponse& r);
+
+// kDataLoss ("node: a malformed <what> result") unless `r` holds the
+// result `expected`: a forwarded answer is not trusted to fit its op.
+absl::Status CheckResult(const nodepb::OpResult& r,
+                         nodepb::OpResult::ResultCase expected,
+                         absl::string_view what);
 
 // Prefixes "node: " unless the message has it already; keeps the code.
 absl::Status Annotate(const absl::Status& s);

@@ -86,7 +86,7 @@ void NodeImpl::OnJoinRequest(const nodepb::Frame& frame) {
   learned_addresses_[from] = frame.from_address();
   ProposePeerChange(
       raftpb::CONF_ADD_LEARNER, from, req.voter(),
-      [this, from, resp](absl::StatusOr<std::string> r) mutable {
+      [this, from, resp](absl::StatusOr<nodepb::OpResult> r) mutable {
         join_in_flight_.erase(from);
         if (r.ok()) {
           resp.set_admitted(true);
@@ -172,8 +172,8 @@ absl::StatusOr<nodepb::JoinChallenge> NodeImpl::MakeJoinChallenge(uint64_t id) {
   storage::WriteSet writes = view_->EndRequest();
   if (!s.ok()) return s;
   if (!writes.empty()) {
-    ProposeWrites(writes, "", now_tick_ + TicksFor(options_.request_timeout),
-                  [](absl::StatusOr<std::string>) {});
+    ProposeWrites(writes, nodepb::OpResult(), now_tick_ + TicksFor(options_.request_timeout),
+                  [](absl::StatusOr<nodepb::OpResult>) {});
   }
   ch.set_ciphertext(*std::move(sealed));
   return ch;
@@ -216,7 +216,7 @@ void NodeImpl::ProposePeerChange(raftpb::ConfChangeType type, uint64_t id,
   if (!e.ok()) return done(Annotate(e.status()));
   AddProposal(e->index,
               Proposal{e->term, now_tick_ + TicksFor(options_.request_timeout),
-                       "", std::move(done)});
+                       nodepb::OpResult(), std::move(done)});
 }
 
 }  // namespace coffer::node

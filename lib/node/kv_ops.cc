@@ -197,7 +197,7 @@ kv::EngineOptions NodeImpl::KvEngineOptions(const NodeOptions& options) {
   return out;
 }
 
-absl::StatusOr<std::string> NodeImpl::RunKv(const nodepb::KvOp& op) {
+absl::StatusOr<nodepb::KvResult> NodeImpl::RunKv(const nodepb::KvOp& op) {
   BarrierReader reader(barrier_.get());
   kv::BufferedTxn txn(&reader);
   const absl::Time now = Now();  // the leader's time for a write
@@ -325,19 +325,17 @@ absl::StatusOr<std::string> NodeImpl::RunKv(const nodepb::KvOp& op) {
       COFFER_RETURN_IF_ERROR(barrier_->Delete(w.key));
     }
   }
-  return out.SerializeAsString();
+  return out;
 }
 
 Done NodeImpl::ContinuePurge(Done done) {
-  return [this, done = std::move(done)](absl::StatusOr<std::string> r) {
-    nodepb::KvResult result;
-    if (r.ok() && result.ParseFromString(*r) && result.more() &&
-        soft_.role == raft::Role::kLeader) {
+  return [this, done = std::move(done)](absl::StatusOr<nodepb::OpResult> r) {
+    if (r.ok() && r->kv().more() && soft_.role == raft::Role::kLeader) {
       nodepb::Op next;
       next.mutable_kv()->set_kind(nodepb::KvOp::PURGE);
       leader_queue_.push_back(Queued{
           std::move(next), now_tick_ + TicksFor(options_.request_timeout),
-          [](absl::StatusOr<std::string>) {}});
+          [](absl::StatusOr<nodepb::OpResult>) {}});
     }
     done(std::move(r));
   };

@@ -88,8 +88,8 @@ void NodeImpl::MaybeRecordPeers() {
   }
   if (writes.empty()) return;
   // Best effort: a lost proposal is retried by the next leader.
-  ProposeWrites(writes, "", now_tick_ + TicksFor(options_.request_timeout),
-                [](absl::StatusOr<std::string>) {});
+  ProposeWrites(writes, nodepb::OpResult(), now_tick_ + TicksFor(options_.request_timeout),
+                [](absl::StatusOr<nodepb::OpResult>) {});
 }
 
 absl::Status NodeImpl::BootstrapOnLoop(const std::vector<Peer>& peers) {

@@ -200,13 +200,13 @@ void NodeImpl::Unregister(const std::shared_ptr<Waiter>& w) {
   waiters_.erase(w);
 }
 
-absl::StatusOr<std::string> NodeImpl::Submit(nodepb::Op op) {
-  auto c = std::make_shared<Completion<std::string>>();
+absl::StatusOr<nodepb::OpResult> NodeImpl::Submit(nodepb::Op op) {
+  auto c = std::make_shared<Completion<nodepb::OpResult>>();
   Register(c);
   absl::Status posted = Post([this, c, op = std::move(op)]() mutable {
     StartOp(
         std::move(op), now_tick_ + TicksFor(options_.request_timeout),
-        [c](absl::StatusOr<std::string> r) { c->Set(std::move(r)); },
+        [c](absl::StatusOr<nodepb::OpResult> r) { c->Set(std::move(r)); },
         /*local=*/true);
   });
   if (!posted.ok()) {
@@ -215,7 +215,7 @@ absl::StatusOr<std::string> NodeImpl::Submit(nodepb::Op op) {
   }
   // The loop fails the request at its deadline; the extra ticks only guard
   // against a loop that is itself stuck.
-  absl::StatusOr<std::string> r =
+  absl::StatusOr<nodepb::OpResult> r =
       c->Wait(options_.request_timeout + 2 * options_.tick);
   Unregister(c);
   return r;
@@ -316,11 +316,10 @@ absl::StatusOr<InitializeResult> NodeImpl::Initialize(
   init->set_secret_threshold(options.secret_threshold);
   init->set_recovery_shares(options.recovery_shares);
   init->set_recovery_threshold(options.recovery_threshold);
-  COFFER_ASSIGN_OR_RETURN(std::string bytes, Submit(std::move(op)));
-  nodepb::InitializeResult pb;
-  if (!pb.ParseFromString(bytes)) {
-    return absl::DataLossError("node: a malformed Initialize result");
-  }
+  COFFER_ASSIGN_OR_RETURN(nodepb::OpResult r, Submit(std::move(op)));
+  COFFER_RETURN_IF_ERROR(
+      CheckResult(r, nodepb::OpResult::kInitialize, "Initialize"));
+  const nodepb::InitializeResult& pb = r.initialize();
   InitializeResult out;
   out.keys.assign(pb.keys().begin(), pb.keys().end());
   out.recovery_keys.assign(pb.recovery_keys().begin(),
@@ -409,30 +408,29 @@ absl::StatusOr<std::string> NodeImpl::GetRaw(absl::string_view path,
   }
   nodepb::Op op;
   op.mutable_get_raw()->set_path(std::string(path));
-  return Submit(std::move(op));
+  COFFER_ASSIGN_OR_RETURN(nodepb::OpResult r, Submit(std::move(op)));
+  COFFER_RETURN_IF_ERROR(CheckResult(r, nodepb::OpResult::kValue, "GetRaw"));
+  return std::move(*r.mutable_value());
 }
 
 absl::StatusOr<nodepb::KvResult> NodeImpl::SubmitKv(
     nodepb::KvOp op, ReadConsistency consistency) {
-  absl::StatusOr<std::string> bytes;
   if (consistency == ReadConsistency::kStale) {
-    bytes = RunOnLoop<std::string>(
-        [this, op = std::move(op)]() -> absl::StatusOr<std::string> {
+    absl::StatusOr<nodepb::KvResult> r = RunOnLoop<nodepb::KvResult>(
+        [this, op = std::move(op)]() -> absl::StatusOr<nodepb::KvResult> {
           if (removed_) return RemovedError();
           if (barrier_->sealed()) return SealedError();
           return RunKv(op);
         });
-  } else {
-    nodepb::Op wrapped;
-    *wrapped.mutable_kv() = std::move(op);
-    bytes = Submit(std::move(wrapped));
+    if (!r.ok()) return Annotate(r.status());
+    return r;
   }
-  if (!bytes.ok()) return Annotate(bytes.status());
-  nodepb::KvResult result;
-  if (!result.ParseFromString(*bytes)) {
-    return absl::DataLossError("node: a malformed KV result");
-  }
-  return result;
+  nodepb::Op wrapped;
+  *wrapped.mutable_kv() = std::move(op);
+  absl::StatusOr<nodepb::OpResult> r = Submit(std::move(wrapped));
+  if (!r.ok()) return Annotate(r.status());
+  COFFER_RETURN_IF_ERROR(CheckResult(*r, nodepb::OpResult::kKv, "KV"));
+  return std::move(*r->mutable_kv());
 }
 
 }  // namespace coffer::node

@@ -71,9 +71,9 @@
 
 namespace coffer::node {
 
-// Finishes one request on the loop thread: completes a local caller's
-// Completion, or sends a ForwardResponse.
-using Done = std::function<void(absl::StatusOr<std::string>)>;
+// Finishes one request on the loop thread with its typed result: completes
+// a local caller's Completion, or sends a ForwardResponse.
+using Done = std::function<void(absl::StatusOr<nodepb::OpResult>)>;
 
 // kInvalidArgument for a malformed operator op (ops.cc).
 absl::Status CheckOpsOp(const nodepb::Op& op);
@@ -192,7 +192,7 @@ class NodeImpl final : public Node {
     return r;
   }
   // Starts `op` on the loop (StartOp) and waits for its result.
-  absl::StatusOr<std::string> Submit(nodepb::Op op);
+  absl::StatusOr<nodepb::OpResult> Submit(nodepb::Op op);
   void Register(std::shared_ptr<Waiter> w) ABSL_LOCKS_EXCLUDED(mu_);
   void Unregister(const std::shared_ptr<Waiter>& w) ABSL_LOCKS_EXCLUDED(mu_);
   bool HasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -287,7 +287,7 @@ class NodeImpl final : public Node {
   absl::StatusOr<SaveBatch> NextSaveBatch(uint64_t id);
   // Leader, inside a StateView request: SnapshotPrepare, SnapshotStage,
   // SnapshotDiscard.
-  absl::StatusOr<std::string> RunSnapshotOp(const nodepb::Op& op);
+  absl::StatusOr<nodepb::OpResult> RunSnapshotOp(const nodepb::Op& op);
   // Caller thread: has the staging records of restore `restore_id`, which
   // stopped before its commit, deleted (QueueDiscard; best effort).
   void DiscardStaging(uint64_t restore_id);
@@ -323,9 +323,9 @@ class NodeImpl final : public Node {
   void ExecuteQueued();
   void ExecuteOnLeader(nodepb::Op op, uint64_t deadline, Done done);
   // Runs a logical op inside a StateView request; returns its result.
-  absl::StatusOr<std::string> RunLogical(const nodepb::Op& op);
+  absl::StatusOr<nodepb::OpResult> RunLogical(const nodepb::Op& op);
   // Proposes `writes` and completes `done` with `result` once applied.
-  void ProposeWrites(const storage::WriteSet& writes, std::string result,
+  void ProposeWrites(const storage::WriteSet& writes, nodepb::OpResult result,
                      uint64_t deadline, Done done);
   void StartRead(nodepb::Op op, uint64_t deadline, Done done);
   // A follower's linearizable read: served from its own applied state once
@@ -336,7 +336,7 @@ class NodeImpl final : public Node {
   void RequestFollowerReadIndex();
   void ServeReads();
   // Serves a read op (GetRaw or a KV read) from the applied state.
-  absl::StatusOr<std::string> ServeRead(const nodepb::Op& op);
+  absl::StatusOr<nodepb::OpResult> ServeRead(const nodepb::Op& op);
   absl::StatusOr<std::string> ReadRaw(absl::string_view path);
   void OnForwardRequest(uint64_t from, const nodepb::ForwardRequest& req);
   void OnForwardResponse(uint64_t from, const nodepb::ForwardResponse& r);
@@ -372,14 +372,13 @@ class NodeImpl final : public Node {
   static kv::EngineOptions KvEngineOptions(const NodeOptions& options);
   // Runs `op` with the engine over the barrier at the time Now(): a read
   // against what the view shows; a write inside a StateView request, its
-  // records encrypted by the barrier into the request's writes. Returns a
-  // serialized nodepb::KvResult.
-  absl::StatusOr<std::string> RunKv(const nodepb::KvOp& op);
+  // records encrypted by the barrier into the request's writes.
+  absl::StatusOr<nodepb::KvResult> RunKv(const nodepb::KvOp& op);
   // Leader: wraps the Done of a DISABLE_MOUNT or PURGE op so that, once it
   // applied and records remain, the next PURGE batch is queued.
   Done ContinuePurge(Done done);
   // Runs a KV op from a public method: a stale read on this node's applied
-  // state, anything else through Submit. Parses the result.
+  // state, anything else through Submit.
   absl::StatusOr<nodepb::KvResult> SubmitKv(nodepb::KvOp op,
                                             ReadConsistency consistency);
 
@@ -391,8 +390,8 @@ class NodeImpl final : public Node {
   // Completes transfers whose target leads, that failed or timed out.
   void CheckTransfers();
   // Runs rotate_key, rekey or seal_migrate inside a StateView request on
-  // the leader; returns the op's serialized result.
-  absl::StatusOr<std::string> RunOps(const nodepb::Op& op);
+  // the leader; returns the op's result.
+  absl::StatusOr<nodepb::OpResult> RunOps(const nodepb::Op& op);
   // Leader: wraps the Done of a seal_migrate op so that a migration that
   // fails (or whose outcome is unknown) seals the leader again if it was
   // sealed: its barrier was unsealed by a seal change the cluster may not
@@ -532,7 +531,7 @@ class NodeImpl final : public Node {
   struct Proposal {
     uint64_t term;
     uint64_t deadline;
-    std::string result;
+    nodepb::OpResult result;
     Done done;
   };
   std::map<uint64_t, Proposal> proposals_;  // by log index

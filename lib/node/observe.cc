@@ -65,7 +65,7 @@ Done NodeImpl::ObserveRequest(Done done) {
   if (options_.metrics == nullptr) return done;
   Count("node.requests");
   return [this, start = Now(),
-          done = std::move(done)](absl::StatusOr<std::string> r) {
+          done = std::move(done)](absl::StatusOr<nodepb::OpResult> r) {
     Timing("node.request_latency", start);
     if (!r.ok()) Count("node.request_errors");
     done(std::move(r));

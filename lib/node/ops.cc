@@ -62,12 +62,10 @@ absl::Status NodeImpl::TransferLeadership(uint64_t to) {
 absl::StatusOr<KeyStatus> NodeImpl::RotateKey() {
   nodepb::Op op;
   op.mutable_rotate_key();
-  COFFER_ASSIGN_OR_RETURN(std::string bytes, Submit(std::move(op)));
-  nodepb::OpsKeyStatus pb;
-  if (!pb.ParseFromString(bytes)) {
-    return absl::DataLossError("node: a malformed RotateKey result");
-  }
-  return FromProto(pb);
+  COFFER_ASSIGN_OR_RETURN(nodepb::OpResult r, Submit(std::move(op)));
+  COFFER_RETURN_IF_ERROR(
+      CheckResult(r, nodepb::OpResult::kKeyStatus, "RotateKey"));
+  return FromProto(r.key_status());
 }
 
 absl::StatusOr<KeyStatus> NodeImpl::GetKeyStatus() {
@@ -99,12 +97,11 @@ absl::StatusOr<std::vector<std::string>> NodeImpl::Rekey(
   for (const std::string& k : current_keys) r->add_current_keys(k);
   r->set_secret_shares(secret_shares);
   r->set_secret_threshold(secret_threshold);
-  COFFER_ASSIGN_OR_RETURN(std::string bytes, Submit(std::move(op)));
-  nodepb::OpsRekeyResult pb;
-  if (!pb.ParseFromString(bytes)) {
-    return absl::DataLossError("node: a malformed Rekey result");
-  }
-  return std::vector<std::string>(pb.keys().begin(), pb.keys().end());
+  COFFER_ASSIGN_OR_RETURN(nodepb::OpResult result, Submit(std::move(op)));
+  COFFER_RETURN_IF_ERROR(
+      CheckResult(result, nodepb::OpResult::kRekey, "Rekey"));
+  return std::vector<std::string>(result.rekey().keys().begin(),
+                                  result.rekey().keys().end());
 }
 
 absl::Status NodeImpl::SealMigrate(const std::vector<std::string>& keys) {
@@ -153,7 +150,7 @@ void NodeImpl::StartTransfer(uint64_t to, uint64_t deadline, Done done) {
           "node: there is no other voter to hand the leadership to"));
     }
   }
-  if (to == options_.id) return done(std::string());  // already leads
+  if (to == options_.id) return done(nodepb::OpResult());  // already leads
   if (!is_voter(to)) {
     return done(absl::FailedPreconditionError(
         absl::StrCat("node: node ", to, " is not a voter")));
@@ -170,13 +167,13 @@ void NodeImpl::CheckTransfers() {
   const bool leading = soft_.role == raft::Role::kLeader;
   const uint64_t transferee = leading ? raft_->GetStatus().lead_transferee : 0;
   std::vector<Transfer> pending;
-  std::vector<std::pair<Done, absl::StatusOr<std::string>>> finished;
+  std::vector<std::pair<Done, absl::StatusOr<nodepb::OpResult>>> finished;
   for (Transfer& t : transfers_) {
     absl::Status s;
     if (!fatal_.ok()) {
       s = fatal_;
     } else if (soft_.lead == t.to) {
-      finished.emplace_back(std::move(t.done), std::string());
+      finished.emplace_back(std::move(t.done), nodepb::OpResult());
       continue;
     } else if (soft_.lead != 0 && soft_.lead != options_.id) {
       s = absl::UnavailableError(
@@ -204,13 +201,13 @@ void NodeImpl::CheckTransfers() {
 Done NodeImpl::SealUnlessApplied(Done done) {
   // A leader unsealed before the op (no migration pending) stays unsealed.
   return [this, was_sealed = barrier_->sealed(),
-          done = std::move(done)](absl::StatusOr<std::string> r) {
+          done = std::move(done)](absl::StatusOr<nodepb::OpResult> r) {
     if (!r.ok() && was_sealed) seal_->Seal();
     done(std::move(r));
   };
 }
 
-absl::StatusOr<std::string> NodeImpl::RunOps(const nodepb::Op& op) {
+absl::StatusOr<nodepb::OpResult> NodeImpl::RunOps(const nodepb::Op& op) {
   if (op.has_rotate_key()) {
     // Stored, not adopted: see Barrier::StoreRotation.
     COFFER_ASSIGN_OR_RETURN(uint32_t term, barrier_->StoreRotation());
@@ -222,7 +219,9 @@ absl::StatusOr<std::string> NodeImpl::RunOps(const nodepb::Op& op) {
         barrier_->Put(kKeyInstallPath, rec.SerializeAsString()));
     Log(LogLevel::kInfo,
         absl::StrCat("proposing keyring rotation to term ", term));
-    return rec.SerializeAsString();
+    nodepb::OpResult out;
+    *out.mutable_key_status() = std::move(rec);
+    return out;
   }
   if (op.has_rekey()) {
     const nodepb::OpsRekey& r = op.rekey();
@@ -232,15 +231,15 @@ absl::StatusOr<std::string> NodeImpl::RunOps(const nodepb::Op& op) {
         seal_->Rekey(current, r.secret_shares(), r.secret_threshold());
     for (std::string& k : current) crypto::Wipe(k.data(), k.size());
     if (!keys.ok()) return keys.status();
-    nodepb::OpsRekeyResult out;
+    nodepb::OpResult out;
     for (std::string& k : *keys) {
-      out.add_keys(absl::BytesToHexString(k));
+      out.mutable_rekey()->add_keys(absl::BytesToHexString(k));
       crypto::Wipe(k.data(), k.size());
     }
     Log(LogLevel::kInfo,
         absl::StrCat("proposing a rekey to ", r.secret_shares(),
                      " shares, threshold ", r.secret_threshold()));
-    return out.SerializeAsString();
+    return out;
   }
   if (op.has_seal_migrate()) {
     COFFER_ASSIGN_OR_RETURN(SealStatus before, seal_->Status());
@@ -266,7 +265,7 @@ absl::StatusOr<std::string> NodeImpl::RunOps(const nodepb::Op& op) {
         Log(LogLevel::kInfo,
             absl::StrCat("proposing a seal migration from ",
                          before.recovery_seal ? "auto-unseal" : "shamir"));
-        return std::string();
+        return nodepb::OpResult();
       }
     }
     seal_->ResetUnseal();

@@ -267,7 +267,8 @@ void NodeImpl::ExecuteOnLeader(nodepb::Op op, uint64_t deadline, Done done) {
     }
     absl::StatusOr<raft::EntryId> id = raft_->ProposeConfChange(cc);
     if (!id.ok()) return done(Annotate(id.status()));
-    AddProposal(id->index, Proposal{id->term, deadline, "", std::move(done)});
+    AddProposal(id->index, Proposal{id->term, deadline, nodepb::OpResult(),
+                                    std::move(done)});
     return;
   }
   if (op.has_kv() && (op.kv().kind() == nodepb::KvOp::DISABLE_MOUNT ||
@@ -281,7 +282,7 @@ void NodeImpl::ExecuteOnLeader(nodepb::Op op, uint64_t deadline, Done done) {
   if (op.has_seal_migrate()) done = SealUnlessApplied(std::move(done));
   const bool was_sealed = barrier_->sealed();
   view_->BeginRequest();
-  absl::StatusOr<std::string> result = RunLogical(op);
+  absl::StatusOr<nodepb::OpResult> result = RunLogical(op);
   storage::WriteSet writes = view_->EndRequest();
   if (!result.ok()) {
     // A failed Initialize must not leave a Kms-unsealed barrier holding a
@@ -295,7 +296,7 @@ void NodeImpl::ExecuteOnLeader(nodepb::Op op, uint64_t deadline, Done done) {
   ProposeWrites(writes, *std::move(result), deadline, std::move(done));
 }
 
-absl::StatusOr<std::string> NodeImpl::RunLogical(const nodepb::Op& op) {
+absl::StatusOr<nodepb::OpResult> NodeImpl::RunLogical(const nodepb::Op& op) {
   if (NeedsUnsealed(op) && barrier_->sealed()) {
     return absl::FailedPreconditionError(
         absl::StrCat("node: the leader (node ", options_.id, ") is sealed"));
@@ -303,13 +304,17 @@ absl::StatusOr<std::string> NodeImpl::RunLogical(const nodepb::Op& op) {
   if (op.has_put_raw()) {
     COFFER_RETURN_IF_ERROR(
         barrier_->Put(op.put_raw().path(), op.put_raw().value()));
-    return std::string();
+    return nodepb::OpResult();
   }
   if (op.has_delete_raw()) {
     COFFER_RETURN_IF_ERROR(barrier_->Delete(op.delete_raw().path()));
-    return std::string();
+    return nodepb::OpResult();
   }
-  if (op.has_kv()) return RunKv(op.kv());
+  if (op.has_kv()) {
+    nodepb::OpResult out;
+    COFFER_ASSIGN_OR_RETURN(*out.mutable_kv(), RunKv(op.kv()));
+    return out;
+  }
   if (op.has_rotate_key() || op.has_rekey() || op.has_seal_migrate()) {
     return RunOps(op);
   }
@@ -329,19 +334,23 @@ absl::StatusOr<std::string> NodeImpl::RunLogical(const nodepb::Op& op) {
     const crypto::Digest hash = crypto::Sha256::Hash(token);
     COFFER_RETURN_IF_ERROR(view_->Put(
         kRootTokenHashPath, absl::BytesToHexString(crypto::DigestView(hash))));
-    nodepb::InitializeResult out;
-    for (const std::string& k : r.keys) out.add_keys(absl::BytesToHexString(k));
-    for (const std::string& k : r.recovery_keys) {
-      out.add_recovery_keys(absl::BytesToHexString(k));
+    nodepb::OpResult out;
+    nodepb::InitializeResult* init = out.mutable_initialize();
+    for (const std::string& k : r.keys) {
+      init->add_keys(absl::BytesToHexString(k));
     }
-    out.set_root_token(token);
-    return out.SerializeAsString();
+    for (const std::string& k : r.recovery_keys) {
+      init->add_recovery_keys(absl::BytesToHexString(k));
+    }
+    init->set_root_token(token);
+    return out;
   }
   return absl::InternalError("node: not a write request");
 }
 
 void NodeImpl::ProposeWrites(const storage::WriteSet& writes,
-                             std::string result, uint64_t deadline, Done done) {
+                             nodepb::OpResult result, uint64_t deadline,
+                             Done done) {
   std::string data = EncodeCommand(options_.id, ++next_request_, writes);
   if (data.size() > options_.max_entry_bytes) {
     return done(absl::ResourceExhaustedError(absl::StrCat(
@@ -427,19 +436,19 @@ void NodeImpl::RequestFollowerReadIndex() {
     if (it != reads_.end()) deadline = std::max(deadline, it->second.deadline);
   }
   follower_read_index_in_flight_ = true;
-  Done on_index = [this, batch, fail](absl::StatusOr<std::string> r) {
+  Done on_index = [this, batch, fail](absl::StatusOr<nodepb::OpResult> r) {
     follower_read_index_in_flight_ = false;
-    std::optional<uint64_t> index;
-    if (r.ok()) index = DecodeIndex(*r);
-    if (!r.ok() || !index.has_value()) {
-      fail(batch, r.ok() ? absl::DataLossError(
-                               "node: a malformed read index from the leader")
-                         : r.status());
+    absl::Status s = r.status();
+    if (s.ok()) {
+      s = CheckResult(*r, nodepb::OpResult::kReadIndex, "read index");
+    }
+    if (!s.ok()) {
+      fail(batch, s);
     } else {
       for (uint64_t seq : batch) {
         auto it = reads_.find(seq);
         if (it == reads_.end()) continue;  // expired
-        it->second.index = *index;
+        it->second.index = r->read_index();
         it->second.ready = true;
       }
       ServeReads();
@@ -471,10 +480,17 @@ void NodeImpl::ServeReads() {
   }
 }
 
-absl::StatusOr<std::string> NodeImpl::ServeRead(const nodepb::Op& op) {
-  if (op.has_kv()) return RunKv(op.kv());
-  if (op.has_snapshot_read_index()) return RunSnapshotOp(op);
-  return ReadRaw(op.get_raw().path());
+absl::StatusOr<nodepb::OpResult> NodeImpl::ServeRead(const nodepb::Op& op) {
+  nodepb::OpResult out;
+  if (op.has_kv()) {
+    COFFER_ASSIGN_OR_RETURN(*out.mutable_kv(), RunKv(op.kv()));
+  } else if (op.has_snapshot_read_index()) {
+    return RunSnapshotOp(op);
+  } else {
+    COFFER_ASSIGN_OR_RETURN(*out.mutable_value(),
+                            ReadRaw(op.get_raw().path()));
+  }
+  return out;
 }
 
 absl::StatusOr<std::string> NodeImpl::ReadRaw(absl::string_view path) {
@@ -502,7 +518,7 @@ void NodeImpl::OnForwardRequest(uint64_t from,
       now_tick_ + TicksFor(absl::Milliseconds(static_cast<int64_t>(ms)));
   served_[key].deadline = deadline;
   served_expiry_.emplace(deadline, key);
-  Done reply = [this, key](absl::StatusOr<std::string> r) {
+  Done reply = [this, key](absl::StatusOr<nodepb::OpResult> r) {
     const uint64_t to = std::get<0>(key);
     nodepb::ForwardResponse* resp = ForwardBatchFor(to).add_responses();
     resp->set_id(std::get<2>(key));

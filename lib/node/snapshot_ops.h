@@ -50,10 +50,6 @@ bool IsTransient(absl::string_view key);
 std::optional<nodepb::SnapshotRestoreCommit> RestoreCommitOf(
     const storage::WriteSet& writes, size_t from);
 
-// 8 bytes, big-endian.
-std::string EncodeIndex(uint64_t index);
-std::optional<uint64_t> DecodeIndex(absl::string_view bytes);
-
 }  // namespace coffer::node
 
 #endif  // COFFER_LIB_NODE_SNAPSHOT_OPS_H_

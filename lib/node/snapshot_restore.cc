@@ -349,7 +349,7 @@ void NodeImpl::ExecuteRestoreCommit(const nodepb::Op& op, uint64_t deadline,
   writes.Put(kRestoreCommitKey, marker.SerializeAsString());
   restore_outcomes_.erase(rid);
   Done report = [this, rid,
-                 done = std::move(done)](absl::StatusOr<std::string> r) {
+                 done = std::move(done)](absl::StatusOr<nodepb::OpResult> r) {
     auto it = restore_outcomes_.find(rid);
     absl::Status outcome =
         it == restore_outcomes_.end()
@@ -358,10 +358,10 @@ void NodeImpl::ExecuteRestoreCommit(const nodepb::Op& op, uint64_t deadline,
     if (it != restore_outcomes_.end()) restore_outcomes_.erase(it);
     if (!r.ok()) return done(r);
     if (!outcome.ok()) return done(outcome);
-    return done(std::string());
+    return done(nodepb::OpResult());
   };
   const uint64_t before = raft_->log().LastIndex();
-  ProposeWrites(writes, std::string(), deadline, std::move(report));
+  ProposeWrites(writes, nodepb::OpResult(), deadline, std::move(report));
   const uint64_t proposed = raft_->log().LastIndex();
   if (proposed > before) restore_hold_index_ = proposed;
 }
@@ -458,10 +458,10 @@ void NodeImpl::QueueDiscard(uint64_t restore_id) {
   op.mutable_snapshot_discard()->set_restore_id(restore_id);
   leader_queue_.push_back(Queued{
       std::move(op), now_tick_ + TicksFor(options_.request_timeout),
-      [this, restore_id](absl::StatusOr<std::string> r) {
+      [this, restore_id](absl::StatusOr<nodepb::OpResult> r) {
         // A lost leadership stops the chain; the next leader resumes it.
         if (!r.ok()) return;
-        if (!r->empty() && soft_.role == raft::Role::kLeader) {
+        if (r->more() && soft_.role == raft::Role::kLeader) {
           return QueueDiscard(restore_id);
         }
         Log(LogLevel::kInfo,

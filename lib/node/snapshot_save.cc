@@ -62,11 +62,14 @@ absl::StatusOr<std::string> RandomSuffix() {
 
 }  // namespace
 
-absl::StatusOr<std::string> NodeImpl::RunSnapshotOp(const nodepb::Op& op) {
+absl::StatusOr<nodepb::OpResult> NodeImpl::RunSnapshotOp(
+    const nodepb::Op& op) {
+  nodepb::OpResult out;
   if (op.has_snapshot_read_index()) {
     // Served once applied >= the read index: the applied index is a point
     // at least as new as the read, which the saving node waits for.
-    return EncodeIndex(state_->AppliedIndex());
+    out.set_read_index(state_->AppliedIndex());
+    return out;
   }
   if (op.has_snapshot_prepare()) {
     COFFER_ASSIGN_OR_RETURN(std::optional<std::string> id,
@@ -85,7 +88,7 @@ absl::StatusOr<std::string> NodeImpl::RunSnapshotOp(const nodepb::Op& op) {
       COFFER_RETURN_IF_ERROR(s);
     }
     if (key.has_value()) Wipe(*key);
-    return std::string();
+    return out;
   }
   if (op.has_snapshot_discard()) {
     // A batch of deletions within half an entry, like a stage batch.
@@ -95,12 +98,13 @@ absl::StatusOr<std::string> NodeImpl::RunSnapshotOp(const nodepb::Op& op) {
     size_t bytes = 0;
     for (const std::string& key : staged) {
       if (bytes + key.size() + 16 > options_.max_entry_bytes / 2) {
-        return std::string("more");
+        out.set_more(true);
+        return out;
       }
       COFFER_RETURN_IF_ERROR(view_->Delete(key));
       bytes += key.size() + 16;
     }
-    return std::string();
+    return out;
   }
   // SnapshotStage: raw physical puts (the values are the snapshot's
   // ciphertext, copied as they are).
@@ -114,7 +118,7 @@ absl::StatusOr<std::string> NodeImpl::RunSnapshotOp(const nodepb::Op& op) {
     COFFER_RETURN_IF_ERROR(
         view_->Put(absl::StrCat(prefix, w.key()), w.value()));
   }
-  return std::string();
+  return out;
 }
 
 absl::Status NodeImpl::SaveReachLinearizablePoint() {
@@ -123,11 +127,10 @@ absl::Status NodeImpl::SaveReachLinearizablePoint() {
   COFFER_RETURN_IF_ERROR(Submit(std::move(prepare)).status());
   nodepb::Op read;
   read.mutable_snapshot_read_index();
-  COFFER_ASSIGN_OR_RETURN(std::string bytes, Submit(std::move(read)));
-  std::optional<uint64_t> index = DecodeIndex(bytes);
-  if (!index.has_value()) {
-    return absl::DataLossError("node: a malformed read index from the leader");
-  }
+  COFFER_ASSIGN_OR_RETURN(nodepb::OpResult r, Submit(std::move(read)));
+  COFFER_RETURN_IF_ERROR(
+      CheckResult(r, nodepb::OpResult::kReadIndex, "read index"));
+  const uint64_t index = r.read_index();
   const absl::Time deadline = Now() + options_.request_timeout;
   const absl::Duration poll = std::min(options_.tick, absl::Milliseconds(2));
   for (;;) {
@@ -136,10 +139,10 @@ absl::Status NodeImpl::SaveReachLinearizablePoint() {
         RunOnLoop<uint64_t>([this]() -> absl::StatusOr<uint64_t> {
           return state_->AppliedIndex();
         }));
-    if (applied >= *index) return absl::OkStatus();
+    if (applied >= index) return absl::OkStatus();
     if (Now() >= deadline) {
       return absl::DeadlineExceededError(absl::StrCat(
-          "node: this node did not apply the leader's index ", *index,
+          "node: this node did not apply the leader's index ", index,
           " within options.request_timeout (it has ", applied, ")"));
     }
     absl::SleepFor(poll);

@@ -88,19 +88,6 @@ std::optional<nodepb::SnapshotRestoreCommit> RestoreCommitOf(
   return commit;
 }
 
-std::string EncodeIndex(uint64_t index) {
-  std::string out(8, '\0');
-  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>(index >> (56 - 8 * i));
-  return out;
-}
-
-std::optional<uint64_t> DecodeIndex(absl::string_view bytes) {
-  if (bytes.size() != 8) return std::nullopt;
-  uint64_t index = 0;
-  for (char c : bytes) index = (index << 8) | static_cast<uint8_t>(c);
-  return index;
-}
-
 absl::Status NodeImpl::MaybeSnapshot() {
   if (pending_log_snapshot_.index() != 0) {
     // A restore commit made the snapshot file of the state it installed;
