@@ -32,7 +32,7 @@ absl::Status Prefixed(absl::StatusCode code, absl::string_view message) {
 }  // namespace
 
 bool NodeImpl::HasRaftState() const {
-  return raft_->log().LastIndex() != 0 || raft_->term() != 0;
+  return loop_.raft->log().LastIndex() != 0 || loop_.raft->term() != 0;
 }
 
 absl::Status NodeImpl::Join(const std::vector<Peer>& known_peers) {
@@ -51,7 +51,7 @@ void NodeImpl::StartJoin(std::vector<Peer> peers, bool retry, StatusDone done) {
   auto fail = [&](absl::Status s) {
     if (done) done(s);
   };
-  if (!fatal_.ok()) return fail(fatal_);
+  if (!loop_.fatal.ok()) return fail(loop_.fatal);
   if (removed_) return fail(RemovedError());
   if (HasRaftState()) {
     return fail(absl::FailedPreconditionError(
@@ -66,7 +66,7 @@ void NodeImpl::StartJoin(std::vector<Peer> peers, bool retry, StatusDone done) {
     return fail(absl::InvalidArgumentError("node: Join needs known peers"));
   }
   for (const Peer& p : peers) {
-    if (p.id == 0 || p.id == options_.id) {
+    if (p.id == 0 || p.id == loop_.options.id) {
       return fail(absl::InvalidArgumentError(absl::StrCat(
           "node: Join's peers need ids >= 1 other than this node's (got ", p.id,
           ")")));
@@ -77,25 +77,25 @@ void NodeImpl::StartJoin(std::vector<Peer> peers, bool retry, StatusDone done) {
     }
   }
   auto j = std::make_unique<JoinState>();
-  while (j->attempt == 0) j->attempt = random_->Next();
+  while (j->attempt == 0) j->attempt = loop_.random->Next();
   for (const Peer& p : peers) learned_addresses_[p.id] = p.address;
   j->peers = std::move(peers);
   j->retry = retry;
   j->waiting = std::move(done);
-  if (!retry) j->deadline = now_tick_ + TicksFor(options_.request_timeout);
+  if (!retry) j->deadline = loop_.RequestDeadline();
   join_ = std::move(j);
-  join_->next_send = now_tick_ + NextJoinBackoff();
+  join_->next_send = loop_.now_tick + NextJoinBackoff();
   SendJoinRequests();
 }
 
 uint64_t NodeImpl::NextJoinBackoff() {
   // Exponential backoff, capped, with up to 50% jitter from the node's
   // seeded generator (a cluster restarted at once does not ask in step).
-  const uint64_t base = TicksFor(options_.retry_join_interval);
+  const uint64_t base = loop_.TicksFor(loop_.options.retry_join_interval);
   join_->backoff = join_->backoff == 0
                        ? base
                        : std::min(join_->backoff * 2, base * kMaxBackoffFactor);
-  return join_->backoff + random_->Uniform(join_->backoff / 2 + 1);
+  return join_->backoff + loop_.random->Uniform(join_->backoff / 2 + 1);
 }
 
 void NodeImpl::SendJoinRequests() {
@@ -121,7 +121,7 @@ void NodeImpl::SendJoinRequests() {
 void NodeImpl::JoinTick() {
   MaybeUnsealJoined();
   if (join_ == nullptr) return;
-  if (join_->unseal_waiting && now_tick_ >= join_->unseal_deadline) {
+  if (join_->unseal_waiting && loop_.now_tick >= join_->unseal_deadline) {
     SealDone w = std::move(join_->unseal_waiting);
     join_->unseal_waiting = nullptr;
     w(absl::DeadlineExceededError(absl::StrCat(
@@ -133,7 +133,7 @@ void NodeImpl::JoinTick() {
   }
   // An explicit Join gives up once its caller's wait is over; after the
   // challenge of a Shamir seal, the node waits for the operator instead.
-  if (join_->deadline != 0 && now_tick_ >= join_->deadline &&
+  if (join_->deadline != 0 && loop_.now_tick >= join_->deadline &&
       (join_->waiting || join_->phase == JoinState::Phase::kAsking)) {
     absl::Status late = absl::DeadlineExceededError(absl::StrCat(
         "node: no leader admitted or challenged this node within "
@@ -147,8 +147,8 @@ void NodeImpl::JoinTick() {
     return;
   }
   if (join_->phase == JoinState::Phase::kAwaitingKeys) return;
-  if (now_tick_ < join_->next_send) return;
-  join_->next_send = now_tick_ + NextJoinBackoff();
+  if (loop_.now_tick < join_->next_send) return;
+  join_->next_send = loop_.now_tick + NextJoinBackoff();
   SendJoinRequests();
 }
 
@@ -183,7 +183,7 @@ void NodeImpl::OnJoinResponse(const nodepb::Frame& frame) {
     absl::Status s = Prefixed(code, r.message());
     if (code == absl::StatusCode::kUnavailable) {
       // Not the leader, or no leader yet: follow the hint at once.
-      if (r.leader_id() != 0 && r.leader_id() != options_.id &&
+      if (r.leader_id() != 0 && r.leader_id() != loop_.options.id &&
           r.leader_id() != join_->leader && !r.leader_address().empty() &&
           r.leader_address().size() <= 1024) {
         join_->leader = r.leader_id();
@@ -214,7 +214,7 @@ void NodeImpl::OnJoinChallenge(const nodepb::JoinChallenge& challenge) {
     }
   }
   const bool cluster_auto = config.type() == "auto";
-  if (cluster_auto != (options_.kms != nullptr)) {
+  if (cluster_auto != (loop_.options.kms != nullptr)) {
     return JoinFailed(
         absl::FailedPreconditionError(
             cluster_auto
@@ -229,10 +229,10 @@ void NodeImpl::OnJoinChallenge(const nodepb::JoinChallenge& challenge) {
     join_->store = std::move(store);
     join_->barrier = std::make_unique<seal::Barrier>(join_->store.get());
     join_->seal = std::make_unique<seal::SealManager>(
-        join_->store.get(), join_->barrier.get(), options_.kms);
+        join_->store.get(), join_->barrier.get(), loop_.options.kms);
     join_->shares.clear();
   }
-  if (join_->barrier->sealed() && options_.kms != nullptr) {
+  if (join_->barrier->sealed() && loop_.options.kms != nullptr) {
     absl::Status s = join_->seal->AutoUnseal();
     if (!s.ok()) {
       return JoinFailed(
@@ -259,7 +259,7 @@ void NodeImpl::OnJoinChallenge(const nodepb::JoinChallenge& challenge) {
 
 absl::Status NodeImpl::AnswerJoinChallenge() {
   absl::StatusOr<std::string> plain = join_->barrier->Decrypt(
-      JoinChallengePath(options_.id), join_->ciphertext);
+      JoinChallengePath(loop_.options.id), join_->ciphertext);
   if (!plain.ok()) {
     return absl::PermissionDeniedError(
         "node: the keys this node derived do not open the join challenge");
@@ -268,7 +268,7 @@ absl::Status NodeImpl::AnswerJoinChallenge() {
   crypto::Wipe(plain->data(), plain->size());
   join_->phase = JoinState::Phase::kAnswering;
   join_->backoff = 0;
-  join_->next_send = now_tick_ + NextJoinBackoff();
+  join_->next_send = loop_.now_tick + NextJoinBackoff();
   SendJoinRequests();
   return absl::OkStatus();
 }
@@ -277,7 +277,7 @@ void NodeImpl::OnJoinAdmitted() {
   if (join_ == nullptr) return;
   std::unique_ptr<JoinState> j = std::move(join_);
   if (j->barrier != nullptr && !j->barrier->sealed() &&
-      options_.kms == nullptr) {
+      loop_.options.kms == nullptr) {
     join_unseal_shares_ = std::move(j->shares);
   }
   if (j->waiting) j->waiting(absl::OkStatus());
@@ -294,7 +294,8 @@ void NodeImpl::OnJoinAdmitted() {
 }
 
 bool NodeImpl::JoinTakesUnsealKeys() const {
-  return join_ != nullptr && join_->seal != nullptr && options_.kms == nullptr;
+  return join_ != nullptr && join_->seal != nullptr &&
+         loop_.options.kms == nullptr;
 }
 
 std::optional<SealStatus> NodeImpl::JoinSealStatus() const {
@@ -333,23 +334,23 @@ void NodeImpl::JoinSubmitUnsealKey(const std::string& share, SealDone done) {
     return done(s);
   }
   join_->unseal_waiting = std::move(done);
-  join_->unseal_deadline = now_tick_ + TicksFor(options_.request_timeout);
+  join_->unseal_deadline = loop_.RequestDeadline();
 }
 
 void NodeImpl::MaybeUnsealJoined() {
-  if (join_unseal_shares_.empty() || !barrier_->sealed()) {
+  if (join_unseal_shares_.empty() || !loop_.barrier->sealed()) {
     join_unseal_shares_.clear();
     return;
   }
-  absl::StatusOr<SealStatus> st = seal_->Status();
+  absl::StatusOr<SealStatus> st = loop_.seal->Status();
   if (!st.ok() || !st->initialized) return;  // not caught up yet
   for (const crypto::SecureBuffer& share : join_unseal_shares_) {
-    absl::StatusOr<SealStatus> r = seal_->SubmitUnsealKey(share.view());
+    absl::StatusOr<SealStatus> r = loop_.seal->SubmitUnsealKey(share.view());
     // A failure (the shares were rekeyed meanwhile) leaves the node sealed
     // for the operator, as after a restart.
     if (!r.ok() || !r->sealed) break;
   }
-  if (barrier_->sealed()) seal_->ResetUnseal();
+  if (loop_.barrier->sealed()) loop_.seal->ResetUnseal();
   join_unseal_shares_.clear();
 }
 

@@ -52,13 +52,13 @@ void NodeImpl::OnJoinRequest(const nodepb::Frame& frame) {
     resp.set_message(std::string(s.message()));
     SendJoinResponse(from, resp);
   };
-  if (from == 0 || from == options_.id) return;
-  if (soft_.role != raft::Role::kLeader) {
-    if (soft_.lead != 0 && soft_.lead != from) {
-      resp.set_leader_id(soft_.lead);
-      resp.set_leader_address(AddressOf(soft_.lead));
+  if (from == 0 || from == loop_.options.id) return;
+  if (loop_.soft.role != raft::Role::kLeader) {
+    if (loop_.soft.lead != 0 && loop_.soft.lead != from) {
+      resp.set_leader_id(loop_.soft.lead);
+      resp.set_leader_address(AddressOf(loop_.soft.lead));
     }
-    return refuse(NotLeaderError());
+    return refuse(pipeline_->NotLeaderError());
   }
   if (!LeaderReady()) {
     return refuse(absl::UnavailableError(
@@ -76,7 +76,7 @@ void NodeImpl::OnJoinRequest(const nodepb::Frame& frame) {
     return SendJoinResponse(from, std::move(resp));
   }
   if (absl::Status s = VerifyJoinAnswer(from, req); !s.ok()) return refuse(s);
-  const raftpb::ConfState conf = raft_->GetStatus().conf_state;
+  const raftpb::ConfState conf = loop_.raft->GetStatus().conf_state;
   if (InConf(conf, from)) {
     // Admitted before; the answer to that was lost.
     resp.set_admitted(true);
@@ -111,7 +111,7 @@ absl::Status NodeImpl::CheckJoiner(uint64_t id, const std::string& address,
         " was removed from the cluster and its id is never admitted again; "
         "join with a new id and an empty data directory"));
   }
-  const raftpb::ConfState conf = raft_->GetStatus().conf_state;
+  const raftpb::ConfState conf = loop_.raft->GetStatus().conf_state;
   if (InConf(conf, id)) {
     const std::string current = AddressOf(id);
     if (current != address) {
@@ -130,16 +130,16 @@ absl::Status NodeImpl::CheckJoiner(uint64_t id, const std::string& address,
           "node: address \"", address, "\" is in use by member ", other));
     }
   }
-  absl::StatusOr<bool> initialized = barrier_->Initialized();
+  absl::StatusOr<bool> initialized = loop_.barrier->Initialized();
   if (!initialized.ok()) return Annotate(initialized.status());
   if (!*initialized) {
     return absl::FailedPreconditionError(
         "node: the cluster is not initialized; initialize it before nodes "
         "join");
   }
-  if (barrier_->sealed()) {
+  if (loop_.barrier->sealed()) {
     return absl::UnavailableError(absl::StrCat(
-        "node: the leader (node ", options_.id,
+        "node: the leader (node ", loop_.options.id,
         ") is sealed; it can issue join challenges once unsealed"));
   }
   return absl::OkStatus();
@@ -153,14 +153,14 @@ absl::StatusOr<nodepb::JoinChallenge> NodeImpl::MakeJoinChallenge(uint64_t id) {
   nodepb::JoinChallenge ch;
   // Inside a request: the records include keyring changes in flight, and
   // the barrier may checkpoint its encryption count (proposed below).
-  view_->BeginRequest();
+  loop_.view->BeginRequest();
   absl::StatusOr<std::string> sealed =
-      barrier_->Encrypt(JoinChallengePath(id), plain);
+      loop_.barrier->Encrypt(JoinChallengePath(id), plain);
   crypto::Wipe(plain.data(), plain.size());
   absl::Status s = sealed.status();
   for (absl::string_view path : kJoinSealRecords) {
     if (!s.ok()) break;
-    absl::StatusOr<std::optional<std::string>> v = view_->Get(path);
+    absl::StatusOr<std::optional<std::string>> v = loop_.view->Get(path);
     if (!v.ok()) {
       s = v.status();
     } else if (v->has_value()) {
@@ -169,11 +169,11 @@ absl::StatusOr<nodepb::JoinChallenge> NodeImpl::MakeJoinChallenge(uint64_t id) {
       w->set_value(**v);
     }
   }
-  storage::WriteSet writes = view_->EndRequest();
+  storage::WriteSet writes = loop_.view->EndRequest();
   if (!s.ok()) return s;
   if (!writes.empty()) {
-    ProposeWrites(writes, nodepb::OpResult(), now_tick_ + TicksFor(options_.request_timeout),
-                  [](absl::StatusOr<nodepb::OpResult>) {});
+    pipeline_->Propose(writes, nodepb::OpResult(), loop_.RequestDeadline(),
+                       [](absl::StatusOr<nodepb::OpResult>) {});
   }
   ch.set_ciphertext(*std::move(sealed));
   return ch;
@@ -185,7 +185,7 @@ absl::Status NodeImpl::VerifyJoinAnswer(uint64_t id,
       "node: the answer to the join challenge is wrong (the joining node "
       "does not hold this cluster's seal)");
   absl::StatusOr<std::string> plain =
-      barrier_->Decrypt(JoinChallengePath(id), req.challenge());
+      loop_.barrier->Decrypt(JoinChallengePath(id), req.challenge());
   if (!plain.ok() || plain->size() != kNonceBytes + 8) return wrong;
   const bool equal = crypto::ConstantTimeEquals(*plain, req.answer());
   const int64_t issued = static_cast<int64_t>(
@@ -212,11 +212,9 @@ void NodeImpl::ProposePeerChange(raftpb::ConfChangeType type, uint64_t id,
     ctx.set_join_as_voter(join_as_voter);
     cc.set_context(ctx.SerializeAsString());
   }
-  absl::StatusOr<raft::EntryId> e = raft_->ProposeConfChange(cc);
+  absl::StatusOr<raft::EntryId> e = loop_.raft->ProposeConfChange(cc);
   if (!e.ok()) return done(Annotate(e.status()));
-  AddProposal(e->index,
-              Proposal{e->term, now_tick_ + TicksFor(options_.request_timeout),
-                       nodepb::OpResult(), std::move(done)});
+  pipeline_->AddProposal(*e, loop_.RequestDeadline(), std::move(done));
 }
 
 }  // namespace coffer::node

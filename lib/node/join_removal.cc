@@ -98,7 +98,8 @@ absl::Status NodeImpl::LoadJoinRecords() {
   std::set<uint64_t> voters_to_be;
   absl::Status bad;
   absl::Status s = storage::ScanPrefix(
-      *state_, kRemovedPrefix, [&](absl::string_view key, absl::string_view v) {
+      *loop_.state, kRemovedPrefix,
+      [&](absl::string_view key, absl::string_view v) {
         nodepb::JoinRemovedRecord rec;
         if (!rec.ParseFromArray(v.data(), static_cast<int>(v.size())) ||
             rec.id() == 0 || RemovedKey(rec.id()) != key) {
@@ -111,7 +112,7 @@ absl::Status NodeImpl::LoadJoinRecords() {
       });
   if (s.ok() && bad.ok()) {
     s = storage::ScanPrefix(
-        *state_, kVoterToBePrefix,
+        *loop_.state, kVoterToBePrefix,
         [&](absl::string_view key, absl::string_view v) {
           nodepb::JoinVoterRecord rec;
           if (!rec.ParseFromArray(v.data(), static_cast<int>(v.size())) ||
@@ -130,11 +131,11 @@ absl::Status NodeImpl::LoadJoinRecords() {
   voters_to_be_ = std::move(voters_to_be);
   // A crash between applying this node's removal and writing the marker.
   if (!removed_) {
-    if (auto it = removed_ids_.find(options_.id);
+    if (auto it = removed_ids_.find(loop_.options.id);
         it != removed_ids_.end() &&
-        !InConfState(raft_->GetStatus().conf_state, options_.id)) {
+        !InConfState(loop_.raft->GetStatus().conf_state, loop_.options.id)) {
       MarkRemoved(it->second);
-    } else if (RemovedMarkerExists(options_.data_dir)) {
+    } else if (RemovedMarkerExists(loop_.options.data_dir)) {
       removed_ = true;
     }
   }
@@ -152,7 +153,7 @@ void NodeImpl::ApplyJoinRecords(const raftpb::ConfChangeSingle& ch,
       rec.set_index(index);
       writes->Put(RemovedKey(id), rec.SerializeAsString());
       writes->Delete(VoterToBeKey(id));
-      if (id == options_.id) self_removed_at_ = index;
+      if (id == loop_.options.id) self_removed_at_ = index;
       break;
     }
     case raftpb::CONF_ADD_LEARNER:
@@ -173,35 +174,34 @@ void NodeImpl::FinishSelfRemoval() {
   self_removed_at_ = 0;
   // Applied, hence committed; the configuration in force (after Advance)
   // no longer has this node.
-  if (InConfState(raft_->GetStatus().conf_state, options_.id)) return;
+  if (InConfState(loop_.raft->GetStatus().conf_state, loop_.options.id)) return;
   MarkRemoved(at);
 }
 
 void NodeImpl::MarkRemoved(uint64_t index) {
   if (removed_) return;
   removed_ = true;
-  if (absl::Status s = WriteRemovedMarker(options_.data_dir, index); !s.ok()) {
+  if (absl::Status s = WriteRemovedMarker(loop_.options.data_dir, index);
+      !s.ok()) {
     return Stop(s);
   }
   join_.reset();
   const absl::Status s = RemovedError();
-  AbandonLeaderWork(s);
-  std::map<uint64_t, Forwarded> forwards;
-  forwards.swap(forwards_);
-  for (auto& [id, f] : forwards) f.done(s);
+  pipeline_->FailWaiting(s);
 }
 
 bool NodeImpl::MaybeTellNotMember(uint64_t from) {
   auto it = removed_ids_.find(from);
   if (it == removed_ids_.end() ||
-      InConfState(raft_->GetStatus().conf_state, from)) {
+      InConfState(loop_.raft->GetStatus().conf_state, from)) {
     return false;
   }
   // Once per election timeout per node: a removed node campaigns (or
   // answers) at most that often.
   uint64_t& last = not_member_sent_[from];
-  if (last != 0 && now_tick_ < last + options_.election_ticks) return true;
-  last = now_tick_;
+  if (last != 0 && loop_.now_tick < last + loop_.options.election_ticks)
+    return true;
+  last = loop_.now_tick;
   nodepb::Frame f;
   f.mutable_join_not_member()->set_removed_at(it->second);
   SendFrame(from, std::move(f));
@@ -213,8 +213,9 @@ void NodeImpl::OnJoinNotMember(const nodepb::Frame& frame) {
   const uint64_t at = frame.join_not_member().removed_at();
   // A node that applied past that index while still a member knows
   // better than the sender (which cannot happen with ids never reused).
-  if (at == 0 || (state_->AppliedIndex() >= at &&
-                  InConfState(raft_->GetStatus().conf_state, options_.id))) {
+  if (at == 0 ||
+      (loop_.state->AppliedIndex() >= at &&
+       InConfState(loop_.raft->GetStatus().conf_state, loop_.options.id))) {
     return;
   }
   MarkRemoved(at);

@@ -34,7 +34,7 @@ const char* StateName(raft::Role r) {
 }  // namespace
 
 std::string NodeImpl::AddressOf(uint64_t id) const {
-  if (id == options_.id) return options_.address;
+  if (id == loop_.options.id) return loop_.options.address;
   if (auto it = peer_records_.find(id); it != peer_records_.end()) {
     return it->second;
   }
@@ -48,7 +48,8 @@ absl::Status NodeImpl::LoadPeerRecords() {
   std::map<uint64_t, std::string> records;
   absl::Status bad;
   absl::Status s = storage::ScanPrefix(
-      *state_, kPeersPrefix, [&](absl::string_view key, absl::string_view v) {
+      *loop_.state, kPeersPrefix,
+      [&](absl::string_view key, absl::string_view v) {
         nodepb::PeerRecord rec;
         if (!rec.ParseFromArray(v.data(), static_cast<int>(v.size())) ||
             rec.id() == 0 || PeerKey(rec.id()) != key) {
@@ -66,14 +67,14 @@ absl::Status NodeImpl::LoadPeerRecords() {
 }
 
 bool NodeImpl::LeaderReady() const {
-  return soft_.role == raft::Role::kLeader && leader_start_index_ != 0 &&
-         state_->AppliedIndex() >= leader_start_index_;
+  return loop_.soft.role == raft::Role::kLeader && leader_start_index_ != 0 &&
+         loop_.state->AppliedIndex() >= leader_start_index_;
 }
 
 void NodeImpl::MaybeRecordPeers() {
   if (peers_recorded_ || !LeaderReady()) return;
   peers_recorded_ = true;
-  const raftpb::ConfState conf = raft_->GetStatus().conf_state;
+  const raftpb::ConfState conf = loop_.raft->GetStatus().conf_state;
   std::set<uint64_t> members(conf.voters().begin(), conf.voters().end());
   members.insert(conf.learners().begin(), conf.learners().end());
   storage::WriteSet writes;
@@ -88,12 +89,12 @@ void NodeImpl::MaybeRecordPeers() {
   }
   if (writes.empty()) return;
   // Best effort: a lost proposal is retried by the next leader.
-  ProposeWrites(writes, nodepb::OpResult(), now_tick_ + TicksFor(options_.request_timeout),
-                [](absl::StatusOr<nodepb::OpResult>) {});
+  pipeline_->Propose(writes, nodepb::OpResult(), loop_.RequestDeadline(),
+                     [](absl::StatusOr<nodepb::OpResult>) {});
 }
 
 absl::Status NodeImpl::BootstrapOnLoop(const std::vector<Peer>& peers) {
-  if (!fatal_.ok()) return fatal_;
+  if (!loop_.fatal.ok()) return loop_.fatal;
   if (removed_) return RemovedError();
   if (join_ != nullptr) {
     return absl::FailedPreconditionError(
@@ -113,8 +114,8 @@ absl::Status NodeImpl::BootstrapOnLoop(const std::vector<Peer>& peers) {
       return absl::InvalidArgumentError(absl::StrCat(
           "node: Bootstrap needs an address of 1..1024 bytes for peer ", p.id));
     }
-    if (p.id == options_.id) {
-      if (p.address != options_.address) {
+    if (p.id == loop_.options.id) {
+      if (p.address != loop_.options.address) {
         return absl::InvalidArgumentError(
             "node: Bootstrap gives this node another address than "
             "options.address");
@@ -126,30 +127,30 @@ absl::Status NodeImpl::BootstrapOnLoop(const std::vector<Peer>& peers) {
     return absl::InvalidArgumentError(
         "node: Bootstrap's peers must include this node");
   }
-  if (raft_->log().LastIndex() != 0 || raft_->term() != 0) {
+  if (loop_.raft->log().LastIndex() != 0 || loop_.raft->term() != 0) {
     return absl::FailedPreconditionError(
         "node: already bootstrapped (this node has raft state)");
   }
   for (const Peer& p : peers) {
-    if (p.id != options_.id) learned_addresses_[p.id] = p.address;
+    if (p.id != loop_.options.id) learned_addresses_[p.id] = p.address;
   }
   COFFER_RETURN_IF_ERROR(
       CreateRaft(std::vector<uint64_t>(ids.begin(), ids.end())));
   Drive();  // persists the bootstrap entries before returning
-  return fatal_;
+  return loop_.fatal;
 }
 
 LeaderInfo NodeImpl::LeaderOnLoop() const {
   LeaderInfo info;
-  info.is_self = soft_.lead == options_.id;
-  info.leader_id = soft_.lead;
-  if (soft_.lead != 0) info.leader_address = AddressOf(soft_.lead);
-  info.term = raft_->term();
+  info.is_self = loop_.soft.lead == loop_.options.id;
+  info.leader_id = loop_.soft.lead;
+  if (loop_.soft.lead != 0) info.leader_address = AddressOf(loop_.soft.lead);
+  info.term = loop_.raft->term();
   return info;
 }
 
 std::vector<PeerInfo> NodeImpl::PeersOnLoop() const {
-  const raft::Status st = raft_->GetStatus();
+  const raft::Status st = loop_.raft->GetStatus();
   std::map<uint64_t, bool> members;  // id -> voter
   for (uint64_t id : st.conf_state.learners()) members[id] = false;
   for (uint64_t id : st.conf_state.voters()) members[id] = true;
@@ -160,10 +161,10 @@ std::vector<PeerInfo> NodeImpl::PeersOnLoop() const {
     p.id = id;
     p.address = AddressOf(id);
     p.voter = voter;
-    if (id == options_.id) {
-      p.state = StateName(soft_.role);
+    if (id == loop_.options.id) {
+      p.state = StateName(loop_.soft.role);
     } else {
-      p.state = id == soft_.lead ? "leader" : "follower";
+      p.state = id == loop_.soft.lead ? "leader" : "follower";
     }
     if (auto it = st.progress.find(id); it != st.progress.end()) {
       p.match_index = it->second.match;

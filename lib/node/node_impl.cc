@@ -47,7 +47,7 @@ void RemoveUnfinishedFiles(const std::string& dir) {
 
 }  // namespace
 
-NodeImpl::NodeImpl(const NodeOptions& options) : options_(options) {}
+NodeImpl::NodeImpl(const NodeOptions& options) : loop_(options) {}
 
 absl::StatusOr<std::unique_ptr<NodeImpl>> NodeImpl::Open(
     const NodeOptions& options) {
@@ -57,7 +57,8 @@ absl::StatusOr<std::unique_ptr<NodeImpl>> NodeImpl::Open(
   COFFER_RETURN_IF_ERROR(n->OpenStorage());
   if (options.sync) {
     n->log_syncer_ = std::make_unique<LogSyncer>(
-        n->db_.get(), [p = n.get()](absl::Status s, LogSyncer::Entry last) {
+        n->loop_.db.get(),
+        [p = n.get()](absl::Status s, LogSyncer::Entry last) {
           // Dropped when closing: nothing waits for it then.
           (void)p->PostInternal(
               [p, s = std::move(s), last] { p->OnLogSynced(s, last); });
@@ -69,7 +70,7 @@ absl::StatusOr<std::unique_ptr<NodeImpl>> NodeImpl::Open(
     // removed, has nothing to join.
     (void)n->Post([p = n.get()] {
       if (!p->removed_ && !p->HasRaftState() && p->join_ == nullptr) {
-        p->StartJoin(p->options_.retry_join, /*retry=*/true, nullptr);
+        p->StartJoin(p->loop_.options.retry_join, /*retry=*/true, nullptr);
       }
     });
   }
@@ -77,7 +78,7 @@ absl::StatusOr<std::unique_ptr<NodeImpl>> NodeImpl::Open(
 }
 
 absl::Status NodeImpl::OpenStorage() {
-  const std::filesystem::path dir(options_.data_dir);
+  const std::filesystem::path dir(loop_.options.data_dir);
   const std::string db_dir = (dir / "db").string();
   const std::string snap_dir = (dir / "snapshots").string();
   for (const std::string& d : {db_dir, snap_dir}) {
@@ -91,39 +92,51 @@ absl::Status NodeImpl::OpenStorage() {
   RemoveUnfinishedFiles(snap_dir);
   storage::DbOptions db_options;
   db_options.path = db_dir;
-  COFFER_ASSIGN_OR_RETURN(db_, storage::Db::Open(db_options));
-  COFFER_ASSIGN_OR_RETURN(log_, storage::LevelDbLog::Open(db_.get(), snap_dir));
+  COFFER_ASSIGN_OR_RETURN(loop_.db, storage::Db::Open(db_options));
+  COFFER_ASSIGN_OR_RETURN(loop_.log,
+                          storage::LevelDbLog::Open(loop_.db.get(), snap_dir));
   {
-    const raftpb::SnapshotMetadata snap = log_->Snapshot();
+    const raftpb::SnapshotMetadata snap = loop_.log->Snapshot();
     std::error_code ec;
     const uintmax_t size = std::filesystem::file_size(
         storage::SnapshotPath(snap_dir, snap.index(), snap.term()), ec);
     last_snapshot_bytes_ = ec ? 0 : size;
   }
   storage::StateStoreOptions state_options;
-  state_options.sync_apply = options_.sync;
-  COFFER_ASSIGN_OR_RETURN(
-      state_, storage::LevelDbStateStore::Open(db_.get(), state_options));
-  COFFER_RETURN_IF_ERROR(storage::Reconcile(*log_, *state_));
+  state_options.sync_apply = loop_.options.sync;
+  COFFER_ASSIGN_OR_RETURN(loop_.state, storage::LevelDbStateStore::Open(
+                                           loop_.db.get(), state_options));
+  COFFER_RETURN_IF_ERROR(storage::Reconcile(*loop_.log, *loop_.state));
 
-  view_ = std::make_unique<StateView>(state_.get());
+  loop_.view = std::make_unique<StateView>(loop_.state.get());
   seal::BarrierOptions barrier_options;
   barrier_options.rotate_after_encryptions =
-      options_.key_rotation_max_operations;
+      loop_.options.key_rotation_max_operations;
   barrier_options.replicated = true;
-  barrier_ = std::make_unique<seal::Barrier>(view_.get(), barrier_options);
-  seal_ = std::make_unique<seal::SealManager>(
-      view_.get(), barrier_.get(), options_.kms, options_.migrate_from_kms);
-  uint64_t seed = options_.random_seed;
+  loop_.barrier =
+      std::make_unique<seal::Barrier>(loop_.view.get(), barrier_options);
+  loop_.seal = std::make_unique<seal::SealManager>(
+      loop_.view.get(), loop_.barrier.get(), loop_.options.kms,
+      loop_.options.migrate_from_kms);
+  uint64_t seed = loop_.options.random_seed;
   while (seed == 0) {
     COFFER_ASSIGN_OR_RETURN(std::string bytes, crypto::RandomString(8));
     for (char c : bytes) seed = (seed << 8) | static_cast<uint8_t>(c);
   }
-  while (session_ == 0) {
+  kv_ = std::make_unique<KvService>(
+      loop_.options,
+      [this](nodepb::KvOp op, ReadConsistency consistency) {
+        return SubmitKv(std::move(op), consistency);
+      },
+      loop_.barrier.get());
+  uint64_t session = 0;
+  while (session == 0) {
     COFFER_ASSIGN_OR_RETURN(std::string bytes, crypto::RandomString(8));
-    for (char c : bytes) session_ = (session_ << 8) | static_cast<uint8_t>(c);
+    for (char c : bytes) session = (session << 8) | static_cast<uint8_t>(c);
   }
-  random_ = std::make_unique<raft::SeededRandom>(seed);
+  pipeline_ = std::make_unique<RequestPipeline>(
+      &loop_, static_cast<RequestPipeline::Host*>(this), session);
+  loop_.random = std::make_unique<raft::SeededRandom>(seed);
   COFFER_RETURN_IF_ERROR(CreateRaft({}));
   COFFER_RETURN_IF_ERROR(LoadPeerRecords());
   TryAutoUnseal();
@@ -153,20 +166,17 @@ void NodeImpl::Close() {
   }
   // Callbacks of requests still pending belong to callers aborted above or
   // to peers (which time out); drop them, then release the storage.
-  leader_queue_.clear();
-  proposals_.clear();
-  reads_.clear();
-  forwards_.clear();
+  if (pipeline_ != nullptr) pipeline_->Clear();
   join_.reset();  // its private seal and shares are key material
   join_unseal_shares_.clear();
   save_streams_.clear();  // iterators over the state store
-  raft_.reset();
-  seal_.reset();
-  barrier_.reset();
-  view_.reset();
-  state_.reset();
-  log_.reset();
-  db_.reset();
+  loop_.raft.reset();
+  loop_.seal.reset();
+  loop_.barrier.reset();
+  loop_.view.reset();
+  loop_.state.reset();
+  loop_.log.reset();
+  loop_.db.reset();
 }
 
 // --- Threading ---------------------------------------------------------------
@@ -174,7 +184,7 @@ void NodeImpl::Close() {
 absl::Status NodeImpl::Post(Task task) {
   {
     absl::MutexLock lock(&mu_);
-    if (tasks_.size() >= static_cast<size_t>(options_.max_pending)) {
+    if (tasks_.size() >= static_cast<size_t>(loop_.options.max_pending)) {
       return absl::ResourceExhaustedError(
           "node: too many requests waiting for the event loop");
     }
@@ -204,8 +214,8 @@ absl::StatusOr<nodepb::OpResult> NodeImpl::Submit(nodepb::Op op) {
   auto c = std::make_shared<Completion<nodepb::OpResult>>();
   Register(c);
   absl::Status posted = Post([this, c, op = std::move(op)]() mutable {
-    StartOp(
-        std::move(op), now_tick_ + TicksFor(options_.request_timeout),
+    pipeline_->Start(
+        std::move(op), loop_.RequestDeadline(),
         [c](absl::StatusOr<nodepb::OpResult> r) { c->Set(std::move(r)); },
         /*local=*/true);
   });
@@ -216,22 +226,15 @@ absl::StatusOr<nodepb::OpResult> NodeImpl::Submit(nodepb::Op op) {
   // The loop fails the request at its deadline; the extra ticks only guard
   // against a loop that is itself stuck.
   absl::StatusOr<nodepb::OpResult> r =
-      c->Wait(options_.request_timeout + 2 * options_.tick);
+      c->Wait(loop_.options.request_timeout + 2 * loop_.options.tick);
   Unregister(c);
   return r;
 }
 
 bool NodeImpl::HasWork() const { return closing_ || !tasks_.empty(); }
 
-uint64_t NodeImpl::TicksFor(absl::Duration d) const {
-  absl::Duration rem;
-  const int64_t n = absl::IDivDuration(d + options_.tick - absl::Nanoseconds(1),
-                                       options_.tick, &rem);
-  return n < 1 ? 1 : static_cast<uint64_t>(n);
-}
-
 void NodeImpl::Run() {
-  absl::Time next_tick = Now() + options_.tick;
+  absl::Time next_tick = Now() + loop_.options.tick;
   for (;;) {
     std::deque<Task> tasks;
     {
@@ -244,13 +247,13 @@ void NodeImpl::Run() {
     for (Task& t : tasks) t();
     const absl::Time now = Now();
     if (now >= next_tick) {
-      next_tick += options_.tick;
+      next_tick += loop_.options.tick;
       // A loop that fell behind skips ticks rather than bursting them.
-      if (next_tick <= now) next_tick = now + options_.tick;
+      if (next_tick <= now) next_tick = now + loop_.options.tick;
       OnTick();
     }
     Drive();
-    FlushForwards();
+    pipeline_->Flush();
     ObserveLoop();
   }
 }
@@ -259,7 +262,7 @@ void NodeImpl::Run() {
 // ----------------------------------------------------------------
 
 void NodeImpl::Receive(absl::string_view bytes) {
-  std::optional<nodepb::Frame> frame = DecodeFrame(bytes, options_.id);
+  std::optional<nodepb::Frame> frame = DecodeFrame(bytes, loop_.options.id);
   if (!frame.has_value()) return;
   // Dropped when closed or over the backlog bound: the protocols recover.
   (void)Post([this, f = *std::move(frame)] { OnFrame(f); });
@@ -333,7 +336,7 @@ absl::StatusOr<SealStatus> NodeImpl::SubmitUnsealKey(absl::string_view share) {
       [this, s = std::string(share)](SealDone done) {
         // A joining node's shares open the join challenge (join.cc).
         if (JoinTakesUnsealKeys()) return JoinSubmitUnsealKey(s, done);
-        absl::StatusOr<SealStatus> r = seal_->SubmitUnsealKey(s);
+        absl::StatusOr<SealStatus> r = loop_.seal->SubmitUnsealKey(s);
         if (!r.ok()) return done(Annotate(r.status()));
         r->removed_from_cluster = removed_;
         done(r);
@@ -342,7 +345,7 @@ absl::StatusOr<SealStatus> NodeImpl::SubmitUnsealKey(absl::string_view share) {
 
 absl::Status NodeImpl::Seal() {
   return RunOnLoop<bool>([this]() -> absl::StatusOr<bool> {
-           seal_->Seal();
+           loop_.seal->Seal();
            return true;
          })
       .status();
@@ -353,7 +356,7 @@ absl::StatusOr<SealStatus> NodeImpl::GetSealStatus() {
     if (std::optional<SealStatus> j = JoinSealStatus(); j.has_value()) {
       return *j;  // the seal of the cluster this node joins
     }
-    absl::StatusOr<SealStatus> r = seal_->Status();
+    absl::StatusOr<SealStatus> r = loop_.seal->Status();
     if (!r.ok()) return Annotate(r.status());
     r->removed_from_cluster = removed_;
     return r;
@@ -364,7 +367,7 @@ absl::Status NodeImpl::CheckRootToken(absl::string_view token) {
   const crypto::Digest given = crypto::Sha256::Hash(token);
   return RunOnLoop<bool>([this, given]() -> absl::StatusOr<bool> {
            absl::StatusOr<std::optional<std::string>> stored =
-               view_->Get(kRootTokenHashPath);
+               loop_.view->Get(kRootTokenHashPath);
            if (!stored.ok()) return Annotate(stored.status());
            if (!stored->has_value()) {
              return absl::FailedPreconditionError(
@@ -402,7 +405,7 @@ absl::StatusOr<std::string> NodeImpl::GetRaw(absl::string_view path,
     return RunOnLoop<std::string>(
         [this, p = std::string(path)]() -> absl::StatusOr<std::string> {
           if (removed_) return RemovedError();
-          if (barrier_->sealed()) return SealedError();
+          if (loop_.barrier->sealed()) return loop_.SealedError();
           return ReadRaw(p);
         });
   }
@@ -419,8 +422,8 @@ absl::StatusOr<nodepb::KvResult> NodeImpl::SubmitKv(
     absl::StatusOr<nodepb::KvResult> r = RunOnLoop<nodepb::KvResult>(
         [this, op = std::move(op)]() -> absl::StatusOr<nodepb::KvResult> {
           if (removed_) return RemovedError();
-          if (barrier_->sealed()) return SealedError();
-          return RunKv(op);
+          if (loop_.barrier->sealed()) return loop_.SealedError();
+          return kv_->Run(op, Now());
         });
     if (!r.ok()) return Annotate(r.status());
     return r;

@@ -1,32 +1,33 @@
-// NodeImpl: the implementation of coffer::Node.
+// NodeImpl: the implementation of coffer::Node, and the wiring of its
+// collaborators.
 //
-// One event-loop thread owns everything below the public API: the raft core,
-// the LevelDB log and state store, the state view, the barrier and the seal.
-// Public methods post closures to the loop (Post) and wait on a Completion.
-// The loop runs posted closures, ticks the core every options.tick, carries
-// out the core's Ready (raft_driver.cc), executes requests on the leader and
-// forwards them from followers (requests.cc), keeps the peer address book
-// (membership.cc), and makes and installs snapshots (snapshots.cc).
+// One event-loop thread owns everything below the public API. Public
+// methods post closures to the loop (Post) and wait on a Completion. The
+// loop runs posted closures, ticks the core every options.tick, carries out
+// the core's Ready (raft_driver.cc) and flushes what the turn forwarded.
 //
-// Request path (the one way logical work changes state):
-//   StartOp -> leader? queue : forward to the leader (ForwardBatch frame)
-//   ExecuteQueued (leader, once it applied its own first entry)
-//     -> StateView::BeginRequest; run the logical op (seal, barrier) over the
-//        view; EndRequest -> WriteSet
-//     -> Propose(Command{writes}) -> proposals_[index]
-//   HandleReady: a leader sends its new entries, writes them unsynced and
-//     has the log syncer (log_syncer.h) fsync them off the loop; a follower
-//     writes and fsyncs them before it acknowledges.
-//   StageCommitted: every node applies Command writes with their index in
-//     one unsynced write (storage::Db keeps writes in order); FinishApply:
-//     the proposer completes the request whose entry landed at its index
-//     with its term (another entry there: lost).
-// Reads: linearizable ones take a ReadIndex round on the leader (a
-// follower asks the leader for the index and serves them itself) and are
-// served once applied >= the read index; stale ones read the applied state.
+// Collaborators, each with its own state and header:
+//   LoopState (loop_state.h): the infrastructure every collaborator reads:
+//     options, storage, barrier and seal, the raft core, tick, soft state.
+//   RequestPipeline (request_pipeline.h): every request in flight: the
+//     leader's queue and proposals, reads waiting for a read index,
+//     forwarding and its dedup, deadlines.
+//   KvService (kv_service.h): the KV v2 calls and the engine that runs them.
+// Still members of NodeImpl, each in its own files: the ready driver
+// (raft_driver.cc), the executor that runs each kind of op on the leader
+// (execute.cc), membership and joining (membership.cc, join*.cc,
+// autopilot.cc), snapshots (snapshots.cc, snapshot_save.cc,
+// snapshot_restore.cc), operator operations (ops.cc), host hooks
+// (observe.cc).
 //
-// Time: the real clock is read only in Now(); deadlines of requests are
-// counted in ticks.
+// A write's path: KvService::Put builds the op -> Submit -> the pipeline
+// queues it on the leader (or forwards it there) -> Execute runs its logical
+// work inside a StateView request -> the pipeline proposes the writes ->
+// HandleReady applies the entry (StageCommitted, FinishApply) -> the
+// pipeline completes the caller with the typed result (nodepb::OpResult).
+//
+// Time: the real clock is read only in LoopState::Now(); deadlines of
+// requests are counted in ticks.
 //
 // Thread-safety: the public methods are thread-safe; every other member
 // function runs on the loop thread only.
@@ -58,7 +59,10 @@
 #include "kv/engine.h"
 #include "node/completion.h"
 #include "node/join.h"
+#include "node/kv_service.h"
 #include "node/log_syncer.h"
+#include "node/loop_state.h"
+#include "node/request_pipeline.h"
 #include "node/state_view.h"
 #include "proto/node.pb.h"
 #include "raft/raft.h"
@@ -71,14 +75,7 @@
 
 namespace coffer::node {
 
-// Finishes one request on the loop thread with its typed result: completes
-// a local caller's Completion, or sends a ForwardResponse.
-using Done = std::function<void(absl::StatusOr<nodepb::OpResult>)>;
-
-// kInvalidArgument for a malformed operator op (ops.cc).
-absl::Status CheckOpsOp(const nodepb::Op& op);
-
-class NodeImpl final : public Node {
+class NodeImpl final : public Node, private RequestPipeline::Host {
  public:
   // REQUIRES: options passed ValidateOptions.
   static absl::StatusOr<std::unique_ptr<NodeImpl>> Open(
@@ -104,42 +101,73 @@ class NodeImpl final : public Node {
   absl::Status DeleteRaw(absl::string_view path) override;
   absl::StatusOr<std::string> GetRaw(absl::string_view path,
                                      ReadConsistency consistency) override;
+  // The KV v2 calls go to the KV service (kv_service.h).
   absl::Status EnableKvMount(absl::string_view path,
-                             const MountConfig& config) override;
-  absl::Status DisableKvMount(absl::string_view path) override;
+                             const MountConfig& config) override {
+    return kv_->EnableMount(path, config);
+  }
+  absl::Status DisableKvMount(absl::string_view path) override {
+    return kv_->DisableMount(path);
+  }
   absl::Status TuneKvMount(absl::string_view path,
-                           const MountConfigUpdate& update) override;
+                           const MountConfigUpdate& update) override {
+    return kv_->TuneMount(path, update);
+  }
   absl::StatusOr<std::vector<MountInfo>> ListKvMounts(
-      ReadConsistency consistency) override;
+      ReadConsistency consistency) override {
+    return kv_->ListMounts(consistency);
+  }
   absl::StatusOr<VersionMetadata> KvPut(absl::string_view mount,
                                         absl::string_view path,
                                         const SecretData& data,
-                                        const WriteOptions& options) override;
+                                        const WriteOptions& options) override {
+    return kv_->Put(mount, path, data, options);
+  }
   absl::StatusOr<KvReadResult> KvGet(absl::string_view mount,
                                      absl::string_view path, uint64_t version,
-                                     ReadConsistency consistency) override;
-  absl::StatusOr<VersionMetadata> KvPatch(absl::string_view mount,
-                                          absl::string_view path,
-                                          const SecretPatch& patch,
-                                          const WriteOptions& options) override;
+                                     ReadConsistency consistency) override {
+    return kv_->Get(mount, path, version, consistency);
+  }
+  absl::StatusOr<VersionMetadata> KvPatch(
+      absl::string_view mount, absl::string_view path, const SecretPatch& patch,
+      const WriteOptions& options) override {
+    return kv_->Patch(mount, path, patch, options);
+  }
   absl::Status KvDelete(absl::string_view mount,
-                        absl::string_view path) override;
-  absl::Status KvDeleteVersions(absl::string_view mount, absl::string_view path,
-                                const std::vector<uint64_t>& versions) override;
+                        absl::string_view path) override {
+    return kv_->Delete(mount, path);
+  }
+  absl::Status KvDeleteVersions(
+      absl::string_view mount, absl::string_view path,
+      const std::vector<uint64_t>& versions) override {
+    return kv_->DeleteVersions(mount, path, versions);
+  }
   absl::Status KvUndelete(absl::string_view mount, absl::string_view path,
-                          const std::vector<uint64_t>& versions) override;
+                          const std::vector<uint64_t>& versions) override {
+    return kv_->Undelete(mount, path, versions);
+  }
   absl::Status KvDestroy(absl::string_view mount, absl::string_view path,
-                         const std::vector<uint64_t>& versions) override;
+                         const std::vector<uint64_t>& versions) override {
+    return kv_->Destroy(mount, path, versions);
+  }
   absl::StatusOr<KeyMetadata> KvReadMetadata(
       absl::string_view mount, absl::string_view path,
-      ReadConsistency consistency) override;
+      ReadConsistency consistency) override {
+    return kv_->ReadMetadata(mount, path, consistency);
+  }
   absl::Status KvWriteMetadata(absl::string_view mount, absl::string_view path,
-                               const KeyMetadataUpdate& update) override;
+                               const KeyMetadataUpdate& update) override {
+    return kv_->WriteMetadata(mount, path, update);
+  }
   absl::Status KvDeleteMetadata(absl::string_view mount,
-                                absl::string_view path) override;
+                                absl::string_view path) override {
+    return kv_->DeleteMetadata(mount, path);
+  }
   absl::StatusOr<std::vector<std::string>> KvList(
       absl::string_view mount, absl::string_view folder,
-      ReadConsistency consistency) override;
+      ReadConsistency consistency) override {
+    return kv_->List(mount, folder, consistency);
+  }
   absl::Status TransferLeadership(uint64_t to) override;
   absl::StatusOr<KeyStatus> RotateKey() override;
   absl::StatusOr<KeyStatus> GetKeyStatus() override;
@@ -158,7 +186,6 @@ class NodeImpl final : public Node {
 
  private:
   using Task = std::function<void()>;
-  struct Forwarded;
 
   explicit NodeImpl(const NodeOptions& options);
   absl::Status OpenStorage();
@@ -187,7 +214,8 @@ class NodeImpl final : public Node {
       Unregister(c);
       return posted;
     }
-    absl::StatusOr<T> r = c->Wait(options_.request_timeout + 2 * options_.tick);
+    absl::StatusOr<T> r =
+        c->Wait(loop_.options.request_timeout + 2 * loop_.options.tick);
     Unregister(c);
     return r;
   }
@@ -197,9 +225,7 @@ class NodeImpl final : public Node {
   void Unregister(const std::shared_ptr<Waiter>& w) ABSL_LOCKS_EXCLUDED(mu_);
   bool HasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Run();
-  // The one place lib/node reads the real clock.
-  static absl::Time Now() { return absl::Now(); }
-  uint64_t TicksFor(absl::Duration d) const;
+  static absl::Time Now() { return LoopState::Now(); }
 
   // --- Raft driving (raft_driver.cc) --------------------------------------
   absl::Status CreateRaft(const std::vector<uint64_t>& bootstrap_voters);
@@ -241,7 +267,6 @@ class NodeImpl final : public Node {
                                storage::WriteSet* writes);
   void OnSoftState(const raft::SoftState& ss);
   void OnFrame(const nodepb::Frame& frame);
-  void SendFrame(uint64_t to, nodepb::Frame frame);
   // Enters the stopped state: every later call fails with `s`.
   void Stop(absl::Status s);
   void TryAutoUnseal();
@@ -318,67 +343,28 @@ class NodeImpl final : public Node {
   // The membership as of the entry before `index`, from the log.
   absl::StatusOr<raftpb::ConfState> ConfStateBefore(uint64_t index);
 
-  // --- Requests (requests.cc) ---------------------------------------------
-  void StartOp(nodepb::Op op, uint64_t deadline, Done done, bool local);
-  void ExecuteQueued();
-  void ExecuteOnLeader(nodepb::Op op, uint64_t deadline, Done done);
+  // --- Executing requests (execute.cc): RequestPipeline::Host ----------
+  void Execute(nodepb::Op op, uint64_t deadline, Done done) override;
+  absl::StatusOr<nodepb::OpResult> Read(const nodepb::Op& op) override;
+  bool MayExecute() const override {
+    return LeaderReady() && loop_.state->AppliedIndex() >= restore_hold_index_;
+  }
+  absl::Status Refusal() const override {
+    return removed_ ? RemovedError() : absl::OkStatus();
+  }
+  void SendFrame(uint64_t to, nodepb::Frame frame) override;
+  std::string AddressOf(uint64_t id) const override;
+  Done Observe(Done done) override;
   // Runs a logical op inside a StateView request; returns its result.
   absl::StatusOr<nodepb::OpResult> RunLogical(const nodepb::Op& op);
-  // Proposes `writes` and completes `done` with `result` once applied.
-  void ProposeWrites(const storage::WriteSet& writes, nodepb::OpResult result,
-                     uint64_t deadline, Done done);
-  void StartRead(nodepb::Op op, uint64_t deadline, Done done);
-  // A follower's linearizable read: served from its own applied state once
-  // that reaches an index the leader read after the request began (the
-  // leader's read index, asked for by one forwarded SnapshotReadIndex per
-  // batch of reads). The value never crosses the transport.
-  void StartFollowerRead(nodepb::Op op, uint64_t deadline, Done done);
-  void RequestFollowerReadIndex();
-  void ServeReads();
-  // Serves a read op (GetRaw or a KV read) from the applied state.
-  absl::StatusOr<nodepb::OpResult> ServeRead(const nodepb::Op& op);
   absl::StatusOr<std::string> ReadRaw(absl::string_view path);
-  void OnForwardRequest(uint64_t from, const nodepb::ForwardRequest& req);
-  void OnForwardResponse(uint64_t from, const nodepb::ForwardResponse& r);
-  void SendForward(uint64_t id, Forwarded& f);
-  // Forwarded requests and answers wait in a batch per peer until the end
-  // of the loop's turn (FlushForwards), or until the batch is large.
-  nodepb::ForwardBatch& ForwardBatchFor(uint64_t to);
-  void FlushForwards();
-  void FlushForwardsTo(uint64_t to);
-  // Resends forwarded requests not answered within an election timeout;
-  // fails them all once no leader was known for an election timeout.
-  void ResendForwards();
-  // Fails with kUnavailable ("node: <why>; ...") the forwarded requests
-  // `lost` picks, except leadership transfers.
-  void FailForwards(const std::function<bool(const Forwarded&)>& lost,
-                    absl::string_view why);
-  struct Proposal;
-  // Records a proposal awaiting its entry's application.
-  void AddProposal(uint64_t index, Proposal p);
-  // Completes the proposals whose index `e` holds.
-  void OnEntryApplied(const raftpb::Entry& e);
-  void ExpireRequests();
-  void AbandonLeaderWork(const absl::Status& s);
-  size_t PendingRequests() const;
-  absl::Status NotLeaderError() const;
-  absl::Status SealedError() const;
 
-  // --- KV v2 (kv_ops.cc) --------------------------------------------------
-  // Engine limits that keep each KV proposal within max_entry_bytes: records
-  // up to max_entry_bytes (at least the engine's 4096; ProposeWrites still
-  // refuses a larger entry), and purge batches whose deletes (keys up to
-  // about 1.1 KiB) fill at most half an entry.
-  static kv::EngineOptions KvEngineOptions(const NodeOptions& options);
-  // Runs `op` with the engine over the barrier at the time Now(): a read
-  // against what the view shows; a write inside a StateView request, its
-  // records encrypted by the barrier into the request's writes.
-  absl::StatusOr<nodepb::KvResult> RunKv(const nodepb::KvOp& op);
+  // --- KV v2 (kv_service.h) ----------------------------------------------
   // Leader: wraps the Done of a DISABLE_MOUNT or PURGE op so that, once it
   // applied and records remain, the next PURGE batch is queued.
   Done ContinuePurge(Done done);
-  // Runs a KV op from a public method: a stale read on this node's applied
-  // state, anything else through Submit.
+  // KvService's Submit: a stale read on this node's applied state,
+  // anything else through Submit.
   absl::StatusOr<nodepb::KvResult> SubmitKv(nodepb::KvOp op,
                                             ReadConsistency consistency);
 
@@ -399,7 +385,7 @@ class NodeImpl final : public Node {
   Done SealUnlessApplied(Done done);
 
   // --- Host hooks (observe.cc) --------------------------------------------
-  // Hands "node <id>: <message>" to options_.logger, if any.
+  // Hands "node <id>: <message>" to options.logger, if any.
   void Log(LogLevel level, absl::string_view message) const;
   // After each pass of the loop: reports seal changes and gauges, and
   // completes leadership transfers.
@@ -410,11 +396,8 @@ class NodeImpl final : public Node {
   void ObserveSnapshot(bool installed, uint64_t index);
   void Count(absl::string_view name, uint64_t delta = 1) const;
   void Timing(absl::string_view name, absl::Time start) const;
-  // Local requests: wraps `done` to count the request and time it.
-  Done ObserveRequest(Done done);
 
   // --- Membership (membership.cc) -----------------------------------------
-  std::string AddressOf(uint64_t id) const;
   absl::Status LoadPeerRecords();
   // This node leads and applied its term's first entry: it has seen every
   // entry earlier leaders committed, so it may run requests.
@@ -477,14 +460,14 @@ class NodeImpl final : public Node {
   bool MaybeTellNotMember(uint64_t from);
   void OnJoinNotMember(const nodepb::Frame& frame);
   // Frames from `from` reach this node (the leader's last_contact).
-  void NoteContact(uint64_t from) { last_heard_[from] = now_tick_; }
+  void NoteContact(uint64_t from) { last_heard_[from] = loop_.now_tick; }
 
   // --- Autopilot (autopilot.cc) -------------------------------------------
   // Leader: promotes caught-up voters-to-be, removes dead voters.
   void AutopilotTick();
   absl::Duration LastContact(uint64_t id) const;
 
-  const NodeOptions options_;
+  LoopState loop_;
 
   // Shared with the public methods.
   absl::Mutex mu_;
@@ -495,23 +478,12 @@ class NodeImpl final : public Node {
   absl::Mutex close_mu_;  // serializes Close
   std::thread thread_;
 
-  // Loop thread only. Storage is declared before its users (destroyed last).
-  std::unique_ptr<storage::Db> db_;
-  std::unique_ptr<storage::LevelDbLog> log_;
-  std::unique_ptr<storage::LevelDbStateStore> state_;
-  std::unique_ptr<StateView> view_;
-  std::unique_ptr<seal::Barrier> barrier_;
-  std::unique_ptr<seal::SealManager> seal_;
-  // The KV v2 engine: stateless, run by the leader on its loop thread.
-  const kv::Engine kv_{KvEngineOptions(options_)};
-  std::unique_ptr<raft::SeededRandom> random_;
-  std::unique_ptr<raft::Raft> raft_;
+  // Loop thread only.
+  std::unique_ptr<RequestPipeline> pipeline_;
+  std::unique_ptr<KvService> kv_;
   // The snapshot being received from the leader, if any.
   std::unique_ptr<snapshot::SnapshotReceiver> receiving_;
-  absl::Status fatal_;  // the loop's copy of stopped_
-  uint64_t now_tick_ = 0;
   uint64_t refused_messages_ = 0;  // raft messages the core refused
-  raft::SoftState soft_;
   // Leader: its first entry of the term. Requests run once it is applied,
   // so that they read every entry committed before this term.
   uint64_t leader_start_index_ = 0;
@@ -521,66 +493,6 @@ class NodeImpl final : public Node {
   // Address book: replicated records win over learned addresses.
   std::map<uint64_t, std::string> peer_records_;
   std::map<uint64_t, std::string> learned_addresses_;
-
-  struct Queued {
-    nodepb::Op op;
-    uint64_t deadline;
-    Done done;
-  };
-  std::deque<Queued> leader_queue_;
-  struct Proposal {
-    uint64_t term;
-    uint64_t deadline;
-    nodepb::OpResult result;
-    Done done;
-  };
-  std::map<uint64_t, Proposal> proposals_;  // by log index
-  struct Read {
-    nodepb::Op op;  // get_raw or a KV read
-    uint64_t deadline;
-    uint64_t index = 0;  // valid once ready
-    bool ready = false;
-    Done done;
-  };
-  std::map<uint64_t, Read> reads_;  // by read sequence number
-  uint64_t next_read_ = 0;
-  // Follower reads waiting for the next read index request (one is in
-  // flight at a time; reads that arrive meanwhile need a newer index).
-  std::vector<uint64_t> follower_reads_waiting_;
-  bool follower_read_index_in_flight_ = false;
-  struct Forwarded {
-    uint64_t deadline;
-    Done done;
-    nodepb::Op op;         // resent until answered (the leader dedups)
-    uint64_t next_resend;  // tick
-    // The leader it was sent to. Resends go to the current leader, except
-    // for a leadership transfer: it stays with the leader that runs it,
-    // which answers once the leadership moved.
-    uint64_t leader = 0;
-  };
-  std::map<uint64_t, Forwarded> forwards_;  // by forward id
-  uint64_t leaderless_since_ = 0;  // tick when soft_.lead last became 0
-  // Batches being filled (ForwardBatchFor), by destination, and their
-  // approximate sizes in bytes.
-  std::map<uint64_t, std::pair<nodepb::ForwardBatch, size_t>> outbox_;
-  uint64_t next_forward_ = 0;
-  uint64_t session_ = 0;  // random, != 0: see ForwardRequest.session
-  uint64_t next_request_ = 0;
-  // Leader: forwarded requests by (sender, id), running or answered, until
-  // their deadline. A resent request is not run again: a running one is
-  // ignored, an answered one gets the same answer again.
-  struct Served {
-    uint64_t deadline;
-    bool answered = false;
-    nodepb::ForwardResponse response;
-  };
-  // Keyed by (sender, session, id).
-  using ServedKey = std::tuple<uint64_t, uint64_t, uint64_t>;
-  std::map<ServedKey, Served> served_;
-  // served_'s keys by the tick after which they may go, so that a tick
-  // looks only at the expired ones (walking all of served_ at every tick
-  // took half the leader's loop under a forwarded load).
-  std::multimap<uint64_t, ServedKey> served_expiry_;
 
   // Operator snapshots. Save streams: consistent iterators over the
   // applied state, read in batches by SnapshotSave's caller (Close drops

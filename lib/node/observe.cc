@@ -47,22 +47,23 @@ const char* ChangeName(raftpb::ConfChangeType t) {
 }  // namespace
 
 void NodeImpl::Log(LogLevel level, absl::string_view message) const {
-  if (options_.logger == nullptr) return;
-  options_.logger->Log(level,
-                       absl::StrCat("node ", options_.id, ": ", message));
+  if (loop_.options.logger == nullptr) return;
+  loop_.options.logger->Log(
+      level, absl::StrCat("node ", loop_.options.id, ": ", message));
 }
 
 void NodeImpl::Count(absl::string_view name, uint64_t delta) const {
-  if (options_.metrics != nullptr) options_.metrics->Counter(name, delta);
+  if (loop_.options.metrics != nullptr)
+    loop_.options.metrics->Counter(name, delta);
 }
 
 void NodeImpl::Timing(absl::string_view name, absl::Time start) const {
-  if (options_.metrics != nullptr)
-    options_.metrics->Timing(name, Now() - start);
+  if (loop_.options.metrics != nullptr)
+    loop_.options.metrics->Timing(name, Now() - start);
 }
 
-Done NodeImpl::ObserveRequest(Done done) {
-  if (options_.metrics == nullptr) return done;
+Done NodeImpl::Observe(Done done) {
+  if (loop_.options.metrics == nullptr) return done;
   Count("node.requests");
   return [this, start = Now(),
           done = std::move(done)](absl::StatusOr<nodepb::OpResult> r) {
@@ -77,30 +78,32 @@ void NodeImpl::ObserveLoop() {
   if (!observed_.started) {
     observed_.started = true;
     Log(LogLevel::kInfo,
-        absl::StrCat("running at \"", options_.address, "\"; term ",
-                     raft_->term(), ", applied index ", state_->AppliedIndex(),
-                     ", last index ", raft_->log().LastIndex()));
+        absl::StrCat("running at \"", loop_.options.address, "\"; term ",
+                     loop_.raft->term(), ", applied index ",
+                     loop_.state->AppliedIndex(), ", last index ",
+                     loop_.raft->log().LastIndex()));
   }
-  const bool sealed = barrier_->sealed();
+  const bool sealed = loop_.barrier->sealed();
   if (sealed != observed_.sealed) {
     observed_.sealed = sealed;
     Log(LogLevel::kInfo, sealed ? "sealed" : "unsealed");
-    if (options_.metrics) options_.metrics->Gauge("node.sealed", sealed);
+    if (loop_.options.metrics)
+      loop_.options.metrics->Gauge("node.sealed", sealed);
   }
-  if (options_.metrics == nullptr) return;
+  if (loop_.options.metrics == nullptr) return;
   auto gauge = [&](absl::string_view name, uint64_t value, uint64_t& seen) {
     if (value == seen) return;
     seen = value;
-    options_.metrics->Gauge(name, static_cast<double>(value));
+    loop_.options.metrics->Gauge(name, static_cast<double>(value));
   };
-  gauge("raft.term", raft_->term(), observed_.term);
-  gauge("raft.commit_index", raft_->log().committed(), observed_.commit);
-  gauge("raft.applied_index", state_->AppliedIndex(), observed_.applied);
-  gauge("raft.last_index", raft_->log().LastIndex(), observed_.last);
-  const bool leader = soft_.role == raft::Role::kLeader;
+  gauge("raft.term", loop_.raft->term(), observed_.term);
+  gauge("raft.commit_index", loop_.raft->log().committed(), observed_.commit);
+  gauge("raft.applied_index", loop_.state->AppliedIndex(), observed_.applied);
+  gauge("raft.last_index", loop_.raft->log().LastIndex(), observed_.last);
+  const bool leader = loop_.soft.role == raft::Role::kLeader;
   if (leader != observed_.leader) {
     observed_.leader = leader;
-    options_.metrics->Gauge("raft.is_leader", leader);
+    loop_.options.metrics->Gauge("raft.is_leader", leader);
   }
 }
 
@@ -108,23 +111,23 @@ void NodeImpl::ObserveSoftState(const raft::SoftState& prev,
                                 const raft::SoftState& now) {
   if (prev.role != now.role) {
     Log(LogLevel::kInfo, absl::StrCat("became ", raft::RoleName(now.role),
-                                      " in term ", raft_->term()));
+                                      " in term ", loop_.raft->term()));
   }
   if (prev.lead != now.lead) {
     Count("raft.leader_changes");
     if (now.lead == 0) {
       Log(LogLevel::kInfo, absl::StrCat("lost the leader (was node ", prev.lead,
-                                        ") in term ", raft_->term()));
+                                        ") in term ", loop_.raft->term()));
     } else {
       Log(LogLevel::kInfo,
           absl::StrCat("the leader is node ", now.lead, " at \"",
-                       AddressOf(now.lead), "\" in term ", raft_->term()));
+                       AddressOf(now.lead), "\" in term ", loop_.raft->term()));
     }
   }
 }
 
 void NodeImpl::ObserveConfChange(uint64_t index, const raftpb::ConfChange& cc) {
-  if (options_.logger == nullptr) return;
+  if (loop_.options.logger == nullptr) return;
   for (const raftpb::ConfChangeSingle& ch : cc.changes()) {
     Log(LogLevel::kInfo,
         absl::StrCat("membership change at index ", index, ": ",
@@ -139,9 +142,9 @@ void NodeImpl::ObserveSnapshot(bool installed, uint64_t index) {
         absl::StrCat("installed a snapshot from the leader at index ", index));
   } else {
     Count("raft.snapshot_saves");
-    Log(LogLevel::kInfo,
-        absl::StrCat("saved a snapshot at index ", index,
-                     "; the log now starts at index ", log_->FirstIndex()));
+    Log(LogLevel::kInfo, absl::StrCat("saved a snapshot at index ", index,
+                                      "; the log now starts at index ",
+                                      loop_.log->FirstIndex()));
   }
 }
 

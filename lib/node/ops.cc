@@ -73,13 +73,13 @@ absl::StatusOr<KeyStatus> NodeImpl::GetKeyStatus() {
 }
 
 absl::StatusOr<KeyStatus> NodeImpl::KeyStatusOnLoop() {
-  if (barrier_->sealed()) return SealedError();
+  if (loop_.barrier->sealed()) return loop_.SealedError();
   KeyStatus k;
-  k.term = barrier_->active_term();
-  k.encryptions = barrier_->active_encryptions();
+  k.term = loop_.barrier->active_term();
+  k.encryptions = loop_.barrier->active_encryptions();
   // Outside a request the view is the applied state.
   absl::StatusOr<std::optional<std::string>> rec =
-      barrier_->Get(kKeyInstallPath);
+      loop_.barrier->Get(kKeyInstallPath);
   if (!rec.ok()) return Annotate(rec.status());
   nodepb::OpsKeyStatus pb;
   if (rec->has_value() && pb.ParseFromString(**rec) &&
@@ -129,7 +129,7 @@ absl::Status CheckOpsOp(const nodepb::Op& op) {
 }
 
 void NodeImpl::StartTransfer(uint64_t to, uint64_t deadline, Done done) {
-  const raft::Status st = raft_->GetStatus();
+  const raft::Status st = loop_.raft->GetStatus();
   const auto& voters = st.conf_state.voters();
   auto is_voter = [&](uint64_t id) {
     return std::find(voters.begin(), voters.end(), id) != voters.end();
@@ -139,7 +139,7 @@ void NodeImpl::StartTransfer(uint64_t to, uint64_t deadline, Done done) {
     // progress map is ordered by id).
     uint64_t best_match = 0;
     for (const auto& [id, pr] : st.progress) {
-      if (id == options_.id || !is_voter(id)) continue;
+      if (id == loop_.options.id || !is_voter(id)) continue;
       if (to == 0 || pr.match > best_match) {
         to = id;
         best_match = pr.match;
@@ -150,12 +150,12 @@ void NodeImpl::StartTransfer(uint64_t to, uint64_t deadline, Done done) {
           "node: there is no other voter to hand the leadership to"));
     }
   }
-  if (to == options_.id) return done(nodepb::OpResult());  // already leads
+  if (to == loop_.options.id) return done(nodepb::OpResult());  // already leads
   if (!is_voter(to)) {
     return done(absl::FailedPreconditionError(
         absl::StrCat("node: node ", to, " is not a voter")));
   }
-  if (absl::Status s = raft_->TransferLeadership(to); !s.ok()) {
+  if (absl::Status s = loop_.raft->TransferLeadership(to); !s.ok()) {
     return done(Annotate(s));
   }
   Log(LogLevel::kInfo, absl::StrCat("handing the leadership to node ", to));
@@ -164,20 +164,21 @@ void NodeImpl::StartTransfer(uint64_t to, uint64_t deadline, Done done) {
 
 void NodeImpl::CheckTransfers() {
   if (transfers_.empty()) return;
-  const bool leading = soft_.role == raft::Role::kLeader;
-  const uint64_t transferee = leading ? raft_->GetStatus().lead_transferee : 0;
+  const bool leading = loop_.soft.role == raft::Role::kLeader;
+  const uint64_t transferee =
+      leading ? loop_.raft->GetStatus().lead_transferee : 0;
   std::vector<Transfer> pending;
   std::vector<std::pair<Done, absl::StatusOr<nodepb::OpResult>>> finished;
   for (Transfer& t : transfers_) {
     absl::Status s;
-    if (!fatal_.ok()) {
-      s = fatal_;
-    } else if (soft_.lead == t.to) {
+    if (!loop_.fatal.ok()) {
+      s = loop_.fatal;
+    } else if (loop_.soft.lead == t.to) {
       finished.emplace_back(std::move(t.done), nodepb::OpResult());
       continue;
-    } else if (soft_.lead != 0 && soft_.lead != options_.id) {
+    } else if (loop_.soft.lead != 0 && loop_.soft.lead != loop_.options.id) {
       s = absl::UnavailableError(
-          absl::StrCat("node: node ", soft_.lead,
+          absl::StrCat("node: node ", loop_.soft.lead,
                        " became the leader instead of node ", t.to));
     } else if (leading && transferee != t.to) {
       // The core gave up (an election timeout passed) or another transfer
@@ -185,7 +186,7 @@ void NodeImpl::CheckTransfers() {
       s = absl::DeadlineExceededError(
           absl::StrCat("node: the leadership transfer to node ", t.to,
                        " did not complete; this node is still the leader"));
-    } else if (t.deadline < now_tick_) {
+    } else if (t.deadline < loop_.now_tick) {
       s = absl::DeadlineExceededError(absl::StrCat(
           "node: the leadership transfer to node ", t.to, " timed out"));
     } else {
@@ -200,9 +201,9 @@ void NodeImpl::CheckTransfers() {
 
 Done NodeImpl::SealUnlessApplied(Done done) {
   // A leader unsealed before the op (no migration pending) stays unsealed.
-  return [this, was_sealed = barrier_->sealed(),
+  return [this, was_sealed = loop_.barrier->sealed(),
           done = std::move(done)](absl::StatusOr<nodepb::OpResult> r) {
-    if (!r.ok() && was_sealed) seal_->Seal();
+    if (!r.ok() && was_sealed) loop_.seal->Seal();
     done(std::move(r));
   };
 }
@@ -210,13 +211,13 @@ Done NodeImpl::SealUnlessApplied(Done done) {
 absl::StatusOr<nodepb::OpResult> NodeImpl::RunOps(const nodepb::Op& op) {
   if (op.has_rotate_key()) {
     // Stored, not adopted: see Barrier::StoreRotation.
-    COFFER_ASSIGN_OR_RETURN(uint32_t term, barrier_->StoreRotation());
+    COFFER_ASSIGN_OR_RETURN(uint32_t term, loop_.barrier->StoreRotation());
     nodepb::OpsKeyStatus rec;
     rec.set_version(kKeyInstallVersion);
     rec.set_term(term);
     rec.set_install_time_unix_nanos(absl::ToUnixNanos(Now()));
     COFFER_RETURN_IF_ERROR(
-        barrier_->Put(kKeyInstallPath, rec.SerializeAsString()));
+        loop_.barrier->Put(kKeyInstallPath, rec.SerializeAsString()));
     Log(LogLevel::kInfo,
         absl::StrCat("proposing keyring rotation to term ", term));
     nodepb::OpResult out;
@@ -228,7 +229,7 @@ absl::StatusOr<nodepb::OpResult> NodeImpl::RunOps(const nodepb::Op& op) {
     std::vector<std::string> current(r.current_keys().begin(),
                                      r.current_keys().end());
     absl::StatusOr<std::vector<std::string>> keys =
-        seal_->Rekey(current, r.secret_shares(), r.secret_threshold());
+        loop_.seal->Rekey(current, r.secret_shares(), r.secret_threshold());
     for (std::string& k : current) crypto::Wipe(k.data(), k.size());
     if (!keys.ok()) return keys.status();
     nodepb::OpResult out;
@@ -242,23 +243,23 @@ absl::StatusOr<nodepb::OpResult> NodeImpl::RunOps(const nodepb::Op& op) {
     return out;
   }
   if (op.has_seal_migrate()) {
-    COFFER_ASSIGN_OR_RETURN(SealStatus before, seal_->Status());
+    COFFER_ASSIGN_OR_RETURN(SealStatus before, loop_.seal->Status());
     if (!before.initialized) {
       return absl::FailedPreconditionError("node: not initialized");
     }
     if (!before.migration) {
       return absl::FailedPreconditionError(absl::StrCat(
           "node: no seal migration is pending on the leader (node ",
-          options_.id,
+          loop_.options.id,
           "): open the nodes with the new seal (options.kms, or "
           "options.migrate_from_kms to leave a Kms) first"));
     }
-    seal_->ResetUnseal();
+    loop_.seal->ResetUnseal();
     for (const std::string& key : op.seal_migrate().keys()) {
       absl::StatusOr<SealStatus> st =
-          seal_->SubmitUnsealKey(key, /*migrate=*/true);
+          loop_.seal->SubmitUnsealKey(key, /*migrate=*/true);
       if (!st.ok()) {
-        seal_->ResetUnseal();
+        loop_.seal->ResetUnseal();
         return st.status();
       }
       if (!st->sealed) {
@@ -268,7 +269,7 @@ absl::StatusOr<nodepb::OpResult> NodeImpl::RunOps(const nodepb::Op& op) {
         return nodepb::OpResult();
       }
     }
-    seal_->ResetUnseal();
+    loop_.seal->ResetUnseal();
     return absl::InvalidArgumentError(
         absl::StrCat("node: SealMigrate needs ", before.threshold,
                      " distinct shares of the stored seal"));

@@ -14,44 +14,43 @@ namespace coffer::node {
 absl::Status NodeImpl::CreateRaft(
     const std::vector<uint64_t>& bootstrap_voters) {
   raft::Config c;
-  c.id = options_.id;
-  c.election_tick = options_.election_ticks;
-  c.heartbeat_tick = options_.heartbeat_ticks;
-  c.storage = log_.get();
-  c.random = random_.get();
-  c.pre_vote = options_.pre_vote;
-  c.check_quorum = options_.check_quorum;
+  c.id = loop_.options.id;
+  c.election_tick = loop_.options.election_ticks;
+  c.heartbeat_tick = loop_.options.heartbeat_ticks;
+  c.storage = loop_.log.get();
+  c.random = loop_.random.get();
+  c.pre_vote = loop_.options.pre_vote;
+  c.check_quorum = loop_.options.check_quorum;
   // A cluster starting at once spreads its first campaigns (raft/config.h).
   c.slow_first_election = true;
   // A leader accepts at most this much uncommitted data (beyond it,
   // kResourceExhausted), so a stalled quorum cannot grow memory unbounded.
-  c.max_uncommitted_entries_size = 64 * options_.max_entry_bytes;
+  c.max_uncommitted_entries_size = 64 * loop_.options.max_entry_bytes;
   c.bootstrap_voters = bootstrap_voters;
   absl::StatusOr<std::unique_ptr<raft::Raft>> r = raft::Raft::Create(c);
   if (!r.ok()) return Annotate(r.status());
-  raft_ = *std::move(r);
-  soft_ = raft::SoftState{raft_->lead(), raft_->role()};
+  loop_.raft = *std::move(r);
+  loop_.soft = raft::SoftState{loop_.raft->lead(), loop_.raft->role()};
   return absl::OkStatus();
 }
 
 void NodeImpl::OnTick() {
-  ++now_tick_;
-  if (!fatal_.ok()) return;
+  ++loop_.now_tick;
+  if (!loop_.fatal.ok()) return;
   // A removed node takes no part: it never campaigns (join_removal.cc).
-  if (!removed_) raft_->Tick();
+  if (!removed_) loop_.raft->Tick();
   JoinTick();
   AutopilotTick();
-  ExpireRequests();
-  ResendForwards();
-  if (log_->PendingTrim() > 0) {
+  pipeline_->OnTick();
+  if (loop_.log->PendingTrim() > 0) {
     // Deletes entries compacted by a snapshot, a bounded batch per tick.
-    absl::StatusOr<uint64_t> left = log_->TrimLog(1024);
+    absl::StatusOr<uint64_t> left = loop_.log->TrimLog(1024);
     if (!left.ok()) Stop(Annotate(left.status()));
   }
 }
 
 void NodeImpl::OnFrame(const nodepb::Frame& frame) {
-  if (!fatal_.ok()) return;
+  if (!loop_.fatal.ok()) return;
   if (removed_) return;  // a removed node takes no part
   if (!frame.from_address().empty() && frame.from_address().size() <= 1024) {
     learned_addresses_[frame.from()] = frame.from_address();
@@ -74,7 +73,7 @@ void NodeImpl::OnFrame(const nodepb::Frame& frame) {
       // Stale messages are dropped by the core (OK): the sender recovers by
       // the protocol. A refused one is malformed (damaged on the way, or a
       // buggy peer): counted, and logged at 1, 2, 4, 8, ... refusals.
-      if (absl::Status s = raft_->Step(frame.raft()); !s.ok()) {
+      if (absl::Status s = loop_.raft->Step(frame.raft()); !s.ok()) {
         Count("raft.messages_refused");
         ++refused_messages_;
         if ((refused_messages_ & (refused_messages_ - 1)) == 0) {
@@ -87,23 +86,23 @@ void NodeImpl::OnFrame(const nodepb::Frame& frame) {
     case nodepb::Frame::kForwardRequest:
       // Only members forward their callers' requests (a joining node asks
       // with a JoinRequest): a request from anyone else is dropped.
-      if (raft_->configuration().Contains(frame.from())) {
-        OnForwardRequest(frame.from(), frame.forward_request());
+      if (loop_.raft->configuration().Contains(frame.from())) {
+        pipeline_->OnForwardRequest(frame.from(), frame.forward_request());
       }
       break;
     case nodepb::Frame::kForwardResponse:
-      OnForwardResponse(frame.from(), frame.forward_response());
+      pipeline_->OnForwardResponse(frame.from(), frame.forward_response());
       break;
     case nodepb::Frame::kForwardBatch:
-      if (raft_->configuration().Contains(frame.from())) {
+      if (loop_.raft->configuration().Contains(frame.from())) {
         for (const nodepb::ForwardRequest& r :
              frame.forward_batch().requests()) {
-          OnForwardRequest(frame.from(), r);
+          pipeline_->OnForwardRequest(frame.from(), r);
         }
       }
       for (const nodepb::ForwardResponse& r :
            frame.forward_batch().responses()) {
-        OnForwardResponse(frame.from(), r);
+        pipeline_->OnForwardResponse(frame.from(), r);
       }
       break;
     case nodepb::Frame::BODY_NOT_SET:
@@ -113,10 +112,10 @@ void NodeImpl::OnFrame(const nodepb::Frame& frame) {
 
 void NodeImpl::SendFrame(uint64_t to, nodepb::Frame frame) {
   frame.set_version(kFrameVersion);
-  frame.set_from(options_.id);
-  frame.set_from_address(options_.address);
+  frame.set_from(loop_.options.id);
+  frame.set_from_address(loop_.options.address);
   frame.set_to(to);
-  options_.transport->Send(to, AddressOf(to), frame.SerializeAsString());
+  loop_.options.transport->Send(to, AddressOf(to), frame.SerializeAsString());
 }
 
 void NodeImpl::SendMessages(std::vector<raftpb::Message>& messages) {
@@ -129,27 +128,27 @@ void NodeImpl::SendMessages(std::vector<raftpb::Message>& messages) {
 }
 
 void NodeImpl::OnLogSynced(const absl::Status& s, LogSyncer::Entry last) {
-  if (!fatal_.ok()) return;
+  if (!loop_.fatal.ok()) return;
   if (!s.ok()) return Stop(Annotate(s));
   Count("storage.log_syncs");
-  raft_->Persisted(last.index, last.term);
+  loop_.raft->Persisted(last.index, last.term);
 }
 
 void NodeImpl::Drive() {
-  while (fatal_.ok() && raft_->HasReady()) {
+  while (loop_.fatal.ok() && loop_.raft->HasReady()) {
     absl::Status s = HandleReady();
     if (!s.ok()) {
       Stop(s);
       return;
     }
   }
-  if (!fatal_.ok()) return;
+  if (!loop_.fatal.ok()) return;
   if (absl::Status s = MaybeSnapshot(); !s.ok()) return Stop(s);
-  ExecuteQueued();
+  pipeline_->ExecuteQueued();
   MaybeRecordPeers();
   MaybeDiscardAbandonedStaging();
   // Work started above may have produced a Ready (proposals, reads).
-  while (fatal_.ok() && raft_->HasReady()) {
+  while (loop_.fatal.ok() && loop_.raft->HasReady()) {
     absl::Status s = HandleReady();
     if (!s.ok()) {
       Stop(s);
@@ -159,7 +158,7 @@ void NodeImpl::Drive() {
 }
 
 absl::Status NodeImpl::HandleReady() {
-  raft::Ready rd = raft_->GetReady();
+  raft::Ready rd = loop_.raft->GetReady();
   if (rd.soft_state.has_value()) OnSoftState(*rd.soft_state);
   // Steps 1-2.
   COFFER_RETURN_IF_ERROR(InstallSnapshotChunks(rd));
@@ -190,7 +189,7 @@ absl::Status NodeImpl::HandleReady() {
   // entries are in this write or already in the log.
   storage::WriteGroup group;
   if (rd.hard_state.has_value() || !rd.entries.empty()) {
-    absl::Status s = log_->StageSave(
+    absl::Status s = loop_.log->StageSave(
         rd.hard_state.value_or(raftpb::HardState()), rd.entries, &group);
     if (!s.ok()) return Annotate(s);
   }
@@ -201,7 +200,7 @@ absl::Status NodeImpl::HandleReady() {
   }
   // A leader's entries are made durable by the log syncer while the loop
   // goes on; they count for it once they are (Raft::Persisted).
-  const bool sync = options_.sync && rd.must_sync;
+  const bool sync = loop_.options.sync && rd.must_sync;
   const bool sync_later = sync && rd.send_before_save && !rd.entries.empty();
   COFFER_RETURN_IF_ERROR(
       CommitStep(&group, sync && !sync_later, rd.entries.size(), applied));
@@ -212,30 +211,22 @@ absl::Status NodeImpl::HandleReady() {
     COFFER_RETURN_IF_ERROR(FinishCommitted(rd.committed_entries, applied));
   }
   // Step 6.
-  for (const raft::ReadState& rs : rd.read_states) {
-    if (rs.context.size() != 8) continue;
-    uint64_t seq = 0;
-    for (char c : rs.context) seq = (seq << 8) | static_cast<uint8_t>(c);
-    auto it = reads_.find(seq);
-    if (it == reads_.end()) continue;
-    it->second.index = rs.index;
-    it->second.ready = true;
-  }
-  ServeReads();
+  pipeline_->OnReadStates(rd.read_states);
+  pipeline_->ServeReads();
   // Step 7.
   if (sync_later) {
     // rd.entries is a view into the core: read it before Advance.
     const LogSyncer::Entry last{rd.entries.back().index(),
                                 rd.entries.back().term()};
-    raft_->AdvanceWithoutPersisting();
+    loop_.raft->AdvanceWithoutPersisting();
     log_syncer_->Request(last);
   } else {
-    raft_->Advance();
+    loop_.raft->Advance();
   }
   if (self_removed_at_ != 0) FinishSelfRemoval();
-  if (soft_.role == raft::Role::kLeader && leader_start_index_ == 0) {
+  if (loop_.soft.role == raft::Role::kLeader && leader_start_index_ == 0) {
     // The first Ready of a term carries the leader's empty entry.
-    leader_start_index_ = raft_->log().LastIndex();
+    leader_start_index_ = loop_.raft->log().LastIndex();
   }
   return absl::OkStatus();
 }
@@ -243,11 +234,11 @@ absl::Status NodeImpl::HandleReady() {
 absl::Status NodeImpl::CommitStep(storage::WriteGroup* group, bool sync,
                                   size_t entries, const Applied& applied) {
   if (group->empty()) return absl::OkStatus();
-  const absl::Time start = options_.metrics ? Now() : absl::InfinitePast();
-  absl::Status s = db_->Commit(group, sync);
+  const absl::Time start = loop_.options.metrics ? Now() : absl::InfinitePast();
+  absl::Status s = loop_.db->Commit(group, sync);
   if (!s.ok()) return Annotate(s);
   Timing("storage.write_latency", start);
-  if (options_.metrics != nullptr) {
+  if (loop_.options.metrics != nullptr) {
     Count("storage.writes");
     if (sync) Count("storage.synced_writes");
     if (entries != 0) Count("raft.entries_written", entries);
@@ -275,7 +266,7 @@ absl::Status NodeImpl::StageCommitted(const std::vector<raftpb::Entry>& entries,
     const raftpb::Entry& e = entries[pos];
     // After a restart the core hands out entries the state store already
     // holds (it applied them atomically with its applied index).
-    if (e.index() <= state_->AppliedIndex()) continue;
+    if (e.index() <= loop_.state->AppliedIndex()) continue;
     if (e.type() == raftpb::ENTRY_CONF_CHANGE) {
       COFFER_RETURN_IF_ERROR(ApplyConfChange(e, &writes));
       applied->conf_changed = true;
@@ -312,19 +303,19 @@ absl::Status NodeImpl::StageCommitted(const std::vector<raftpb::Entry>& entries,
     ++applied->count;
   }
   if (applied->last == 0) return absl::OkStatus();
-  absl::Status s = state_->StageApply(writes, applied->last, group);
+  absl::Status s = loop_.state->StageApply(writes, applied->last, group);
   return s.ok() ? s : Annotate(s);
 }
 
 absl::Status NodeImpl::FinishApply(const std::vector<raftpb::Entry>& entries,
                                    const Applied& applied) {
   if (applied.last == 0) return absl::OkStatus();
-  view_->ReleaseInFlight(applied.last);
+  loop_.view->ReleaseInFlight(applied.last);
   if (applied.conf_changed) COFFER_RETURN_IF_ERROR(LoadPeerRecords());
   for (const raftpb::Entry& e : entries) {
     if (e.index() > applied.last) break;  // a restore's swap comes first
     applied_bytes_since_snapshot_ += e.data().size();
-    OnEntryApplied(e);
+    pipeline_->OnApplied(e);
   }
   if (applied.core_changed) {
     TryAutoUnseal();
@@ -367,64 +358,43 @@ absl::Status NodeImpl::ApplyConfChange(const raftpb::Entry& e,
 }
 
 void NodeImpl::OnSoftState(const raft::SoftState& ss) {
-  const raft::SoftState prev = soft_;
-  soft_ = ss;
+  const raft::SoftState prev = loop_.soft;
+  loop_.soft = ss;
   ObserveSoftState(prev, ss);
-  if (prev.role == raft::Role::kLeader && ss.role != raft::Role::kLeader) {
-    AbandonLeaderWork(absl::UnavailableError(
-        "node: this node lost the leadership; the request may or may not "
-        "have been applied"));
-  }
   if (ss.role == raft::Role::kLeader && prev.role != raft::Role::kLeader) {
     leader_start_index_ = 0;  // set after this Ready (HandleReady)
     restore_hold_index_ = 0;
     peers_recorded_ = false;
     staging_checked_ = false;
   }
-  if (prev.lead != ss.lead) {
-    if (ss.lead == 0) {
-      // Touch with the leader is lost (a pre-vote, an election): its
-      // forwards wait, since it may be heard again and answer them (a
-      // resend is deduped). ResendForwards fails them if it is not.
-      leaderless_since_ = now_tick_;
-    } else {
-      // Another leader may never answer what was sent to the old one, and
-      // cannot tell a resend from a new request.
-      FailForwards([&](const Forwarded& f) { return f.leader != ss.lead; },
-                   "the leader changed");
-    }
-  }
+  pipeline_->OnSoftState(prev);
 }
 
 void NodeImpl::Stop(absl::Status s) {
   Log(LogLevel::kError, absl::StrCat("stopped: ", s.ToString()));
-  fatal_ = s;
+  loop_.fatal = s;
   {
     absl::MutexLock lock(&mu_);
     stopped_ = s;
   }
-  AbandonLeaderWork(s);
-  for (auto& [id, f] : forwards_) f.done(s);
-  forwards_.clear();
-  for (auto& [index, p] : proposals_) p.done(s);
-  proposals_.clear();
-  CheckTransfers();  // fails them with fatal_
+  pipeline_->FailAll(s);
+  CheckTransfers();  // fails them with loop_.fatal
 }
 
 void NodeImpl::ReloadKeyring() {
-  if (barrier_->sealed()) return;
+  if (loop_.barrier->sealed()) return;
   // A keyring this node cannot read would leave it unable to decrypt new
   // data: sealing says so plainly, and unsealing again reports why.
-  if (!barrier_->Reload().ok()) barrier_->Seal();
+  if (!loop_.barrier->Reload().ok()) loop_.barrier->Seal();
 }
 
 void NodeImpl::TryAutoUnseal() {
-  if (options_.kms == nullptr || !barrier_->sealed()) return;
-  absl::StatusOr<bool> initialized = barrier_->Initialized();
+  if (loop_.options.kms == nullptr || !loop_.barrier->sealed()) return;
+  absl::StatusOr<bool> initialized = loop_.barrier->Initialized();
   if (!initialized.ok() || !*initialized) return;
   // Failures (the Kms is down, a migration is pending) leave the node
   // sealed; GetSealStatus shows it, and the next change to core/ retries.
-  if (absl::Status s = seal_->AutoUnseal(); !s.ok()) {
+  if (absl::Status s = loop_.seal->AutoUnseal(); !s.ok()) {
     Log(LogLevel::kWarning, absl::StrCat("auto-unseal failed: ", s.message()));
   }
 }

@@ -21,7 +21,8 @@ absl::StatusOr<T> NodeImpl::RunOnLoop(std::function<absl::StatusOr<T>()> fn) {
     Unregister(c);
     return posted;
   }
-  absl::StatusOr<T> r = c->Wait(options_.request_timeout + options_.tick);
+  absl::StatusOr<T> r =
+      c->Wait(loop_.options.request_timeout + loop_.options.tick);
   Unregister(c);
   return r;
 }

@@ -94,7 +94,7 @@ absl::StatusOr<snapshot::SnapshotHeader> ScanUnauthenticated(
 absl::StatusOr<NodeImpl::RestoreKeys> NodeImpl::RestoreKeysOnLoop(
     const std::map<std::string, std::string>& core, bool foreign,
     const std::vector<std::string>& unseal_keys) {
-  if (barrier_->sealed()) return SealedError();
+  if (loop_.barrier->sealed()) return loop_.SealedError();
   auto key_record = core.find(std::string(kSnapshotKeyPath));
   if (key_record == core.end()) {
     return absl::DataLossError(
@@ -104,7 +104,7 @@ absl::StatusOr<NodeImpl::RestoreKeys> NodeImpl::RestoreKeysOnLoop(
   RestoreKeys out;
   if (!foreign) {
     absl::StatusOr<std::string> mac =
-        barrier_->Decrypt(kSnapshotKeyPath, key_record->second);
+        loop_.barrier->Decrypt(kSnapshotKeyPath, key_record->second);
     if (!mac.ok()) {
       return absl::DataLossError(
           "node: the snapshot's HMAC key does not decrypt with this "
@@ -145,7 +145,7 @@ absl::StatusOr<NodeImpl::RestoreKeys> NodeImpl::RestoreKeysOnLoop(
         "the file is corrupt or was altered");
   }
   out.mac_key = *std::move(mac);
-  absl::StatusOr<std::string> keyring = barrier_->SealKeyringOf(theirs);
+  absl::StatusOr<std::string> keyring = loop_.barrier->SealKeyringOf(theirs);
   if (!keyring.ok()) return Annotate(keyring.status());
   out.keyring = *std::move(keyring);
   return out;
@@ -154,16 +154,17 @@ absl::StatusOr<NodeImpl::RestoreKeys> NodeImpl::RestoreKeysOnLoop(
 absl::Status NodeImpl::SnapshotRestore(const std::string& path,
                                        const SnapshotRestoreOptions& options) {
   // On the leader only: the staged records then never cross the transport.
-  COFFER_RETURN_IF_ERROR(RunOnLoop<bool>([this]() -> absl::StatusOr<bool> {
-                           if (soft_.role != raft::Role::kLeader) {
-                             return absl::UnavailableError(absl::StrCat(
-                                 "node: a snapshot restore runs on the "
-                                 "leader; ",
-                                 NotLeaderError().message().substr(6)));
-                           }
-                           if (barrier_->sealed()) return SealedError();
-                           return true;
-                         }).status());
+  COFFER_RETURN_IF_ERROR(
+      RunOnLoop<bool>([this]() -> absl::StatusOr<bool> {
+        if (loop_.soft.role != raft::Role::kLeader) {
+          return absl::UnavailableError(
+              absl::StrCat("node: a snapshot restore runs on the "
+                           "leader; ",
+                           pipeline_->NotLeaderError().message().substr(6)));
+        }
+        if (loop_.barrier->sealed()) return loop_.SealedError();
+        return true;
+      }).status());
   // Makes sure this cluster has its id (and snapshot key).
   nodepb::Op prepare;
   prepare.mutable_snapshot_prepare();
@@ -172,7 +173,7 @@ absl::Status NodeImpl::SnapshotRestore(const std::string& path,
       std::string live_id,
       RunOnLoop<std::string>([this]() -> absl::StatusOr<std::string> {
         COFFER_ASSIGN_OR_RETURN(std::optional<std::string> id,
-                                view_->Get(kClusterIdPath));
+                                loop_.view->Get(kClusterIdPath));
         if (!id.has_value()) {
           return absl::FailedPreconditionError("node: no cluster id yet");
         }
@@ -233,7 +234,7 @@ absl::Status NodeImpl::SnapshotRestore(const std::string& path,
   if (!reader.ok()) return Annotate(reader.status());
   // Half an entry per batch leaves room for the staging prefix and the
   // Command's framing.
-  const size_t batch_limit = options_.max_entry_bytes / 2;
+  const size_t batch_limit = loop_.options.max_entry_bytes / 2;
   uint64_t staged = 0;
   nodepb::Op batch;
   size_t batch_bytes = 0;
@@ -310,7 +311,7 @@ absl::Status NodeImpl::SnapshotRestoreFrom(
     const SnapshotRestoreOptions& options) {
   COFFER_ASSIGN_OR_RETURN(std::string suffix, crypto::RandomString(8));
   const std::string tmp =
-      (std::filesystem::path(options_.data_dir) / "snapshots" /
+      (std::filesystem::path(loop_.options.data_dir) / "snapshots" /
        absl::StrCat("operator-restore-", absl::BytesToHexString(suffix),
                     ".partial"))
           .string();
@@ -336,9 +337,9 @@ absl::Status NodeImpl::SnapshotRestoreFrom(
 
 void NodeImpl::ExecuteRestoreCommit(const nodepb::Op& op, uint64_t deadline,
                                     Done done) {
-  if (barrier_->sealed()) {
-    return done(absl::FailedPreconditionError(
-        absl::StrCat("node: the leader (node ", options_.id, ") is sealed")));
+  if (loop_.barrier->sealed()) {
+    return done(absl::FailedPreconditionError(absl::StrCat(
+        "node: the leader (node ", loop_.options.id, ") is sealed")));
   }
   const uint64_t rid = op.snapshot_commit().restore_id();
   nodepb::SnapshotRestoreCommit marker;
@@ -360,9 +361,9 @@ void NodeImpl::ExecuteRestoreCommit(const nodepb::Op& op, uint64_t deadline,
     if (!outcome.ok()) return done(outcome);
     return done(nodepb::OpResult());
   };
-  const uint64_t before = raft_->log().LastIndex();
-  ProposeWrites(writes, nodepb::OpResult(), deadline, std::move(report));
-  const uint64_t proposed = raft_->log().LastIndex();
+  const uint64_t before = loop_.raft->log().LastIndex();
+  pipeline_->Propose(writes, nodepb::OpResult(), deadline, std::move(report));
+  const uint64_t proposed = loop_.raft->log().LastIndex();
   if (proposed > before) restore_hold_index_ = proposed;
 }
 
@@ -371,14 +372,15 @@ absl::Status NodeImpl::ApplyRestore(const std::vector<raftpb::Entry>& entries,
   while (applied.restore.has_value()) {
     const raftpb::Entry& e = entries[applied.restore_pos];
     COFFER_RETURN_IF_ERROR(ApplyRestoreCommit(e, *applied.restore));
-    OnEntryApplied(e);
+    pipeline_->OnApplied(e);
     MaybeUnsealJoined();
     // The entries after the swap, in a write of their own.
     Applied next;
     storage::WriteGroup group;
     COFFER_RETURN_IF_ERROR(StageCommitted(entries, &group, &next));
     if (!group.empty()) {
-      absl::Status s = db_->Commit(&group, options_.sync && next.last != 0);
+      absl::Status s =
+          loop_.db->Commit(&group, loop_.options.sync && next.last != 0);
       if (!s.ok()) return Annotate(s);
     }
     COFFER_RETURN_IF_ERROR(FinishApply(entries, next));
@@ -391,10 +393,10 @@ absl::StatusOr<raftpb::ConfState> NodeImpl::ConfStateBefore(uint64_t index) {
   // As the core recovers its configuration (raft.cc, RecoverConfiguration):
   // the snapshot's, then every configuration entry after it, in order.
   raft::Configuration config =
-      raft::Configuration::FromConfState(log_->Snapshot().conf_state());
-  for (uint64_t lo = log_->FirstIndex(); lo < index;) {
+      raft::Configuration::FromConfState(loop_.log->Snapshot().conf_state());
+  for (uint64_t lo = loop_.log->FirstIndex(); lo < index;) {
     absl::StatusOr<std::vector<raftpb::Entry>> ents =
-        log_->Entries(lo, index, 1 << 20);
+        loop_.log->Entries(lo, index, 1 << 20);
     if (!ents.ok()) return Annotate(ents.status());
     for (const raftpb::Entry& e : *ents) {
       if (e.type() != raftpb::ENTRY_CONF_CHANGE) continue;
@@ -418,7 +420,7 @@ void NodeImpl::DiscardStaging(uint64_t restore_id) {
   // The leader's own discard chain; a node no longer leading leaves the
   // area to the next leader (MaybeDiscardAbandonedStaging).
   (void)Post([this, restore_id] {
-    if (soft_.role == raft::Role::kLeader) QueueDiscard(restore_id);
+    if (loop_.soft.role == raft::Role::kLeader) QueueDiscard(restore_id);
   });
 }
 
@@ -428,7 +430,7 @@ void NodeImpl::MaybeDiscardAbandonedStaging() {
   // The applied state holds what earlier terms staged: this term's
   // proposals are not applied yet. One seek per staging area.
   std::vector<uint64_t> abandoned;
-  std::unique_ptr<storage::StateIterator> it = state_->NewIterator();
+  std::unique_ptr<storage::StateIterator> it = loop_.state->NewIterator();
   it->Seek(kStagingPrefix);
   while (it->Valid() && absl::StartsWith(it->key(), kStagingPrefix)) {
     const absl::string_view id = it->key().substr(kStagingPrefix.size(), 16);
@@ -456,18 +458,17 @@ void NodeImpl::MaybeDiscardAbandonedStaging() {
 void NodeImpl::QueueDiscard(uint64_t restore_id) {
   nodepb::Op op;
   op.mutable_snapshot_discard()->set_restore_id(restore_id);
-  leader_queue_.push_back(Queued{
-      std::move(op), now_tick_ + TicksFor(options_.request_timeout),
-      [this, restore_id](absl::StatusOr<nodepb::OpResult> r) {
+  pipeline_->Enqueue(
+      std::move(op), [this, restore_id](absl::StatusOr<nodepb::OpResult> r) {
         // A lost leadership stops the chain; the next leader resumes it.
         if (!r.ok()) return;
-        if (r->more() && soft_.role == raft::Role::kLeader) {
+        if (r->more() && loop_.soft.role == raft::Role::kLeader) {
           return QueueDiscard(restore_id);
         }
         Log(LogLevel::kInfo,
             absl::StrCat("discarded the staging area of unfinished restore ",
                          absl::Hex(restore_id, absl::kZeroPad16)));
-      }});
+      });
 }
 
 absl::Status NodeImpl::ApplyRestoreCommit(
@@ -476,13 +477,13 @@ absl::Status NodeImpl::ApplyRestoreCommit(
     return absl::DataLossError(absl::StrCat("node: log entry ", e.index(),
                                             " has a malformed restore commit"));
   }
-  const bool mine = proposals_.count(e.index()) != 0;
+  const bool mine = pipeline_->HasProposal(e.index());
   COFFER_ASSIGN_OR_RETURN(raftpb::ConfState conf, ConfStateBefore(e.index()));
   // The live records a restore keeps: few and small (members, seal).
   std::map<std::string, std::string> kept;
   for (absl::string_view prefix : {"core/", "node/"}) {
     absl::Status s = storage::ScanPrefix(
-        *state_, prefix, [&](absl::string_view k, absl::string_view v) {
+        *loop_.state, prefix, [&](absl::string_view k, absl::string_view v) {
           if (IsKeptOnRestore(k)) kept[std::string(k)] = std::string(v);
           return true;
         });
@@ -494,7 +495,7 @@ absl::Status NodeImpl::ApplyRestoreCommit(
   header.term = e.term();
   header.conf_state = conf;
   const std::string path =
-      storage::SnapshotPath(log_->snapshot_dir(), e.index(), e.term());
+      storage::SnapshotPath(loop_.log->snapshot_dir(), e.index(), e.term());
   absl::StatusOr<std::unique_ptr<snapshot::SnapshotWriter>> writer =
       snapshot::SnapshotWriter::Create(path, header, kRaftSnapshotMacKey);
   if (!writer.ok()) return Annotate(writer.status());
@@ -502,7 +503,7 @@ absl::Status NodeImpl::ApplyRestoreCommit(
   const std::string prefix = StagingPrefix(commit.restore_id());
   uint64_t staged = 0;
   auto next_kept = kept.begin();
-  std::unique_ptr<storage::StateIterator> it = state_->NewIterator();
+  std::unique_ptr<storage::StateIterator> it = loop_.state->NewIterator();
   for (it->Seek(prefix); it->Valid() && absl::StartsWith(it->key(), prefix);
        it->Next()) {
     absl::string_view key = it->key().substr(prefix.size());
@@ -524,7 +525,7 @@ absl::Status NodeImpl::ApplyRestoreCommit(
     // Some batches never committed (their leader lost office midway): the
     // commit is void, on every node alike.
     writer->reset();
-    absl::Status s = state_->Apply(storage::WriteSet(), e.index());
+    absl::Status s = loop_.state->Apply(storage::WriteSet(), e.index());
     if (!s.ok()) return Annotate(s);
     if (mine) {
       restore_outcomes_[commit.restore_id()] = absl::AbortedError(absl::StrCat(
@@ -536,16 +537,16 @@ absl::Status NodeImpl::ApplyRestoreCommit(
   COFFER_RETURN_IF_ERROR(Annotate((*writer)->Finish()));
   writer->reset();
   absl::StatusOr<raftpb::SnapshotMetadata> meta =
-      snapshot::RestoreSnapshot(path, RaftVerify(), state_.get());
+      snapshot::RestoreSnapshot(path, RaftVerify(), loop_.state.get());
   if (!meta.ok()) return Annotate(meta.status());
   pending_log_snapshot_ = *meta;
-  view_->ReleaseInFlight(e.index());
+  loop_.view->ReleaseInFlight(e.index());
   COFFER_RETURN_IF_ERROR(LoadPeerRecords());
   // The keyring is the snapshot's now (under this cluster's root key): an
   // unsealed node adopts it; one that cannot is sealed, and says why when
   // unsealed again.
-  if (!barrier_->sealed() && !barrier_->AdoptStoredKeyring().ok()) {
-    barrier_->Seal();
+  if (!loop_.barrier->sealed() && !loop_.barrier->AdoptStoredKeyring().ok()) {
+    loop_.barrier->Seal();
   }
   TryAutoUnseal();
   if (mine) restore_outcomes_[commit.restore_id()] = absl::OkStatus();

@@ -62,28 +62,27 @@ absl::StatusOr<std::string> RandomSuffix() {
 
 }  // namespace
 
-absl::StatusOr<nodepb::OpResult> NodeImpl::RunSnapshotOp(
-    const nodepb::Op& op) {
+absl::StatusOr<nodepb::OpResult> NodeImpl::RunSnapshotOp(const nodepb::Op& op) {
   nodepb::OpResult out;
   if (op.has_snapshot_read_index()) {
     // Served once applied >= the read index: the applied index is a point
     // at least as new as the read, which the saving node waits for.
-    out.set_read_index(state_->AppliedIndex());
+    out.set_read_index(loop_.state->AppliedIndex());
     return out;
   }
   if (op.has_snapshot_prepare()) {
     COFFER_ASSIGN_OR_RETURN(std::optional<std::string> id,
-                            view_->Get(kClusterIdPath));
+                            loop_.view->Get(kClusterIdPath));
     if (!id.has_value()) {
       COFFER_ASSIGN_OR_RETURN(std::string bytes, crypto::RandomString(16));
       COFFER_RETURN_IF_ERROR(
-          view_->Put(kClusterIdPath, absl::BytesToHexString(bytes)));
+          loop_.view->Put(kClusterIdPath, absl::BytesToHexString(bytes)));
     }
     COFFER_ASSIGN_OR_RETURN(std::optional<std::string> key,
-                            barrier_->Get(kSnapshotKeyPath));
+                            loop_.barrier->Get(kSnapshotKeyPath));
     if (!key.has_value() || op.snapshot_prepare().new_key()) {
       COFFER_ASSIGN_OR_RETURN(std::string bytes, crypto::RandomString(32));
-      absl::Status s = barrier_->Put(kSnapshotKeyPath, bytes);
+      absl::Status s = loop_.barrier->Put(kSnapshotKeyPath, bytes);
       Wipe(bytes);
       COFFER_RETURN_IF_ERROR(s);
     }
@@ -94,14 +93,14 @@ absl::StatusOr<nodepb::OpResult> NodeImpl::RunSnapshotOp(
     // A batch of deletions within half an entry, like a stage batch.
     COFFER_ASSIGN_OR_RETURN(
         std::vector<std::string> staged,
-        view_->List(StagingPrefix(op.snapshot_discard().restore_id())));
+        loop_.view->List(StagingPrefix(op.snapshot_discard().restore_id())));
     size_t bytes = 0;
     for (const std::string& key : staged) {
-      if (bytes + key.size() + 16 > options_.max_entry_bytes / 2) {
+      if (bytes + key.size() + 16 > loop_.options.max_entry_bytes / 2) {
         out.set_more(true);
         return out;
       }
-      COFFER_RETURN_IF_ERROR(view_->Delete(key));
+      COFFER_RETURN_IF_ERROR(loop_.view->Delete(key));
       bytes += key.size() + 16;
     }
     return out;
@@ -116,7 +115,7 @@ absl::StatusOr<nodepb::OpResult> NodeImpl::RunSnapshotOp(
           "node: a restore may not stage node/ or seal records");
     }
     COFFER_RETURN_IF_ERROR(
-        view_->Put(absl::StrCat(prefix, w.key()), w.value()));
+        loop_.view->Put(absl::StrCat(prefix, w.key()), w.value()));
   }
   return out;
 }
@@ -131,13 +130,14 @@ absl::Status NodeImpl::SaveReachLinearizablePoint() {
   COFFER_RETURN_IF_ERROR(
       CheckResult(r, nodepb::OpResult::kReadIndex, "read index"));
   const uint64_t index = r.read_index();
-  const absl::Time deadline = Now() + options_.request_timeout;
-  const absl::Duration poll = std::min(options_.tick, absl::Milliseconds(2));
+  const absl::Time deadline = Now() + loop_.options.request_timeout;
+  const absl::Duration poll =
+      std::min(loop_.options.tick, absl::Milliseconds(2));
   for (;;) {
     COFFER_ASSIGN_OR_RETURN(
         uint64_t applied,
         RunOnLoop<uint64_t>([this]() -> absl::StatusOr<uint64_t> {
-          return state_->AppliedIndex();
+          return loop_.state->AppliedIndex();
         }));
     if (applied >= index) return absl::OkStatus();
     if (Now() >= deadline) {
@@ -150,15 +150,15 @@ absl::Status NodeImpl::SaveReachLinearizablePoint() {
 }
 
 absl::StatusOr<NodeImpl::SaveStart> NodeImpl::StartSaveOnLoop() {
-  if (barrier_->sealed()) return SealedError();
+  if (loop_.barrier->sealed()) return loop_.SealedError();
   SaveStart out;
-  const uint64_t applied = state_->AppliedIndex();
-  absl::StatusOr<uint64_t> term = log_->Term(applied);
+  const uint64_t applied = loop_.state->AppliedIndex();
+  absl::StatusOr<uint64_t> term = loop_.log->Term(applied);
   if (!term.ok()) return Annotate(term.status());
   COFFER_ASSIGN_OR_RETURN(std::optional<std::string> cluster,
-                          view_->Get(kClusterIdPath));
+                          loop_.view->Get(kClusterIdPath));
   absl::StatusOr<std::optional<std::string>> key =
-      barrier_->Get(kSnapshotKeyPath);
+      loop_.barrier->Get(kSnapshotKeyPath);
   if (!key.ok()) return Annotate(key.status());
   if (!cluster.has_value() || !key->has_value()) {
     return absl::FailedPreconditionError(
@@ -169,9 +169,9 @@ absl::StatusOr<NodeImpl::SaveStart> NodeImpl::StartSaveOnLoop() {
   out.header.term = *term;
   // Between Readies the core's configuration is that of the applied
   // entries (the membership is informational: restore keeps the live one).
-  out.header.conf_state = raft_->GetStatus().conf_state;
+  out.header.conf_state = loop_.raft->GetStatus().conf_state;
   out.mac_key = **std::move(key);
-  std::unique_ptr<storage::StateIterator> it = state_->NewIterator();
+  std::unique_ptr<storage::StateIterator> it = loop_.state->NewIterator();
   it->SeekToFirst();
   out.id = ++next_save_stream_;
   save_streams_[out.id] = std::move(it);
@@ -256,7 +256,7 @@ absl::Status NodeImpl::SnapshotSaveTo(
     const std::function<absl::Status(absl::string_view)>& write) {
   COFFER_ASSIGN_OR_RETURN(std::string suffix, RandomSuffix());
   const std::string tmp =
-      (std::filesystem::path(options_.data_dir) / "snapshots" /
+      (std::filesystem::path(loop_.options.data_dir) / "snapshots" /
        absl::StrCat("operator-save-", suffix, ".partial"))
           .string();
   COFFER_RETURN_IF_ERROR(SaveVerified(tmp));

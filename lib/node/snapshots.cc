@@ -96,8 +96,8 @@ absl::Status NodeImpl::MaybeSnapshot() {
     // installed meanwhile supersedes it.
     const raftpb::SnapshotMetadata meta = pending_log_snapshot_;
     pending_log_snapshot_.Clear();
-    if (meta.index() > log_->Snapshot().index()) {
-      absl::Status s = log_->ApplySnapshot(meta);
+    if (meta.index() > loop_.log->Snapshot().index()) {
+      absl::Status s = loop_.log->ApplySnapshot(meta);
       if (!s.ok()) return Annotate(s);
       RemoveOldSnapshots();
     }
@@ -108,10 +108,11 @@ absl::Status NodeImpl::MaybeSnapshot() {
     }
     COFFER_RETURN_IF_ERROR(FinishSnapshot());
   }
-  if (options_.snapshot_threshold == 0) return absl::OkStatus();
-  const uint64_t applied = state_->AppliedIndex();
-  if (applied < log_->Snapshot().index() + options_.snapshot_threshold ||
-      applied < log_->FirstIndex() ||
+  if (loop_.options.snapshot_threshold == 0) return absl::OkStatus();
+  const uint64_t applied = loop_.state->AppliedIndex();
+  if (applied <
+          loop_.log->Snapshot().index() + loop_.options.snapshot_threshold ||
+      applied < loop_.log->FirstIndex() ||
       applied_bytes_since_snapshot_ < last_snapshot_bytes_) {
     return absl::OkStatus();
   }
@@ -120,7 +121,7 @@ absl::Status NodeImpl::MaybeSnapshot() {
 }
 
 void NodeImpl::StartSnapshot(uint64_t applied) {
-  absl::StatusOr<uint64_t> term = log_->Term(applied);
+  absl::StatusOr<uint64_t> term = loop_.log->Term(applied);
   if (!term.ok()) return Stop(Annotate(term.status()));
   auto job = std::make_unique<SnapshotJob>();
   job->header.cluster_id = std::string(kRaftSnapshotCluster);
@@ -128,11 +129,11 @@ void NodeImpl::StartSnapshot(uint64_t applied) {
   job->header.term = *term;
   // Called between Readies: the core's configuration is the one of the
   // applied entries.
-  job->header.conf_state = raft_->GetStatus().conf_state;
-  job->path = storage::SnapshotPath(log_->snapshot_dir(), applied, *term);
+  job->header.conf_state = loop_.raft->GetStatus().conf_state;
+  job->path = storage::SnapshotPath(loop_.log->snapshot_dir(), applied, *term);
   // A LevelDB iterator reads the state as of its creation: the writes the
   // loop makes meanwhile do not reach the file.
-  auto it = std::make_unique<CancellableIterator>(state_->NewIterator(),
+  auto it = std::make_unique<CancellableIterator>(loop_.state->NewIterator(),
                                                   &job->cancel);
   applied_bytes_since_snapshot_ = 0;
   SnapshotJob* j = job.get();
@@ -150,13 +151,14 @@ absl::Status NodeImpl::FinishSnapshot() {
   job->thread.join();
   if (!job->bytes.ok()) return Annotate(job->bytes.status());
   const raftpb::SnapshotMetadata meta = job->header.Metadata();
-  if (meta.index() <= log_->Snapshot().index()) {
+  if (meta.index() <= loop_.log->Snapshot().index()) {
     // A snapshot installed or restored meanwhile is as new or newer: this
     // one goes (unless it is that very file: same index, same term).
     RemoveOldSnapshots();
     return absl::OkStatus();
   }
-  absl::Status s = log_->ApplySnapshotKeeping(meta, options_.trailing_logs);
+  absl::Status s =
+      loop_.log->ApplySnapshotKeeping(meta, loop_.options.trailing_logs);
   if (!s.ok()) return Annotate(s);
   last_snapshot_bytes_ = *job->bytes;
   RemoveOldSnapshots();
@@ -177,7 +179,7 @@ absl::Status NodeImpl::InstallSnapshotChunks(const raft::Ready& rd) {
       receiving_.reset();  // a newer snapshot replaces a half-received one
       absl::StatusOr<std::unique_ptr<snapshot::SnapshotReceiver>> r =
           snapshot::SnapshotReceiver::Begin(
-              storage::SnapshotPath(log_->snapshot_dir(),
+              storage::SnapshotPath(loop_.log->snapshot_dir(),
                                     chunk.metadata.index(),
                                     chunk.metadata.term()),
               kMaxSnapshotBytes);
@@ -204,13 +206,13 @@ absl::Status NodeImpl::InstallSnapshotChunks(const raft::Ready& rd) {
         "node: a received snapshot is not the one its leader announced");
   }
   const std::string path = storage::SnapshotPath(
-      log_->snapshot_dir(), rd.snapshot->index(), rd.snapshot->term());
+      loop_.log->snapshot_dir(), rd.snapshot->index(), rd.snapshot->term());
   absl::StatusOr<raftpb::SnapshotMetadata> meta =
-      snapshot::RestoreSnapshot(path, RaftVerify(), state_.get());
+      snapshot::RestoreSnapshot(path, RaftVerify(), loop_.state.get());
   if (!meta.ok()) return Annotate(meta.status());
-  absl::Status s = log_->ApplySnapshot(*rd.snapshot);
+  absl::Status s = loop_.log->ApplySnapshot(*rd.snapshot);
   if (!s.ok()) return Annotate(s);
-  view_->ClearInFlight();
+  loop_.view->ClearInFlight();
   RemoveOldSnapshots();
   COFFER_RETURN_IF_ERROR(LoadPeerRecords());
   TryAutoUnseal();
@@ -220,12 +222,12 @@ absl::Status NodeImpl::InstallSnapshotChunks(const raft::Ready& rd) {
 }
 
 void NodeImpl::RemoveOldSnapshots() {
-  const raftpb::SnapshotMetadata current = log_->Snapshot();
+  const raftpb::SnapshotMetadata current = loop_.log->Snapshot();
   const std::string keep = storage::SnapshotPath(
-      log_->snapshot_dir(), current.index(), current.term());
+      loop_.log->snapshot_dir(), current.index(), current.term());
   std::error_code ec;
   for (const auto& entry :
-       std::filesystem::directory_iterator(log_->snapshot_dir(), ec)) {
+       std::filesystem::directory_iterator(loop_.log->snapshot_dir(), ec)) {
     const std::string p = entry.path().string();
     // Only finished snapshot files; a ".partial" or ".tmp" one belongs to
     // a transfer or save in progress.

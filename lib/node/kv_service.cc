@@ -1,11 +1,5 @@
-// KV v2 operations: the engine (lib/kv) run over the barrier on the request
-// path of requests.cc, and the wire form of their arguments and results.
-//
-// The engine reads and writes plaintext logical records through a kv::Txn.
-// Here the txn's reads decrypt through the barrier over the StateView (so a
-// leader's request sees its in-flight writes), and its buffered writes are
-// encrypted by the barrier into the StateView request, which turns them into
-// the one proposed WriteSet, exactly as PutRaw's value.
+#include "node/kv_service.h"
+
 #include <algorithm>
 #include <utility>
 
@@ -14,7 +8,6 @@
 #include "kv/records.h"
 #include "kv/txn.h"
 #include "kv/validate.h"
-#include "node/node_impl.h"
 #include "proto/kv.pb.h"
 
 namespace coffer::node {
@@ -181,9 +174,11 @@ void GetSettings(const nodepb::KvOp& op, Update* u) {
   }
 }
 
-}  // namespace
-
-kv::EngineOptions NodeImpl::KvEngineOptions(const NodeOptions& options) {
+// Engine limits that keep each KV proposal within max_entry_bytes: records
+// up to max_entry_bytes (at least the engine's 4096; Propose still refuses
+// a larger entry), and purge batches whose deletes (keys up to about
+// 1.1 KiB) fill at most half an entry.
+kv::EngineOptions EngineOptionsFor(const NodeOptions& options) {
   // A purged record's key: "logical/<16 hex>/data/" + a path of at most
   // kv::kMaxPathBytes + "/<16 hex>", plus the Command's framing.
   constexpr uint64_t kMaxPurgedKeyBytes = 1200;
@@ -197,36 +192,44 @@ kv::EngineOptions NodeImpl::KvEngineOptions(const NodeOptions& options) {
   return out;
 }
 
-absl::StatusOr<nodepb::KvResult> NodeImpl::RunKv(const nodepb::KvOp& op) {
-  BarrierReader reader(barrier_.get());
+}  // namespace
+
+KvService::KvService(const NodeOptions& options, Submit submit,
+                     seal::Barrier* barrier)
+    : engine_(EngineOptionsFor(options)),
+      submit_(std::move(submit)),
+      barrier_(barrier) {}
+
+absl::StatusOr<nodepb::KvResult> KvService::Run(const nodepb::KvOp& op,
+                                                absl::Time now) const {
+  BarrierReader reader(barrier_);
   kv::BufferedTxn txn(&reader);
-  const absl::Time now = Now();  // the leader's time for a write
   const std::vector<uint64_t> versions(op.versions().begin(),
                                        op.versions().end());
   nodepb::KvResult out;
   switch (op.kind()) {
     case nodepb::KvOp::ENABLE_MOUNT:
-      COFFER_RETURN_IF_ERROR(kv_.EnableMount(
+      COFFER_RETURN_IF_ERROR(engine_.EnableMount(
           &txn, now, op.mount(), kv::ToMountConfig(op.mount_config())));
       break;
     case nodepb::KvOp::DISABLE_MOUNT:
-      COFFER_RETURN_IF_ERROR(kv_.DisableMount(&txn, op.mount()));
+      COFFER_RETURN_IF_ERROR(engine_.DisableMount(&txn, op.mount()));
       out.set_more(true);  // a PURGE batch finds out whether records remain
       break;
     case nodepb::KvOp::TUNE_MOUNT: {
       MountConfigUpdate u;
       GetSettings(op, &u);
-      COFFER_RETURN_IF_ERROR(kv_.WriteMountConfig(&txn, op.mount(), u));
+      COFFER_RETURN_IF_ERROR(engine_.WriteMountConfig(&txn, op.mount(), u));
       break;
     }
     case nodepb::KvOp::PURGE: {
-      COFFER_ASSIGN_OR_RETURN(bool more, kv_.PurgeDisabledMounts(&txn));
+      COFFER_ASSIGN_OR_RETURN(bool more, engine_.PurgeDisabledMounts(&txn));
       out.set_more(more);
       break;
     }
     case nodepb::KvOp::LIST_MOUNTS: {
       COFFER_ASSIGN_OR_RETURN(std::vector<MountInfo> mounts,
-                              kv_.ListMounts(&txn));
+                              engine_.ListMounts(&txn));
       for (const MountInfo& m : mounts) {
         kvpb::MountEntry* e = out.add_mounts();
         e->set_path(m.path);
@@ -243,13 +246,14 @@ absl::StatusOr<nodepb::KvResult> NodeImpl::RunKv(const nodepb::KvOp& op) {
     case nodepb::KvOp::PUT: {
       COFFER_ASSIGN_OR_RETURN(
           VersionMetadata v,
-          kv_.Put(&txn, now, op.mount(), op.path(), ToSecretData(op.data()),
-                  ToWriteOptions(op)));
+          engine_.Put(&txn, now, op.mount(), op.path(), ToSecretData(op.data()),
+                      ToWriteOptions(op)));
       SetVersion(v, &out);
       break;
     }
     case nodepb::KvOp::GET: {
-      kv::GetResult r = kv_.Get(&txn, now, op.mount(), op.path(), op.version());
+      kv::GetResult r =
+          engine_.Get(&txn, now, op.mount(), op.path(), op.version());
       // A deleted or destroyed version travels as an OK result with its
       // metadata and no data; any other error as the error.
       if (!r.status.ok() && !(absl::IsNotFound(r.status) && r.metadata)) {
@@ -267,30 +271,30 @@ absl::StatusOr<nodepb::KvResult> NodeImpl::RunKv(const nodepb::KvOp& op) {
       patch.set = ToSecretData(op.data());
       patch.remove.insert(op.remove().begin(), op.remove().end());
       COFFER_ASSIGN_OR_RETURN(VersionMetadata v,
-                              kv_.Patch(&txn, now, op.mount(), op.path(), patch,
-                                        ToWriteOptions(op)));
+                              engine_.Patch(&txn, now, op.mount(), op.path(),
+                                            patch, ToWriteOptions(op)));
       SetVersion(v, &out);
       break;
     }
     case nodepb::KvOp::DELETE_LATEST:
       COFFER_RETURN_IF_ERROR(
-          kv_.DeleteLatest(&txn, now, op.mount(), op.path()));
+          engine_.DeleteLatest(&txn, now, op.mount(), op.path()));
       break;
     case nodepb::KvOp::DELETE_VERSIONS:
       COFFER_RETURN_IF_ERROR(
-          kv_.DeleteVersions(&txn, now, op.mount(), op.path(), versions));
+          engine_.DeleteVersions(&txn, now, op.mount(), op.path(), versions));
       break;
     case nodepb::KvOp::UNDELETE:
       COFFER_RETURN_IF_ERROR(
-          kv_.UndeleteVersions(&txn, op.mount(), op.path(), versions));
+          engine_.UndeleteVersions(&txn, op.mount(), op.path(), versions));
       break;
     case nodepb::KvOp::DESTROY:
       COFFER_RETURN_IF_ERROR(
-          kv_.DestroyVersions(&txn, op.mount(), op.path(), versions));
+          engine_.DestroyVersions(&txn, op.mount(), op.path(), versions));
       break;
     case nodepb::KvOp::READ_METADATA: {
-      COFFER_ASSIGN_OR_RETURN(KeyMetadata m,
-                              kv_.ReadMetadata(&txn, op.mount(), op.path()));
+      COFFER_ASSIGN_OR_RETURN(
+          KeyMetadata m, engine_.ReadMetadata(&txn, op.mount(), op.path()));
       *out.mutable_metadata() = ToKeyRecord(m);
       break;
     }
@@ -301,15 +305,16 @@ absl::StatusOr<nodepb::KvResult> NodeImpl::RunKv(const nodepb::KvOp& op) {
         u.custom_metadata = ToCustom(op.custom_metadata());
       }
       COFFER_RETURN_IF_ERROR(
-          kv_.WriteMetadata(&txn, now, op.mount(), op.path(), u));
+          engine_.WriteMetadata(&txn, now, op.mount(), op.path(), u));
       break;
     }
     case nodepb::KvOp::DELETE_METADATA:
-      COFFER_RETURN_IF_ERROR(kv_.DeleteMetadata(&txn, op.mount(), op.path()));
+      COFFER_RETURN_IF_ERROR(
+          engine_.DeleteMetadata(&txn, op.mount(), op.path()));
       break;
     case nodepb::KvOp::LIST: {
       COFFER_ASSIGN_OR_RETURN(std::vector<std::string> entries,
-                              kv_.List(&txn, op.mount(), op.path()));
+                              engine_.List(&txn, op.mount(), op.path()));
       for (std::string& e : entries) out.add_entries(std::move(e));
       break;
     }
@@ -328,45 +333,30 @@ absl::StatusOr<nodepb::KvResult> NodeImpl::RunKv(const nodepb::KvOp& op) {
   return out;
 }
 
-Done NodeImpl::ContinuePurge(Done done) {
-  return [this, done = std::move(done)](absl::StatusOr<nodepb::OpResult> r) {
-    if (r.ok() && r->kv().more() && soft_.role == raft::Role::kLeader) {
-      nodepb::Op next;
-      next.mutable_kv()->set_kind(nodepb::KvOp::PURGE);
-      leader_queue_.push_back(Queued{
-          std::move(next), now_tick_ + TicksFor(options_.request_timeout),
-          [](absl::StatusOr<nodepb::OpResult>) {}});
-    }
-    done(std::move(r));
-  };
-}
-
-absl::Status NodeImpl::EnableKvMount(absl::string_view path,
-                                     const MountConfig& config) {
+absl::Status KvService::EnableMount(absl::string_view path,
+                                    const MountConfig& config) {
   COFFER_RETURN_IF_ERROR(CheckFinite(config.delete_version_after));
   nodepb::KvOp op = MakeOp(nodepb::KvOp::ENABLE_MOUNT, path, "");
   *op.mutable_mount_config() = kv::ToRecord(config);
-  return SubmitKv(std::move(op), ReadConsistency::kLinearizable).status();
+  return Write(std::move(op)).status();
 }
 
-absl::Status NodeImpl::DisableKvMount(absl::string_view path) {
-  return SubmitKv(MakeOp(nodepb::KvOp::DISABLE_MOUNT, path, ""),
-                  ReadConsistency::kLinearizable)
-      .status();
+absl::Status KvService::DisableMount(absl::string_view path) {
+  return Write(MakeOp(nodepb::KvOp::DISABLE_MOUNT, path, "")).status();
 }
 
-absl::Status NodeImpl::TuneKvMount(absl::string_view path,
-                                   const MountConfigUpdate& update) {
+absl::Status KvService::TuneMount(absl::string_view path,
+                                  const MountConfigUpdate& update) {
   nodepb::KvOp op = MakeOp(nodepb::KvOp::TUNE_MOUNT, path, "");
   COFFER_RETURN_IF_ERROR(SetSettings(update, &op));
-  return SubmitKv(std::move(op), ReadConsistency::kLinearizable).status();
+  return Write(std::move(op)).status();
 }
 
-absl::StatusOr<std::vector<MountInfo>> NodeImpl::ListKvMounts(
+absl::StatusOr<std::vector<MountInfo>> KvService::ListMounts(
     ReadConsistency consistency) {
   COFFER_ASSIGN_OR_RETURN(
       nodepb::KvResult r,
-      SubmitKv(MakeOp(nodepb::KvOp::LIST_MOUNTS, "", ""), consistency));
+      submit_(MakeOp(nodepb::KvOp::LIST_MOUNTS, "", ""), consistency));
   std::vector<MountInfo> out;
   for (const kvpb::MountEntry& e : r.mounts()) {
     MountInfo m;
@@ -379,112 +369,103 @@ absl::StatusOr<std::vector<MountInfo>> NodeImpl::ListKvMounts(
   return out;
 }
 
-absl::StatusOr<VersionMetadata> NodeImpl::KvPut(absl::string_view mount,
-                                                absl::string_view path,
-                                                const SecretData& data,
-                                                const WriteOptions& options) {
+absl::StatusOr<VersionMetadata> KvService::Put(absl::string_view mount,
+                                               absl::string_view path,
+                                               const SecretData& data,
+                                               const WriteOptions& options) {
   nodepb::KvOp op = MakeOp(nodepb::KvOp::PUT, mount, path);
   SetFields(data, op.mutable_data());
   SetCas(options, &op);
-  COFFER_ASSIGN_OR_RETURN(
-      nodepb::KvResult r,
-      SubmitKv(std::move(op), ReadConsistency::kLinearizable));
+  COFFER_ASSIGN_OR_RETURN(nodepb::KvResult r, Write(std::move(op)));
   return VersionOf(r);
 }
 
-absl::StatusOr<KvReadResult> NodeImpl::KvGet(absl::string_view mount,
-                                             absl::string_view path,
-                                             uint64_t version,
-                                             ReadConsistency consistency) {
+absl::StatusOr<KvReadResult> KvService::Get(absl::string_view mount,
+                                            absl::string_view path,
+                                            uint64_t version,
+                                            ReadConsistency consistency) {
   nodepb::KvOp op = MakeOp(nodepb::KvOp::GET, mount, path);
   op.set_version(version);
   COFFER_ASSIGN_OR_RETURN(nodepb::KvResult r,
-                          SubmitKv(std::move(op), consistency));
+                          submit_(std::move(op), consistency));
   KvReadResult out;
   out.metadata = VersionOf(r);
   if (r.has_data()) out.data = ToSecretData(r.data());
   return out;
 }
 
-absl::StatusOr<VersionMetadata> NodeImpl::KvPatch(absl::string_view mount,
-                                                  absl::string_view path,
-                                                  const SecretPatch& patch,
-                                                  const WriteOptions& options) {
+absl::StatusOr<VersionMetadata> KvService::Patch(absl::string_view mount,
+                                                 absl::string_view path,
+                                                 const SecretPatch& patch,
+                                                 const WriteOptions& options) {
   nodepb::KvOp op = MakeOp(nodepb::KvOp::PATCH, mount, path);
   SetFields(patch.set, op.mutable_data());
   for (const std::string& name : patch.remove) op.add_remove(name);
   SetCas(options, &op);
-  COFFER_ASSIGN_OR_RETURN(
-      nodepb::KvResult r,
-      SubmitKv(std::move(op), ReadConsistency::kLinearizable));
+  COFFER_ASSIGN_OR_RETURN(nodepb::KvResult r, Write(std::move(op)));
   return VersionOf(r);
 }
 
-absl::Status NodeImpl::KvDelete(absl::string_view mount,
-                                absl::string_view path) {
-  return SubmitKv(MakeOp(nodepb::KvOp::DELETE_LATEST, mount, path),
-                  ReadConsistency::kLinearizable)
-      .status();
+absl::Status KvService::Delete(absl::string_view mount,
+                               absl::string_view path) {
+  return Write(MakeOp(nodepb::KvOp::DELETE_LATEST, mount, path)).status();
 }
 
-absl::Status NodeImpl::KvDeleteVersions(absl::string_view mount,
-                                        absl::string_view path,
-                                        const std::vector<uint64_t>& versions) {
+absl::Status KvService::DeleteVersions(absl::string_view mount,
+                                       absl::string_view path,
+                                       const std::vector<uint64_t>& versions) {
   nodepb::KvOp op = MakeOp(nodepb::KvOp::DELETE_VERSIONS, mount, path);
   SetVersions(versions, &op);
-  return SubmitKv(std::move(op), ReadConsistency::kLinearizable).status();
+  return Write(std::move(op)).status();
 }
 
-absl::Status NodeImpl::KvUndelete(absl::string_view mount,
-                                  absl::string_view path,
-                                  const std::vector<uint64_t>& versions) {
-  nodepb::KvOp op = MakeOp(nodepb::KvOp::UNDELETE, mount, path);
-  SetVersions(versions, &op);
-  return SubmitKv(std::move(op), ReadConsistency::kLinearizable).status();
-}
-
-absl::Status NodeImpl::KvDestroy(absl::string_view mount,
+absl::Status KvService::Undelete(absl::string_view mount,
                                  absl::string_view path,
                                  const std::vector<uint64_t>& versions) {
-  nodepb::KvOp op = MakeOp(nodepb::KvOp::DESTROY, mount, path);
+  nodepb::KvOp op = MakeOp(nodepb::KvOp::UNDELETE, mount, path);
   SetVersions(versions, &op);
-  return SubmitKv(std::move(op), ReadConsistency::kLinearizable).status();
+  return Write(std::move(op)).status();
 }
 
-absl::StatusOr<KeyMetadata> NodeImpl::KvReadMetadata(
+absl::Status KvService::Destroy(absl::string_view mount, absl::string_view path,
+                                const std::vector<uint64_t>& versions) {
+  nodepb::KvOp op = MakeOp(nodepb::KvOp::DESTROY, mount, path);
+  SetVersions(versions, &op);
+  return Write(std::move(op)).status();
+}
+
+absl::StatusOr<KeyMetadata> KvService::ReadMetadata(
     absl::string_view mount, absl::string_view path,
     ReadConsistency consistency) {
   COFFER_ASSIGN_OR_RETURN(
       nodepb::KvResult r,
-      SubmitKv(MakeOp(nodepb::KvOp::READ_METADATA, mount, path), consistency));
+      submit_(MakeOp(nodepb::KvOp::READ_METADATA, mount, path), consistency));
   return kv::ToKeyMetadata(r.metadata());
 }
 
-absl::Status NodeImpl::KvWriteMetadata(absl::string_view mount,
-                                       absl::string_view path,
-                                       const KeyMetadataUpdate& update) {
+absl::Status KvService::WriteMetadata(absl::string_view mount,
+                                      absl::string_view path,
+                                      const KeyMetadataUpdate& update) {
   nodepb::KvOp op = MakeOp(nodepb::KvOp::WRITE_METADATA, mount, path);
   COFFER_RETURN_IF_ERROR(SetSettings(update, &op));
   if (update.custom_metadata.has_value()) {
     op.set_has_custom_metadata(true);
     SetCustom(*update.custom_metadata, op.mutable_custom_metadata());
   }
-  return SubmitKv(std::move(op), ReadConsistency::kLinearizable).status();
+  return Write(std::move(op)).status();
 }
 
-absl::Status NodeImpl::KvDeleteMetadata(absl::string_view mount,
-                                        absl::string_view path) {
-  return SubmitKv(MakeOp(nodepb::KvOp::DELETE_METADATA, mount, path),
-                  ReadConsistency::kLinearizable)
-      .status();
+absl::Status KvService::DeleteMetadata(absl::string_view mount,
+                                       absl::string_view path) {
+  return Write(MakeOp(nodepb::KvOp::DELETE_METADATA, mount, path)).status();
 }
 
-absl::StatusOr<std::vector<std::string>> NodeImpl::KvList(
+absl::StatusOr<std::vector<std::string>> KvService::List(
     absl::string_view mount, absl::string_view folder,
     ReadConsistency consistency) {
   COFFER_ASSIGN_OR_RETURN(
       nodepb::KvResult r,
-      SubmitKv(MakeOp(nodepb::KvOp::LIST, mount, folder), consistency));
+      submit_(MakeOp(nodepb::KvOp::LIST, mount, folder), consistency));
   return std::vector<std::string>(r.entries().begin(), r.entries().end());
 }
 

@@ -1,0 +1,181 @@
+// The leader's executor: what runs each kind of request once the request
+// pipeline (request_pipeline.h) hands it over, and what serves a read from
+// the applied state. Writes run inside a StateView request; their writes
+// go back to the pipeline as one proposal.
+#include <algorithm>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+#include "crypto/hash.h"
+#include "crypto/random.h"
+#include "node/codec.h"
+#include "node/node_impl.h"
+#include "node/op_table.h"
+#include "node/snapshot_ops.h"
+
+namespace coffer::node {
+
+void NodeImpl::Execute(nodepb::Op op, uint64_t deadline, Done done) {
+  if (op.has_snapshot_commit()) {
+    return ExecuteRestoreCommit(op, deadline, std::move(done));
+  }
+  if (op.has_add_peer() || op.has_remove_peer()) {
+    const raftpb::ConfState conf = loop_.raft->GetStatus().conf_state;
+    auto in = [](const auto& ids, uint64_t id) {
+      return std::find(ids.begin(), ids.end(), id) != ids.end();
+    };
+    const uint64_t target =
+        op.has_add_peer() ? op.add_peer().id() : op.remove_peer().id();
+    const bool voter = in(conf.voters(), target);
+    const bool learner = in(conf.learners(), target);
+    if (op.has_add_peer() && removed_ids_.count(target) != 0) {
+      return done(absl::FailedPreconditionError(absl::StrCat(
+          "node: node ", target,
+          " was removed from the cluster and its id is never admitted "
+          "again")));
+    }
+    if (op.has_add_peer() && (op.add_peer().voter() ? voter : learner)) {
+      return done(absl::FailedPreconditionError(
+          absl::StrCat("node: node ", target, " is already a member")));
+    }
+    if (op.has_remove_peer() && !voter && !learner) {
+      return done(absl::FailedPreconditionError(
+          absl::StrCat("node: node ", target, " is not a member")));
+    }
+    raftpb::ConfChange cc;
+    raftpb::ConfChangeSingle* ch = cc.add_changes();
+    if (op.has_add_peer()) {
+      const nodepb::PeerChange& p = op.add_peer();
+      ch->set_type(p.voter() ? raftpb::CONF_ADD_VOTER
+                             : raftpb::CONF_ADD_LEARNER);
+      ch->set_node_id(p.id());
+      nodepb::PeerContext ctx;
+      ctx.set_version(kPeerContextVersion);
+      ctx.set_address(p.address());
+      cc.set_context(ctx.SerializeAsString());
+      // Reachable before the change is applied: the leader must send it
+      // the log to commit the change.
+      learned_addresses_[p.id()] = p.address();
+    } else {
+      ch->set_type(raftpb::CONF_REMOVE_NODE);
+      ch->set_node_id(op.remove_peer().id());
+    }
+    absl::StatusOr<raft::EntryId> id = loop_.raft->ProposeConfChange(cc);
+    if (!id.ok()) return done(Annotate(id.status()));
+    pipeline_->AddProposal(*id, deadline, std::move(done));
+    return;
+  }
+  if (op.has_kv() && (op.kv().kind() == nodepb::KvOp::DISABLE_MOUNT ||
+                      op.kv().kind() == nodepb::KvOp::PURGE)) {
+    done = ContinuePurge(std::move(done));
+  }
+  if (op.has_transfer_leadership()) {
+    return StartTransfer(op.transfer_leadership().to(), deadline,
+                         std::move(done));
+  }
+  if (op.has_seal_migrate()) done = SealUnlessApplied(std::move(done));
+  const bool was_sealed = loop_.barrier->sealed();
+  loop_.view->BeginRequest();
+  absl::StatusOr<nodepb::OpResult> result = RunLogical(op);
+  storage::WriteSet writes = loop_.view->EndRequest();
+  if (!result.ok()) {
+    // A failed Initialize must not leave a Kms-unsealed barrier holding a
+    // keyring that was never replicated. (Only one that was sealed before:
+    // a repeated Initialize on an initialized, unsealed leader must not
+    // seal it.)
+    if (op.has_initialize() && was_sealed) loop_.seal->Seal();
+    return done(Annotate(result.status()));
+  }
+  if (writes.empty()) return done(std::move(result));
+  pipeline_->Propose(writes, *std::move(result), deadline, std::move(done));
+}
+
+absl::StatusOr<nodepb::OpResult> NodeImpl::RunLogical(const nodepb::Op& op) {
+  if (NeedsUnsealed(op) && loop_.barrier->sealed()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "node: the leader (node ", loop_.options.id, ") is sealed"));
+  }
+  if (op.has_put_raw()) {
+    COFFER_RETURN_IF_ERROR(
+        loop_.barrier->Put(op.put_raw().path(), op.put_raw().value()));
+    return nodepb::OpResult();
+  }
+  if (op.has_delete_raw()) {
+    COFFER_RETURN_IF_ERROR(loop_.barrier->Delete(op.delete_raw().path()));
+    return nodepb::OpResult();
+  }
+  if (op.has_kv()) {
+    nodepb::OpResult out;
+    COFFER_ASSIGN_OR_RETURN(*out.mutable_kv(), kv_->Run(op.kv(), Now()));
+    return out;
+  }
+  if (op.has_rotate_key() || op.has_rekey() || op.has_seal_migrate()) {
+    return RunOps(op);
+  }
+  if (op.has_snapshot_prepare() || op.has_snapshot_stage() ||
+      op.has_snapshot_discard()) {
+    return RunSnapshotOp(op);
+  }
+  if (op.has_initialize()) {
+    seal::InitOptions o;
+    o.secret_shares = op.initialize().secret_shares();
+    o.secret_threshold = op.initialize().secret_threshold();
+    o.recovery_shares = op.initialize().recovery_shares();
+    o.recovery_threshold = op.initialize().recovery_threshold();
+    COFFER_ASSIGN_OR_RETURN(seal::InitResult r, loop_.seal->Initialize(o));
+    COFFER_ASSIGN_OR_RETURN(std::string token_bytes, crypto::RandomString(32));
+    const std::string token = absl::BytesToHexString(token_bytes);
+    const crypto::Digest hash = crypto::Sha256::Hash(token);
+    COFFER_RETURN_IF_ERROR(loop_.view->Put(
+        kRootTokenHashPath, absl::BytesToHexString(crypto::DigestView(hash))));
+    nodepb::OpResult out;
+    nodepb::InitializeResult* init = out.mutable_initialize();
+    for (const std::string& k : r.keys) {
+      init->add_keys(absl::BytesToHexString(k));
+    }
+    for (const std::string& k : r.recovery_keys) {
+      init->add_recovery_keys(absl::BytesToHexString(k));
+    }
+    init->set_root_token(token);
+    return out;
+  }
+  return absl::InternalError("node: not a write request");
+}
+
+absl::StatusOr<nodepb::OpResult> NodeImpl::Read(const nodepb::Op& op) {
+  nodepb::OpResult out;
+  if (op.has_kv()) {
+    COFFER_ASSIGN_OR_RETURN(*out.mutable_kv(), kv_->Run(op.kv(), Now()));
+  } else if (op.has_snapshot_read_index()) {
+    return RunSnapshotOp(op);
+  } else {
+    COFFER_ASSIGN_OR_RETURN(*out.mutable_value(), ReadRaw(op.get_raw().path()));
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> NodeImpl::ReadRaw(absl::string_view path) {
+  // Outside a request the view is the applied state alone.
+  absl::StatusOr<std::optional<std::string>> v = loop_.barrier->Get(path);
+  if (!v.ok()) return Annotate(v.status());
+  if (!v->has_value()) {
+    return absl::NotFoundError(
+        absl::StrCat("node: no value at \"", path, "\""));
+  }
+  return **std::move(v);
+}
+
+Done NodeImpl::ContinuePurge(Done done) {
+  return [this, done = std::move(done)](absl::StatusOr<nodepb::OpResult> r) {
+    if (r.ok() && r->kv().more() && loop_.soft.role == raft::Role::kLeader) {
+      nodepb::Op next;
+      next.mutable_kv()->set_kind(nodepb::KvOp::PURGE);
+      pipeline_->Enqueue(std::move(next),
+                         [](absl::StatusOr<nodepb::OpResult>) {});
+    }
+    done(std::move(r));
+  };
+}
+
+}  // namespace coffer::node
