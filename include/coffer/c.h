@@ -90,7 +90,8 @@
  * when the handle is NULL. Strings coffer returns are NUL-terminated; byte
  * values are too, beyond their length, for convenience. Strings passed in
  * are NUL-terminated UTF-8 or bytes; durations and times are int64
- * nanoseconds (times since the Unix epoch); booleans are ints (0 false).
+ * nanoseconds (times since the Unix epoch; metric timings excepted, which
+ * are seconds as a double); booleans are ints (0 false).
  *
  * ABI evolution. Structs that coffer returns are only ever read by callers
  * through pointers; new fields are appended, so a caller built against an

@@ -84,7 +84,7 @@ typedef struct coffer_leader_info {
   int ha_enabled;       /* always 1: coffer is always clustered */
   int is_self;          /* this node is the leader */
   uint64_t leader_id;   /* 0: no leader known */
-  char* leader_address; /* "" when no leader or its address is known */
+  char* leader_address; /* "" when the leader or its address is unknown */
   uint64_t term;        /* this node's current raft term */
 } coffer_leader_info_t;
 /* This node's view of the leader (no network round trip). Local. On
