@@ -10,7 +10,6 @@
 #include "coffer/c.h"
 #include "coffer/shamir.h"
 #include "coffer/version.h"
-#include "crypto/secure_buffer.h"
 
 namespace coffer::capi {
 namespace {
@@ -45,10 +44,49 @@ char* CopyBytes(absl::string_view s) {
   return p;
 }
 
-void WipeString(std::string& s) { crypto::Wipe(s.data(), s.size()); }
+void SecureWipe(void* p, size_t n) noexcept {
+  // Each store through a volatile lvalue is observable behaviour
+  // ([intro.abstract]), so the compiler may not drop these as dead stores
+  // the way it may drop a memset before a free.
+  volatile unsigned char* v = static_cast<volatile unsigned char*>(p);
+  for (size_t i = 0; i < n; ++i) v[i] = 0;
+}
 
-void WipeSecretData(SecretData& data) {
-  for (auto& [name, value] : data) WipeString(value);
+void Wipe(std::string& s) noexcept { SecureWipe(s.data(), s.size()); }
+
+void Wipe(std::vector<std::string>& v) noexcept {
+  for (std::string& s : v) Wipe(s);
+}
+
+void Wipe(SecretData& data) noexcept {
+  for (auto& [name, value] : data) Wipe(value);
+}
+
+Bytes::Bytes(char** out, size_t* out_len) noexcept
+    : out_(out), out_len_(out_len) {
+  if (out_ != nullptr) *out_ = nullptr;
+  if (out_len_ != nullptr) *out_len_ = 0;
+}
+
+Bytes::~Bytes() { coffer_free(copy_); }
+
+absl::Status Bytes::Start() {
+  COFFER_RETURN_IF_ERROR(NotNull(out_, "out"));
+  return NotNull(out_len_, "out_len");
+}
+
+void Bytes::Set(std::string& value) {
+  WipeOnExit<std::string> wipe(value);
+  coffer_free(copy_);
+  copy_ = nullptr;
+  copy_ = CopyBytes(value);
+  len_ = value.size();
+}
+
+void Bytes::Finish() {
+  *out_ = copy_;
+  *out_len_ = len_;
+  copy_ = nullptr;
 }
 
 absl::Status NotNull(const void* p, const char* what) {
@@ -65,6 +103,46 @@ absl::Status CheckConsistency(int consistency) {
       absl::StrCat("capi: consistency must be COFFER_READ_LINEARIZABLE or "
                    "COFFER_READ_STALE, not ",
                    consistency));
+}
+
+absl::StatusOr<std::vector<std::string>> CopyStrings(const char* const* items,
+                                                     size_t num,
+                                                     const char* what) {
+  std::vector<std::string> out;
+  if (num > 0) COFFER_RETURN_IF_ERROR(NotNull(items, what));
+  for (size_t i = 0; i < num; ++i) {
+    if (items[i] == nullptr) {
+      Wipe(out);
+      return absl::InvalidArgumentError(
+          absl::StrCat("capi: ", what, "[", i, "] is NULL"));
+    }
+    try {
+      out.emplace_back(items[i]);
+    } catch (...) {
+      Wipe(out);
+      throw;
+    }
+  }
+  return out;
+}
+
+void FillStringList(coffer_string_list_t& list,
+                    const std::vector<std::string>& items) {
+  list.items = NewArray<char*>(items.size());
+  list.lens = NewArray<size_t>(items.size());
+  list.num_items = items.size();
+  for (size_t i = 0; i < items.size(); ++i) {
+    list.items[i] = CopyBytes(items[i]);
+    list.lens[i] = items[i].size();
+  }
+}
+
+absl::Status CallbackError(int rc, const char* what) {
+  auto code = rc > 0 && rc <= COFFER_UNAUTHENTICATED
+                  ? static_cast<absl::StatusCode>(rc)
+                  : absl::StatusCode::kUnknown;
+  return absl::Status(code, absl::StrCat("capi: the ", what,
+                                         " callback failed with code ", rc));
 }
 
 absl::Status ReadSized(const void* in, void* out, size_t out_size,
@@ -112,7 +190,7 @@ absl::StatusOr<SecretData> ToSecretData(const coffer_kv_field_t* fields,
           "capi: ", what, " names the field \"", f.name, "\" twice"));
     }
     if (!bad.ok()) {
-      WipeSecretData(data);
+      Wipe(data);
       return bad;
     }
   }
@@ -188,16 +266,14 @@ void coffer_free(void* p) {
   auto* base = static_cast<unsigned char*>(p) - coffer::capi::kHeader;
   size_t n;
   std::memcpy(&n, base, sizeof(n));
-  coffer::crypto::Wipe(base, coffer::capi::kHeader + n);
+  coffer::capi::SecureWipe(base, coffer::capi::kHeader + n);
   std::free(base);
 }
 
 void coffer_string_list_free(coffer_string_list_t* list) {
   if (list == nullptr) return;
-  if (list->items != nullptr) {
-    for (size_t i = 0; i < list->num_items; ++i) coffer_free(list->items[i]);
-  }
-  coffer_free(list->items);
+  coffer::capi::FreeArray(list->items, list->num_items,
+                          coffer::capi::FreeBytes);
   coffer_free(list->lens);
   coffer_free(list);
 }
@@ -214,7 +290,7 @@ int coffer_sink_write(coffer_sink_t* sink, const void* data, size_t len) {
       std::string bigger;
       bigger.reserve(std::max(s.size() + len, 2 * s.capacity()));
       bigger.append(s);
-      coffer::capi::WipeString(s);
+      coffer::capi::Wipe(s);
       s.swap(bigger);
     }
     s.append(static_cast<const char*>(data), len);
@@ -224,71 +300,42 @@ int coffer_sink_write(coffer_sink_t* sink, const void* data, size_t len) {
 
 int coffer_shamir_split(coffer_string_list_t** out, const void* secret,
                         size_t secret_len, int shares, int threshold) {
-  if (out != nullptr) *out = nullptr;
-  return Run([&]() -> absl::Status {
-    using namespace coffer::capi;
-    if (absl::Status s = NotNull(out, "out"); !s.ok()) return s;
-    if (secret == nullptr && secret_len != 0) return NotNull(secret, "secret");
-    absl::string_view in(static_cast<const char*>(secret), secret_len);
-    absl::StatusOr<std::vector<std::string>> parts =
-        coffer::ShamirSplit(in, shares, threshold);
-    if (!parts.ok()) return parts.status();
-    Owned<coffer_string_list_t, coffer_string_list_free> list(
-        New<coffer_string_list_t>());
-    try {
-      list->items = NewArray<char*>(parts->size());
-      list->lens = NewArray<size_t>(parts->size());
-      list->num_items = parts->size();
-      for (size_t i = 0; i < parts->size(); ++i) {
-        list->items[i] = CopyBytes((*parts)[i]);
-        list->lens[i] = (*parts)[i].size();
-      }
-    } catch (...) {
-      for (std::string& p : *parts) WipeString(p);
-      throw;
-    }
-    for (std::string& p : *parts) WipeString(p);
-    *out = list.release();
-    return absl::OkStatus();
-  });
+  using namespace coffer::capi;
+  return Run(
+      Result(out, coffer_string_list_free),
+      [&](Result<coffer_string_list_t>& r) -> absl::Status {
+        if (secret == nullptr && secret_len != 0) {
+          return NotNull(secret, "secret");
+        }
+        absl::string_view in(static_cast<const char*>(secret), secret_len);
+        COFFER_ASSIGN_OR_RETURN(std::vector<std::string> parts,
+                                coffer::ShamirSplit(in, shares, threshold));
+        WipeOnExit<std::vector<std::string>> wipe(parts);
+        FillStringList(*r.get(), parts);
+        return absl::OkStatus();
+      });
 }
 
 int coffer_shamir_combine(char** out, size_t* out_len, const void* const* parts,
                           const size_t* part_lens, size_t num_parts) {
-  if (out != nullptr) *out = nullptr;
-  if (out_len != nullptr) *out_len = 0;
-  return Run([&]() -> absl::Status {
-    using namespace coffer::capi;
-    if (absl::Status s = NotNull(out, "out"); !s.ok()) return s;
-    if (absl::Status s = NotNull(out_len, "out_len"); !s.ok()) return s;
+  using namespace coffer::capi;
+  return Run(Bytes(out, out_len), [&](Bytes& r) -> absl::Status {
     if (num_parts > 0) {
-      if (absl::Status s = NotNull(parts, "parts"); !s.ok()) return s;
-      if (absl::Status s = NotNull(part_lens, "part_lens"); !s.ok()) return s;
+      COFFER_RETURN_IF_ERROR(NotNull(parts, "parts"));
+      COFFER_RETURN_IF_ERROR(NotNull(part_lens, "part_lens"));
     }
     std::vector<std::string> copies;
+    WipeOnExit<std::vector<std::string>> wipe(copies);
     copies.reserve(num_parts);
-    absl::Status status;
-    for (size_t i = 0; i < num_parts && status.ok(); ++i) {
+    for (size_t i = 0; i < num_parts; ++i) {
       if (parts[i] == nullptr && part_lens[i] != 0) {
-        status = absl::InvalidArgumentError(
+        return absl::InvalidArgumentError(
             absl::StrCat("capi: parts[", i, "] is NULL"));
-      } else {
-        copies.emplace_back(static_cast<const char*>(parts[i]), part_lens[i]);
       }
+      copies.emplace_back(static_cast<const char*>(parts[i]), part_lens[i]);
     }
-    absl::StatusOr<std::string> secret = absl::InternalError("unset");
-    if (status.ok()) secret = coffer::ShamirCombine(copies);
-    for (std::string& c : copies) WipeString(c);
-    if (!status.ok()) return status;
-    if (!secret.ok()) return secret.status();
-    try {
-      *out = CopyBytes(*secret);
-    } catch (...) {
-      WipeString(*secret);
-      throw;
-    }
-    *out_len = secret->size();
-    WipeString(*secret);
+    COFFER_ASSIGN_OR_RETURN(std::string secret, coffer::ShamirCombine(copies));
+    r.Set(secret);
     return absl::OkStatus();
   });
 }

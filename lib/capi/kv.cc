@@ -13,9 +13,8 @@
 namespace coffer::capi {
 namespace {
 
-absl::Status CheckKey(const coffer_node_t* node, const char* mount,
-                      const char* path, const char* path_name = "path") {
-  COFFER_RETURN_IF_ERROR(NotNull(node, "node"));
+absl::Status CheckKey(const char* mount, const char* path,
+                      const char* path_name = "path") {
   COFFER_RETURN_IF_ERROR(NotNull(mount, "mount"));
   return NotNull(path, path_name);
 }
@@ -23,27 +22,40 @@ absl::Status CheckKey(const coffer_node_t* node, const char* mount,
 int64_t Nanos(absl::Time t) { return absl::ToUnixNanos(t); }
 int64_t Nanos(absl::Duration d) { return absl::ToInt64Nanoseconds(d); }
 
-coffer_version_metadata_t* NewVersionMetadata(const VersionMetadata& m) {
-  Owned<coffer_version_metadata_t, coffer_version_metadata_free> r(
-      New<coffer_version_metadata_t>());
-  r->version = m.version;
-  r->created_time_ns = Nanos(m.created_time);
-  r->has_deletion_time = m.deletion_time.has_value();
-  if (m.deletion_time) r->deletion_time_ns = Nanos(*m.deletion_time);
-  r->destroyed = m.destroyed;
-  r->custom_metadata = FromSecretData(m.custom_metadata);
-  r->num_custom_metadata = m.custom_metadata.size();
+// Fills a zeroed struct (which its free function releases if this throws).
+void FillVersion(coffer_version_metadata_t& r, const VersionMetadata& m) {
+  r.version = m.version;
+  r.created_time_ns = Nanos(m.created_time);
+  r.has_deletion_time = m.deletion_time.has_value();
+  if (m.deletion_time) r.deletion_time_ns = Nanos(*m.deletion_time);
+  r.destroyed = m.destroyed;
+  r.custom_metadata = FromSecretData(m.custom_metadata);
+  r.num_custom_metadata = m.custom_metadata.size();
+}
+
+coffer_version_metadata_t* NewVersion(const VersionMetadata& m) {
+  std::unique_ptr<coffer_version_metadata_t,
+                  void (*)(coffer_version_metadata_t*)>
+      r(New<coffer_version_metadata_t>(), coffer_version_metadata_free);
+  FillVersion(*r, m);
   return r.release();
 }
 
-absl::Status ReturnVersion(coffer_version_metadata_t** out,
+// The result of a write (put, patch): an optional version metadata.
+using WriteResult = Result<coffer_version_metadata_t>;
+
+absl::Status ReturnVersion(WriteResult& out,
                            const absl::StatusOr<VersionMetadata>& m) {
   if (!m.ok()) return m.status();
-  if (out != nullptr) *out = NewVersionMetadata(*m);
+  if (out.wanted()) FillVersion(*out.get(), *m);
   return absl::OkStatus();
 }
 
-absl::StatusOr<WriteOptions> ToWriteOptions(const uint64_t* cas) {
+WriteResult NewWriteResult(coffer_version_metadata_t** out) {
+  return WriteResult(out, coffer_version_metadata_free, WriteResult::kOptional);
+}
+
+WriteOptions ToWriteOptions(const uint64_t* cas) {
   WriteOptions options;
   if (cas != nullptr) options.cas = *cas;
   return options;
@@ -55,124 +67,97 @@ absl::StatusOr<std::vector<uint64_t>> ToVersions(const uint64_t* versions,
   return std::vector<uint64_t>(versions, versions + num_versions);
 }
 
-coffer_mount_config_t MountConfigDefaults() {
-  coffer_mount_config_t c{};
-  c.struct_size = sizeof(c);
-  return c;
-}
-
-coffer_mount_config_update_t MountUpdateDefaults() {
-  coffer_mount_config_update_t u{};
-  u.struct_size = sizeof(u);
-  return u;
-}
-
-coffer_key_metadata_update_t MetadataUpdateDefaults() {
-  coffer_key_metadata_update_t u{};
-  u.struct_size = sizeof(u);
-  return u;
-}
-
 }  // namespace
 }  // namespace coffer::capi
 
 using namespace coffer::capi;  // NOLINT: the C entry points below
+using coffer::Node;
 
 extern "C" {
 
 void coffer_mount_config_init(coffer_mount_config_t* config,
                               size_t struct_size) {
-  InitSized(config, struct_size, MountConfigDefaults());
+  InitSized(config, struct_size, ZeroDefaults<coffer_mount_config_t>());
 }
 
 int coffer_kv_enable_mount(coffer_node_t* node, const char* path,
                            const coffer_mount_config_t* config) {
-  return Run([&]() -> absl::Status {
-    COFFER_RETURN_IF_ERROR(NotNull(node, "node"));
+  return RunOnNode(node, [&](Node& n) -> absl::Status {
     COFFER_RETURN_IF_ERROR(NotNull(path, "path"));
-    coffer_mount_config_t c = MountConfigDefaults();
-    if (config != nullptr) {
-      COFFER_RETURN_IF_ERROR(
-          ReadVersioned(config, &c, MountConfigDefaults(), "config"));
-    }
+    coffer_mount_config_t c;
+    COFFER_RETURN_IF_ERROR(ReadOptional(
+        config, &c, ZeroDefaults<coffer_mount_config_t>(), "config"));
     coffer::MountConfig mc;
     mc.max_versions = c.max_versions;
     mc.cas_required = c.cas_required != 0;
     mc.delete_version_after = absl::Nanoseconds(c.delete_version_after_ns);
-    return node->node->EnableKvMount(path, mc);
+    return n.EnableKvMount(path, mc);
   });
 }
 
 void coffer_mount_config_update_init(coffer_mount_config_update_t* update,
                                      size_t struct_size) {
-  InitSized(update, struct_size, MountUpdateDefaults());
+  InitSized(update, struct_size, ZeroDefaults<coffer_mount_config_update_t>());
 }
 
 int coffer_kv_tune_mount(coffer_node_t* node, const char* path,
                          const coffer_mount_config_update_t* update) {
-  return Run([&]() -> absl::Status {
-    COFFER_RETURN_IF_ERROR(NotNull(node, "node"));
+  return RunOnNode(node, [&](Node& n) -> absl::Status {
     COFFER_RETURN_IF_ERROR(NotNull(path, "path"));
     coffer_mount_config_update_t u;
-    COFFER_RETURN_IF_ERROR(
-        ReadVersioned(update, &u, MountUpdateDefaults(), "update"));
+    COFFER_RETURN_IF_ERROR(ReadVersioned(
+        update, &u, ZeroDefaults<coffer_mount_config_update_t>(), "update"));
     coffer::MountConfigUpdate up;
     if (u.set_max_versions) up.max_versions = u.max_versions;
     if (u.set_cas_required) up.cas_required = u.cas_required != 0;
     if (u.set_delete_version_after) {
       up.delete_version_after = absl::Nanoseconds(u.delete_version_after_ns);
     }
-    return node->node->TuneKvMount(path, up);
+    return n.TuneKvMount(path, up);
   });
 }
 
 int coffer_kv_disable_mount(coffer_node_t* node, const char* path) {
-  return Run([&]() -> absl::Status {
-    COFFER_RETURN_IF_ERROR(NotNull(node, "node"));
+  return RunOnNode(node, [&](Node& n) -> absl::Status {
     COFFER_RETURN_IF_ERROR(NotNull(path, "path"));
-    return node->node->DisableKvMount(path);
+    return n.DisableKvMount(path);
   });
 }
 
 int coffer_kv_list_mounts(coffer_node_t* node, coffer_mount_list_t** out,
                           int consistency) {
-  if (out != nullptr) *out = nullptr;
-  return Run([&]() -> absl::Status {
-    COFFER_RETURN_IF_ERROR(NotNull(node, "node"));
-    COFFER_RETURN_IF_ERROR(NotNull(out, "out"));
-    COFFER_RETURN_IF_ERROR(CheckConsistency(consistency));
-    COFFER_ASSIGN_OR_RETURN(
-        std::vector<coffer::MountInfo> mounts,
-        node->node->ListKvMounts(
-            static_cast<coffer::ReadConsistency>(consistency)));
-    Owned<coffer_mount_list_t, coffer_mount_list_free> r(
-        New<coffer_mount_list_t>());
-    r->mounts = NewArray<coffer_mount_info_t*>(mounts.size());
-    r->num_mounts = mounts.size();
-    for (size_t i = 0; i < mounts.size(); ++i) {
-      coffer_mount_info_t* m = r->mounts[i] = New<coffer_mount_info_t>();
-      m->path = CopyBytes(mounts[i].path);
-      m->id = CopyBytes(mounts[i].id);
-      m->created_time_ns = Nanos(mounts[i].created_time);
-      m->max_versions = mounts[i].config.max_versions;
-      m->cas_required = mounts[i].config.cas_required;
-      m->delete_version_after_ns = Nanos(mounts[i].config.delete_version_after);
-    }
-    *out = r.release();
-    return absl::OkStatus();
-  });
+  return RunOnNode(
+      node, Result(out, coffer_mount_list_free),
+      [&](Node& n, Result<coffer_mount_list_t>& r) -> absl::Status {
+        COFFER_RETURN_IF_ERROR(CheckConsistency(consistency));
+        COFFER_ASSIGN_OR_RETURN(
+            std::vector<coffer::MountInfo> mounts,
+            n.ListKvMounts(static_cast<coffer::ReadConsistency>(consistency)));
+        r->mounts = NewArray<coffer_mount_info_t*>(mounts.size());
+        r->num_mounts = mounts.size();
+        for (size_t i = 0; i < mounts.size(); ++i) {
+          coffer_mount_info_t* m = r->mounts[i] = New<coffer_mount_info_t>();
+          m->path = CopyBytes(mounts[i].path);
+          m->id = CopyBytes(mounts[i].id);
+          m->created_time_ns = Nanos(mounts[i].created_time);
+          m->max_versions = mounts[i].config.max_versions;
+          m->cas_required = mounts[i].config.cas_required;
+          m->delete_version_after_ns =
+              Nanos(mounts[i].config.delete_version_after);
+        }
+        return absl::OkStatus();
+      });
 }
 
 void coffer_mount_list_free(coffer_mount_list_t* list) {
   if (list == nullptr) return;
-  for (size_t i = 0; list->mounts != nullptr && i < list->num_mounts; ++i) {
-    coffer_mount_info_t* m = list->mounts[i];
-    if (m == nullptr) continue;
-    coffer_free(m->path);
-    coffer_free(m->id);
-    coffer_free(m);
-  }
-  coffer_free(list->mounts);
+  FreeArray(
+      list->mounts, list->num_mounts, +[](coffer_mount_info_t* m) {
+        if (m == nullptr) return;
+        coffer_free(m->path);
+        coffer_free(m->id);
+        coffer_free(m);
+      });
   coffer_free(list);
 }
 
@@ -193,48 +178,39 @@ int coffer_kv_put(coffer_node_t* node, coffer_version_metadata_t** out,
                   const char* mount, const char* path,
                   const coffer_kv_field_t* fields, size_t num_fields,
                   const uint64_t* cas) {
-  if (out != nullptr) *out = nullptr;
-  return Run([&]() -> absl::Status {
-    COFFER_RETURN_IF_ERROR(CheckKey(node, mount, path));
-    COFFER_ASSIGN_OR_RETURN(coffer::SecretData data,
-                            ToSecretData(fields, num_fields, "fields"));
-    COFFER_ASSIGN_OR_RETURN(coffer::WriteOptions options, ToWriteOptions(cas));
-    absl::StatusOr<coffer::VersionMetadata> m =
-        node->node->KvPut(mount, path, data, options);
-    WipeSecretData(data);
-    return ReturnVersion(out, m);
-  });
+  return RunOnNode(
+      node, NewWriteResult(out), [&](Node& n, WriteResult& r) -> absl::Status {
+        COFFER_RETURN_IF_ERROR(CheckKey(mount, path));
+        COFFER_ASSIGN_OR_RETURN(coffer::SecretData data,
+                                ToSecretData(fields, num_fields, "fields"));
+        WipeOnExit<coffer::SecretData> wipe(data);
+        return ReturnVersion(r,
+                             n.KvPut(mount, path, data, ToWriteOptions(cas)));
+      });
 }
 
 int coffer_kv_get(coffer_node_t* node, coffer_kv_result_t** out,
                   const char* mount, const char* path, uint64_t version,
                   int consistency) {
-  if (out != nullptr) *out = nullptr;
-  return Run([&]() -> absl::Status {
-    COFFER_RETURN_IF_ERROR(CheckKey(node, mount, path));
-    COFFER_RETURN_IF_ERROR(NotNull(out, "out"));
-    COFFER_RETURN_IF_ERROR(CheckConsistency(consistency));
-    COFFER_ASSIGN_OR_RETURN(
-        coffer::KvReadResult read,
-        node->node->KvGet(mount, path, version,
-                          static_cast<coffer::ReadConsistency>(consistency)));
-    struct Wiper {
-      coffer::KvReadResult& r;
-      ~Wiper() {
-        if (r.data) WipeSecretData(*r.data);
-      }
-    } wiper{read};
-    Owned<coffer_kv_result_t, coffer_kv_result_free> r(
-        New<coffer_kv_result_t>());
-    r->metadata = NewVersionMetadata(read.metadata);
-    r->has_data = read.data.has_value();
-    if (read.data) {
-      r->fields = FromSecretData(*read.data);
-      r->num_fields = read.data->size();
-    }
-    *out = r.release();
-    return absl::OkStatus();
-  });
+  return RunOnNode(
+      node, Result(out, coffer_kv_result_free),
+      [&](Node& n, Result<coffer_kv_result_t>& r) -> absl::Status {
+        COFFER_RETURN_IF_ERROR(CheckKey(mount, path));
+        COFFER_RETURN_IF_ERROR(CheckConsistency(consistency));
+        COFFER_ASSIGN_OR_RETURN(
+            coffer::KvReadResult read,
+            n.KvGet(mount, path, version,
+                    static_cast<coffer::ReadConsistency>(consistency)));
+        coffer::SecretData none;
+        WipeOnExit<coffer::SecretData> wipe(read.data ? *read.data : none);
+        r->metadata = NewVersion(read.metadata);
+        r->has_data = read.data.has_value();
+        if (read.data) {
+          r->fields = FromSecretData(*read.data);
+          r->num_fields = read.data->size();
+        }
+        return absl::OkStatus();
+      });
 }
 
 int coffer_kv_patch(coffer_node_t* node, coffer_version_metadata_t** out,
@@ -242,31 +218,29 @@ int coffer_kv_patch(coffer_node_t* node, coffer_version_metadata_t** out,
                     const coffer_kv_field_t* set, size_t num_set,
                     const char* const* remove, size_t num_remove,
                     const uint64_t* cas) {
-  if (out != nullptr) *out = nullptr;
-  return Run([&]() -> absl::Status {
-    COFFER_RETURN_IF_ERROR(CheckKey(node, mount, path));
-    if (num_remove > 0) COFFER_RETURN_IF_ERROR(NotNull(remove, "remove"));
-    coffer::SecretPatch patch;
-    for (size_t i = 0; i < num_remove; ++i) {
-      if (remove[i] == nullptr) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("capi: remove[", i, "] is NULL"));
-      }
-      patch.remove.insert(remove[i]);
-    }
-    COFFER_ASSIGN_OR_RETURN(patch.set, ToSecretData(set, num_set, "set"));
-    COFFER_ASSIGN_OR_RETURN(coffer::WriteOptions options, ToWriteOptions(cas));
-    absl::StatusOr<coffer::VersionMetadata> m =
-        node->node->KvPatch(mount, path, patch, options);
-    WipeSecretData(patch.set);
-    return ReturnVersion(out, m);
-  });
+  return RunOnNode(
+      node, NewWriteResult(out), [&](Node& n, WriteResult& r) -> absl::Status {
+        COFFER_RETURN_IF_ERROR(CheckKey(mount, path));
+        if (num_remove > 0) COFFER_RETURN_IF_ERROR(NotNull(remove, "remove"));
+        coffer::SecretPatch patch;
+        for (size_t i = 0; i < num_remove; ++i) {
+          if (remove[i] == nullptr) {
+            return absl::InvalidArgumentError(
+                absl::StrCat("capi: remove[", i, "] is NULL"));
+          }
+          patch.remove.insert(remove[i]);
+        }
+        COFFER_ASSIGN_OR_RETURN(patch.set, ToSecretData(set, num_set, "set"));
+        WipeOnExit<coffer::SecretData> wipe(patch.set);
+        return ReturnVersion(
+            r, n.KvPatch(mount, path, patch, ToWriteOptions(cas)));
+      });
 }
 
 int coffer_kv_delete(coffer_node_t* node, const char* mount, const char* path) {
-  return Run([&]() -> absl::Status {
-    COFFER_RETURN_IF_ERROR(CheckKey(node, mount, path));
-    return node->node->KvDelete(mount, path);
+  return RunOnNode(node, [&](Node& n) -> absl::Status {
+    COFFER_RETURN_IF_ERROR(CheckKey(mount, path));
+    return n.KvDelete(mount, path);
   });
 }
 
@@ -279,11 +253,10 @@ using VersionsMethod = absl::Status (coffer::Node::*)(
 int ChangeVersions(coffer_node_t* node, const char* mount, const char* path,
                    const uint64_t* versions, size_t num_versions,
                    VersionsMethod method) {
-  return coffer::capi::Run([&]() -> absl::Status {
-    COFFER_RETURN_IF_ERROR(coffer::capi::CheckKey(node, mount, path));
-    COFFER_ASSIGN_OR_RETURN(auto v,
-                            coffer::capi::ToVersions(versions, num_versions));
-    return (node->node.get()->*method)(mount, path, v);
+  return RunOnNode(node, [&](Node& n) -> absl::Status {
+    COFFER_RETURN_IF_ERROR(CheckKey(mount, path));
+    COFFER_ASSIGN_OR_RETURN(auto v, ToVersions(versions, num_versions));
+    return (n.*method)(mount, path, v);
   });
 }
 
@@ -311,61 +284,56 @@ int coffer_kv_destroy(coffer_node_t* node, const char* mount, const char* path,
 int coffer_kv_read_metadata(coffer_node_t* node, coffer_key_metadata_t** out,
                             const char* mount, const char* path,
                             int consistency) {
-  if (out != nullptr) *out = nullptr;
-  return Run([&]() -> absl::Status {
-    COFFER_RETURN_IF_ERROR(CheckKey(node, mount, path));
-    COFFER_RETURN_IF_ERROR(NotNull(out, "out"));
-    COFFER_RETURN_IF_ERROR(CheckConsistency(consistency));
-    COFFER_ASSIGN_OR_RETURN(
-        coffer::KeyMetadata m,
-        node->node->KvReadMetadata(
-            mount, path, static_cast<coffer::ReadConsistency>(consistency)));
-    Owned<coffer_key_metadata_t, coffer_key_metadata_free> r(
-        New<coffer_key_metadata_t>());
-    r->created_time_ns = Nanos(m.created_time);
-    r->updated_time_ns = Nanos(m.updated_time);
-    r->current_version = m.current_version;
-    r->oldest_version = m.oldest_version;
-    r->max_versions = m.max_versions;
-    r->cas_required = m.cas_required;
-    r->delete_version_after_ns = Nanos(m.delete_version_after);
-    r->custom_metadata = FromSecretData(m.custom_metadata);
-    r->num_custom_metadata = m.custom_metadata.size();
-    r->versions = NewArray<coffer_version_metadata_t*>(m.versions.size());
-    r->num_versions = m.versions.size();
-    size_t i = 0;
-    for (const auto& [number, version] : m.versions) {
-      r->versions[i++] = NewVersionMetadata(version);
-    }
-    *out = r.release();
-    return absl::OkStatus();
-  });
+  return RunOnNode(
+      node, Result(out, coffer_key_metadata_free),
+      [&](Node& n, Result<coffer_key_metadata_t>& r) -> absl::Status {
+        COFFER_RETURN_IF_ERROR(CheckKey(mount, path));
+        COFFER_RETURN_IF_ERROR(CheckConsistency(consistency));
+        COFFER_ASSIGN_OR_RETURN(
+            coffer::KeyMetadata m,
+            n.KvReadMetadata(
+                mount, path,
+                static_cast<coffer::ReadConsistency>(consistency)));
+        r->created_time_ns = Nanos(m.created_time);
+        r->updated_time_ns = Nanos(m.updated_time);
+        r->current_version = m.current_version;
+        r->oldest_version = m.oldest_version;
+        r->max_versions = m.max_versions;
+        r->cas_required = m.cas_required;
+        r->delete_version_after_ns = Nanos(m.delete_version_after);
+        r->custom_metadata = FromSecretData(m.custom_metadata);
+        r->num_custom_metadata = m.custom_metadata.size();
+        r->versions = NewArray<coffer_version_metadata_t*>(m.versions.size());
+        r->num_versions = m.versions.size();
+        size_t i = 0;
+        for (const auto& [number, version] : m.versions) {
+          r->versions[i++] = NewVersion(version);
+        }
+        return absl::OkStatus();
+      });
 }
 
 void coffer_key_metadata_free(coffer_key_metadata_t* metadata) {
   if (metadata == nullptr) return;
   FreeFields(metadata->custom_metadata, metadata->num_custom_metadata);
-  for (size_t i = 0;
-       metadata->versions != nullptr && i < metadata->num_versions; ++i) {
-    coffer_version_metadata_free(metadata->versions[i]);
-  }
-  coffer_free(metadata->versions);
+  FreeArray(metadata->versions, metadata->num_versions,
+            coffer_version_metadata_free);
   coffer_free(metadata);
 }
 
 void coffer_key_metadata_update_init(coffer_key_metadata_update_t* update,
                                      size_t struct_size) {
-  InitSized(update, struct_size, MetadataUpdateDefaults());
+  InitSized(update, struct_size, ZeroDefaults<coffer_key_metadata_update_t>());
 }
 
 int coffer_kv_write_metadata(coffer_node_t* node, const char* mount,
                              const char* path,
                              const coffer_key_metadata_update_t* update) {
-  return Run([&]() -> absl::Status {
-    COFFER_RETURN_IF_ERROR(CheckKey(node, mount, path));
+  return RunOnNode(node, [&](Node& n) -> absl::Status {
+    COFFER_RETURN_IF_ERROR(CheckKey(mount, path));
     coffer_key_metadata_update_t u;
-    COFFER_RETURN_IF_ERROR(
-        ReadVersioned(update, &u, MetadataUpdateDefaults(), "update"));
+    COFFER_RETURN_IF_ERROR(ReadVersioned(
+        update, &u, ZeroDefaults<coffer_key_metadata_update_t>(), "update"));
     coffer::KeyMetadataUpdate up;
     if (u.set_max_versions) up.max_versions = u.max_versions;
     if (u.set_cas_required) up.cas_required = u.cas_required != 0;
@@ -378,41 +346,32 @@ int coffer_kv_write_metadata(coffer_node_t* node, const char* mount,
           ToSecretData(u.custom_metadata, u.num_custom_metadata,
                        "update->custom_metadata"));
     }
-    return node->node->KvWriteMetadata(mount, path, up);
+    return n.KvWriteMetadata(mount, path, up);
   });
 }
 
 int coffer_kv_delete_metadata(coffer_node_t* node, const char* mount,
                               const char* path) {
-  return Run([&]() -> absl::Status {
-    COFFER_RETURN_IF_ERROR(CheckKey(node, mount, path));
-    return node->node->KvDeleteMetadata(mount, path);
+  return RunOnNode(node, [&](Node& n) -> absl::Status {
+    COFFER_RETURN_IF_ERROR(CheckKey(mount, path));
+    return n.KvDeleteMetadata(mount, path);
   });
 }
 
 int coffer_kv_list(coffer_node_t* node, coffer_string_list_t** out,
                    const char* mount, const char* folder, int consistency) {
-  if (out != nullptr) *out = nullptr;
-  return Run([&]() -> absl::Status {
-    COFFER_RETURN_IF_ERROR(CheckKey(node, mount, folder, "folder"));
-    COFFER_RETURN_IF_ERROR(NotNull(out, "out"));
-    COFFER_RETURN_IF_ERROR(CheckConsistency(consistency));
-    COFFER_ASSIGN_OR_RETURN(
-        std::vector<std::string> names,
-        node->node->KvList(mount, folder,
-                           static_cast<coffer::ReadConsistency>(consistency)));
-    Owned<coffer_string_list_t, coffer_string_list_free> r(
-        New<coffer_string_list_t>());
-    r->items = NewArray<char*>(names.size());
-    r->lens = NewArray<size_t>(names.size());
-    r->num_items = names.size();
-    for (size_t i = 0; i < names.size(); ++i) {
-      r->items[i] = CopyBytes(names[i]);
-      r->lens[i] = names[i].size();
-    }
-    *out = r.release();
-    return absl::OkStatus();
-  });
+  return RunOnNode(
+      node, Result(out, coffer_string_list_free),
+      [&](Node& n, Result<coffer_string_list_t>& r) -> absl::Status {
+        COFFER_RETURN_IF_ERROR(CheckKey(mount, folder, "folder"));
+        COFFER_RETURN_IF_ERROR(CheckConsistency(consistency));
+        COFFER_ASSIGN_OR_RETURN(
+            std::vector<std::string> names,
+            n.KvList(mount, folder,
+                     static_cast<coffer::ReadConsistency>(consistency)));
+        FillStringList(*r.get(), names);
+        return absl::OkStatus();
+      });
 }
 
 }  // extern "C"

@@ -10,7 +10,6 @@
 #include "absl/time/time.h"
 #include "base/status_macros.h"
 #include "capi/internal.h"
-#include "crypto/secure_buffer.h"
 
 namespace coffer::capi {
 
@@ -28,12 +27,12 @@ CallbackKms::CallbackKms(const coffer_kms_t& kms)
 
 absl::StatusOr<std::string> CallbackKms::Wrap(absl::string_view key_id,
                                               absl::string_view plaintext) {
-  return Call(wrap_, "wrap", key_id, plaintext);
+  return Call(wrap_, "kms wrap", key_id, plaintext);
 }
 
 absl::StatusOr<std::string> CallbackKms::Unwrap(absl::string_view key_id,
                                                 absl::string_view ciphertext) {
-  return Call(unwrap_, "unwrap", key_id, ciphertext);
+  return Call(unwrap_, "kms unwrap", key_id, ciphertext);
 }
 
 absl::StatusOr<std::string> CallbackKms::Call(coffer_kms_fn fn,
@@ -44,12 +43,8 @@ absl::StatusOr<std::string> CallbackKms::Call(coffer_kms_fn fn,
   coffer_sink_t sink;
   int rc = fn(user_data_, &sink, id.c_str(), input.data(), input.size());
   if (rc == COFFER_OK) return std::move(sink.data);
-  WipeString(sink.data);
-  auto code = rc > 0 && rc <= COFFER_UNAUTHENTICATED
-                  ? static_cast<absl::StatusCode>(rc)
-                  : absl::StatusCode::kUnknown;
-  return absl::Status(code, absl::StrCat("capi: the kms ", what,
-                                         " callback failed with code ", rc));
+  Wipe(sink.data);
+  return CallbackError(rc, what);
 }
 
 absl::StatusOr<std::vector<Peer>> ToPeers(const coffer_peer_t* peers,
@@ -106,45 +101,28 @@ void CallbackMetrics::Timing(absl::string_view name, absl::Duration d) {
 
 namespace {
 
-absl::Status CheckNode(const coffer_node_t* node) {
-  return NotNull(node, "node");
+void FillSealStatus(Result<coffer_seal_status_t>& out,
+                    const absl::StatusOr<SealStatus>& status) {
+  if (!status.ok() || !out.wanted()) return;
+  const SealStatus& s = *status;
+  coffer_seal_status_t* r = out.get();
+  r->type = CopyBytes(s.type);
+  r->initialized = s.initialized;
+  r->sealed = s.sealed;
+  r->threshold = s.threshold;
+  r->shares = s.shares;
+  r->progress = s.progress;
+  r->nonce = CopyBytes(s.nonce);
+  r->version = CopyBytes(s.version);
+  r->migration = s.migration;
+  r->recovery_seal = s.recovery_seal;
+  r->removed_from_cluster = s.removed_from_cluster;
 }
 
-void FillSealStatus(coffer_seal_status_t* out, const SealStatus& s) {
-  out->type = CopyBytes(s.type);
-  out->initialized = s.initialized;
-  out->sealed = s.sealed;
-  out->threshold = s.threshold;
-  out->shares = s.shares;
-  out->progress = s.progress;
-  out->nonce = CopyBytes(s.nonce);
-  out->version = CopyBytes(s.version);
-  out->migration = s.migration;
-  out->recovery_seal = s.recovery_seal;
-  out->removed_from_cluster = s.removed_from_cluster;
-}
-
-absl::Status ReturnSealStatus(coffer_seal_status_t** out,
-                              const absl::StatusOr<SealStatus>& status) {
-  if (!status.ok()) return status.status();
-  if (out == nullptr) return absl::OkStatus();
-  Owned<coffer_seal_status_t, coffer_seal_status_free> result(
-      New<coffer_seal_status_t>());
-  FillSealStatus(result.get(), *status);
-  *out = result.release();
-  return absl::OkStatus();
-}
-
-char** CopyStrings(std::vector<std::string>& v) {
+char** NewStringArray(const std::vector<std::string>& v) {
   auto** items = NewArray<char*>(v.size());
   for (size_t i = 0; i < v.size(); ++i) items[i] = CopyBytes(v[i]);
   return items;
-}
-
-void FreeStrings(char** items, size_t n) {
-  if (items == nullptr) return;
-  for (size_t i = 0; i < n; ++i) coffer_free(items[i]);
-  coffer_free(items);
 }
 
 coffer_node_options_t DefaultNodeOptions() {
@@ -173,10 +151,71 @@ coffer_node_options_t DefaultNodeOptions() {
   return o;
 }
 
+// coffer_node_open's work: the C options to a node and its callbacks.
+absl::StatusOr<std::unique_ptr<coffer_node>> OpenNode(
+    const coffer_node_options_t* options) {
+  coffer_node_options_t o;
+  COFFER_RETURN_IF_ERROR(
+      ReadVersioned(options, &o, DefaultNodeOptions(), "options"));
+  // The C++ options validate everything else and name the field.
+  COFFER_RETURN_IF_ERROR(NotNull(o.send, "options->send"));
+  auto handle = std::make_unique<coffer_node>();
+  handle->transport =
+      std::make_unique<CallbackTransport>(o.send, o.send_user_data);
+  coffer::NodeOptions n;
+  n.id = o.id;
+  if (o.address != nullptr) n.address = o.address;
+  if (o.data_dir != nullptr) n.data_dir = o.data_dir;
+  n.transport = handle->transport.get();
+  if (o.kms != nullptr) {
+    COFFER_ASSIGN_OR_RETURN(handle->kms, MakeKms(o.kms, "options->kms"));
+    n.kms = handle->kms.get();
+  }
+  n.tick = absl::Nanoseconds(o.tick_ns);
+  n.election_ticks = o.election_ticks;
+  n.heartbeat_ticks = o.heartbeat_ticks;
+  n.request_timeout = absl::Nanoseconds(o.request_timeout_ns);
+  n.sync = o.sync != 0;
+  n.max_entry_bytes = o.max_entry_bytes;
+  n.max_pending = o.max_pending;
+  n.snapshot_threshold = o.snapshot_threshold;
+  n.pre_vote = o.pre_vote != 0;
+  n.check_quorum = o.check_quorum != 0;
+  n.random_seed = o.random_seed;
+  COFFER_ASSIGN_OR_RETURN(n.retry_join, ToPeers(o.retry_join, o.num_retry_join,
+                                                "options->retry_join"));
+  n.retry_join_interval = absl::Nanoseconds(o.retry_join_interval_ns);
+  n.cleanup_dead_servers = o.cleanup_dead_servers != 0;
+  n.dead_server_last_contact_threshold =
+      absl::Nanoseconds(o.dead_server_last_contact_threshold_ns);
+  n.min_quorum = o.min_quorum;
+  if (o.migrate_from_kms != nullptr) {
+    COFFER_ASSIGN_OR_RETURN(
+        handle->migrate_from_kms,
+        MakeKms(o.migrate_from_kms, "options->migrate_from_kms"));
+    n.migrate_from_kms = handle->migrate_from_kms.get();
+  }
+  n.mlock = o.mlock != 0;
+  if (o.log != nullptr) {
+    handle->logger = std::make_unique<CallbackLogger>(o.log, o.log_user_data);
+    n.logger = handle->logger.get();
+  }
+  if (o.metric != nullptr) {
+    handle->metrics =
+        std::make_unique<CallbackMetrics>(o.metric, o.metric_user_data);
+    n.metrics = handle->metrics.get();
+  }
+  n.trailing_logs = o.trailing_logs;
+  n.key_rotation_max_operations = o.key_rotation_max_operations;
+  COFFER_ASSIGN_OR_RETURN(handle->node, coffer::Node::Open(n));
+  return handle;
+}
+
 }  // namespace
 }  // namespace coffer::capi
 
 using namespace coffer::capi;  // NOLINT: the C entry points below
+using coffer::Node;
 
 extern "C" {
 
@@ -187,73 +226,20 @@ void coffer_node_options_init(coffer_node_options_t* options,
 
 int coffer_node_open(coffer_node_t** out,
                      const coffer_node_options_t* options) {
+  // Not a Result: the handle is a C++ object, released by coffer_node_close.
   if (out != nullptr) *out = nullptr;
   return Run([&]() -> absl::Status {
     COFFER_RETURN_IF_ERROR(NotNull(out, "out"));
-    coffer_node_options_t o;
-    COFFER_RETURN_IF_ERROR(
-        ReadVersioned(options, &o, DefaultNodeOptions(), "options"));
-    // The C++ options validate everything else and name the field.
-    COFFER_RETURN_IF_ERROR(NotNull(o.send, "options->send"));
-    auto handle = std::make_unique<coffer_node>();
-    handle->transport =
-        std::make_unique<CallbackTransport>(o.send, o.send_user_data);
-    coffer::NodeOptions n;
-    n.id = o.id;
-    if (o.address != nullptr) n.address = o.address;
-    if (o.data_dir != nullptr) n.data_dir = o.data_dir;
-    n.transport = handle->transport.get();
-    if (o.kms != nullptr) {
-      COFFER_ASSIGN_OR_RETURN(handle->kms, MakeKms(o.kms, "options->kms"));
-      n.kms = handle->kms.get();
-    }
-    n.tick = absl::Nanoseconds(o.tick_ns);
-    n.election_ticks = o.election_ticks;
-    n.heartbeat_ticks = o.heartbeat_ticks;
-    n.request_timeout = absl::Nanoseconds(o.request_timeout_ns);
-    n.sync = o.sync != 0;
-    n.max_entry_bytes = o.max_entry_bytes;
-    n.max_pending = o.max_pending;
-    n.snapshot_threshold = o.snapshot_threshold;
-    n.pre_vote = o.pre_vote != 0;
-    n.check_quorum = o.check_quorum != 0;
-    n.random_seed = o.random_seed;
-    COFFER_ASSIGN_OR_RETURN(
-        n.retry_join,
-        ToPeers(o.retry_join, o.num_retry_join, "options->retry_join"));
-    n.retry_join_interval = absl::Nanoseconds(o.retry_join_interval_ns);
-    n.cleanup_dead_servers = o.cleanup_dead_servers != 0;
-    n.dead_server_last_contact_threshold =
-        absl::Nanoseconds(o.dead_server_last_contact_threshold_ns);
-    n.min_quorum = o.min_quorum;
-    if (o.migrate_from_kms != nullptr) {
-      COFFER_ASSIGN_OR_RETURN(
-          handle->migrate_from_kms,
-          MakeKms(o.migrate_from_kms, "options->migrate_from_kms"));
-      n.migrate_from_kms = handle->migrate_from_kms.get();
-    }
-    n.mlock = o.mlock != 0;
-    if (o.log != nullptr) {
-      handle->logger = std::make_unique<CallbackLogger>(o.log, o.log_user_data);
-      n.logger = handle->logger.get();
-    }
-    if (o.metric != nullptr) {
-      handle->metrics =
-          std::make_unique<CallbackMetrics>(o.metric, o.metric_user_data);
-      n.metrics = handle->metrics.get();
-    }
-    n.trailing_logs = o.trailing_logs;
-    n.key_rotation_max_operations = o.key_rotation_max_operations;
-    COFFER_ASSIGN_OR_RETURN(handle->node, coffer::Node::Open(n));
+    COFFER_ASSIGN_OR_RETURN(std::unique_ptr<coffer_node> handle,
+                            OpenNode(options));
     *out = handle.release();
     return absl::OkStatus();
   });
 }
 
 int coffer_node_shutdown(coffer_node_t* node) {
-  return Run([&]() -> absl::Status {
-    COFFER_RETURN_IF_ERROR(CheckNode(node));
-    node->node->Close();
+  return RunOnNode(node, [&](Node& n) -> absl::Status {
+    n.Close();
     return absl::OkStatus();
   });
 }
@@ -266,10 +252,9 @@ void coffer_node_close(coffer_node_t* node) {
 
 int coffer_node_receive(coffer_node_t* node, const void* frame,
                         size_t frame_len) {
-  return Run([&]() -> absl::Status {
-    COFFER_RETURN_IF_ERROR(CheckNode(node));
+  return RunOnNode(node, [&](Node& n) -> absl::Status {
     if (frame == nullptr && frame_len != 0) return NotNull(frame, "frame");
-    node->node->Receive(absl::string_view(
+    n.Receive(absl::string_view(
         frame == nullptr ? "" : static_cast<const char*>(frame), frame_len));
     return absl::OkStatus();
   });
@@ -277,57 +262,47 @@ int coffer_node_receive(coffer_node_t* node, const void* frame,
 
 int coffer_node_bootstrap(coffer_node_t* node, const coffer_peer_t* peers,
                           size_t num_peers) {
-  return Run([&]() -> absl::Status {
-    COFFER_RETURN_IF_ERROR(CheckNode(node));
+  return RunOnNode(node, [&](Node& n) -> absl::Status {
     COFFER_ASSIGN_OR_RETURN(std::vector<coffer::Peer> list,
                             ToPeers(peers, num_peers, "peers"));
-    return node->node->Bootstrap(list);
+    return n.Bootstrap(list);
   });
 }
 
 int coffer_node_join(coffer_node_t* node, const coffer_peer_t* known_peers,
                      size_t num_known_peers) {
-  return Run([&]() -> absl::Status {
-    COFFER_RETURN_IF_ERROR(CheckNode(node));
+  return RunOnNode(node, [&](Node& n) -> absl::Status {
     COFFER_ASSIGN_OR_RETURN(
         std::vector<coffer::Peer> peers,
         ToPeers(known_peers, num_known_peers, "known_peers"));
-    return node->node->Join(peers);
+    return n.Join(peers);
   });
 }
 
 int coffer_node_add_peer(coffer_node_t* node, uint64_t id, const char* address,
                          int voter) {
-  return Run([&]() -> absl::Status {
-    COFFER_RETURN_IF_ERROR(CheckNode(node));
+  return RunOnNode(node, [&](Node& n) -> absl::Status {
     COFFER_RETURN_IF_ERROR(NotNull(address, "address"));
-    return node->node->AddPeer(id, address, voter != 0);
+    return n.AddPeer(id, address, voter != 0);
   });
 }
 
 int coffer_node_remove_peer(coffer_node_t* node, uint64_t id) {
-  return Run([&]() -> absl::Status {
-    COFFER_RETURN_IF_ERROR(CheckNode(node));
-    return node->node->RemovePeer(id);
-  });
+  return RunOnNode(node, [&](Node& n) { return n.RemovePeer(id); });
 }
 
 int coffer_node_leader(coffer_node_t* node, coffer_leader_info_t** out) {
-  if (out != nullptr) *out = nullptr;
-  return Run([&]() -> absl::Status {
-    COFFER_RETURN_IF_ERROR(CheckNode(node));
-    COFFER_RETURN_IF_ERROR(NotNull(out, "out"));
-    COFFER_ASSIGN_OR_RETURN(coffer::LeaderInfo info, node->node->Leader());
-    Owned<coffer_leader_info_t, coffer_leader_info_free> r(
-        New<coffer_leader_info_t>());
-    r->ha_enabled = info.ha_enabled;
-    r->is_self = info.is_self;
-    r->leader_id = info.leader_id;
-    r->leader_address = CopyBytes(info.leader_address);
-    r->term = info.term;
-    *out = r.release();
-    return absl::OkStatus();
-  });
+  return RunOnNode(
+      node, Result(out, coffer_leader_info_free),
+      [&](Node& n, Result<coffer_leader_info_t>& r) -> absl::Status {
+        COFFER_ASSIGN_OR_RETURN(coffer::LeaderInfo info, n.Leader());
+        r->ha_enabled = info.ha_enabled;
+        r->is_self = info.is_self;
+        r->leader_id = info.leader_id;
+        r->leader_address = CopyBytes(info.leader_address);
+        r->term = info.term;
+        return absl::OkStatus();
+      });
 }
 
 void coffer_leader_info_free(coffer_leader_info_t* info) {
@@ -337,111 +312,98 @@ void coffer_leader_info_free(coffer_leader_info_t* info) {
 }
 
 int coffer_node_list_peers(coffer_node_t* node, coffer_peer_list_t** out) {
-  if (out != nullptr) *out = nullptr;
-  return Run([&]() -> absl::Status {
-    COFFER_RETURN_IF_ERROR(CheckNode(node));
-    COFFER_RETURN_IF_ERROR(NotNull(out, "out"));
-    COFFER_ASSIGN_OR_RETURN(std::vector<coffer::PeerInfo> peers,
-                            node->node->ListPeers());
-    Owned<coffer_peer_list_t, coffer_peer_list_free> r(
-        New<coffer_peer_list_t>());
-    r->peers = NewArray<coffer_peer_info_t*>(peers.size());
-    r->num_peers = peers.size();
-    for (size_t i = 0; i < peers.size(); ++i) {
-      coffer_peer_info_t* p = r->peers[i] = New<coffer_peer_info_t>();
-      p->id = peers[i].id;
-      p->address = CopyBytes(peers[i].address);
-      p->state = CopyBytes(peers[i].state);
-      p->voter = peers[i].voter;
-      p->match_index = peers[i].match_index;
-      p->last_contact_ns = absl::ToInt64Nanoseconds(peers[i].last_contact);
-    }
-    *out = r.release();
-    return absl::OkStatus();
-  });
+  return RunOnNode(
+      node, Result(out, coffer_peer_list_free),
+      [&](Node& n, Result<coffer_peer_list_t>& r) -> absl::Status {
+        COFFER_ASSIGN_OR_RETURN(std::vector<coffer::PeerInfo> peers,
+                                n.ListPeers());
+        r->peers = NewArray<coffer_peer_info_t*>(peers.size());
+        r->num_peers = peers.size();
+        for (size_t i = 0; i < peers.size(); ++i) {
+          coffer_peer_info_t* p = r->peers[i] = New<coffer_peer_info_t>();
+          p->id = peers[i].id;
+          p->address = CopyBytes(peers[i].address);
+          p->state = CopyBytes(peers[i].state);
+          p->voter = peers[i].voter;
+          p->match_index = peers[i].match_index;
+          p->last_contact_ns = absl::ToInt64Nanoseconds(peers[i].last_contact);
+        }
+        return absl::OkStatus();
+      });
 }
 
 void coffer_peer_list_free(coffer_peer_list_t* list) {
   if (list == nullptr) return;
-  for (size_t i = 0; list->peers != nullptr && i < list->num_peers; ++i) {
-    coffer_peer_info_t* p = list->peers[i];
-    if (p == nullptr) continue;
-    coffer_free(p->address);
-    coffer_free(p->state);
-    coffer_free(p);
-  }
-  coffer_free(list->peers);
+  FreeArray(
+      list->peers, list->num_peers, +[](coffer_peer_info_t* p) {
+        if (p == nullptr) return;
+        coffer_free(p->address);
+        coffer_free(p->state);
+        coffer_free(p);
+      });
   coffer_free(list);
 }
 
 int coffer_node_initialize(coffer_node_t* node, coffer_init_result_t** out,
                            int secret_shares, int secret_threshold,
                            int recovery_shares, int recovery_threshold) {
-  if (out != nullptr) *out = nullptr;
-  return Run([&]() -> absl::Status {
-    COFFER_RETURN_IF_ERROR(CheckNode(node));
-    COFFER_RETURN_IF_ERROR(NotNull(out, "out"));
-    coffer::InitializeOptions options;
-    options.secret_shares = secret_shares;
-    options.secret_threshold = secret_threshold;
-    options.recovery_shares = recovery_shares;
-    options.recovery_threshold = recovery_threshold;
-    COFFER_ASSIGN_OR_RETURN(coffer::InitializeResult init,
-                            node->node->Initialize(options));
-    struct Wiper {
-      coffer::InitializeResult& r;
-      ~Wiper() {
-        for (std::string& k : r.keys) WipeString(k);
-        for (std::string& k : r.recovery_keys) WipeString(k);
-        WipeString(r.root_token);
-      }
-    } wiper{init};
-    Owned<coffer_init_result_t, coffer_init_result_free> r(
-        New<coffer_init_result_t>());
-    r->keys = CopyStrings(init.keys);
-    r->num_keys = init.keys.size();
-    r->recovery_keys = CopyStrings(init.recovery_keys);
-    r->num_recovery_keys = init.recovery_keys.size();
-    r->root_token = CopyBytes(init.root_token);
-    *out = r.release();
-    return absl::OkStatus();
-  });
+  return RunOnNode(
+      node, Result(out, coffer_init_result_free),
+      [&](Node& n, Result<coffer_init_result_t>& r) -> absl::Status {
+        coffer::InitializeOptions options;
+        options.secret_shares = secret_shares;
+        options.secret_threshold = secret_threshold;
+        options.recovery_shares = recovery_shares;
+        options.recovery_threshold = recovery_threshold;
+        COFFER_ASSIGN_OR_RETURN(coffer::InitializeResult init,
+                                n.Initialize(options));
+        WipeOnExit<std::vector<std::string>> wipe_keys(init.keys);
+        WipeOnExit<std::vector<std::string>> wipe_recovery(init.recovery_keys);
+        WipeOnExit<std::string> wipe_token(init.root_token);
+        r->keys = NewStringArray(init.keys);
+        r->num_keys = init.keys.size();
+        r->recovery_keys = NewStringArray(init.recovery_keys);
+        r->num_recovery_keys = init.recovery_keys.size();
+        r->root_token = CopyBytes(init.root_token);
+        return absl::OkStatus();
+      });
 }
 
 void coffer_init_result_free(coffer_init_result_t* result) {
   if (result == nullptr) return;
-  FreeStrings(result->keys, result->num_keys);
-  FreeStrings(result->recovery_keys, result->num_recovery_keys);
+  FreeArray(result->keys, result->num_keys, FreeBytes);
+  FreeArray(result->recovery_keys, result->num_recovery_keys, FreeBytes);
   coffer_free(result->root_token);
   coffer_free(result);
 }
 
 int coffer_node_unseal(coffer_node_t* node, coffer_seal_status_t** out,
                        const void* share, size_t share_len) {
-  if (out != nullptr) *out = nullptr;
-  return Run([&]() -> absl::Status {
-    COFFER_RETURN_IF_ERROR(CheckNode(node));
-    COFFER_RETURN_IF_ERROR(NotNull(share, "share"));
-    return ReturnSealStatus(out,
-                            node->node->SubmitUnsealKey(absl::string_view(
-                                static_cast<const char*>(share), share_len)));
-  });
+  return RunOnNode(
+      node,
+      Result(out, coffer_seal_status_free,
+             Result<coffer_seal_status_t>::kOptional),
+      [&](Node& n, Result<coffer_seal_status_t>& r) -> absl::Status {
+        COFFER_RETURN_IF_ERROR(NotNull(share, "share"));
+        absl::StatusOr<coffer::SealStatus> status = n.SubmitUnsealKey(
+            absl::string_view(static_cast<const char*>(share), share_len));
+        FillSealStatus(r, status);
+        return status.status();
+      });
 }
 
 int coffer_node_seal(coffer_node_t* node) {
-  return Run([&]() -> absl::Status {
-    COFFER_RETURN_IF_ERROR(CheckNode(node));
-    return node->node->Seal();
-  });
+  return RunOnNode(node, [&](Node& n) { return n.Seal(); });
 }
 
 int coffer_node_seal_status(coffer_node_t* node, coffer_seal_status_t** out) {
-  if (out != nullptr) *out = nullptr;
-  return Run([&]() -> absl::Status {
-    COFFER_RETURN_IF_ERROR(CheckNode(node));
-    COFFER_RETURN_IF_ERROR(NotNull(out, "out"));
-    return ReturnSealStatus(out, node->node->GetSealStatus());
-  });
+  return RunOnNode(
+      node, Result(out, coffer_seal_status_free),
+      [&](Node& n, Result<coffer_seal_status_t>& r) -> absl::Status {
+        absl::StatusOr<coffer::SealStatus> status = n.GetSealStatus();
+        FillSealStatus(r, status);
+        return status.status();
+      });
 }
 
 void coffer_seal_status_free(coffer_seal_status_t* status) {
@@ -454,50 +416,34 @@ void coffer_seal_status_free(coffer_seal_status_t* status) {
 
 int coffer_node_put_raw(coffer_node_t* node, const char* path,
                         const void* value, size_t value_len) {
-  return Run([&]() -> absl::Status {
-    COFFER_RETURN_IF_ERROR(CheckNode(node));
+  return RunOnNode(node, [&](Node& n) -> absl::Status {
     COFFER_RETURN_IF_ERROR(NotNull(path, "path"));
     if (value == nullptr && value_len != 0) return NotNull(value, "value");
-    return node->node->PutRaw(
-        path, absl::string_view(
-                  value == nullptr ? "" : static_cast<const char*>(value),
-                  value_len));
+    return n.PutRaw(path,
+                    absl::string_view(
+                        value == nullptr ? "" : static_cast<const char*>(value),
+                        value_len));
   });
 }
 
 int coffer_node_get_raw(coffer_node_t* node, char** out, size_t* out_len,
                         const char* path, int consistency) {
-  if (out != nullptr) *out = nullptr;
-  if (out_len != nullptr) *out_len = 0;
-  return Run([&]() -> absl::Status {
-    COFFER_RETURN_IF_ERROR(CheckNode(node));
-    COFFER_RETURN_IF_ERROR(NotNull(out, "out"));
-    COFFER_RETURN_IF_ERROR(NotNull(out_len, "out_len"));
-    COFFER_RETURN_IF_ERROR(NotNull(path, "path"));
-    COFFER_RETURN_IF_ERROR(CheckConsistency(consistency));
-    COFFER_ASSIGN_OR_RETURN(
-        std::string value,
-        node->node->GetRaw(path,
-                           static_cast<coffer::ReadConsistency>(consistency)));
-    char* copy = nullptr;
-    try {
-      copy = CopyBytes(value);
-    } catch (...) {
-      WipeString(value);
-      throw;
-    }
-    *out = copy;
-    *out_len = value.size();
-    WipeString(value);
-    return absl::OkStatus();
-  });
+  return RunOnNode(
+      node, Bytes(out, out_len), [&](Node& n, Bytes& r) -> absl::Status {
+        COFFER_RETURN_IF_ERROR(NotNull(path, "path"));
+        COFFER_RETURN_IF_ERROR(CheckConsistency(consistency));
+        COFFER_ASSIGN_OR_RETURN(
+            std::string value,
+            n.GetRaw(path, static_cast<coffer::ReadConsistency>(consistency)));
+        r.Set(value);
+        return absl::OkStatus();
+      });
 }
 
 int coffer_node_delete_raw(coffer_node_t* node, const char* path) {
-  return Run([&]() -> absl::Status {
-    COFFER_RETURN_IF_ERROR(CheckNode(node));
+  return RunOnNode(node, [&](Node& n) -> absl::Status {
     COFFER_RETURN_IF_ERROR(NotNull(path, "path"));
-    return node->node->DeleteRaw(path);
+    return n.DeleteRaw(path);
   });
 }
 

@@ -1,5 +1,6 @@
-// The node handle behind coffer_node_t, and the host callbacks wrapped as
-// the C++ interfaces coffer::Node expects.
+// The node handle behind coffer_node_t, the wrapper of the entry points that
+// take one (RunOnNode), and the host callbacks wrapped as the C++ interfaces
+// coffer::Node expects.
 #ifndef COFFER_LIB_CAPI_NODE_H_
 #define COFFER_LIB_CAPI_NODE_H_
 
@@ -8,6 +9,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "base/status_macros.h"
+#include "capi/internal.h"
 #include "coffer/c.h"
 #include "coffer/node.h"
 #include "coffer/observe.h"
@@ -97,5 +100,34 @@ struct coffer_node {
   std::unique_ptr<coffer::capi::CallbackMetrics> metrics;
   std::unique_ptr<coffer::Node> node;
 };
+
+namespace coffer::capi {
+
+// kInvalidArgument "capi: node is NULL" for a NULL handle.
+inline absl::Status CheckNode(const coffer_node_t* node) {
+  return NotNull(node, "node");
+}
+
+// Run (capi/internal.h) for an entry point on `node`: checks the handle
+// first, then runs `body(Node&)`.
+template <typename Body>
+int RunOnNode(coffer_node_t* node, Body&& body) noexcept {
+  return Run([&]() -> absl::Status {
+    COFFER_RETURN_IF_ERROR(CheckNode(node));
+    return body(*node->node);
+  });
+}
+
+// The same with an output (a Result or Bytes): checks the handle, then the
+// output, runs `body(Node&, out)` and hands the output over on OK.
+template <typename Out, typename Body>
+int RunOnNode(coffer_node_t* node, Out out, Body&& body) noexcept {
+  return Run([&]() -> absl::Status {
+    COFFER_RETURN_IF_ERROR(CheckNode(node));
+    return Produce(out, [&](Out& o) { return body(*node->node, o); });
+  });
+}
+
+}  // namespace coffer::capi
 
 #endif  // COFFER_LIB_CAPI_NODE_H_

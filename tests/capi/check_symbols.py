@@ -5,13 +5,15 @@ Usage: check_symbols.py LIBCOFFER_SO C_H
 
 Policy (strict, but with nothing to update when the API grows):
   - C ABI: the exported coffer_* symbols are exactly the functions that
-    include/coffer/c.h declares with COFFER_EXPORT (none missing, none extra).
+    include/coffer/c.h and the coffer/c/*.h headers it includes declare with
+    COFFER_EXPORT (none missing, none extra).
   - C++ API: demangled names of public entities of namespace coffer, which are
     CamelCase (types and functions) or kConstants: functions and methods of
     them, and the typeinfo and vtables of exported classes.
   - Nothing else: no std:: or absl:: instantiation, and none of lib/'s
     internal namespaces (coffer::node::, coffer::crypto::, ... lower case).
 """
+import os
 import re
 import subprocess
 import sys
@@ -40,10 +42,22 @@ def exported(lib):
 
 
 def declared(header):
-    text = open(header, encoding="utf-8").read()
-    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
-    return set(re.findall(r"COFFER_EXPORT[^;{]*?\b(coffer_\w+)\s*\(", text,
-                          flags=re.S))
+    """The COFFER_EXPORT functions of `header` and of the coffer/c/ headers
+    it includes (resolved against the include directory above it)."""
+    include_dir = os.path.dirname(os.path.dirname(os.path.abspath(header)))
+    names, seen, todo = set(), set(), [os.path.abspath(header)]
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        text = open(path, encoding="utf-8").read()
+        text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+        names |= set(re.findall(r"COFFER_EXPORT[^;{]*?\b(coffer_\w+)\s*\(",
+                                text, flags=re.S))
+        for inc in re.findall(r'#include "(coffer/c/\w+\.h)"', text):
+            todo.append(os.path.join(include_dir, inc))
+    return names
 
 
 def main():
@@ -53,9 +67,9 @@ def main():
     c_declared = declared(header)
     problems = []
     for name in sorted(c_declared - c_exported):
-        problems.append(f"declared in c.h but not exported: {name}")
+        problems.append(f"declared in the C headers but not exported: {name}")
     for name in sorted(c_exported - c_declared):
-        problems.append(f"exported but not declared in c.h: {name}")
+        problems.append(f"exported but not declared in the C headers: {name}")
     cxx = 0
     for mangled, name in symbols:
         if C_SYMBOL.match(mangled):
