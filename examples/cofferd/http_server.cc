@@ -132,6 +132,11 @@ size_t ConnectionThreads::threads() const {
   return threads_.size() - retired_.size();
 }
 
+size_t ConnectionThreads::idle() const {
+  absl::MutexLock l(&mu_);
+  return idle_;
+}
+
 absl::StatusOr<std::unique_ptr<httplib::Server>> NewHttpServer(
     const TlsConfig& tls) {
   std::unique_ptr<httplib::Server> server;

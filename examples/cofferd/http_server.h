@@ -68,8 +68,10 @@ class ConnectionThreads final : public httplib::TaskQueue {
   // on the caller's thread.
   void shutdown() override;
 
-  // Threads alive now (for tests and logs).
+  // Threads alive now, and those of them waiting for a task (for tests
+  // and logs).
   size_t threads() const;
+  size_t idle() const;
 
  private:
   // Starts a thread, counted idle until it takes a task.
