@@ -163,7 +163,11 @@ bool Listen(httplib::Server* server, const std::string& host, int port) {
   // which clients resend only after a second. listen() again on the bound
   // socket only changes the backlog.
   auto* access = dynamic_cast<ListenerAccess*>(server);
-  if (access != nullptr) ::listen(access->listener(), SOMAXCONN);
+  if (access == nullptr || ::listen(access->listener(), SOMAXCONN) != 0) {
+    std::fprintf(stderr,
+                 "cofferd: http: cannot raise the listen backlog; bursts of "
+                 "connects may wait a second\n");
+  }
   return true;
 }
 
