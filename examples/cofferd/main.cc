@@ -6,6 +6,7 @@
 // configuration (the message names the key and the reason).
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <cstdio>
 #include <memory>
@@ -18,6 +19,7 @@
 #include "coffer/node.h"
 #include "config.h"
 #include "http_api.h"
+#include "http_server.h"
 #include "httplib.h"
 #include "join.h"
 #include "peer_transport.h"
@@ -48,6 +50,19 @@ std::vector<coffer::Peer> BootstrapPeers(const Config& c) {
   return peers;
 }
 
+// Every HTTP connection and peer connection holds a descriptor, and the
+// usual soft limit (1024) is below kMaxConnectionThreads: take the hard
+// limit.
+void RaiseFileLimit() {
+  rlimit r{};
+  if (getrlimit(RLIMIT_NOFILE, &r) != 0 || r.rlim_cur >= r.rlim_max) return;
+  const rlim_t want = r.rlim_cur;
+  r.rlim_cur = r.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &r) != 0) {
+    Log(absl::StrCat("cannot raise the open-file limit above ", want));
+  }
+}
+
 int Run(const std::string& config_file) {
   absl::StatusOr<Config> config = LoadConfig(config_file);
   if (!config.ok()) {
@@ -65,6 +80,7 @@ int Run(const std::string& config_file) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  RaiseFileLimit();
 
   PeerTransport::Options topts;
   topts.listen = c.cluster_address;
@@ -111,20 +127,12 @@ int Run(const std::string& config_file) {
     joiner = std::make_unique<RetryJoin>(node->get(), c);
   }
 
-  std::unique_ptr<httplib::Server> server;
-  if (c.tls.enabled) {
-    server = std::make_unique<httplib::SSLServer>(
-        c.tls.cert_file.c_str(), c.tls.key_file.c_str(),
-        c.tls.client_ca_file.empty() ? nullptr : c.tls.client_ca_file.c_str());
-    if (!server->is_valid()) {
-      Log("listener.tcp: cannot load tls_cert_file, tls_key_file or "
-          "tls_client_ca_file");
-      return 2;
-    }
-  } else {
-    server = std::make_unique<httplib::Server>();
+  absl::StatusOr<std::unique_ptr<httplib::Server>> made = NewHttpServer(c.tls);
+  if (!made.ok()) {
+    Log(std::string(made.status().message()));
+    return 2;
   }
-  server->new_task_queue = [] { return new httplib::ThreadPool(16); };
+  std::unique_ptr<httplib::Server> server = *std::move(made);
   HttpApiOptions api;
   api.api_addr = c.api_addr;
   api.scratch_dir = c.path;
@@ -135,7 +143,7 @@ int Run(const std::string& config_file) {
   std::string host;
   int port = 0;
   (void)SplitHostPort(c.address, &host, &port);
-  if (!server->bind_to_port(host, port)) {
+  if (!Listen(server.get(), host, port)) {
     Log(absl::StrCat("cannot listen on ", c.address));
     return 1;
   }

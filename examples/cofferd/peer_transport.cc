@@ -58,6 +58,17 @@ class Conn {
   std::optional<SslStream> tls_;
 };
 
+// Both ends of every peer connection, dialed or accepted: frames are
+// small and wait on each other (without TCP_NODELAY a frame written while
+// the previous one is unacknowledged waits for the peer's delayed ACK,
+// 40 ms on Linux), and TCP keep-alive notices a peer that vanished
+// without closing.
+void SetPeerSocketOptions(tcp::socket& socket) {
+  asio::error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+  socket.set_option(asio::socket_base::keep_alive(true), ignored);
+}
+
 std::string Framed(std::string frame) {
   const uint32_t n = static_cast<uint32_t>(frame.size());
   std::string out(4, '\0');
@@ -272,10 +283,7 @@ void PeerTransport::Impl::Connect(Link* link) {
                                           const tcp::endpoint&) {
               if (gen != link->generation) return;
               if (ec) return Fail(link, gen);
-              asio::error_code ignored;
-              conn->socket().set_option(tcp::no_delay(true), ignored);
-              conn->socket().set_option(asio::socket_base::keep_alive(true),
-                                        ignored);
+              SetPeerSocketOptions(conn->socket());
               if (!conn->is_tls()) return OnConnected(link, gen);
               SslStream& s = conn->tls();
               s.set_verify_callback(asio::ssl::host_name_verification(host));
@@ -365,9 +373,7 @@ void PeerTransport::Impl::Accept() {
                                           conn](const asio::error_code& ec) {
     if (ec == asio::error::operation_aborted) return;
     if (!ec) {
-      asio::error_code ignored;
-      conn->socket().set_option(tcp::no_delay(true), ignored);
-      conn->socket().set_option(asio::socket_base::keep_alive(true), ignored);
+      SetPeerSocketOptions(conn->socket());
       if (conn->is_tls()) {
         conn->tls().async_handshake(asio::ssl::stream_base::server,
                                     [this, conn](const asio::error_code& ec) {
