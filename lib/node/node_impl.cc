@@ -254,7 +254,8 @@ void NodeImpl::Run() {
     }
     Drive();
     pipeline_->Flush();
-    ObserveLoop();
+    CheckTransfers();
+    observer_.ObserveLoop();
   }
 }
 

@@ -13,12 +13,12 @@
 //     leader's queue and proposals, reads waiting for a read index,
 //     forwarding and its dedup, deadlines.
 //   KvService (kv_service.h): the KV v2 calls and the engine that runs them.
+//   Observer (observer.h): the host's logger and metrics sink.
 // Still members of NodeImpl, each in its own files: the ready driver
 // (raft_driver.cc), the executor that runs each kind of op on the leader
 // (execute.cc), membership and joining (membership.cc, join*.cc,
 // autopilot.cc), snapshots (snapshots.cc, snapshot_save.cc,
-// snapshot_restore.cc), operator operations (ops.cc), host hooks
-// (observe.cc).
+// snapshot_restore.cc), operator operations (ops.cc).
 //
 // A write's path: KvService::Put builds the op -> Submit -> the pipeline
 // queues it on the leader (or forwards it there) -> Execute runs its logical
@@ -62,6 +62,7 @@
 #include "node/kv_service.h"
 #include "node/log_syncer.h"
 #include "node/loop_state.h"
+#include "node/observer.h"
 #include "node/request_pipeline.h"
 #include "node/state_view.h"
 #include "proto/node.pb.h"
@@ -354,7 +355,9 @@ class NodeImpl final : public Node, private RequestPipeline::Host {
   }
   void SendFrame(uint64_t to, nodepb::Frame frame) override;
   std::string AddressOf(uint64_t id) const override;
-  Done Observe(Done done) override;
+  Done Observe(Done done) override {
+    return observer_.ObserveRequest(std::move(done));
+  }
   // Runs a logical op inside a StateView request; returns its result.
   absl::StatusOr<nodepb::OpResult> RunLogical(const nodepb::Op& op);
   absl::StatusOr<std::string> ReadRaw(absl::string_view path);
@@ -383,19 +386,6 @@ class NodeImpl final : public Node, private RequestPipeline::Host {
   // sealed: its barrier was unsealed by a seal change the cluster may not
   // have.
   Done SealUnlessApplied(Done done);
-
-  // --- Host hooks (observe.cc) --------------------------------------------
-  // Hands "node <id>: <message>" to options.logger, if any.
-  void Log(LogLevel level, absl::string_view message) const;
-  // After each pass of the loop: reports seal changes and gauges, and
-  // completes leadership transfers.
-  void ObserveLoop();
-  void ObserveSoftState(const raft::SoftState& prev,
-                        const raft::SoftState& now);
-  void ObserveConfChange(uint64_t index, const raftpb::ConfChange& cc);
-  void ObserveSnapshot(bool installed, uint64_t index);
-  void Count(absl::string_view name, uint64_t delta = 1) const;
-  void Timing(absl::string_view name, absl::Time start) const;
 
   // --- Membership (membership.cc) -----------------------------------------
   absl::Status LoadPeerRecords();
@@ -479,6 +469,7 @@ class NodeImpl final : public Node, private RequestPipeline::Host {
   std::thread thread_;
 
   // Loop thread only.
+  Observer observer_{&loop_};
   std::unique_ptr<RequestPipeline> pipeline_;
   std::unique_ptr<KvService> kv_;
   // The snapshot being received from the leader, if any.
@@ -542,18 +533,6 @@ class NodeImpl final : public Node, private RequestPipeline::Host {
     Done done;
   };
   std::vector<Transfer> transfers_;
-
-  // What the host hooks last reported (observe.cc).
-  struct Observed {
-    bool started = false;
-    bool sealed = true;
-    uint64_t term = 0;
-    uint64_t commit = 0;
-    uint64_t applied = 0;
-    uint64_t last = 0;
-    bool leader = false;
-  };
-  Observed observed_;
 };
 
 }  // namespace coffer::node

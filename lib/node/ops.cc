@@ -158,7 +158,8 @@ void NodeImpl::StartTransfer(uint64_t to, uint64_t deadline, Done done) {
   if (absl::Status s = loop_.raft->TransferLeadership(to); !s.ok()) {
     return done(Annotate(s));
   }
-  Log(LogLevel::kInfo, absl::StrCat("handing the leadership to node ", to));
+  observer_.Log(LogLevel::kInfo,
+                absl::StrCat("handing the leadership to node ", to));
   transfers_.push_back(Transfer{to, deadline, std::move(done)});
 }
 
@@ -218,8 +219,8 @@ absl::StatusOr<nodepb::OpResult> NodeImpl::RunOps(const nodepb::Op& op) {
     rec.set_install_time_unix_nanos(absl::ToUnixNanos(Now()));
     COFFER_RETURN_IF_ERROR(
         loop_.barrier->Put(kKeyInstallPath, rec.SerializeAsString()));
-    Log(LogLevel::kInfo,
-        absl::StrCat("proposing keyring rotation to term ", term));
+    observer_.Log(LogLevel::kInfo,
+                  absl::StrCat("proposing keyring rotation to term ", term));
     nodepb::OpResult out;
     *out.mutable_key_status() = std::move(rec);
     return out;
@@ -237,9 +238,9 @@ absl::StatusOr<nodepb::OpResult> NodeImpl::RunOps(const nodepb::Op& op) {
       out.mutable_rekey()->add_keys(absl::BytesToHexString(k));
       crypto::Wipe(k.data(), k.size());
     }
-    Log(LogLevel::kInfo,
-        absl::StrCat("proposing a rekey to ", r.secret_shares(),
-                     " shares, threshold ", r.secret_threshold()));
+    observer_.Log(LogLevel::kInfo,
+                  absl::StrCat("proposing a rekey to ", r.secret_shares(),
+                               " shares, threshold ", r.secret_threshold()));
     return out;
   }
   if (op.has_seal_migrate()) {
@@ -263,7 +264,8 @@ absl::StatusOr<nodepb::OpResult> NodeImpl::RunOps(const nodepb::Op& op) {
         return st.status();
       }
       if (!st->sealed) {
-        Log(LogLevel::kInfo,
+        observer_.Log(
+            LogLevel::kInfo,
             absl::StrCat("proposing a seal migration from ",
                          before.recovery_seal ? "auto-unseal" : "shamir"));
         return nodepb::OpResult();

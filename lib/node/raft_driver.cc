@@ -74,12 +74,12 @@ void NodeImpl::OnFrame(const nodepb::Frame& frame) {
       // the protocol. A refused one is malformed (damaged on the way, or a
       // buggy peer): counted, and logged at 1, 2, 4, 8, ... refusals.
       if (absl::Status s = loop_.raft->Step(frame.raft()); !s.ok()) {
-        Count("raft.messages_refused");
+        observer_.Count("raft.messages_refused");
         ++refused_messages_;
         if ((refused_messages_ & (refused_messages_ - 1)) == 0) {
-          Log(LogLevel::kWarning,
-              absl::StrCat(s.message(), " (", refused_messages_,
-                           " refused so far)"));
+          observer_.Log(LogLevel::kWarning,
+                        absl::StrCat(s.message(), " (", refused_messages_,
+                                     " refused so far)"));
         }
       }
       break;
@@ -130,7 +130,7 @@ void NodeImpl::SendMessages(std::vector<raftpb::Message>& messages) {
 void NodeImpl::OnLogSynced(const absl::Status& s, LogSyncer::Entry last) {
   if (!loop_.fatal.ok()) return;
   if (!s.ok()) return Stop(Annotate(s));
-  Count("storage.log_syncs");
+  observer_.Count("storage.log_syncs");
   loop_.raft->Persisted(last.index, last.term);
 }
 
@@ -237,12 +237,13 @@ absl::Status NodeImpl::CommitStep(storage::WriteGroup* group, bool sync,
   const absl::Time start = loop_.options.metrics ? Now() : absl::InfinitePast();
   absl::Status s = loop_.db->Commit(group, sync);
   if (!s.ok()) return Annotate(s);
-  Timing("storage.write_latency", start);
+  observer_.Timing("storage.write_latency", start);
   if (loop_.options.metrics != nullptr) {
-    Count("storage.writes");
-    if (sync) Count("storage.synced_writes");
-    if (entries != 0) Count("raft.entries_written", entries);
-    if (applied.count != 0) Count("raft.entries_applied", applied.count);
+    observer_.Count("storage.writes");
+    if (sync) observer_.Count("storage.synced_writes");
+    if (entries != 0) observer_.Count("raft.entries_written", entries);
+    if (applied.count != 0)
+      observer_.Count("raft.entries_applied", applied.count);
   }
   return absl::OkStatus();
 }
@@ -339,7 +340,7 @@ absl::Status NodeImpl::ApplyConfChange(const raftpb::Entry& e,
     return absl::DataLossError(absl::StrCat("node: log entry ", e.index(),
                                             " has a malformed peer context"));
   }
-  ObserveConfChange(e.index(), cc);
+  observer_.ObserveConfChange(e.index(), cc);
   // Only what the entry itself says is applied, so that every replica
   // derives the same records (bootstrap entries carry no address; the first
   // leader records those, see MaybeRecordPeers).
@@ -360,7 +361,7 @@ absl::Status NodeImpl::ApplyConfChange(const raftpb::Entry& e,
 void NodeImpl::OnSoftState(const raft::SoftState& ss) {
   const raft::SoftState prev = loop_.soft;
   loop_.soft = ss;
-  ObserveSoftState(prev, ss);
+  observer_.ObserveSoftState(prev, ss, AddressOf(ss.lead));
   if (ss.role == raft::Role::kLeader && prev.role != raft::Role::kLeader) {
     leader_start_index_ = 0;  // set after this Ready (HandleReady)
     restore_hold_index_ = 0;
@@ -371,7 +372,7 @@ void NodeImpl::OnSoftState(const raft::SoftState& ss) {
 }
 
 void NodeImpl::Stop(absl::Status s) {
-  Log(LogLevel::kError, absl::StrCat("stopped: ", s.ToString()));
+  observer_.Log(LogLevel::kError, absl::StrCat("stopped: ", s.ToString()));
   loop_.fatal = s;
   {
     absl::MutexLock lock(&mu_);
@@ -395,7 +396,8 @@ void NodeImpl::TryAutoUnseal() {
   // Failures (the Kms is down, a migration is pending) leave the node
   // sealed; GetSealStatus shows it, and the next change to core/ retries.
   if (absl::Status s = loop_.seal->AutoUnseal(); !s.ok()) {
-    Log(LogLevel::kWarning, absl::StrCat("auto-unseal failed: ", s.message()));
+    observer_.Log(LogLevel::kWarning,
+                  absl::StrCat("auto-unseal failed: ", s.message()));
   }
 }
 

@@ -436,10 +436,10 @@ void NodeImpl::MaybeDiscardAbandonedStaging() {
     const absl::string_view id = it->key().substr(kStagingPrefix.size(), 16);
     uint64_t restore_id = 0;
     if (id.size() != 16 || !absl::SimpleHexAtoi(id, &restore_id)) {
-      Log(LogLevel::kWarning,
-          absl::StrCat("a malformed staging record at \"",
-                       absl::CEscape(it->key().substr(0, 64)),
-                       "\" is left in place"));
+      observer_.Log(LogLevel::kWarning,
+                    absl::StrCat("a malformed staging record at \"",
+                                 absl::CEscape(it->key().substr(0, 64)),
+                                 "\" is left in place"));
       it->Seek(absl::StrCat(it->key(), std::string(1, '\0')));
       continue;
     }
@@ -448,9 +448,9 @@ void NodeImpl::MaybeDiscardAbandonedStaging() {
     it->Seek(absl::StrCat(kStagingPrefix, id, "0"));
   }
   if (!it->status().ok()) {
-    Log(LogLevel::kWarning,
-        absl::StrCat("cannot look for abandoned restore staging: ",
-                     it->status().message()));
+    observer_.Log(LogLevel::kWarning,
+                  absl::StrCat("cannot look for abandoned restore staging: ",
+                               it->status().message()));
   }
   for (uint64_t restore_id : abandoned) QueueDiscard(restore_id);
 }
@@ -465,7 +465,8 @@ void NodeImpl::QueueDiscard(uint64_t restore_id) {
         if (r->more() && loop_.soft.role == raft::Role::kLeader) {
           return QueueDiscard(restore_id);
         }
-        Log(LogLevel::kInfo,
+        observer_.Log(
+            LogLevel::kInfo,
             absl::StrCat("discarded the staging area of unfinished restore ",
                          absl::Hex(restore_id, absl::kZeroPad16)));
       });

@@ -162,7 +162,7 @@ absl::Status NodeImpl::FinishSnapshot() {
   if (!s.ok()) return Annotate(s);
   last_snapshot_bytes_ = *job->bytes;
   RemoveOldSnapshots();
-  ObserveSnapshot(/*installed=*/false, meta.index());
+  observer_.ObserveSnapshot(/*installed=*/false, meta.index());
   return absl::OkStatus();
 }
 
@@ -217,7 +217,7 @@ absl::Status NodeImpl::InstallSnapshotChunks(const raft::Ready& rd) {
   COFFER_RETURN_IF_ERROR(LoadPeerRecords());
   TryAutoUnseal();
   ReloadKeyring();  // the snapshot may hold a rotation this node missed
-  ObserveSnapshot(/*installed=*/true, rd.snapshot->index());
+  observer_.ObserveSnapshot(/*installed=*/true, rd.snapshot->index());
   return absl::OkStatus();
 }
 
