@@ -142,7 +142,7 @@ absl::Status NodeImpl::LoadJoinRecords() {
   return absl::OkStatus();
 }
 
-void NodeImpl::ApplyJoinRecords(const raftpb::ConfChangeSingle& ch,
+void NodeImpl::StageJoinRecords(const raftpb::ConfChangeSingle& ch,
                                 const nodepb::PeerContext* ctx, uint64_t index,
                                 storage::WriteSet* writes) {
   const uint64_t id = ch.node_id();

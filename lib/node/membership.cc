@@ -67,8 +67,8 @@ absl::Status NodeImpl::LoadPeerRecords() {
 }
 
 bool NodeImpl::LeaderReady() const {
-  return loop_.soft.role == raft::Role::kLeader && leader_start_index_ != 0 &&
-         loop_.state->AppliedIndex() >= leader_start_index_;
+  const uint64_t start = driver_->leader_start_index();
+  return loop_.leading() && start != 0 && loop_.state->AppliedIndex() >= start;
 }
 
 void NodeImpl::MaybeRecordPeers() {

@@ -56,13 +56,13 @@ absl::StatusOr<std::unique_ptr<NodeImpl>> NodeImpl::Open(
   if (!options.mlock) crypto::SetMlockEnabled(false);
   COFFER_RETURN_IF_ERROR(n->OpenStorage());
   if (options.sync) {
-    n->log_syncer_ = std::make_unique<LogSyncer>(
+    n->driver_->set_log_syncer(std::make_unique<LogSyncer>(
         n->loop_.db.get(),
         [p = n.get()](absl::Status s, LogSyncer::Entry last) {
           // Dropped when closing: nothing waits for it then.
           (void)p->PostInternal(
               [p, s = std::move(s), last] { p->OnLogSynced(s, last); });
-        });
+        }));
   }
   n->thread_ = std::thread([p = n.get()] { p->Run(); });
   if (!options.retry_join.empty()) {
@@ -136,6 +136,9 @@ absl::Status NodeImpl::OpenStorage() {
   }
   pipeline_ = std::make_unique<RequestPipeline>(
       &loop_, static_cast<RequestPipeline::Host*>(this), session);
+  driver_ = std::make_unique<ReadyDriver>(&loop_,
+                                          static_cast<ReadyDriver::Host*>(this),
+                                          pipeline_.get(), &observer_);
   loop_.random = std::make_unique<raft::SeededRandom>(seed);
   COFFER_RETURN_IF_ERROR(CreateRaft({}));
   COFFER_RETURN_IF_ERROR(LoadPeerRecords());
@@ -154,7 +157,7 @@ void NodeImpl::Close() {
   }
   if (thread_.joinable()) thread_.join();
   CancelSnapshot();
-  log_syncer_.reset();
+  if (driver_ != nullptr) driver_->StopLogSyncer();
   std::set<std::shared_ptr<Waiter>> waiters;
   {
     absl::MutexLock lock(&mu_);

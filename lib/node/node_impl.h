@@ -14,8 +14,11 @@
 //     forwarding and its dedup, deadlines.
 //   KvService (kv_service.h): the KV v2 calls and the engine that runs them.
 //   Observer (observer.h): the host's logger and metrics sink.
-// Still members of NodeImpl, each in its own files: the ready driver
-// (raft_driver.cc), the executor that runs each kind of op on the leader
+//   ReadyDriver (ready_driver.h): carries out the core's Ready against the
+//     log and the state store, and owns the leader's log syncer.
+// Still members of NodeImpl, each in its own files: the loop's pass over
+// the core and what applied records change here (raft_driver.cc), the
+// executor that runs each kind of op on the leader
 // (execute.cc), membership and joining (membership.cc, join*.cc,
 // autopilot.cc), snapshots (snapshots.cc, snapshot_save.cc,
 // snapshot_restore.cc), operator operations (ops.cc).
@@ -23,7 +26,7 @@
 // A write's path: KvService::Put builds the op -> Submit -> the pipeline
 // queues it on the leader (or forwards it there) -> Execute runs its logical
 // work inside a StateView request -> the pipeline proposes the writes ->
-// HandleReady applies the entry (StageCommitted, FinishApply) -> the
+// ReadyDriver applies the entry (StageCommitted, FinishApply) -> the
 // pipeline completes the caller with the typed result (nodepb::OpResult).
 //
 // Time: the real clock is read only in LoopState::Now(); deadlines of
@@ -63,6 +66,7 @@
 #include "node/log_syncer.h"
 #include "node/loop_state.h"
 #include "node/observer.h"
+#include "node/ready_driver.h"
 #include "node/request_pipeline.h"
 #include "node/state_view.h"
 #include "proto/node.pb.h"
@@ -76,7 +80,9 @@
 
 namespace coffer::node {
 
-class NodeImpl final : public Node, private RequestPipeline::Host {
+class NodeImpl final : public Node,
+                       private RequestPipeline::Host,
+                       private ReadyDriver::Host {
  public:
   // REQUIRES: options passed ValidateOptions.
   static absl::StatusOr<std::unique_ptr<NodeImpl>> Open(
@@ -233,40 +239,19 @@ class NodeImpl final : public Node, private RequestPipeline::Host {
   void OnTick();
   // Carries out every pending Ready, then runs what waited on it.
   void Drive();
-  absl::Status HandleReady();
-  // Sends the core's messages (moved from).
-  void SendMessages(std::vector<raftpb::Message>& messages);
   // On the loop, after the log syncer ran (log_syncer.h).
   void OnLogSynced(const absl::Status& s, LogSyncer::Entry last);
-  // What a Ready's committed entries changed (see HandleReady).
-  struct Applied {
-    uint64_t last = 0;          // the last entry applied now; 0: none
-    size_t count = 0;           // entries applied now
-    bool conf_changed = false;  // membership or peer records
-    bool core_changed = false;  // seal or keyring records
-    // A snapshot restore's commit at entries[restore_pos]: staging stopped
-    // before it (snapshot_restore.cc).
-    std::optional<nodepb::SnapshotRestoreCommit> restore;
-    size_t restore_pos = 0;
-  };
-  // Stages the records of the committed entries not applied yet, with
-  // their applied index, into `group`.
-  absl::Status StageCommitted(const std::vector<raftpb::Entry>& entries,
-                              storage::WriteGroup* group, Applied* applied);
-  // After the group committed: updates what depends on the applied state
-  // and completes the requests waiting on these entries.
-  absl::Status FinishApply(const std::vector<raftpb::Entry>& entries,
-                           const Applied& applied);
-  // FinishApply, then a snapshot restore's swap if the entries hold one.
-  absl::Status FinishCommitted(const std::vector<raftpb::Entry>& entries,
-                               const Applied& applied);
-  // Commits one write of a step (none if `group` is empty) and reports it
-  // to the metrics sink: `entries` log entries, `applied` applied ones.
-  absl::Status CommitStep(storage::WriteGroup* group, bool sync, size_t entries,
-                          const Applied& applied);
-  absl::Status ApplyConfChange(const raftpb::Entry& e,
-                               storage::WriteSet* writes);
-  void OnSoftState(const raft::SoftState& ss);
+  // ReadyDriver::Host (raft_driver.cc, snapshots.cc, snapshot_restore.cc,
+  // join_removal.cc).
+  void OnSoftState(const raft::SoftState& ss) override;
+  // The replicated records of a removal, a voter-to-be, a promotion.
+  void StageJoinRecords(const raftpb::ConfChangeSingle& ch,
+                        const nodepb::PeerContext* ctx, uint64_t index,
+                        storage::WriteSet* writes) override;
+  absl::Status OnPeersApplied() override;
+  void OnEntryApplied(const raftpb::Entry& e) override;
+  void OnCoreApplied() override;
+  void OnAdvanced() override;
   void OnFrame(const nodepb::Frame& frame);
   // Enters the stopped state: every later call fails with `s`.
   void Stop(absl::Status s);
@@ -295,7 +280,7 @@ class NodeImpl final : public Node, private RequestPipeline::Host {
   // Close: stops a running job and waits for its thread.
   void CancelSnapshot();
   // Ready steps 1-2: receives snapshot chunks and installs a snapshot.
-  absl::Status InstallSnapshotChunks(const raft::Ready& rd);
+  absl::Status InstallSnapshotChunks(const raft::Ready& rd) override;
   // Deletes snapshot files other than the log's latest.
   void RemoveOldSnapshots();
 
@@ -340,7 +325,7 @@ class NodeImpl final : public Node, private RequestPipeline::Host {
   // After a Ready's durable part: applies the restore commit `applied`
   // stopped at, then the entries after it (more restores included).
   absl::Status ApplyRestore(const std::vector<raftpb::Entry>& entries,
-                            Applied applied);
+                            ReadyDriver::Applied applied) override;
   // The membership as of the entry before `index`, from the log.
   absl::StatusOr<raftpb::ConfState> ConfStateBefore(uint64_t index);
 
@@ -437,11 +422,6 @@ class NodeImpl final : public Node, private RequestPipeline::Host {
 
   // --- Removal (join_removal.cc) ------------------------------------------
   absl::Status LoadJoinRecords();
-  // ApplyConfChange's part: the replicated records of a removal, a
-  // voter-to-be, a promotion.
-  void ApplyJoinRecords(const raftpb::ConfChangeSingle& ch,
-                        const nodepb::PeerContext* ctx, uint64_t index,
-                        storage::WriteSet* writes);
   // After an Advance: marks this node removed once it applied its removal.
   void FinishSelfRemoval();
   void MarkRemoved(uint64_t index);
@@ -471,15 +451,13 @@ class NodeImpl final : public Node, private RequestPipeline::Host {
   // Loop thread only.
   Observer observer_{&loop_};
   std::unique_ptr<RequestPipeline> pipeline_;
+  std::unique_ptr<ReadyDriver> driver_;
   std::unique_ptr<KvService> kv_;
   // The snapshot being received from the leader, if any.
   std::unique_ptr<snapshot::SnapshotReceiver> receiving_;
   uint64_t refused_messages_ = 0;  // raft messages the core refused
-  // Leader: its first entry of the term. Requests run once it is applied,
-  // so that they read every entry committed before this term.
-  uint64_t leader_start_index_ = 0;
-  bool peers_recorded_ = false;   // MaybeRecordPeers ran this term
-  bool staging_checked_ = false;  // MaybeDiscardAbandonedStaging ran
+  bool peers_recorded_ = false;    // MaybeRecordPeers ran this term
+  bool staging_checked_ = false;   // MaybeDiscardAbandonedStaging ran
 
   // Address book: replicated records win over learned addresses.
   std::map<uint64_t, std::string> peer_records_;
@@ -499,8 +477,6 @@ class NodeImpl final : public Node, private RequestPipeline::Host {
   // adopts it after the Ready (MaybeSnapshot). Index 0: none.
   raftpb::SnapshotMetadata pending_log_snapshot_;
   std::unique_ptr<SnapshotJob> snapshot_job_;  // the running one, if any
-  // With options.sync: the leader's log fsyncs, off the loop.
-  std::unique_ptr<LogSyncer> log_syncer_;
   // Bytes of log entries applied since the last snapshot started, and the
   // size of the last snapshot file: a snapshot is made only once the first
   // reaches the second, so that writing snapshots costs at most as much as
@@ -514,7 +490,7 @@ class NodeImpl final : public Node, private RequestPipeline::Host {
   // replicated the seal records (Shamir). Wiped when used.
   std::vector<crypto::SecureBuffer> join_unseal_shares_;
   bool removed_ = false;          // this node was removed from the cluster
-  uint64_t self_removed_at_ = 0;  // set by ApplyJoinRecords until Advance
+  uint64_t self_removed_at_ = 0;  // set by StageJoinRecords until Advance
   // Replicated: removed members (id -> removing index), voters-to-be.
   std::map<uint64_t, uint64_t> removed_ids_;
   std::set<uint64_t> voters_to_be_;

@@ -368,22 +368,22 @@ void NodeImpl::ExecuteRestoreCommit(const nodepb::Op& op, uint64_t deadline,
 }
 
 absl::Status NodeImpl::ApplyRestore(const std::vector<raftpb::Entry>& entries,
-                                    Applied applied) {
+                                    ReadyDriver::Applied applied) {
   while (applied.restore.has_value()) {
     const raftpb::Entry& e = entries[applied.restore_pos];
     COFFER_RETURN_IF_ERROR(ApplyRestoreCommit(e, *applied.restore));
     pipeline_->OnApplied(e);
     MaybeUnsealJoined();
     // The entries after the swap, in a write of their own.
-    Applied next;
+    ReadyDriver::Applied next;
     storage::WriteGroup group;
-    COFFER_RETURN_IF_ERROR(StageCommitted(entries, &group, &next));
+    COFFER_RETURN_IF_ERROR(driver_->StageCommitted(entries, &group, &next));
     if (!group.empty()) {
       absl::Status s =
           loop_.db->Commit(&group, loop_.options.sync && next.last != 0);
       if (!s.ok()) return Annotate(s);
     }
-    COFFER_RETURN_IF_ERROR(FinishApply(entries, next));
+    COFFER_RETURN_IF_ERROR(driver_->FinishApply(entries, next));
     applied = std::move(next);
   }
   return absl::OkStatus();
