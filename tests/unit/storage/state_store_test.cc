@@ -45,6 +45,13 @@ std::map<std::string, std::string> Contents(StateStore& store) {
   return out;
 }
 
+// Applies "old" = "x" at index 3: the state the restore tests replace.
+void ApplyOld(StateStore& store) {
+  WriteSet w;
+  w.Put("old", "x");
+  REQUIRE(store.Apply(w, 3).ok());
+}
+
 raftpb::SnapshotMetadata Meta(uint64_t index, uint64_t term) {
   raftpb::SnapshotMetadata m;
   m.set_index(index);
@@ -131,9 +138,7 @@ TEMPLATE_TEST_CASE("an iterator keeps its view while the store changes",
 TEMPLATE_TEST_CASE("a committed restore replaces the state atomically",
                    "[storage][state][restore]", MemoryHolder, LevelDbHolder) {
   TestType h;
-  WriteSet w;
-  w.Put("old", "x");
-  REQUIRE(h.store().Apply(w, 3).ok());
+  ApplyOld(h.store());
   auto restore = h.store().BeginRestore();
   REQUIRE(restore.ok());
   std::map<std::string, std::string> expected;
@@ -158,9 +163,7 @@ TEMPLATE_TEST_CASE("a committed restore replaces the state atomically",
 TEMPLATE_TEST_CASE("an abandoned restore leaves the old state",
                    "[storage][state][restore]", MemoryHolder, LevelDbHolder) {
   TestType h;
-  WriteSet w;
-  w.Put("old", "x");
-  REQUIRE(h.store().Apply(w, 3).ok());
+  ApplyOld(h.store());
   {
     auto restore = h.store().BeginRestore();
     REQUIRE(restore.ok());
