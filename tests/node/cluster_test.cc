@@ -191,8 +191,7 @@ TEST_CASE("the leader's crash elects a new leader and writes continue",
   REQUIRE(c.node(old_leader).PutRaw("secret/before", "1").ok());
 
   c.Stop(old_leader);
-  const uint64_t leader = c.WaitForLeader(absl::Seconds(10), {old_leader});
-  REQUIRE(leader != 0);
+  const uint64_t leader = Leader(c, {old_leader});
   CHECK(leader != old_leader);
   const uint64_t follower = c.AFollower(leader);
   REQUIRE(PutWithRetry(c.node(follower), "secret/after", "2").ok());
@@ -498,8 +497,7 @@ TEST_CASE("the leader removes itself and the others go on",
   StartUnsealed(c);
   const uint64_t old_leader = c.WaitForLeader();
   REQUIRE(c.node(old_leader).RemovePeer(old_leader).ok());
-  const uint64_t leader = c.WaitForLeader(absl::Seconds(10), {old_leader});
-  REQUIRE(leader != 0);
+  const uint64_t leader = Leader(c, {old_leader});
   CHECK(leader != old_leader);
   REQUIRE(PutWithRetry(c.node(leader), "secret/after", "1").ok());
   absl::StatusOr<std::vector<PeerInfo>> peers = c.node(leader).ListPeers();

@@ -140,8 +140,7 @@ TEST_CASE("a join challenge survives a change of leader", "[node][join]") {
   // the shares; any leader of the cluster can verify the answer.
   c.Stop(old_leader);
   std::set<uint64_t> ignore = {old_leader, 4};
-  const uint64_t leader = c.WaitForLeader(absl::Seconds(10), ignore);
-  REQUIRE(leader != 0);
+  const uint64_t leader = Leader(c, ignore);
   REQUIRE(c.node(4).SubmitUnsealKey(keys[0]).ok());
   absl::StatusOr<SealStatus> s = c.node(4).SubmitUnsealKey(keys[1]);
   REQUIRE(s.ok());
@@ -348,8 +347,7 @@ TEST_CASE("a lagging node is never marked removed", "[node][join][removal]") {
   }));
   CHECK_FALSE(Removed(c.node(lagging)));
   CHECK(Eventually([&] { return Removed(c.node(gone)); }));
-  leader = c.WaitForLeader(absl::Seconds(10), {gone});
-  REQUIRE(leader != 0);
+  leader = Leader(c, {gone});
   CHECK(c.node(lagging).Leader().ok());
   CHECK(HasMember(c.node(leader), lagging));
 }

@@ -369,8 +369,7 @@ TEST_CASE("kv secrets survive a leader crash and a full restart",
   REQUIRE(c.node(old_leader).KvPut("secret/", "a", {{"v", "1"}}).ok());
 
   c.Stop(old_leader);
-  const uint64_t leader = c.WaitForLeader(absl::Seconds(10), {old_leader});
-  REQUIRE(leader != 0);
+  const uint64_t leader = Leader(c, {old_leader});
   const uint64_t follower = c.AFollower(leader);
   absl::StatusOr<VersionMetadata> v2 =
       PutWithRetry(c.node(follower), "a", {{"v", "2"}});
