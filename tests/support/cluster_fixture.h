@@ -15,7 +15,8 @@
 // fails the running test case (Catch2 REQUIRE) instead of returning an
 // error, so that what a test checks afterwards is what it is about.
 // Liveness: every wait is bounded, by kSetupTimeout unless a call says
-// otherwise; a call returns (or fails the test) within a few such bounds.
+// otherwise; a call returns (or fails the test) within one bound per node
+// plus two.
 //
 // Thread-safety: call from the test's thread only (Catch2's assertions are
 // not thread-safe); the predicates (Initialized, Unsealed, ...) may be
