@@ -7,6 +7,7 @@
 #include "node/test_cluster.h"
 #include "node/test_kms.h"
 #include "support/catch.h"
+#include "support/cluster_fixture.h"
 
 namespace coffer::testing {
 namespace {
@@ -16,28 +17,19 @@ TEST_CASE("nodes with a Kms unseal themselves and after a restart",
   TestKms kms;
   TestCluster c(3);
   c.tweak = [&](NodeOptions& o) { o.kms = &kms; };
-  c.StartAndBootstrap();
-  const uint64_t leader = c.WaitForLeader();
-  REQUIRE(leader != 0);
-
-  InitializeOptions opts;
-  opts.recovery_shares = 3;
-  opts.recovery_threshold = 2;
-  absl::StatusOr<InitializeResult> init = c.node(leader).Initialize(opts);
-  REQUIRE(init.ok());
-  CHECK(init->keys.empty());
-  CHECK(init->recovery_keys.size() == 3);
-  for (uint64_t id : c.ids())
-    REQUIRE(Eventually([&] { return Unsealed(c.node(id)); }));
+  // Initialized through the leader; every node unseals itself.
+  const InitializeResult init =
+      StartUnsealed(c, Setup().AutoUnseal().ViaLeader());
+  CHECK(init.keys.empty());
+  CHECK(init.recovery_keys.size() == 3);
+  const auto [leader, follower] = LeaderAndFollower(c);
   absl::StatusOr<SealStatus> s = c.node(leader).GetSealStatus();
   CHECK(s->type == "test-kms");
   CHECK(s->recovery_seal);
   // Recovery shares do not unseal an auto-unseal node.
-  CHECK(
-      c.node(leader).SubmitUnsealKey(init->recovery_keys[0]).status().code() ==
-      absl::StatusCode::kFailedPrecondition);
+  CHECK(c.node(leader).SubmitUnsealKey(init.recovery_keys[0]).status().code() ==
+        Code::kFailedPrecondition);
 
-  const uint64_t follower = leader == 1 ? 2 : 1;
   REQUIRE(c.node(follower).PutRaw("secret/k", "kms").ok());
   for (uint64_t id : c.ids()) c.Stop(id);
   for (uint64_t id : c.ids()) {

@@ -3,6 +3,7 @@
 // min_quorum voters.
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -11,42 +12,28 @@
 #include "coffer/node.h"
 #include "node/test_cluster.h"
 #include "support/catch.h"
+#include "support/cluster_fixture.h"
 
 namespace coffer::testing {
 namespace {
 
-std::set<uint64_t> Voters(Node& n) {
-  std::set<uint64_t> out;
-  absl::StatusOr<std::vector<PeerInfo>> peers = n.ListPeers();
-  if (!peers.ok()) return out;
-  for (const PeerInfo& p : *peers) {
-    if (p.voter) out.insert(p.id);
-  }
-  return out;
-}
-
+// How long ago `id` last answered `leader`, as the leader lists it.
 absl::Duration LastContactOf(Node& leader, uint64_t id) {
-  absl::StatusOr<std::vector<PeerInfo>> peers = leader.ListPeers();
-  if (!peers.ok()) return absl::ZeroDuration();
-  for (const PeerInfo& p : *peers) {
-    if (p.id == id) return p.last_contact;
-  }
-  return absl::ZeroDuration();
+  const std::optional<PeerInfo> p = PeerOf(leader, id);
+  return p.has_value() ? p->last_contact : absl::ZeroDuration();
 }
 
 TEST_CASE("the leader reports how long ago each peer answered",
           "[node][autopilot]") {
   TestCluster c(3);
-  c.StartAndBootstrap();
-  const uint64_t leader = c.WaitForLeader();
-  REQUIRE(leader != 0);
+  const uint64_t leader = StartCluster(c);
   absl::StatusOr<std::vector<PeerInfo>> peers = c.node(leader).ListPeers();
   REQUIRE(peers.ok());
   for (const PeerInfo& p : *peers) {
     if (p.id == leader) CHECK(p.last_contact == absl::ZeroDuration());
     CHECK(p.last_contact >= absl::ZeroDuration());
   }
-  const uint64_t follower = leader == 1 ? 2 : 1;
+  const uint64_t follower = c.AFollower(leader);
   // A follower reports no contact times: that is the leader's view.
   absl::StatusOr<std::vector<PeerInfo>> seen = c.node(follower).ListPeers();
   REQUIRE(seen.ok());
@@ -70,13 +57,8 @@ TEST_CASE("dead server cleanup removes dead voters down to min_quorum",
     o.dead_server_last_contact_threshold = absl::Seconds(1);
     o.min_quorum = 3;
   };
-  c.StartAndBootstrap();
-  uint64_t leader = c.WaitForLeader();
-  REQUIRE(leader != 0);
-  std::vector<uint64_t> followers;
-  for (uint64_t id : c.ids()) {
-    if (id != leader) followers.push_back(id);
-  }
+  uint64_t leader = StartCluster(c);
+  const std::vector<uint64_t> followers = Followers(c, leader);
   // One dead voter of five: removed (four remain).
   c.Stop(followers[0]);
   REQUIRE(Eventually([&] {
@@ -108,9 +90,8 @@ TEST_CASE("without cleanup_dead_servers a dead voter stays",
     o.dead_server_last_contact_threshold = 3 * o.tick * o.election_ticks;
     o.min_quorum = 1;
   };
-  c.StartAndBootstrap();
-  const uint64_t leader = c.WaitForLeader();
-  const uint64_t follower = leader == 1 ? 2 : 1;
+  const uint64_t leader = StartCluster(c);
+  const uint64_t follower = c.AFollower(leader);
   c.Stop(follower);
   REQUIRE(Eventually([&] {
     return LastContactOf(c.node(leader), follower) > absl::Milliseconds(900);
@@ -126,39 +107,31 @@ namespace {
 
 TEST_CASE("Open names a bad join or autopilot option", "[node][options]") {
   TestCluster c(1);
-  const std::vector<std::pair<std::string, std::function<void(NodeOptions&)>>>
-      cases = {
-          {"options.retry_join",
-           [](NodeOptions& o) {
-             o.retry_join = {Peer{o.id, "self"}};
-           }},
-          {"options.retry_join",
-           [](NodeOptions& o) {
-             o.retry_join = {Peer{2, "a"}, Peer{2, "b"}};
-           }},
-          {"options.retry_join",
-           [](NodeOptions& o) {
-             o.retry_join = {Peer{2, ""}};
-           }},
-          {"options.retry_join_interval",
-           [](NodeOptions& o) {
-             o.retry_join_interval = absl::ZeroDuration();
-           }},
-          {"options.dead_server_last_contact_threshold",
-           [](NodeOptions& o) {
-             o.dead_server_last_contact_threshold = o.tick * o.election_ticks;
-           }},
-          {"options.min_quorum", [](NodeOptions& o) { o.min_quorum = 0; }},
-      };
-  for (const auto& [field, mutate] : cases) {
-    NodeOptions o = c.Options(1);
-    mutate(o);
-    absl::StatusOr<std::unique_ptr<Node>> n = Node::Open(o);
-    INFO(field);
-    REQUIRE(n.status().code() == absl::StatusCode::kInvalidArgument);
-    CHECK(n.status().message().find("node: " + field) !=
-          absl::string_view::npos);
-  }
+  CheckOpenNamesField(
+      c, {
+             {"options.retry_join",
+              [](NodeOptions& o) {
+                o.retry_join = {Peer{o.id, "self"}};
+              }},
+             {"options.retry_join",
+              [](NodeOptions& o) {
+                o.retry_join = {Peer{2, "a"}, Peer{2, "b"}};
+              }},
+             {"options.retry_join",
+              [](NodeOptions& o) {
+                o.retry_join = {Peer{2, ""}};
+              }},
+             {"options.retry_join_interval",
+              [](NodeOptions& o) {
+                o.retry_join_interval = absl::ZeroDuration();
+              }},
+             {"options.dead_server_last_contact_threshold",
+              [](NodeOptions& o) {
+                o.dead_server_last_contact_threshold =
+                    o.tick * o.election_ticks;
+              }},
+             {"options.min_quorum", [](NodeOptions& o) { o.min_quorum = 0; }},
+         });
 }
 
 }  // namespace

@@ -9,45 +9,22 @@
 #include "coffer/node.h"
 #include "node/test_cluster.h"
 #include "support/catch.h"
+#include "support/cluster_fixture.h"
 
 namespace coffer::testing {
 namespace {
 
-using Code = absl::StatusCode;
-
-// A started, initialized (3 shares, threshold 2) and unsealed cluster;
-// returns the shares.
-std::vector<std::string> InitializedCluster(TestCluster& c, uint64_t via = 0) {
-  absl::StatusOr<std::vector<std::string>> keys = c.StartInitialized(3, 2, via);
-  REQUIRE(keys.ok());
-  return *keys;
-}
-
-uint64_t AFollower(TestCluster& c, uint64_t leader) {
-  return c.AFollower(leader);
-}
-
-// Retries a write that failed for want of a leader or in a leader change.
+// Writes a raw secret, retrying while there is no leader or it changes.
 absl::Status PutWithRetry(Node& n, const std::string& path,
                           const std::string& value) {
-  absl::Status s;
-  for (int attempt = 0; attempt < 50; ++attempt) {
-    s = n.PutRaw(path, value);
-    if (s.code() != Code::kUnavailable && s.code() != Code::kDeadlineExceeded) {
-      return s;
-    }
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  return s;
+  return Retry([&] { return n.PutRaw(path, value); });
 }
 
 TEST_CASE("a three node cluster elects a leader and serves raw secrets",
           "[node][cluster]") {
   TestCluster c(3);
-  c.StartAndBootstrap();
-  const uint64_t leader = c.WaitForLeader();
-  REQUIRE(leader != 0);
-  const uint64_t follower = AFollower(c, leader);
+  const uint64_t leader = StartCluster(c);
+  const uint64_t follower = c.AFollower(leader);
 
   absl::StatusOr<LeaderInfo> info = c.node(follower).Leader();
   REQUIRE(info.ok());
@@ -152,13 +129,10 @@ TEST_CASE("a three node cluster elects a leader and serves raw secrets",
 TEST_CASE("a sealed node refuses data but keeps replicating",
           "[node][cluster][seal]") {
   TestCluster c(3);
-  std::vector<std::string> keys = InitializedCluster(c);
+  std::vector<std::string> keys = StartUnsealed(c).keys;
   const uint64_t leader = c.WaitForLeader();
-  const uint64_t sealed = AFollower(c, leader);
-  uint64_t other = 0;
-  for (uint64_t id : c.ids()) {
-    if (id != leader && id != sealed) other = id;
-  }
+  const uint64_t sealed = c.AFollower(leader);
+  const uint64_t other = Followers(c, leader).at(1);
   REQUIRE(c.node(sealed).Seal().ok());
   REQUIRE(c.node(sealed).GetSealStatus()->sealed);
   CHECK(c.node(sealed)
@@ -182,8 +156,7 @@ TEST_CASE("a sealed node refuses data but keeps replicating",
 
 TEST_CASE("wrong and malformed unseal shares are refused", "[node][seal]") {
   TestCluster c(1);
-  c.StartAndBootstrap();
-  REQUIRE(c.WaitForLeader() == 1);
+  REQUIRE(StartCluster(c) == 1);
   Node& n = c.node(1);
   CHECK(n.SubmitUnsealKey(std::string(66, 'a')).status().code() ==
         Code::kFailedPrecondition);  // not initialized
@@ -213,15 +186,14 @@ TEST_CASE("wrong and malformed unseal shares are refused", "[node][seal]") {
 TEST_CASE("the leader's crash elects a new leader and writes continue",
           "[node][cluster][failover]") {
   TestCluster c(3);
-  std::vector<std::string> keys = InitializedCluster(c);
+  std::vector<std::string> keys = StartUnsealed(c).keys;
   const uint64_t old_leader = c.WaitForLeader();
   REQUIRE(c.node(old_leader).PutRaw("secret/before", "1").ok());
 
   c.Stop(old_leader);
-  const uint64_t leader = c.WaitForLeader(absl::Seconds(10), {old_leader});
-  REQUIRE(leader != 0);
+  const uint64_t leader = Leader(c, {old_leader});
   CHECK(leader != old_leader);
-  const uint64_t follower = AFollower(c, leader);
+  const uint64_t follower = c.AFollower(leader);
   REQUIRE(PutWithRetry(c.node(follower), "secret/after", "2").ok());
   CHECK(*c.node(leader).GetRaw("secret/before") == "1");
   CHECK(*c.node(follower).GetRaw("secret/after") == "2");
@@ -241,7 +213,7 @@ TEST_CASE("the leader's crash elects a new leader and writes continue",
 TEST_CASE("a restart of every node comes back sealed with the data intact",
           "[node][cluster][restart]") {
   TestCluster c(3);
-  std::vector<std::string> keys = InitializedCluster(c);
+  std::vector<std::string> keys = StartUnsealed(c).keys;
   const uint64_t leader = c.WaitForLeader();
   for (int i = 0; i < 10; ++i) {
     const uint64_t via = c.ids()[i % 3];
@@ -250,16 +222,8 @@ TEST_CASE("a restart of every node comes back sealed with the data intact",
                 .ok());
   }
   // Every node has applied everything before the restart.
-  for (uint64_t id : c.ids()) {
-    REQUIRE(Eventually([&] {
-      absl::StatusOr<std::string> v =
-          c.node(id).GetRaw("secret/9", ReadConsistency::kStale);
-      return v.ok() && *v == "v9";
-    }));
-  }
-  for (uint64_t id : c.ids()) c.Stop(id);
-  for (uint64_t id : c.ids()) REQUIRE(c.Start(id).ok());
-  REQUIRE(c.WaitForLeader() != 0);
+  REQUIRE(AppliedEverywhere(c, "secret/9", "v9"));
+  RestartAll(c);
   for (uint64_t id : c.ids()) {
     absl::StatusOr<SealStatus> s = c.node(id).GetSealStatus();
     REQUIRE(s.ok());
@@ -273,7 +237,7 @@ TEST_CASE("a restart of every node comes back sealed with the data intact",
     CHECK(c.node(id).Bootstrap({Peer{id, TestCluster::Address(id)}}).code() ==
           Code::kFailedPrecondition);
   }
-  for (uint64_t id : c.ids()) REQUIRE(c.Unseal(id, {keys[2], keys[0]}).ok());
+  UnsealAll(c, {keys[2], keys[0]});
   for (uint64_t id : c.ids()) {
     for (int i = 0; i < 10; ++i) {
       CHECK(*c.node(id).GetRaw("secret/" + std::to_string(i),
@@ -283,33 +247,20 @@ TEST_CASE("a restart of every node comes back sealed with the data intact",
   }
   const uint64_t new_leader = c.WaitForLeader();
   REQUIRE(
-      PutWithRetry(c.node(AFollower(c, new_leader)), "secret/new", "n").ok());
+      PutWithRetry(c.node(c.AFollower(new_leader)), "secret/new", "n").ok());
   CHECK(*c.node(leader).GetRaw("secret/new") == "n");
 }
 
 TEST_CASE("writes complete over a transport that drops and duplicates frames",
           "[node][cluster][faults]") {
   TestCluster c(3, /*seed=*/42);
-  c.StartAndBootstrap();
-  const uint64_t leader = c.WaitForLeader();
-  REQUIRE(leader != 0);
-  c.network().SetFaults(/*drop=*/0.2, /*duplicate=*/0.2);
-  // A forwarded request whose frames are lost is resent, yet runs once on
-  // the leader: a second run of Initialize would answer "already
-  // initialized" instead of the shares.
-  InitializeOptions opts;
-  opts.secret_shares = 3;
-  opts.secret_threshold = 2;
-  absl::StatusOr<InitializeResult> init =
-      c.node(AFollower(c, leader)).Initialize(opts);
-  REQUIRE(init.ok());
-  for (uint64_t id : c.ids()) {
-    REQUIRE(Eventually([&] {
-      absl::StatusOr<SealStatus> s = c.node(id).GetSealStatus();
-      return s.ok() && s->initialized;
-    }));
-    REQUIRE(c.Unseal(id, {init->keys[0], init->keys[1]}).ok());
-  }
+  // Initialize through a follower over the faulty network: a forwarded
+  // request whose frames are lost is resent, yet runs once on the leader
+  // (a second run would answer "already initialized" instead of the
+  // shares).
+  StartUnsealed(c, Setup().BeforeInitialize([](TestCluster& cluster) {
+    cluster.network().SetFaults(/*drop=*/0.2, /*duplicate=*/0.2);
+  }));
   for (int i = 0; i < 20; ++i) {
     const uint64_t via = c.ids()[i % 3];
     REQUIRE(PutWithRetry(c.node(via), "secret/f" + std::to_string(i),
@@ -332,18 +283,11 @@ TEST_CASE("writes complete over a transport that drops and duplicates frames",
 TEST_CASE("without a quorum writes fail with kUnavailable and stale reads work",
           "[node][cluster][quorum]") {
   TestCluster c(3);
-  InitializedCluster(c);
+  StartUnsealed(c);
   const uint64_t leader = c.WaitForLeader();
   REQUIRE(c.node(leader).PutRaw("secret/q", "1").ok());
-  REQUIRE(Eventually([&] {
-    for (uint64_t id : c.ids()) {
-      absl::StatusOr<std::string> v =
-          c.node(id).GetRaw("secret/q", ReadConsistency::kStale);
-      if (!v.ok()) return false;
-    }
-    return true;
-  }));
-  const uint64_t survivor = AFollower(c, leader);
+  REQUIRE(AppliedEverywhere(c, "secret/q", "1"));
+  const uint64_t survivor = c.AFollower(leader);
   for (uint64_t id : c.ids()) {
     if (id != survivor) c.Stop(id);
   }
@@ -357,9 +301,8 @@ TEST_CASE("without a quorum writes fail with kUnavailable and stale reads work",
 TEST_CASE("a write forwarded to a leader that is cut off fails early",
           "[node][cluster][quorum]") {
   TestCluster c(3);
-  InitializedCluster(c);
-  const uint64_t leader = c.WaitForLeader();
-  const uint64_t follower = AFollower(c, leader);
+  StartUnsealed(c);
+  const auto [leader, follower] = LeaderAndFollower(c);
   // The leader takes the forwarded write, then is cut off before it can
   // answer: its answer can never arrive.
   c.network().DropIf([leader](uint64_t from, uint64_t, const std::string&) {
@@ -377,13 +320,13 @@ TEST_CASE("a write forwarded to a leader that is cut off fails early",
 TEST_CASE("a fourth node joins and a node is removed",
           "[node][cluster][membership]") {
   TestCluster c(3);
-  std::vector<std::string> keys = InitializedCluster(c);
+  std::vector<std::string> keys = StartUnsealed(c).keys;
   const uint64_t leader = c.WaitForLeader();
   REQUIRE(c.node(leader).PutRaw("secret/old", "o").ok());
 
   c.AddId(4);
   REQUIRE(c.Start(4).ok());  // an empty node, not bootstrapped
-  const uint64_t follower = AFollower(c, leader);
+  const uint64_t follower = c.AFollower(leader);
   // As Vault does: a non-voter first, promoted once it has caught up.
   REQUIRE(c.node(follower).AddPeer(4, TestCluster::Address(4), false).ok());
   absl::StatusOr<std::vector<PeerInfo>> learners = c.node(leader).ListPeers();
@@ -433,7 +376,7 @@ TEST_CASE("a fourth node joins and a node is removed",
 TEST_CASE("an isolated leader's write is never applied",
           "[node][cluster][partition]") {
   TestCluster c(3);
-  InitializedCluster(c);
+  StartUnsealed(c);
   const uint64_t old_leader = c.WaitForLeader();
   c.network().Isolate(old_leader);
   // Heal while the write on the old leader is still pending: the entries of
@@ -459,7 +402,7 @@ TEST_CASE("an isolated leader's write is never applied",
 TEST_CASE("a request above max_entry_bytes is refused", "[node][limits]") {
   TestCluster c(1);
   c.tweak = [](NodeOptions& o) { o.max_entry_bytes = 4096; };
-  InitializedCluster(c, 1);
+  StartUnsealed(c);
   CHECK(c.node(1).PutRaw("secret/big", std::string(8192, 'x')).code() ==
         Code::kResourceExhausted);
   CHECK(c.node(1).PutRaw("secret/small", std::string(1024, 'x')).ok());
@@ -472,9 +415,9 @@ TEST_CASE("a follower far behind catches up from a snapshot",
     o.snapshot_threshold = 16;
     o.trailing_logs = 0;  // compact up to each snapshot
   };
-  std::vector<std::string> keys = InitializedCluster(c);
+  std::vector<std::string> keys = StartUnsealed(c).keys;
   const uint64_t leader = c.WaitForLeader();
-  const uint64_t behind = AFollower(c, leader);
+  const uint64_t behind = c.AFollower(leader);
   c.Stop(behind);
   // Enough writes for several snapshots: the entries the stopped node
   // misses are compacted away on the others.
@@ -499,9 +442,8 @@ TEST_CASE("a follower far behind catches up from a snapshot",
   REQUIRE(c.node(behind).PutRaw("secret/last", "x").ok());
   CHECK(*c.node(leader).GetRaw("secret/last") == "x");
   // Everything survives a restart of every node from snapshot plus log.
-  for (uint64_t id : c.ids()) c.Stop(id);
-  for (uint64_t id : c.ids()) REQUIRE(c.Start(id).ok());
-  for (uint64_t id : c.ids()) REQUIRE(c.Unseal(id, {keys[2], keys[1]}).ok());
+  RestartAll(c);
+  UnsealAll(c, {keys[2], keys[1]});
   REQUIRE(c.WaitForLeader() != 0);
   for (uint64_t id : c.ids()) {
     CHECK(*c.node(id).GetRaw("secret/s7") == "7");
@@ -512,7 +454,7 @@ TEST_CASE("a follower far behind catches up from a snapshot",
 TEST_CASE("concurrent clients on every node all succeed",
           "[node][cluster][concurrency]") {
   TestCluster c(3);
-  InitializedCluster(c);
+  StartUnsealed(c);
   std::vector<std::thread> clients;
   std::vector<absl::Status> failures(12);
   for (int t = 0; t < 12; ++t) {
@@ -539,14 +481,10 @@ TEST_CASE("concurrent clients on every node all succeed",
 TEST_CASE("secret values never reach the disk in plaintext",
           "[node][cluster][barrier]") {
   TestCluster c(3);
-  InitializedCluster(c);
+  StartUnsealed(c);
   const std::string secret = "plaintext-that-must-stay-in-memory-7f3a";
   REQUIRE(c.node(1).PutRaw("secret/p", secret).ok());
-  for (uint64_t id : c.ids()) {
-    REQUIRE(Eventually([&] {
-      return c.node(id).GetRaw("secret/p", ReadConsistency::kStale).ok();
-    }));
-  }
+  REQUIRE(AppliedEverywhere(c, "secret/p", secret));
   for (uint64_t id : c.ids()) c.Stop(id);
   const DiskScan scan = ScanDataDirs(c, {secret});
   CHECK(scan.files > 0);
@@ -556,11 +494,10 @@ TEST_CASE("secret values never reach the disk in plaintext",
 TEST_CASE("the leader removes itself and the others go on",
           "[node][cluster][membership]") {
   TestCluster c(3);
-  InitializedCluster(c);
+  StartUnsealed(c);
   const uint64_t old_leader = c.WaitForLeader();
   REQUIRE(c.node(old_leader).RemovePeer(old_leader).ok());
-  const uint64_t leader = c.WaitForLeader(absl::Seconds(10), {old_leader});
-  REQUIRE(leader != 0);
+  const uint64_t leader = Leader(c, {old_leader});
   CHECK(leader != old_leader);
   REQUIRE(PutWithRetry(c.node(leader), "secret/after", "1").ok());
   absl::StatusOr<std::vector<PeerInfo>> peers = c.node(leader).ListPeers();

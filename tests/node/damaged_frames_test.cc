@@ -21,11 +21,11 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/reflection.h"
-#include "node/ops_test_util.h"
 #include "node/recording.h"
 #include "node/test_cluster.h"
 #include "proto/node.pb.h"
 #include "support/catch.h"
+#include "support/cluster_fixture.h"
 
 namespace coffer::testing {
 namespace {
@@ -162,9 +162,9 @@ TEST_CASE("damaged frames never take the process down",
     if (seen.size() < 4000) seen.emplace_back(to, frame);
     return false;
   });
-  const std::vector<std::string> keys = InitializedCluster(c);
+  const std::vector<std::string> keys =
+      StartUnsealed(c, Setup().Kv("secret/")).keys;
   uint64_t leader = c.WaitForLeader();
-  REQUIRE(c.node(leader).EnableKvMount("secret/", MountConfig()).ok());
   // Traffic of every kind: writes on the leader and through followers,
   // reads, a snapshot streamed from a follower, a node joining (challenge,
   // answer, catching up as a learner, promotion).
@@ -178,7 +178,7 @@ TEST_CASE("damaged frames never take the process down",
     (void)c.node(via).KvGet("secret/", "k" + std::to_string(i), 0,
                             ReadConsistency::kLinearizable);
   }
-  const uint64_t follower = AFollower(c, leader);
+  const uint64_t follower = c.AFollower(leader);
   REQUIRE(
       c.node(follower)
           .SnapshotSaveTo([](absl::string_view) { return absl::OkStatus(); })
@@ -240,7 +240,7 @@ TEST_CASE("damaged frames never take the process down",
 
 TEST_CASE("only members forward requests", "[node][cluster][faults]") {
   TestCluster c(3);
-  InitializedCluster(c);
+  StartUnsealed(c);
   const uint64_t leader = c.WaitForLeader();
   nodepb::Frame frame;
   frame.set_version(1);
@@ -273,16 +273,13 @@ TEST_CASE("a forwarded request takes its answer only from the node asked",
   nodepb::ForwardRequest asked;
   bool seen = false, hold = true;
   TestCluster c(3);
-  InitializedCluster(c);
+  StartUnsealed(c);
   {
     absl::MutexLock lock(&mu);
     leader = c.WaitForLeader();
-    follower = AFollower(c, leader);
+    follower = c.AFollower(leader);
   }
-  uint64_t other = 0;
-  for (uint64_t id : c.ids()) {
-    if (id != leader && id != follower) other = id;
-  }
+  const uint64_t other = Followers(c, leader).at(1);
   c.network().DropIf([&](uint64_t from, uint64_t to, const std::string& f) {
     nodepb::Frame frame;
     if (!frame.ParseFromString(f) || !frame.has_forward_batch()) return false;
@@ -339,10 +336,8 @@ TEST_CASE("a follower that loses touch with its leader keeps its forwards",
   // nodes send through the hook until closed.
   std::atomic<bool> cut{false};
   TestCluster c(3);
-  InitializedCluster(c);
-  const uint64_t leader = c.WaitForLeader();
-  const uint64_t follower = AFollower(c, leader);
-  REQUIRE(c.node(leader).EnableKvMount("secret/", MountConfig()).ok());
+  StartUnsealed(c, Setup().Kv("secret/"));
+  const auto [leader, follower] = LeaderAndFollower(c);
   c.network().DropIf(
       [&cut, leader, follower](uint64_t from, uint64_t to, const std::string&) {
         return cut && from == leader && to == follower;

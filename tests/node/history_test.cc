@@ -20,11 +20,10 @@
 #include "coffer/node.h"
 #include "node/test_cluster.h"
 #include "support/catch.h"
+#include "support/cluster_fixture.h"
 
 namespace coffer::testing {
 namespace {
-
-using Code = absl::StatusCode;
 
 uint64_t SeedFromEnv() {
   const char* s = std::getenv("COFFER_TEST_SEED");
@@ -277,11 +276,10 @@ TEST_CASE(
     o.request_timeout = absl::Seconds(1);
     o.snapshot_threshold = 64;  // snapshots and compaction during the run
   };
-  absl::StatusOr<std::vector<std::string>> keys = c.StartInitialized();
-  REQUIRE(keys.ok());
   MountConfig mount;
   mount.max_versions = 10000;  // every acknowledged version stays readable
-  REQUIRE(c.node(c.WaitForLeader()).EnableKvMount("secret/", mount).ok());
+  const std::vector<std::string> keys =
+      StartUnsealed(c, Setup().Kv("secret/", mount)).keys;
 
   Gate gate(c);
   std::atomic<bool> stop{false};
@@ -302,10 +300,10 @@ TEST_CASE(
     const uint64_t leader = c.WaitForLeader();
     REQUIRE(leader != 0);
     gate.Stop(leader);
-    REQUIRE(c.WaitForLeader(absl::Seconds(10), {leader}) != 0);
+    Leader(c, {leader});
     absl::SleepFor(absl::Milliseconds(600));
     REQUIRE(gate.Start(leader).ok());
-    REQUIRE(c.Unseal(leader, *keys).ok());
+    REQUIRE(c.Unseal(leader, keys).ok());
   }
   stop = true;
   for (std::thread& t : threads) t.join();
@@ -363,26 +361,26 @@ TEST_CASE(
 
 TEST_CASE("the history check finds lost writes and stale reads",
           "[node][history]") {
-  auto write = [](std::string value, uint64_t version, uint64_t invoke,
-                  uint64_t response) {
-    Op op;
-    op.kind = Op::kWrite;
-    op.key = "k";
-    op.value = std::move(value);
-    op.version = response == Op::kPending ? 0 : version;
-    op.invoke = invoke;
-    op.response = response;
-    return op;
+  auto op = [](Op::Kind kind, std::string value, uint64_t version,
+               uint64_t invoke, uint64_t response) {
+    Op o;
+    o.kind = kind;
+    o.key = "k";
+    o.value = std::move(value);
+    o.version = version;
+    o.invoke = invoke;
+    o.response = response;
+    return o;
   };
-  auto read = [](std::string value, uint64_t version, uint64_t invoke,
-                 uint64_t response) {
-    Op op;
-    op.key = "k";
-    op.value = std::move(value);
-    op.version = version;
-    op.invoke = invoke;
-    op.response = response;
-    return op;
+  // A write's version is known once it is acknowledged.
+  auto write = [&](std::string value, uint64_t version, uint64_t invoke,
+                   uint64_t response) {
+    return op(Op::kWrite, std::move(value),
+              response == Op::kPending ? 0 : version, invoke, response);
+  };
+  auto read = [&](std::string value, uint64_t version, uint64_t invoke,
+                  uint64_t response) {
+    return op(Op::kRead, std::move(value), version, invoke, response);
   };
   const std::map<std::string, std::map<uint64_t, std::string>> final = {
       {"k", {{1, "a"}, {2, "b"}}}};
@@ -395,21 +393,19 @@ TEST_CASE("the history check finds lost writes and stale reads",
                         read("b", 2, 15, 20),
                         write("c", 0, 21, Op::kPending)};
   CHECK(CheckHistory(ok, final) == "");
+  // The check of `ok` with one more operation.
+  auto with = [&](Op extra) {
+    std::vector<Op> h = ok;
+    h.push_back(std::move(extra));
+    return CheckHistory(h, final);
+  };
   // An acknowledged write missing from the final versions.
-  std::vector<Op> lost = ok;
-  lost.push_back(write("d", 3, 30, 31));
-  CHECK(CheckHistory(lost, final) != "");
+  CHECK(with(write("d", 3, 30, 31)) != "");
   // A read of v1 that began after a read of v2 had completed.
-  std::vector<Op> stale = ok;
-  stale.push_back(read("a", 1, 21, 22));
-  CHECK(CheckHistory(stale, final) != "");
+  CHECK(with(read("a", 1, 21, 22)) != "");
   // A read of a value no write made, or before its write began.
-  std::vector<Op> phantom = ok;
-  phantom.push_back(read("x", 2, 21, 22));
-  CHECK(CheckHistory(phantom, final) != "");
-  std::vector<Op> early = ok;
-  early.push_back(read("b", 2, 1, 2));
-  CHECK(CheckHistory(early, final) != "");
+  CHECK(with(read("x", 2, 21, 22)) != "");
+  CHECK(with(read("b", 2, 1, 2)) != "");
   // An acknowledged version that differs from the stored one.
   std::vector<Op> moved = ok;
   moved[0].version = 2;
@@ -421,9 +417,7 @@ TEST_CASE(
     "version",
     "[node][kv][cas]") {
   TestCluster c(3);
-  REQUIRE(c.StartInitialized().ok());
-  REQUIRE(
-      c.node(c.WaitForLeader()).EnableKvMount("secret/", MountConfig()).ok());
+  StartUnsealed(c, Setup().Kv("secret/"));
 
   constexpr int kThreads = 12;
   constexpr uint64_t kVersions = 60;

@@ -13,37 +13,16 @@
 #include "node/test_kms.h"
 #include "proto/node.pb.h"
 #include "support/catch.h"
+#include "support/cluster_fixture.h"
 
 namespace coffer::testing {
 namespace {
 
-using Code = absl::StatusCode;
-
-// A started, initialized (3 shares, threshold 2) and unsealed cluster;
-// returns the shares.
-std::vector<std::string> Initialized(TestCluster& c) {
-  absl::StatusOr<std::vector<std::string>> keys = c.StartInitialized();
-  REQUIRE(keys.ok());
-  return *keys;
-}
-
 bool IsVoter(Node& leader, uint64_t id) {
-  absl::StatusOr<std::vector<PeerInfo>> peers = leader.ListPeers();
-  if (!peers.ok()) return false;
-  for (const PeerInfo& p : *peers) {
-    if (p.id == id) return p.voter;
-  }
-  return false;
+  return Voters(leader).count(id) != 0;
 }
 
-bool HasMember(Node& n, uint64_t id) {
-  absl::StatusOr<std::vector<PeerInfo>> peers = n.ListPeers();
-  if (!peers.ok()) return false;
-  for (const PeerInfo& p : *peers) {
-    if (p.id == id) return true;
-  }
-  return false;
-}
+bool HasMember(Node& n, uint64_t id) { return PeerOf(n, id).has_value(); }
 
 bool Removed(Node& n) {
   absl::StatusOr<SealStatus> s = n.GetSealStatus();
@@ -56,9 +35,7 @@ uint64_t Leader3(TestCluster& c) {
   for (uint64_t id : c.ids()) {
     if (id > 3) others.insert(id);
   }
-  const uint64_t leader = c.WaitForLeader(absl::Seconds(10), others);
-  REQUIRE(leader != 0);
-  return leader;
+  return Leader(c, others);
 }
 
 // Waits until node `id` (joining) got its challenge and reports the
@@ -70,20 +47,26 @@ bool ChallengeArrived(TestCluster& c, uint64_t id) {
   });
 }
 
+// Adds node 4 with retry_join set to nodes 1..3 every `interval`, and
+// starts it (empty: it asks to join).
+void StartRetryJoiner(TestCluster& c, absl::Duration interval) {
+  c.AddId(4);
+  c.tweak = [interval](NodeOptions& o) {
+    if (o.id != 4) return;
+    o.retry_join = PeersOf({1, 2, 3});
+    o.retry_join_interval = interval;
+  };
+  REQUIRE(c.Start(4).ok());
+}
+
 TEST_CASE("retry_join admits a node once the operator gives it the shares",
           "[node][join]") {
   TestCluster c(3);
-  std::vector<std::string> keys = Initialized(c);
+  std::vector<std::string> keys = StartUnsealed(c).keys;
   const uint64_t leader = c.WaitForLeader();
   REQUIRE(c.node(leader).PutRaw("secret/before", "b").ok());
 
-  c.AddId(4);
-  c.tweak = [](NodeOptions& o) {
-    if (o.id != 4) return;
-    o.retry_join = PeersOf({1, 2, 3});
-    o.retry_join_interval = absl::Milliseconds(50);
-  };
-  REQUIRE(c.Start(4).ok());
+  StartRetryJoiner(c, absl::Milliseconds(50));
   REQUIRE(ChallengeArrived(c, 4));
   absl::StatusOr<SealStatus> s = c.node(4).GetSealStatus();
   CHECK(s->shares == 3);
@@ -126,16 +109,8 @@ TEST_CASE("retry_join admits a node once the operator gives it the shares",
 TEST_CASE("retry_join keeps asking until the cluster is initialized",
           "[node][join]") {
   TestCluster c(3);
-  c.StartAndBootstrap();
-  const uint64_t leader = c.WaitForLeader();
-  REQUIRE(leader != 0);
-  c.AddId(4);
-  c.tweak = [](NodeOptions& o) {
-    if (o.id != 4) return;
-    o.retry_join = PeersOf({1, 2, 3});
-    o.retry_join_interval = absl::Milliseconds(20);
-  };
-  REQUIRE(c.Start(4).ok());
+  const uint64_t leader = StartCluster(c);
+  StartRetryJoiner(c, absl::Milliseconds(20));
   // Refused ("not initialized") a few times meanwhile: the backoff grows.
   absl::SleepFor(absl::Milliseconds(300));
   CHECK_FALSE(c.node(4).GetSealStatus()->initialized);
@@ -155,7 +130,7 @@ TEST_CASE("retry_join keeps asking until the cluster is initialized",
 
 TEST_CASE("a join challenge survives a change of leader", "[node][join]") {
   TestCluster c(3);
-  std::vector<std::string> keys = Initialized(c);
+  std::vector<std::string> keys = StartUnsealed(c).keys;
   const uint64_t old_leader = c.WaitForLeader();
   c.AddId(4);
   REQUIRE(c.Start(4).ok());
@@ -165,8 +140,7 @@ TEST_CASE("a join challenge survives a change of leader", "[node][join]") {
   // the shares; any leader of the cluster can verify the answer.
   c.Stop(old_leader);
   std::set<uint64_t> ignore = {old_leader, 4};
-  const uint64_t leader = c.WaitForLeader(absl::Seconds(10), ignore);
-  REQUIRE(leader != 0);
+  const uint64_t leader = Leader(c, ignore);
   REQUIRE(c.node(4).SubmitUnsealKey(keys[0]).ok());
   absl::StatusOr<SealStatus> s = c.node(4).SubmitUnsealKey(keys[1]);
   REQUIRE(s.ok());
@@ -179,12 +153,12 @@ TEST_CASE("a join challenge survives a change of leader", "[node][join]") {
 TEST_CASE("a wrong key set on a joining node is refused and the attempt resets",
           "[node][join]") {
   TestCluster c(3);
-  std::vector<std::string> keys = Initialized(c);
+  std::vector<std::string> keys = StartUnsealed(c).keys;
   const uint64_t leader = c.WaitForLeader();
   c.AddId(4);
   REQUIRE(c.Start(4).ok());
   // Through a follower: it points the node to the leader.
-  const uint64_t follower = leader == 1 ? 2 : 1;
+  const uint64_t follower = c.AFollower(leader);
   REQUIRE(c.node(4).Join(PeersOf({follower})).ok());
   REQUIRE(ChallengeArrived(c, 4));
 
@@ -213,8 +187,7 @@ TEST_CASE("a wrong key set on a joining node is refused and the attempt resets",
 
 TEST_CASE("a join is refused with a clear reason", "[node][join]") {
   TestCluster c(3);
-  c.StartAndBootstrap();
-  REQUIRE(c.WaitForLeader() != 0);
+  StartCluster(c);
   c.AddId(4);
   REQUIRE(c.Start(4).ok());
 
@@ -246,7 +219,7 @@ TEST_CASE("a join is refused with a clear reason", "[node][join]") {
 
 TEST_CASE("a member id or address cannot join again", "[node][join]") {
   TestCluster c(3);
-  Initialized(c);
+  StartUnsealed(c);
   uint64_t leader = c.WaitForLeader();
   const uint64_t victim = leader == 3 ? 2 : 3;
   // A member whose data directory was lost asks to join with its id (the
@@ -279,15 +252,8 @@ TEST_CASE("a node with the cluster's Kms joins without an operator",
   TestKms other("k2");
   TestCluster c(3);
   c.tweak = [&](NodeOptions& o) { o.kms = o.id == 5 ? &other : &kms; };
-  c.StartAndBootstrap();
-  const uint64_t leader = c.WaitForLeader();
-  InitializeOptions opts;
-  opts.recovery_shares = 3;
-  opts.recovery_threshold = 2;
-  REQUIRE(c.node(leader).Initialize(opts).ok());
-  for (uint64_t id : c.ids()) {
-    REQUIRE(Eventually([&] { return Unsealed(c.node(id)); }));
-  }
+  StartUnsealed(c, Setup().AutoUnseal().ViaLeader());
+  const uint64_t leader = Leader(c);
   REQUIRE(c.node(leader).PutRaw("secret/k", "v").ok());
 
   c.AddId(4);
@@ -309,7 +275,7 @@ TEST_CASE("a node with the cluster's Kms joins without an operator",
 TEST_CASE("a removed node knows it and refuses to join with its data",
           "[node][join][removal]") {
   TestCluster c(3);
-  Initialized(c);
+  StartUnsealed(c);
   const uint64_t leader = c.WaitForLeader();
   const uint64_t gone = leader == 3 ? 2 : 3;
   CHECK_FALSE(Removed(c.node(gone)));
@@ -346,7 +312,7 @@ TEST_CASE("a removed node knows it and refuses to join with its data",
 TEST_CASE("a node removed while down learns it when it hears the cluster",
           "[node][join][removal]") {
   TestCluster c(3);
-  Initialized(c);
+  StartUnsealed(c);
   const uint64_t leader = c.WaitForLeader();
   const uint64_t gone = leader == 3 ? 2 : 3;
   c.Stop(gone);
@@ -364,17 +330,10 @@ TEST_CASE("a node removed while down learns it when it hears the cluster",
 
 TEST_CASE("a lagging node is never marked removed", "[node][join][removal]") {
   TestCluster c(4);
-  Initialized(c);
+  StartUnsealed(c);
   uint64_t leader = c.WaitForLeader();
-  uint64_t lagging = 0, gone = 0;
-  for (uint64_t id : c.ids()) {
-    if (id == leader) continue;
-    if (lagging == 0) {
-      lagging = id;
-    } else if (gone == 0) {
-      gone = id;
-    }
-  }
+  const uint64_t lagging = Followers(c, leader).at(0);
+  const uint64_t gone = Followers(c, leader).at(1);
   c.network().Isolate(lagging);
   REQUIRE(c.node(leader).RemovePeer(gone).ok());
   REQUIRE(c.node(leader).PutRaw("secret/while-away", "w").ok());
@@ -388,8 +347,7 @@ TEST_CASE("a lagging node is never marked removed", "[node][join][removal]") {
   }));
   CHECK_FALSE(Removed(c.node(lagging)));
   CHECK(Eventually([&] { return Removed(c.node(gone)); }));
-  leader = c.WaitForLeader(absl::Seconds(10), {gone});
-  REQUIRE(leader != 0);
+  leader = Leader(c, {gone});
   CHECK(c.node(lagging).Leader().ok());
   CHECK(HasMember(c.node(leader), lagging));
 }

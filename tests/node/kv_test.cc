@@ -13,39 +13,15 @@
 #include "coffer/node.h"
 #include "node/test_cluster.h"
 #include "support/catch.h"
+#include "support/cluster_fixture.h"
 
 namespace coffer::testing {
 namespace {
 
-using Code = absl::StatusCode;
-
-// A started, initialized and unsealed cluster with "secret/" enabled;
-// returns the unseal shares.
-std::vector<std::string> KvCluster(TestCluster& c) {
-  absl::StatusOr<std::vector<std::string>> keys = c.StartInitialized();
-  REQUIRE(keys.ok());
-  REQUIRE(
-      c.node(c.WaitForLeader()).EnableKvMount("secret/", MountConfig()).ok());
-  return *keys;
-}
-
-uint64_t AFollower(TestCluster& c, uint64_t leader) {
-  return c.AFollower(leader);
-}
-
-// Retries a put that failed for want of a leader or in a leader change.
+// Writes secret/`path`, retrying while there is no leader or it changes.
 absl::StatusOr<VersionMetadata> PutWithRetry(Node& n, const std::string& path,
                                              const SecretData& data) {
-  absl::StatusOr<VersionMetadata> r;
-  for (int attempt = 0; attempt < 50; ++attempt) {
-    r = n.KvPut("secret/", path, data);
-    const Code code = r.status().code();
-    if (code != Code::kUnavailable && code != Code::kDeadlineExceeded) {
-      return r;
-    }
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  return r;
+  return Retry([&] { return n.KvPut("secret/", path, data); });
 }
 
 // The data of version `version` of secret/`path` as node `n` reads it.
@@ -61,9 +37,8 @@ std::optional<SecretData> DataOf(
 TEST_CASE("kv versions are written and read on the leader and a follower",
           "[node][kv]") {
   TestCluster c(3);
-  KvCluster(c);
-  const uint64_t leader = c.WaitForLeader();
-  const uint64_t follower = AFollower(c, leader);
+  StartUnsealed(c, Setup().Kv("secret/"));
+  const auto [leader, follower] = LeaderAndFollower(c);
 
   absl::StatusOr<std::vector<MountInfo>> mounts =
       c.node(follower).ListKvMounts();
@@ -138,9 +113,8 @@ TEST_CASE(
   const std::string secret = "plaintext-that-stays-home-7f3a";
   std::atomic<int> frames{0}, with_secret{0};
   TestCluster c(3);
-  KvCluster(c);
-  const uint64_t leader = c.WaitForLeader();
-  const uint64_t follower = AFollower(c, leader);
+  StartUnsealed(c, Setup().Kv("secret/"));
+  const auto [leader, follower] = LeaderAndFollower(c);
   c.network().DropIf([&](uint64_t, uint64_t, const std::string& frame) {
     ++frames;
     if (frame.find(secret) != std::string::npos) ++with_secret;
@@ -159,9 +133,8 @@ TEST_CASE(
 TEST_CASE("two concurrent writers with one cas value: exactly one wins",
           "[node][kv][cas]") {
   TestCluster c(3);
-  KvCluster(c);
-  const uint64_t leader = c.WaitForLeader();
-  const uint64_t follower = AFollower(c, leader);
+  StartUnsealed(c, Setup().Kv("secret/"));
+  const auto [leader, follower] = LeaderAndFollower(c);
   WriteOptions create;
   create.cas = 0;
   REQUIRE(c.node(follower).KvPut("secret/", "k", {{"n", "0"}}, create).ok());
@@ -204,9 +177,8 @@ TEST_CASE("two concurrent writers with one cas value: exactly one wins",
 TEST_CASE("kv delete undelete destroy and metadata through the node",
           "[node][kv][versions]") {
   TestCluster c(3);
-  KvCluster(c);
-  const uint64_t leader = c.WaitForLeader();
-  const uint64_t follower = AFollower(c, leader);
+  StartUnsealed(c, Setup().Kv("secret/"));
+  const auto [leader, follower] = LeaderAndFollower(c);
   Node& f = c.node(follower);
   for (int i = 1; i <= 3; ++i) {
     REQUIRE(f.KvPut("secret/", "k", {{"v", std::to_string(i)}}).ok());
@@ -272,9 +244,9 @@ TEST_CASE("kv delete undelete destroy and metadata through the node",
 TEST_CASE("tuning a kv mount changes later writes on every node",
           "[node][kv][mounts]") {
   TestCluster c(3);
-  KvCluster(c);
+  StartUnsealed(c, Setup().Kv("secret/"));
   const uint64_t leader = c.WaitForLeader();
-  Node& f = c.node(AFollower(c, leader));
+  Node& f = c.node(c.AFollower(leader));
   MountConfigUpdate u;
   u.max_versions = 2;
   u.cas_required = true;
@@ -306,9 +278,9 @@ TEST_CASE("tuning a kv mount changes later writes on every node",
 TEST_CASE("a disabled kv mount is gone and a new one starts empty",
           "[node][kv][mounts]") {
   TestCluster c(3);
-  KvCluster(c);
+  StartUnsealed(c, Setup().Kv("secret/"));
   const uint64_t leader = c.WaitForLeader();
-  Node& f = c.node(AFollower(c, leader));
+  Node& f = c.node(c.AFollower(leader));
   MountConfig cfg;
   cfg.max_versions = 3;
   REQUIRE(f.EnableKvMount("team/a", cfg).ok());
@@ -338,9 +310,9 @@ TEST_CASE("disabling a kv mount purges its records in several proposals",
   TestCluster c(3);
   // 64 KiB entries: purge batches of 27 records, so 80 records take three.
   c.tweak = [](NodeOptions& o) { o.max_entry_bytes = 64 << 10; };
-  KvCluster(c);
+  StartUnsealed(c, Setup().Kv("secret/"));
   const uint64_t leader = c.WaitForLeader();
-  Node& f = c.node(AFollower(c, leader));
+  Node& f = c.node(c.AFollower(leader));
   REQUIRE(f.EnableKvMount("gone/", MountConfig()).ok());
   for (int i = 0; i < 40; ++i) {
     REQUIRE(f.KvPut("gone/", "k" + std::to_string(i), {{"v", "x"}}).ok());
@@ -371,9 +343,8 @@ TEST_CASE("disabling a kv mount purges its records in several proposals",
 
 TEST_CASE("a sealed node refuses kv operations", "[node][kv][seal]") {
   TestCluster c(3);
-  KvCluster(c);
-  const uint64_t leader = c.WaitForLeader();
-  const uint64_t follower = AFollower(c, leader);
+  StartUnsealed(c, Setup().Kv("secret/"));
+  const auto [leader, follower] = LeaderAndFollower(c);
   REQUIRE(c.node(leader).KvPut("secret/", "k", {{"v", "1"}}).ok());
   REQUIRE(c.node(follower).Seal().ok());
   Node& f = c.node(follower);
@@ -393,14 +364,13 @@ TEST_CASE("a sealed node refuses kv operations", "[node][kv][seal]") {
 TEST_CASE("kv secrets survive a leader crash and a full restart",
           "[node][kv][restart]") {
   TestCluster c(3);
-  std::vector<std::string> keys = KvCluster(c);
+  std::vector<std::string> keys = StartUnsealed(c, Setup().Kv("secret/")).keys;
   const uint64_t old_leader = c.WaitForLeader();
   REQUIRE(c.node(old_leader).KvPut("secret/", "a", {{"v", "1"}}).ok());
 
   c.Stop(old_leader);
-  const uint64_t leader = c.WaitForLeader(absl::Seconds(10), {old_leader});
-  REQUIRE(leader != 0);
-  const uint64_t follower = AFollower(c, leader);
+  const uint64_t leader = Leader(c, {old_leader});
+  const uint64_t follower = c.AFollower(leader);
   absl::StatusOr<VersionMetadata> v2 =
       PutWithRetry(c.node(follower), "a", {{"v", "2"}});
   REQUIRE(v2.ok());
@@ -415,16 +385,14 @@ TEST_CASE("kv secrets survive a leader crash and a full restart",
     }));
   }
 
-  for (uint64_t id : c.ids()) c.Stop(id);
-  for (uint64_t id : c.ids()) REQUIRE(c.Start(id).ok());
-  REQUIRE(c.WaitForLeader() != 0);
+  RestartAll(c);
   for (uint64_t id : c.ids()) {
     CHECK(c.node(id)
               .KvGet("secret/", "a", 0, ReadConsistency::kStale)
               .status()
               .code() == Code::kFailedPrecondition);
   }
-  for (uint64_t id : c.ids()) REQUIRE(c.Unseal(id, {keys[0], keys[2]}).ok());
+  UnsealAll(c, {keys[0], keys[2]});
   for (uint64_t id : c.ids()) {
     CHECK(DataOf(c.node(id), "a", 1, ReadConsistency::kStale) ==
           SecretData{{"v", "1"}});
@@ -433,14 +401,14 @@ TEST_CASE("kv secrets survive a leader crash and a full restart",
   }
   const uint64_t new_leader = c.WaitForLeader();
   REQUIRE(
-      PutWithRetry(c.node(AFollower(c, new_leader)), "a", {{"v", "3"}}).ok());
+      PutWithRetry(c.node(c.AFollower(new_leader)), "a", {{"v", "3"}}).ok());
   CHECK(DataOf(c.node(new_leader), "a") == SecretData{{"v", "3"}});
 }
 
 TEST_CASE("kv values and field names never reach the disk in plaintext",
           "[node][kv][barrier]") {
   TestCluster c(3);
-  KvCluster(c);
+  StartUnsealed(c, Setup().Kv("secret/"));
   const std::string value = "kv-plaintext-that-must-stay-in-memory-91c2";
   const std::string field = "kv-field-name-that-must-stay-in-memory-5d0e";
   REQUIRE(c.node(1).KvPut("secret/", "p", {{field, value}}).ok());

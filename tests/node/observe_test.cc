@@ -12,12 +12,13 @@
 #include "absl/synchronization/mutex.h"
 #include "coffer/node.h"
 #include "crypto/secure_buffer.h"
-#include "node/ops_test_util.h"
 #include "node/recording.h"
 #include "node/test_cluster.h"
+#include "node/test_kms.h"
 #include "proto/node.pb.h"
 #include "proto/raft.pb.h"
 #include "support/catch.h"
+#include "support/cluster_fixture.h"
 
 namespace coffer::testing {
 namespace {
@@ -27,21 +28,8 @@ TEST_CASE("the logger sees elections and seal changes but no secret",
   RecordingLogger logger;
   TestCluster c(3);
   c.tweak = [&](NodeOptions& o) { o.logger = &logger; };
-  c.StartAndBootstrap();
-  const uint64_t leader = c.WaitForLeader();
-  REQUIRE(leader != 0);
-  InitializeOptions opts;
-  opts.secret_shares = 3;
-  opts.secret_threshold = 2;
-  absl::StatusOr<InitializeResult> init = c.node(leader).Initialize(opts);
-  REQUIRE(init.ok());
-  for (uint64_t id : c.ids()) {
-    REQUIRE(Eventually([&] {
-      absl::StatusOr<SealStatus> s = c.node(id).GetSealStatus();
-      return s.ok() && s->initialized;
-    }));
-    REQUIRE(c.Unseal(id, {init->keys[0], init->keys[1]}).ok());
-  }
+  const InitializeResult init = StartUnsealed(c, Setup().ViaLeader());
+  const uint64_t leader = Leader(c);
   const std::string value = "v4lue-that-must-stay-secret";
   REQUIRE(Retry([&] { return c.node(leader).PutRaw("p", value); }).ok());
   REQUIRE(Retry([&] {
@@ -52,10 +40,10 @@ TEST_CASE("the logger sees elections and seal changes but no secret",
   REQUIRE(
       Retry([&] { return c.node(leader).KvPut("secret", "db", data); }).ok());
   absl::StatusOr<std::vector<std::string>> rekeyed =
-      Retry([&] { return c.node(leader).Rekey(init->keys, 3, 2); });
+      Retry([&] { return c.node(leader).Rekey(init.keys, 3, 2); });
   REQUIRE(rekeyed.ok());
   REQUIRE(Retry([&] { return c.node(leader).RotateKey(); }).ok());
-  const uint64_t follower = AFollower(c, leader);
+  const uint64_t follower = c.AFollower(leader);
   REQUIRE(c.node(follower).Seal().ok());
   REQUIRE(c.Unseal(follower, {(*rekeyed)[0], (*rekeyed)[1]}).ok());
   REQUIRE(
@@ -74,9 +62,9 @@ TEST_CASE("the logger sees elections and seal changes but no secret",
 
   // No secret is: not a share (old or new, hex or raw), the root token, a
   // value, a field value.
-  std::vector<std::string> secrets = {init->root_token, value,
+  std::vector<std::string> secrets = {init.root_token, value,
                                       "kv-secret-pa55word"};
-  for (const std::string& k : init->keys) secrets.push_back(k);
+  for (const std::string& k : init.keys) secrets.push_back(k);
   for (const std::string& k : *rekeyed) secrets.push_back(k);
   const std::vector<std::string> lines = logger.lines();
   CHECK(lines.size() > 10);
@@ -87,7 +75,7 @@ TEST_CASE("the logger sees elections and seal changes but no secret",
     }
   }
   // Nor raw share bytes.
-  for (const std::string& k : init->keys) {
+  for (const std::string& k : init.keys) {
     const std::string raw = absl::HexStringToBytes(k);
     for (const std::string& line : lines) {
       CHECK(line.find(raw.substr(0, 8)) == std::string::npos);
@@ -97,46 +85,40 @@ TEST_CASE("the logger sees elections and seal changes but no secret",
 
 TEST_CASE("metrics see the commit index grow and time requests",
           "[node][observe]") {
-  std::map<uint64_t, std::unique_ptr<RecordingMetrics>> sinks;
-  for (uint64_t id = 1; id <= 3; ++id) {
-    sinks[id] = std::make_unique<RecordingMetrics>();
-  }
+  Recorders rec;
   TestCluster c(3);
-  c.tweak = [&](NodeOptions& o) { o.metrics = sinks.at(o.id).get(); };
-  InitializedCluster(c);
-  const uint64_t leader = c.WaitForLeader();
-  const uint64_t follower = AFollower(c, leader);
-  const std::vector<double> before = sinks[leader]->gauge("raft.commit_index");
+  c.tweak = [&](NodeOptions& o) { rec.Attach(o); };
+  StartUnsealed(c);
+  const auto [leader, follower] = LeaderAndFollower(c);
+  RecordingMetrics& lead = rec.metrics.at(leader);
+  RecordingMetrics& foll = rec.metrics.at(follower);
+  const std::vector<double> before = lead.gauge("raft.commit_index");
   REQUIRE_FALSE(before.empty());
-  for (int i = 0; i < 10; ++i) {
-    REQUIRE(Retry([&] {
-              return c.node(follower).PutRaw("k" + std::to_string(i), "v");
-            }).ok());
-  }
+  PutRawMany(c.node(follower), "k", 10);
   REQUIRE(Eventually([&] {
-    const std::vector<double> g = sinks[follower]->gauge("raft.applied_index");
+    const std::vector<double> g = foll.gauge("raft.applied_index");
     return !g.empty() && g.back() >= before.back() + 10;
   }));
   // The leader reports its commit index after the pass of its loop that
   // sent it to the follower: wait for it too.
   std::vector<double> after;
   CHECK(Eventually([&] {
-    after = sinks[leader]->gauge("raft.commit_index");
+    after = lead.gauge("raft.commit_index");
     return after.back() >= before.back() + 10;
   }));
   CHECK(std::is_sorted(after.begin(), after.end()));
-  CHECK(sinks[leader]->gauge("raft.is_leader").back() == 1);
-  CHECK(sinks[follower]->gauge("raft.term").back() >= 1);
-  CHECK(sinks[follower]->gauge("node.sealed").back() == 0);
-  CHECK(sinks[follower]->counter("node.requests") >= 10);
-  CHECK(sinks[follower]->timings("node.request_latency") >= 10);
-  CHECK(sinks[leader]->timings("storage.write_latency") > 0);
-  CHECK(sinks[follower]->timings("storage.write_latency") > 0);
-  CHECK(sinks[follower]->counter("raft.leader_changes") >= 1);
+  CHECK(lead.gauge("raft.is_leader").back() == 1);
+  CHECK(foll.gauge("raft.term").back() >= 1);
+  CHECK(foll.gauge("node.sealed").back() == 0);
+  CHECK(foll.counter("node.requests") >= 10);
+  CHECK(foll.timings("node.request_latency") >= 10);
+  CHECK(lead.timings("storage.write_latency") > 0);
+  CHECK(foll.timings("storage.write_latency") > 0);
+  CHECK(foll.counter("raft.leader_changes") >= 1);
   // A failed request counts as an error.
-  const uint64_t errors = sinks[follower]->counter("node.request_errors");
+  const uint64_t errors = foll.counter("node.request_errors");
   CHECK(c.node(follower).GetRaw("absent").status().code() == Code::kNotFound);
-  CHECK(sinks[follower]->counter("node.request_errors") == errors + 1);
+  CHECK(foll.counter("node.request_errors") == errors + 1);
 }
 
 TEST_CASE("a malformed raft message is refused, counted and logged",
@@ -144,9 +126,8 @@ TEST_CASE("a malformed raft message is refused, counted and logged",
   Recorders rec;
   TestCluster c(3);
   c.tweak = [&](NodeOptions& o) { rec.Attach(o); };
-  InitializedCluster(c);
-  const uint64_t leader = c.WaitForLeader();
-  const uint64_t follower = AFollower(c, leader);
+  StartUnsealed(c);
+  const auto [leader, follower] = LeaderAndFollower(c);
   REQUIRE(Retry([&] { return c.node(leader).PutRaw("before", "b"); }).ok());
   absl::StatusOr<LeaderInfo> info = c.node(follower).Leader();
   REQUIRE(info.ok());
@@ -225,26 +206,18 @@ TEST_CASE("the new options are validated", "[node][observe]") {
 // `writes` entries, restarts it and returns how many snapshots it
 // installed while catching up.
 uint64_t SnapshotsInstalledCatchingUp(uint64_t trailing_logs, int writes) {
-  std::map<uint64_t, std::unique_ptr<RecordingMetrics>> sinks;
-  for (uint64_t id = 1; id <= 3; ++id) {
-    sinks[id] = std::make_unique<RecordingMetrics>();
-  }
+  Recorders rec;
   TestCluster c(3);
   c.tweak = [&](NodeOptions& o) {
-    o.metrics = sinks.at(o.id).get();
+    rec.Attach(o);
     o.snapshot_threshold = 16;
     o.trailing_logs = trailing_logs;
   };
-  InitializedCluster(c);
-  const uint64_t leader = c.WaitForLeader();
-  const uint64_t follower = AFollower(c, leader);
+  StartUnsealed(c);
+  const auto [leader, follower] = LeaderAndFollower(c);
   c.Stop(follower);
-  for (int i = 0; i < writes; ++i) {
-    REQUIRE(Retry([&] {
-              return c.node(leader).PutRaw("k" + std::to_string(i), "v");
-            }).ok());
-  }
-  REQUIRE(sinks[leader]->counter("raft.snapshot_saves") > 0);
+  PutRawMany(c.node(leader), "k", writes);
+  REQUIRE(rec.metrics.at(leader).counter("raft.snapshot_saves") > 0);
   REQUIRE(c.Start(follower).ok());
   REQUIRE(Eventually([&] {
     absl::StatusOr<std::vector<PeerInfo>> peers = c.node(leader).ListPeers();
@@ -262,7 +235,7 @@ uint64_t SnapshotsInstalledCatchingUp(uint64_t trailing_logs, int writes) {
   c.Stop(follower);
   REQUIRE(c.Start(follower).ok());
   REQUIRE(c.WaitForLeader() == leader);
-  return sinks[follower]->counter("raft.snapshot_installs");
+  return rec.metrics.at(follower).counter("raft.snapshot_installs");
 }
 
 TEST_CASE("a follower a little behind catches up from the trailing log",

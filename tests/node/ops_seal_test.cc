@@ -4,19 +4,13 @@
 #include <vector>
 
 #include "coffer/node.h"
-#include "node/ops_test_util.h"
 #include "node/test_cluster.h"
+#include "node/test_kms.h"
 #include "support/catch.h"
+#include "support/cluster_fixture.h"
 
 namespace coffer::testing {
 namespace {
-
-// Restarts every node of `c` with the options `c.tweak` now gives.
-void RestartAll(TestCluster& c) {
-  for (uint64_t id : c.ids()) c.Stop(id);
-  for (uint64_t id : c.ids()) REQUIRE(c.Start(id).ok());
-  REQUIRE(c.WaitForLeader() != 0);
-}
 
 bool MigrationPending(Node& n) {
   absl::StatusOr<SealStatus> s = n.GetSealStatus();
@@ -28,19 +22,9 @@ TEST_CASE("rekey with a Kms replaces the recovery shares",
   TestKms kms;
   TestCluster c(3);
   c.tweak = [&](NodeOptions& o) { o.kms = &kms; };
-  c.StartAndBootstrap();
-  const uint64_t leader = c.WaitForLeader();
-  REQUIRE(leader != 0);
-  InitializeOptions opts;
-  opts.recovery_shares = 3;
-  opts.recovery_threshold = 2;
-  absl::StatusOr<InitializeResult> init = c.node(leader).Initialize(opts);
-  REQUIRE(init.ok());
-  const std::vector<std::string> old_keys = init->recovery_keys;
-  for (uint64_t id : c.ids()) {
-    REQUIRE(Eventually([&] { return Unsealed(c.node(id)); }));
-  }
-  const uint64_t follower = AFollower(c, leader);
+  const std::vector<std::string> old_keys =
+      StartUnsealed(c, Setup().AutoUnseal().ViaLeader()).recovery_keys;
+  const auto [leader, follower] = LeaderAndFollower(c);
 
   CHECK(c.node(follower)
             .Rekey({old_keys[0], std::string(66, 'b')}, 4, 2)
@@ -75,7 +59,7 @@ TEST_CASE("a Shamir cluster migrates to auto-unseal and back",
           "[node][ops][migrate][kms]") {
   TestKms kms;
   TestCluster c(3);
-  const std::vector<std::string> keys = InitializedCluster(c);
+  const std::vector<std::string> keys = StartUnsealed(c).keys;
   REQUIRE(Retry([&] {
             return c.node(c.WaitForLeader()).PutRaw("kept", "value");
           }).ok());
@@ -95,8 +79,8 @@ TEST_CASE("a Shamir cluster migrates to auto-unseal and back",
     CHECK(c.node(id).SubmitUnsealKey(keys[0]).status().code() ==
           Code::kFailedPrecondition);
   }
-  uint64_t leader = c.WaitForLeader();
-  const uint64_t follower = AFollower(c, leader);
+  uint64_t leader = Leader(c);
+  const uint64_t follower = c.AFollower(leader);
 
   // Wrong shares, too few shares, a Kms that is down: nothing changes.
   CHECK(Retry([&] {
@@ -116,8 +100,8 @@ TEST_CASE("a Shamir cluster migrates to auto-unseal and back",
   REQUIRE(Retry([&] {
             return c.node(follower).SealMigrate({keys[2], keys[0]});
           }).ok());
+  WaitUnsealedAll(c);
   for (uint64_t id : c.ids()) {
-    REQUIRE(Eventually([&] { return Unsealed(c.node(id)); }));
     absl::StatusOr<SealStatus> s = c.node(id).GetSealStatus();
     CHECK_FALSE(s->migration);
     CHECK(s->recovery_seal);
@@ -126,9 +110,7 @@ TEST_CASE("a Shamir cluster migrates to auto-unseal and back",
           "value");
   }
   RestartAll(c);
-  for (uint64_t id : c.ids()) {
-    REQUIRE(Eventually([&] { return Unsealed(c.node(id)); }));
-  }
+  WaitUnsealedAll(c);
   // The recovery shares are the old unseal shares: they authorise a rekey
   // of the recovery shares, whose result takes the cluster back.
   leader = c.WaitForLeader();
@@ -146,7 +128,7 @@ TEST_CASE("a Shamir cluster migrates to auto-unseal and back",
   }
   leader = c.WaitForLeader();
   REQUIRE(Retry([&] {
-            return c.node(AFollower(c, leader)).SealMigrate({back[1], back[2]});
+            return c.node(c.AFollower(leader)).SealMigrate({back[1], back[2]});
           }).ok());
   leader = c.WaitForLeader();
   // The leader ran the migration and is unsealed; the others unseal with

@@ -7,13 +7,19 @@
 
 #include "coffer/node.h"
 #include "coffer/observe.h"
-#include "node/ops_test_util.h"
 #include "node/test_cluster.h"
 #include "seal/envelope.h"
 #include "support/catch.h"
+#include "support/cluster_fixture.h"
 
 namespace coffer::testing {
 namespace {
+
+// The keyring term `n` encrypts with; 0 if it cannot say (sealed).
+uint32_t TermOnNode(Node& n) {
+  absl::StatusOr<KeyStatus> k = n.GetKeyStatus();
+  return k.ok() ? k->term : 0;
+}
 
 // The barrier term of the ciphertext at `path` in node `id`'s applied state.
 // REQUIRES: the node is stopped.
@@ -29,10 +35,8 @@ uint32_t TermOnDisk(TestCluster& c, uint64_t id, const std::string& path) {
 TEST_CASE("leadership moves to a chosen voter and to the most caught-up one",
           "[node][ops][transfer]") {
   TestCluster c(3);
-  c.StartAndBootstrap();
-  const uint64_t leader = c.WaitForLeader();
-  REQUIRE(leader != 0);
-  const uint64_t target = AFollower(c, leader);
+  const uint64_t leader = StartCluster(c);
+  const uint64_t target = c.AFollower(leader);
 
   // On the leader, to a named voter: returns once the leader sees it lead.
   REQUIRE(c.node(leader).TransferLeadership(target).ok());
@@ -40,7 +44,7 @@ TEST_CASE("leadership moves to a chosen voter and to the most caught-up one",
   CHECK(c.WaitForLeader() == target);
 
   // Forwarded from a follower, to whichever voter is most caught up.
-  const uint64_t via = AFollower(c, target);
+  const uint64_t via = c.AFollower(target);
   REQUIRE(Retry([&] { return c.node(via).TransferLeadership(); }).ok());
   const uint64_t next = c.WaitForLeader();
   CHECK(next != 0);
@@ -54,15 +58,13 @@ TEST_CASE("leadership moves to a chosen voter and to the most caught-up one",
   absl::Status s = c.node(next).TransferLeadership(99);
   CHECK(s.code() == Code::kFailedPrecondition);
   CHECK(s.message().find("node 99 is not a voter") != absl::string_view::npos);
-  CHECK(c.node(AFollower(c, next)).TransferLeadership(99).code() ==
+  CHECK(c.node(c.AFollower(next)).TransferLeadership(99).code() ==
         Code::kFailedPrecondition);
 }
 
 TEST_CASE("a learner cannot receive the leadership", "[node][ops][transfer]") {
   TestCluster c(3);
-  c.StartAndBootstrap();
-  const uint64_t leader = c.WaitForLeader();
-  REQUIRE(leader != 0);
+  const uint64_t leader = StartCluster(c);
   c.AddId(4);
   REQUIRE(c.Start(4).ok());
   REQUIRE(Retry([&] {
@@ -76,10 +78,8 @@ TEST_CASE("a learner cannot receive the leadership", "[node][ops][transfer]") {
 TEST_CASE("a transfer to a voter that is down gives up",
           "[node][ops][transfer]") {
   TestCluster c(3);
-  c.StartAndBootstrap();
-  const uint64_t leader = c.WaitForLeader();
-  REQUIRE(leader != 0);
-  const uint64_t down = AFollower(c, leader);
+  const uint64_t leader = StartCluster(c);
+  const uint64_t down = c.AFollower(leader);
   c.Stop(down);
   // The core abandons the transfer after an election timeout; the leader
   // keeps leading.
@@ -93,10 +93,8 @@ TEST_CASE("a transfer to a voter that is down gives up",
 TEST_CASE("a leadership transfer without a leader fails with kUnavailable",
           "[node][ops][transfer]") {
   TestCluster c(3);
-  c.StartAndBootstrap();
-  const uint64_t leader = c.WaitForLeader();
-  REQUIRE(leader != 0);
-  const uint64_t follower = AFollower(c, leader);
+  const uint64_t leader = StartCluster(c);
+  const uint64_t follower = c.AFollower(leader);
   // A follower cut off from the others loses its leader (the leader may
   // still run a round before it notices; check-quorum makes it step down).
   c.network().Isolate(follower);
@@ -109,9 +107,9 @@ TEST_CASE("a leadership transfer without a leader fails with kUnavailable",
 TEST_CASE("a key rotation is adopted everywhere and old data stays readable",
           "[node][ops][rotate]") {
   TestCluster c(3);
-  InitializedCluster(c);
+  StartUnsealed(c);
   uint64_t leader = c.WaitForLeader();
-  const uint64_t follower = AFollower(c, leader);
+  const uint64_t follower = c.AFollower(leader);
   REQUIRE(Retry([&] { return c.node(leader).PutRaw("old", "v1"); }).ok());
   for (uint64_t id : c.ids()) {
     REQUIRE(Eventually([&] { return TermOnNode(c.node(id)) == 1; }));
@@ -160,7 +158,7 @@ TEST_CASE("a key rotation is adopted everywhere and old data stays readable",
 
 TEST_CASE("a restart keeps the rotated keyring", "[node][ops][rotate]") {
   TestCluster c(3);
-  const std::vector<std::string> keys = InitializedCluster(c);
+  const std::vector<std::string> keys = StartUnsealed(c).keys;
   const uint64_t leader = c.WaitForLeader();
   REQUIRE(Retry([&] { return c.node(leader).PutRaw("a", "1"); }).ok());
   REQUIRE(Retry([&] { return c.node(leader).RotateKey(); }).ok());
@@ -172,9 +170,7 @@ TEST_CASE("a restart keeps the rotated keyring", "[node][ops][rotate]") {
   for (uint64_t id : c.ids()) {
     REQUIRE(Eventually([&] { return TermOnNode(c.node(id)) == 3; }));
   }
-  for (uint64_t id : c.ids()) c.Stop(id);
-  for (uint64_t id : c.ids()) REQUIRE(c.Start(id).ok());
-  REQUIRE(c.WaitForLeader() != 0);
+  RestartAll(c);
   for (uint64_t id : c.ids()) {
     CHECK(c.node(id).GetKeyStatus().status().code() ==
           Code::kFailedPrecondition);  // sealed
@@ -190,7 +186,7 @@ TEST_CASE("a restart keeps the rotated keyring", "[node][ops][rotate]") {
 TEST_CASE("a rotation that is never committed changes no node",
           "[node][ops][rotate]") {
   TestCluster c(3);
-  InitializedCluster(c);
+  StartUnsealed(c);
   const uint64_t leader = c.WaitForLeader();
   REQUIRE(Retry([&] { return c.node(leader).PutRaw("a", "1"); }).ok());
   c.network().Isolate(leader);
@@ -227,12 +223,8 @@ TEST_CASE("the leader rotates by itself after key_rotation_max_operations",
           "[node][ops][rotate]") {
   TestCluster c(3);
   c.tweak = [](NodeOptions& o) { o.key_rotation_max_operations = 64; };
-  InitializedCluster(c);
-  const uint64_t leader = c.WaitForLeader();
-  for (int i = 0; i < 100; ++i) {
-    const std::string path = "k" + std::to_string(i);
-    REQUIRE(Retry([&] { return c.node(leader).PutRaw(path, "v"); }).ok());
-  }
+  StartUnsealed(c);
+  PutRawMany(c.node(c.WaitForLeader()), "k", 100);
   // Adopted everywhere once applied; the data under both terms reads.
   CHECK(AgreedTerm(c) >= 2);
   for (uint64_t id : c.ids()) {
@@ -249,7 +241,7 @@ TEST_CASE("an automatic rotation that is never committed changes no node",
     o.key_rotation_max_operations = 64;
     o.request_timeout = absl::Seconds(1);
   };
-  InitializedCluster(c);
+  StartUnsealed(c);
   const uint64_t leader = c.WaitForLeader();
   // Up to the limit: the leader's next encryption rotates.
   for (int i = 0;; ++i) {
@@ -284,21 +276,15 @@ TEST_CASE("an automatic rotation that is never committed changes no node",
 TEST_CASE("rotation and key status need an unsealed node",
           "[node][ops][rotate]") {
   TestCluster c(3);
-  InitializedCluster(c);
-  const uint64_t leader = c.WaitForLeader();
-  const uint64_t follower = AFollower(c, leader);
+  StartUnsealed(c);
+  const auto [leader, follower] = LeaderAndFollower(c);
   REQUIRE(c.node(follower).Seal().ok());
   CHECK(c.node(follower).RotateKey().status().code() ==
         Code::kFailedPrecondition);
   CHECK(c.node(follower).GetKeyStatus().status().code() ==
         Code::kFailedPrecondition);
   REQUIRE(c.node(leader).Seal().ok());
-  const uint64_t other = [&] {
-    for (uint64_t id : c.ids()) {
-      if (id != leader && id != follower) return id;
-    }
-    return uint64_t{0};
-  }();
+  const uint64_t other = Followers(c, leader).at(1);
   // The leader is sealed: a forwarded rotation is refused there.
   CHECK(Retry([&] { return c.node(other).RotateKey(); }).status().code() ==
         Code::kFailedPrecondition);
@@ -307,9 +293,8 @@ TEST_CASE("rotation and key status need an unsealed node",
 TEST_CASE("rekey replaces the unseal shares on every node",
           "[node][ops][rekey]") {
   TestCluster c(3);
-  const std::vector<std::string> old_keys = InitializedCluster(c);
-  const uint64_t leader = c.WaitForLeader();
-  const uint64_t follower = AFollower(c, leader);
+  const std::vector<std::string> old_keys = StartUnsealed(c).keys;
+  const auto [leader, follower] = LeaderAndFollower(c);
   REQUIRE(Retry([&] { return c.node(leader).PutRaw("a", "1"); }).ok());
 
   // Wrong current shares: a well-formed share of another secret.
@@ -344,9 +329,7 @@ TEST_CASE("rekey replaces the unseal shares on every node",
   // Seal and restart everything: the old shares no longer work, the new
   // ones unseal every node.
   for (uint64_t id : c.ids()) REQUIRE(c.node(id).Seal().ok());
-  for (uint64_t id : c.ids()) c.Stop(id);
-  for (uint64_t id : c.ids()) REQUIRE(c.Start(id).ok());
-  REQUIRE(c.WaitForLeader() != 0);
+  RestartAll(c);
   for (uint64_t id : c.ids()) {
     absl::Status s = c.Unseal(id, old_keys);
     CHECK(s.code() == Code::kPermissionDenied);
@@ -375,18 +358,13 @@ TEST_CASE("a follower that misses a rotation adopts it from a snapshot",
     o.trailing_logs = 0;
     o.metrics = &counter;
   };
-  InitializedCluster(c);
-  const uint64_t leader = c.WaitForLeader();
-  const uint64_t follower = AFollower(c, leader);
+  StartUnsealed(c);
+  const auto [leader, follower] = LeaderAndFollower(c);
   // The follower stays unsealed with term 1 while the cluster rotates and
   // compacts the rotation out of the log.
   c.network().Isolate(follower);
   REQUIRE(Retry([&] { return c.node(leader).RotateKey(); }).ok());
-  for (int i = 0; i < 40; ++i) {
-    REQUIRE(Retry([&] {
-              return c.node(leader).PutRaw("k" + std::to_string(i), "v");
-            }).ok());
-  }
+  PutRawMany(c.node(leader), "k", 40);
   CHECK(TermOnNode(c.node(follower)) == 1);
   const uint64_t installs = counter.installs;
   c.network().Heal();

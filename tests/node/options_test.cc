@@ -8,14 +8,16 @@
 #include "coffer/node.h"
 #include "node/test_cluster.h"
 #include "support/catch.h"
+#include "support/cluster_fixture.h"
 
 namespace coffer::testing {
 namespace {
 
 TEST_CASE("Open names the bad option field", "[node][options]") {
   TestCluster c(1);
-  const std::vector<std::pair<std::string, std::function<void(NodeOptions&)>>>
-      cases = {
+  CheckOpenNamesField(
+      c,
+      {
           {"options.id", [](NodeOptions& o) { o.id = 0; }},
           {"options.address", [](NodeOptions& o) { o.address.clear(); }},
           {"options.data_dir", [](NodeOptions& o) { o.data_dir.clear(); }},
@@ -39,16 +41,7 @@ TEST_CASE("Open names the bad option field", "[node][options]") {
            [](NodeOptions& o) {
              o.key_rotation_max_operations = (uint64_t{1} << 32) + 1;
            }},
-      };
-  for (const auto& [field, mutate] : cases) {
-    NodeOptions o = c.Options(1);
-    mutate(o);
-    absl::StatusOr<std::unique_ptr<Node>> n = Node::Open(o);
-    INFO(field);
-    REQUIRE(n.status().code() == absl::StatusCode::kInvalidArgument);
-    CHECK(n.status().message().find("node: " + field) !=
-          absl::string_view::npos);
-  }
+      });
   REQUIRE(Node::Open(c.Options(1)).ok());
 }
 
@@ -102,8 +95,7 @@ TEST_CASE("a closed node fails every call", "[node][lifecycle]") {
 TEST_CASE("malformed frames are dropped and the node goes on",
           "[node][frames]") {
   TestCluster c(1);
-  c.StartAndBootstrap();
-  REQUIRE(c.WaitForLeader() == 1);
+  REQUIRE(StartCluster(c) == 1);
   Node& n = c.node(1);
   std::mt19937_64 rng(7);
   for (int i = 0; i < 2000; ++i) {

@@ -20,28 +20,14 @@
 #include "snapshot/snapshot.h"
 #include "storage/state_store.h"
 #include "support/catch.h"
+#include "support/cluster_fixture.h"
 
 namespace coffer::testing {
 namespace {
 
-using Code = absl::StatusCode;
-
-// A started, initialized (3 shares, threshold 2) and unsealed cluster with
-// "secret/" enabled; returns the shares.
-std::vector<std::string> Cluster(TestCluster& c) {
-  absl::StatusOr<std::vector<std::string>> keys = c.StartInitialized();
-  REQUIRE(keys.ok());
-  REQUIRE(
-      c.node(c.WaitForLeader()).EnableKvMount("secret/", MountConfig()).ok());
-  return *keys;
-}
-
-uint64_t AFollower(TestCluster& c, uint64_t leader) {
-  for (uint64_t id : c.ids()) {
-    if (id != leader && c.running(id)) return id;
-  }
-  return 0;
-}
+// What every case here starts with: 3 nodes, 3 shares of threshold 2,
+// unsealed, "secret/" enabled.
+const Setup kKv = Setup().Kv("secret/");
 
 // A scratch directory, removed at the end of the test.
 struct TempDir {
@@ -62,14 +48,9 @@ struct TempDir {
 // Writes secret/`key`, retrying while there is no leader or the leader
 // changes (the write is idempotent).
 absl::Status Put(Node& n, const std::string& key, const std::string& value) {
-  absl::Status s;
-  for (int attempt = 0; attempt < 50; ++attempt) {
-    s = n.KvPut("secret/", key, {{"value", value}}).status();
-    if (s.code() != Code::kUnavailable && s.code() != Code::kDeadlineExceeded) {
-      break;
-    }
-    absl::SleepFor(absl::Milliseconds(20));
-  }
+  const absl::Status s = Retry([&] {
+                           return n.KvPut("secret/", key, {{"value", value}});
+                         }).status();
   if (!s.ok()) UNSCOPED_INFO("put " << key << ": " << s.ToString());
   return s;
 }
@@ -118,10 +99,10 @@ void WriteFile(const std::string& path, const std::string& bytes) {
 TEST_CASE("a snapshot is saved on the leader and on a follower and inspected",
           "[node][snapshot]") {
   TestCluster c(3);
-  Cluster(c);
+  StartUnsealed(c, kKv);
   TempDir dir;
   const uint64_t leader = c.WaitForLeader();
-  const uint64_t follower = AFollower(c, leader);
+  const uint64_t follower = c.AFollower(leader);
   REQUIRE(Put(c.node(leader), "a", "1").ok());
 
   REQUIRE(c.node(leader).SnapshotSave(dir.File("leader.snap")).ok());
@@ -204,7 +185,7 @@ int RecordsOnDisk(TestCluster& c, uint64_t id, const std::string& prefix) {
 TEST_CASE("a restore that stops while staging discards what it staged",
           "[node][snapshot]") {
   TestCluster c(3);
-  const std::vector<std::string> keys = Cluster(c);
+  const std::vector<std::string> keys = StartUnsealed(c, kKv).keys;
   TempDir dir;
   uint64_t leader = c.WaitForLeader();
   for (int i = 0; i < 40; ++i) {
@@ -214,11 +195,9 @@ TEST_CASE("a restore that stops while staging discards what it staged",
   // Last in key order, and too large for the entries of the cluster below.
   REQUIRE(c.node(leader).PutRaw("zz/big", std::string(40 << 10, 'y')).ok());
   REQUIRE(c.node(leader).SnapshotSave(dir.File("s.snap")).ok());
-  for (uint64_t id : c.ids()) c.Stop(id);
   c.tweak = [](NodeOptions& o) { o.max_entry_bytes = 32 << 10; };
-  for (uint64_t id : c.ids()) REQUIRE(c.Start(id).ok());
-  REQUIRE(c.WaitForLeader() != 0);
-  for (uint64_t id : c.ids()) REQUIRE(c.Unseal(id, {keys[0], keys[1]}).ok());
+  RestartAll(c);
+  UnsealAll(c, {keys[0], keys[1]});
 
   // The small records are staged in batches, then the large one stops it.
   absl::Status s = RestoreOnLeader(c, dir.File("s.snap"));
@@ -246,7 +225,7 @@ TEST_CASE("a new leader discards what a restore cut by a crash staged",
     o.max_entry_bytes = 4096;
     o.request_timeout = absl::Seconds(60);
   };
-  const std::vector<std::string> keys = Cluster(c);
+  const std::vector<std::string> keys = StartUnsealed(c, kKv).keys;
   TempDir dir;
   constexpr int kKeys = 600;
   for (int i = 0; i < kKeys; ++i) {
@@ -258,7 +237,7 @@ TEST_CASE("a new leader discards what a restore cut by a crash staged",
   // caller can discard nothing. (The leader is looked up only now: a slow
   // machine may have elected another during the writes.)
   const uint64_t leader = c.WaitForLeader();
-  const uint64_t follower = AFollower(c, leader);
+  const uint64_t follower = c.AFollower(leader);
   const uint64_t applied =
       rec.metrics.at(follower).counter("raft.entries_applied");
   absl::Status restore;
@@ -302,21 +281,21 @@ TEST_CASE("a new leader discards what a restore cut by a crash staged",
 TEST_CASE("a restore drops later writes and brings back earlier ones",
           "[node][snapshot]") {
   TestCluster c(3);
-  const std::vector<std::string> keys = Cluster(c);
+  const std::vector<std::string> keys = StartUnsealed(c, kKv).keys;
   TempDir dir;
   uint64_t leader = c.WaitForLeader();
   REQUIRE(Put(c.node(leader), "test", "HA cluster working").ok());
   REQUIRE(Put(c.node(leader), "changed", "before").ok());
-  REQUIRE(c.node(AFollower(c, leader)).SnapshotSave(dir.File("s.snap")).ok());
+  REQUIRE(c.node(c.AFollower(leader)).SnapshotSave(dir.File("s.snap")).ok());
   REQUIRE(Put(c.node(leader), "important", "later").ok());
   REQUIRE(Put(c.node(leader), "changed", "after").ok());
   REQUIRE(c.node(leader).KvDeleteMetadata("secret/", "test").ok());
 
   // One node is down during the restore.
-  const uint64_t down = AFollower(c, leader);
+  const uint64_t down = c.AFollower(leader);
   c.Stop(down);
   absl::Status follower_try =
-      c.node(AFollower(c, leader)).SnapshotRestore(dir.File("s.snap"), {});
+      c.node(c.AFollower(leader)).SnapshotRestore(dir.File("s.snap"), {});
   CHECK(follower_try.code() == Code::kUnavailable);
   CHECK(follower_try.message().find("leader") != absl::string_view::npos);
   REQUIRE(RestoreOnLeader(c, dir.File("s.snap")).ok());
@@ -343,9 +322,7 @@ TEST_CASE("a restore drops later writes and brings back earlier ones",
 
   // Every node restarts into the restored state (sealed, then unsealed
   // with the same shares).
-  for (uint64_t id : c.ids()) c.Stop(id);
-  for (uint64_t id : c.ids()) REQUIRE(c.Start(id).ok());
-  REQUIRE(c.WaitForLeader() != 0);
+  RestartAll(c);
   for (uint64_t id : c.ids()) {
     INFO("node " << id);
     REQUIRE(c.Unseal(id, {keys[0], keys[1]}).ok());
@@ -362,12 +339,12 @@ TEST_CASE("a node down during a restore catches up from a raft snapshot",
   // Raft snapshots every 16 entries: the node that is down falls behind
   // the leader's compacted log and receives the restored state whole.
   c.tweak = [](NodeOptions& o) { o.snapshot_threshold = 16; };
-  const std::vector<std::string> keys = Cluster(c);
+  const std::vector<std::string> keys = StartUnsealed(c, kKv).keys;
   TempDir dir;
   const uint64_t leader = c.WaitForLeader();
   REQUIRE(Put(c.node(leader), "kept", "k").ok());
   REQUIRE(c.node(leader).SnapshotSave(dir.File("s.snap")).ok());
-  const uint64_t down = AFollower(c, leader);
+  const uint64_t down = c.AFollower(leader);
   c.Stop(down);
   for (int i = 0; i < 20; ++i) {
     REQUIRE(Put(c.node(leader), "gone" + std::to_string(i), "g").ok());
@@ -397,7 +374,7 @@ TEST_CASE("a restore cut by a leader change leaves old or new state whole",
   // leader's isolation falls somewhere in the middle of it (where exactly
   // does not matter: every outcome is checked).
   c.tweak = [](NodeOptions& o) { o.max_entry_bytes = 4096; };
-  const std::vector<std::string> keys = Cluster(c);
+  const std::vector<std::string> keys = StartUnsealed(c, kKv).keys;
   TempDir dir;
   const uint64_t leader = c.WaitForLeader();
   constexpr int kKeys = 150;
@@ -457,7 +434,7 @@ TEST_CASE("a restore cut by a leader change leaves old or new state whole",
 TEST_CASE("a restore keeps the live membership and reaches a new member",
           "[node][snapshot]") {
   TestCluster c(3);
-  const std::vector<std::string> keys = Cluster(c);
+  const std::vector<std::string> keys = StartUnsealed(c, kKv).keys;
   TempDir dir;
   const uint64_t leader = c.WaitForLeader();
   REQUIRE(Put(c.node(leader), "old", "o").ok());
@@ -498,7 +475,7 @@ TEST_CASE("a restore keeps the live membership and reaches a new member",
 TEST_CASE("a corrupt truncated or tampered snapshot is refused as data loss",
           "[node][snapshot]") {
   TestCluster c(3);
-  Cluster(c);
+  StartUnsealed(c, kKv);
   TempDir dir;
   const uint64_t leader = c.WaitForLeader();
   REQUIRE(Put(c.node(leader), "k", "before").ok());
@@ -557,7 +534,7 @@ TEST_CASE("a corrupt truncated or tampered snapshot is refused as data loss",
 TEST_CASE("restore from a reader and save to a writer round trip",
           "[node][snapshot]") {
   TestCluster c(3);
-  Cluster(c);
+  StartUnsealed(c, kKv);
   const uint64_t leader = c.WaitForLeader();
   REQUIRE(Put(c.node(leader), "k", "v1").ok());
   std::string bytes;
@@ -596,13 +573,13 @@ TEST_CASE("another cluster's snapshot needs force and that cluster's shares",
   std::vector<std::string> a_keys;
   {
     TestCluster a(3, /*seed=*/11);
-    a_keys = Cluster(a);
+    a_keys = StartUnsealed(a, kKv).keys;
     const uint64_t leader = a.WaitForLeader();
     REQUIRE(Put(a.node(leader), "from-a", "A").ok());
     REQUIRE(a.node(leader).SnapshotSave(dir.File("a.snap")).ok());
   }
   TestCluster b(3, /*seed=*/12);
-  const std::vector<std::string> b_keys = Cluster(b);
+  const std::vector<std::string> b_keys = StartUnsealed(b, kKv).keys;
   const uint64_t leader = b.WaitForLeader();
   REQUIRE(Put(b.node(leader), "from-b", "B").ok());
   Node& n = b.node(leader);
@@ -636,10 +613,8 @@ TEST_CASE("another cluster's snapshot needs force and that cluster's shares",
   }
   // This cluster keeps its own id and shares: after a full restart B's
   // shares unseal it, and its snapshots are its own again.
-  for (uint64_t id : b.ids()) b.Stop(id);
-  for (uint64_t id : b.ids()) REQUIRE(b.Start(id).ok());
-  const uint64_t again = b.WaitForLeader();
-  REQUIRE(again != 0);
+  RestartAll(b);
+  const uint64_t again = Leader(b);
   for (uint64_t id : b.ids()) {
     INFO("node " << id);
     CHECK(b.Unseal(id, {a_keys[0], a_keys[1]}).code() ==
@@ -666,7 +641,7 @@ TEST_CASE("snapshot save and restore times", "[.][measure]") {
     o.sync = false;
     o.request_timeout = absl::Seconds(60);
   };
-  Cluster(c);
+  StartUnsealed(c, kKv);
   TempDir dir;
   const uint64_t leader = c.WaitForLeader();
   const std::string value(256, 'v');
@@ -680,7 +655,7 @@ TEST_CASE("snapshot save and restore times", "[.][measure]") {
   }
   for (std::thread& w : writers) w.join();
   absl::Time start = absl::Now();
-  REQUIRE(c.node(AFollower(c, leader)).SnapshotSave(dir.File("s.snap")).ok());
+  REQUIRE(c.node(c.AFollower(leader)).SnapshotSave(dir.File("s.snap")).ok());
   const absl::Duration save = absl::Now() - start;
   absl::StatusOr<SnapshotInspection> in = InspectSnapshot(dir.File("s.snap"));
   REQUIRE(in.ok());
@@ -688,7 +663,7 @@ TEST_CASE("snapshot save and restore times", "[.][measure]") {
   REQUIRE(RestoreOnLeader(c, dir.File("s.snap")).ok());
   const absl::Duration restore = absl::Now() - start;
   REQUIRE(Eventually([&] {
-    return c.node(AFollower(c, leader))
+    return c.node(c.AFollower(leader))
         .GetRaw("k/0", ReadConsistency::kStale)
         .ok();
   }));

@@ -5,23 +5,24 @@
 namespace coffer::sim {
 namespace {
 
-Operation Put(const char* key, const char* v, uint64_t inv, uint64_t resp) {
+Operation Op(OpKind kind, const char* key, uint64_t inv, uint64_t resp) {
   Operation op;
   op.key = key;
-  op.kind = OpKind::kPut;
-  op.value = v;
+  op.kind = kind;
   op.invoke = inv;
   op.response = resp;
   return op;
 }
 
+Operation Put(const char* key, const char* v, uint64_t inv, uint64_t resp) {
+  Operation op = Op(OpKind::kPut, key, inv, resp);
+  op.value = v;
+  return op;
+}
+
 Operation Get(const char* key, const char* out, uint64_t inv, uint64_t resp) {
-  Operation op;
-  op.key = key;
-  op.kind = OpKind::kGet;
+  Operation op = Op(OpKind::kGet, key, inv, resp);
   op.output = out;
-  op.invoke = inv;
-  op.response = resp;
   return op;
 }
 

@@ -18,6 +18,20 @@ void WriteVersions(KvFixture& f, const std::string& path, int n) {
   }
 }
 
+// A mount config with only max_versions set.
+MountConfig MaxVersions(uint32_t n) {
+  MountConfig config;
+  config.max_versions = n;
+  return config;
+}
+
+// A mount config with only delete_version_after set.
+MountConfig DeleteAfter(absl::Duration d) {
+  MountConfig config;
+  config.delete_version_after = d;
+  return config;
+}
+
 TEST_CASE("a soft-deleted latest version reads as NotFound with metadata",
           "[kv][delete]") {
   KvFixture f;
@@ -95,9 +109,7 @@ TEST_CASE("destroyed versions lose their data for good", "[kv][destroy]") {
 
 TEST_CASE("writes beyond max_versions remove the oldest versions",
           "[kv][max_versions]") {
-  MountConfig config;
-  config.max_versions = 3;
-  KvFixture f(config);
+  KvFixture f(MaxVersions(3));
   WriteVersions(f, "k", 5);
   KeyMetadata meta = *f.ReadMetadata("k");
   CHECK(meta.current_version == 5);
@@ -122,9 +134,7 @@ TEST_CASE(
     "a key's max_versions overrides the mount's and applies on the "
     "next write",
     "[kv][max_versions]") {
-  MountConfig config;
-  config.max_versions = 5;
-  KvFixture f(config);
+  KvFixture f(MaxVersions(5));
   WriteVersions(f, "k", 4);
   KeyMetadataUpdate update;
   update.max_versions = 2;
@@ -144,9 +154,7 @@ TEST_CASE(
 
 TEST_CASE("pruning skips the data of destroyed versions",
           "[kv][max_versions]") {
-  MountConfig config;
-  config.max_versions = 2;
-  KvFixture f(config);
+  KvFixture f(MaxVersions(2));
   WriteVersions(f, "k", 2);
   REQUIRE(f.Destroy("k", {1}).ok());
   f.last_writes.clear();
@@ -157,9 +165,7 @@ TEST_CASE("pruning skips the data of destroyed versions",
 
 TEST_CASE("delete_version_after expires versions by the given time",
           "[kv][expiry]") {
-  MountConfig config;
-  config.delete_version_after = absl::Hours(1);
-  KvFixture f(config);
+  KvFixture f(DeleteAfter(absl::Hours(1)));
   const absl::Time t0 = f.now;
   auto v = f.Put("k", {{"v", "1"}});
   REQUIRE(v.ok());
@@ -180,9 +186,7 @@ TEST_CASE("delete_version_after expires versions by the given time",
 
 TEST_CASE("a key's delete_version_after overrides the mount's",
           "[kv][expiry]") {
-  MountConfig config;
-  config.delete_version_after = absl::Hours(1);
-  KvFixture f(config);
+  KvFixture f(DeleteAfter(absl::Hours(1)));
   KeyMetadataUpdate update;
   update.delete_version_after = absl::Minutes(5);
   REQUIRE(f.WriteMetadata("short", update).ok());
@@ -198,9 +202,7 @@ TEST_CASE("a key's delete_version_after overrides the mount's",
 }
 
 TEST_CASE("soft delete moves a scheduled deletion to now", "[kv][expiry]") {
-  MountConfig config;
-  config.delete_version_after = absl::Hours(1);
-  KvFixture f(config);
+  KvFixture f(DeleteAfter(absl::Hours(1)));
   REQUIRE(f.Put("k", {{"v", "1"}}).ok());
   f.now += absl::Minutes(1);
   REQUIRE(f.DeleteLatest("k").ok());

@@ -53,6 +53,13 @@ void Put(leveldb::DB* db, const std::string& key, const std::string& value) {
   REQUIRE(db->Put(leveldb::WriteOptions(), key, value).ok());
 }
 
+// OpenAfter on a fresh directory, the tampering one raw record: `key`
+// set to `value`.
+absl::Status OpenAfterPut(const std::string& key, const std::string& value) {
+  test::ScratchDir dir;
+  return OpenAfter(dir, [&](leveldb::DB* db) { Put(db, key, value); });
+}
+
 void CheckDataLoss(const absl::Status& s, const std::string& mentions) {
   INFO(s.ToString());
   CHECK(s.code() == absl::StatusCode::kDataLoss);
@@ -62,11 +69,7 @@ void CheckDataLoss(const absl::Status& s, const std::string& mentions) {
 
 TEST_CASE("an entry that does not decode is data loss naming the entry",
           "[storage][corruption]") {
-  test::ScratchDir dir;
-  CheckDataLoss(OpenAfter(dir,
-                          [](leveldb::DB* db) {
-                            Put(db, EntryKey(5), "\xff\xff\xff garbage");
-                          }),
+  CheckDataLoss(OpenAfterPut(EntryKey(5), "\xff\xff\xff garbage"),
                 "log entry 5 does not decode");
 }
 
@@ -84,52 +87,33 @@ TEST_CASE("a gap in the log is data loss naming the missing index",
 
 TEST_CASE("an entry stored under another index is data loss",
           "[storage][corruption]") {
-  test::ScratchDir dir;
-  CheckDataLoss(OpenAfter(dir,
-                          [](leveldb::DB* db) {
-                            Put(db, EntryKey(4),
-                                test::MakeEntry(7, 1).SerializeAsString());
-                          }),
-                "stored at 4 claims index 7");
+  CheckDataLoss(
+      OpenAfterPut(EntryKey(4), test::MakeEntry(7, 1).SerializeAsString()),
+      "stored at 4 claims index 7");
 }
 
 TEST_CASE("decreasing terms in the log are data loss",
           "[storage][corruption]") {
-  test::ScratchDir dir;
-  CheckDataLoss(OpenAfter(dir,
-                          [](leveldb::DB* db) {
-                            Put(db, EntryKey(4),
-                                test::MakeEntry(4, 5).SerializeAsString());
-                          }),
-                "entry 5 has term 1, below the previous term 5");
+  CheckDataLoss(
+      OpenAfterPut(EntryKey(4), test::MakeEntry(4, 5).SerializeAsString()),
+      "entry 5 has term 1, below the previous term 5");
 }
 
 TEST_CASE("a commit index beyond the log is data loss",
           "[storage][corruption]") {
-  test::ScratchDir dir;
-  CheckDataLoss(OpenAfter(dir,
-                          [](leveldb::DB* db) {
-                            Put(db, "H",
-                                MakeHardState(1, 1, 11).SerializeAsString());
-                          }),
+  CheckDataLoss(OpenAfterPut("H", MakeHardState(1, 1, 11).SerializeAsString()),
                 "hard state commit 11 is beyond the last log index 10");
 }
 
 TEST_CASE("undecodable hard state and state meta are data loss",
           "[storage][corruption]") {
-  test::ScratchDir dir;
-  CheckDataLoss(OpenAfter(dir, [](leveldb::DB* db) { Put(db, "H", "\xff"); }),
-                "hard state");
-  test::ScratchDir dir2;
-  CheckDataLoss(OpenAfter(dir2, [](leveldb::DB* db) { Put(db, "M", "\xff"); }),
-                "state meta");
+  CheckDataLoss(OpenAfterPut("H", "\xff"), "hard state");
+  CheckDataLoss(OpenAfterPut("M", "\xff"), "state meta");
 }
 
 TEST_CASE("a foreign database or a newer format is refused",
           "[storage][corruption]") {
-  test::ScratchDir dir;
-  CheckDataLoss(OpenAfter(dir, [](leveldb::DB* db) { Put(db, "F", "nope"); }),
-                "format record");
+  CheckDataLoss(OpenAfterPut("F", "nope"), "format record");
   test::ScratchDir dir2;
   absl::Status s = OpenAfter(dir2, [](leveldb::DB* db) {
     storagepb::Format f;

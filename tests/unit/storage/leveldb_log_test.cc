@@ -10,40 +10,10 @@
 namespace coffer::storage {
 namespace {
 
+using test::LogFixture;
 using test::MakeEntries;
 using test::MakeEntry;
 using test::MakeHardState;
-
-struct LogFixture {
-  test::ScratchDir dir;
-  std::unique_ptr<Db> db;
-  std::unique_ptr<LevelDbLog> log;
-
-  LogFixture() { Reopen(); }
-
-  void Reopen() {
-    log.reset();
-    db.reset();
-    auto opened = Db::Open({.path = dir.Sub("db")});
-    REQUIRE(opened.ok());
-    db = *std::move(opened);
-    auto l = LevelDbLog::Open(db.get(), dir.path());
-    INFO(l.status().ToString());
-    REQUIRE(l.ok());
-    log = *std::move(l);
-  }
-
-  // Writes the snapshot file ApplySnapshot expects to find.
-  raftpb::SnapshotMetadata MakeSnapshot(uint64_t index, uint64_t term,
-                                        const std::string& data = "snap") {
-    std::ofstream(SnapshotPath(dir.path(), index, term)) << data;
-    raftpb::SnapshotMetadata m;
-    m.set_index(index);
-    m.set_term(term);
-    m.mutable_conf_state()->add_voters(1);
-    return m;
-  }
-};
 
 std::vector<uint64_t> Indices(const std::vector<raftpb::Entry>& entries) {
   std::vector<uint64_t> out;

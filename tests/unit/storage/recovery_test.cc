@@ -20,11 +20,7 @@ struct Stores {
   std::unique_ptr<LevelDbStateStore> state = *LevelDbStateStore::Open(db.get());
 
   raftpb::SnapshotMetadata Snapshot(uint64_t index, uint64_t term) {
-    std::ofstream(SnapshotPath(dir.path(), index, term)) << "s";
-    raftpb::SnapshotMetadata m;
-    m.set_index(index);
-    m.set_term(term);
-    return m;
+    return test::MakeSnapshotFile(dir.path(), index, term, "s");
   }
 };
 

@@ -1,6 +1,8 @@
 #include "storage/state_store.h"
 
+#include <initializer_list>
 #include <map>
+#include <utility>
 
 #include "storage/db.h"
 #include "storage/leveldb_state_store.h"
@@ -45,6 +47,20 @@ std::map<std::string, std::string> Contents(StateStore& store) {
   return out;
 }
 
+// A write set of puts, in order.
+WriteSet Puts(
+    std::initializer_list<std::pair<absl::string_view, absl::string_view>>
+        puts) {
+  WriteSet w;
+  for (const auto& [key, value] : puts) w.Put(key, value);
+  return w;
+}
+
+// Applies "old" = "x" at index 3: the state the restore tests replace.
+void ApplyOld(StateStore& store) {
+  REQUIRE(store.Apply(Puts({{"old", "x"}}), 3).ok());
+}
+
 raftpb::SnapshotMetadata Meta(uint64_t index, uint64_t term) {
   raftpb::SnapshotMetadata m;
   m.set_index(index);
@@ -55,10 +71,7 @@ raftpb::SnapshotMetadata Meta(uint64_t index, uint64_t term) {
 TEMPLATE_TEST_CASE("applied changes and the applied index move together",
                    "[storage][state]", MemoryHolder, LevelDbHolder) {
   TestType h;
-  WriteSet w;
-  w.Put("a", "1");
-  w.Put("b", "2");
-  w.Put("c", "3");
+  WriteSet w = Puts({{"a", "1"}, {"b", "2"}, {"c", "3"}});
   REQUIRE(h.store().Apply(w, 5).ok());
   w.Clear();
   w.Delete("b");
@@ -114,9 +127,7 @@ TEMPLATE_TEST_CASE("prefix scans visit keys in order and stop at the prefix",
 TEMPLATE_TEST_CASE("an iterator keeps its view while the store changes",
                    "[storage][state]", MemoryHolder, LevelDbHolder) {
   TestType h;
-  WriteSet w;
-  w.Put("a", "1");
-  w.Put("b", "2");
+  WriteSet w = Puts({{"a", "1"}, {"b", "2"}});
   REQUIRE(h.store().Apply(w, 1).ok());
   auto it = h.store().NewIterator();
   w.Clear();
@@ -131,9 +142,7 @@ TEMPLATE_TEST_CASE("an iterator keeps its view while the store changes",
 TEMPLATE_TEST_CASE("a committed restore replaces the state atomically",
                    "[storage][state][restore]", MemoryHolder, LevelDbHolder) {
   TestType h;
-  WriteSet w;
-  w.Put("old", "x");
-  REQUIRE(h.store().Apply(w, 3).ok());
+  ApplyOld(h.store());
   auto restore = h.store().BeginRestore();
   REQUIRE(restore.ok());
   std::map<std::string, std::string> expected;
@@ -158,9 +167,7 @@ TEMPLATE_TEST_CASE("a committed restore replaces the state atomically",
 TEMPLATE_TEST_CASE("an abandoned restore leaves the old state",
                    "[storage][state][restore]", MemoryHolder, LevelDbHolder) {
   TestType h;
-  WriteSet w;
-  w.Put("old", "x");
-  REQUIRE(h.store().Apply(w, 3).ok());
+  ApplyOld(h.store());
   {
     auto restore = h.store().BeginRestore();
     REQUIRE(restore.ok());
