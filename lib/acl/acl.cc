@@ -13,8 +13,11 @@
 namespace coffer::acl {
 namespace {
 
+// One shared status: a refusal costs a reference count, not an allocation.
 absl::Status Denied() {
-  return absl::PermissionDeniedError("permission denied");
+  static const absl::Status* const denied =
+      new absl::Status(absl::PermissionDeniedError("permission denied"));
+  return *denied;
 }
 
 // Vault's merge of value lists for one parameter map.

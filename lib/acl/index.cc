@@ -1,6 +1,7 @@
 #include "acl/index.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/match.h"
@@ -53,7 +54,8 @@ void Index::Insert(const MergedRule* rule) {
 }
 
 void Index::Walk(const Node* node, const absl::string_view* segs, size_t n,
-                 size_t depth, const MergedRule** best) {
+                 size_t depth, size_t offset, size_t first_plus,
+                 const MergedRule** best) {
   auto offer = [best](const MergedRule* r) {
     if (*best == nullptr ||
         TakesPriority(r->specificity, (*best)->specificity)) {
@@ -76,10 +78,17 @@ void Index::Walk(const Node* node, const absl::string_view* segs, size_t n,
   if (!node->children.empty()) {
     auto it = node->children.find(seg);
     if (it != node->children.end()) {
-      Walk(it->second.get(), segs, n, depth + 1, best);
+      Walk(it->second.get(), segs, n, depth + 1, offset + seg.size() + 1,
+           first_plus, best);
     }
   }
-  if (node->plus != nullptr) Walk(node->plus.get(), segs, n, depth + 1, best);
+  if (node->plus == nullptr) return;
+  // Every pattern below the `+` child has its first wildcard at or before
+  // min(first_plus, offset): if the best so far has it later, rule 1
+  // rules the whole subtree out.
+  const size_t bound = std::min(first_plus, offset);
+  if (*best != nullptr && (*best)->specificity.first_wildcard > bound) return;
+  Walk(node->plus.get(), segs, n, depth + 1, offset + 2, bound, best);
 }
 
 const MergedRule* Index::Match(absl::string_view path) const {
@@ -100,7 +109,7 @@ const MergedRule* Index::Match(absl::string_view path) const {
     start = end + 1;
   }
   const MergedRule* best = nullptr;
-  Walk(&root_, segs.data(), segs.size(), 0, &best);
+  Walk(&root_, segs.data(), segs.size(), 0, 0, SIZE_MAX, &best);
   return best;
 }
 

@@ -15,7 +15,9 @@
 //     the same segments before its partial, so the longest partial that
 //     prefixes the path's segment is the best of them (rules 1 and 4);
 //     the node keeps its partials' distinct lengths, longest first, to
-//     probe for it.
+//     probe for it. The walk takes the literal child first and skips a
+//     `+` child when the best candidate so far has its first wildcard
+//     later than any pattern below that child can (rule 1).
 // Cost per lookup: one hash probe on an exact hit; otherwise about one
 // probe per path segment per live branch of the walk.
 //
@@ -71,8 +73,13 @@ class Index {
   };
 
   void Insert(const MergedRule* rule);
+  // Offers to *best the patterns below `node` that match segs[depth..n).
+  // `offset` is the byte offset in the pattern of segment `depth`;
+  // `first_plus` that of the first `+` taken on the way here (SIZE_MAX:
+  // none).
   static void Walk(const Node* node, const absl::string_view* segs, size_t n,
-                   size_t depth, const MergedRule** best);
+                   size_t depth, size_t offset, size_t first_plus,
+                   const MergedRule** best);
 
   // Invariant: never resized after the constructor (pointers into it are
   // held by exact_ and the trie).
