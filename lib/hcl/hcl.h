@@ -136,7 +136,8 @@ struct Body {
 struct Block {
   std::string type;
   std::vector<std::string> labels;
-  Pos pos;  // of the type
+  Pos pos;  // of the type; from JSON, of the key that gave its last label
+            // (or of its array element)
   Body body;
 };
 

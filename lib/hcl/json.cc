@@ -65,10 +65,10 @@ class Reader {
     if (i_ == text_.size()) return Error(n->pos, "expected a JSON value");
     const char c = text_[i_];
     if (c == '{' || c == '[') {
-      if (depth >= kMaxDepth) {
+      if (depth > kMaxDepth) {
         return Error(n->pos, absl::StrCat("nested deeper than ", kMaxDepth));
       }
-      return c == '{' ? ParseObject(n, depth + 1) : ParseArray(n, depth + 1);
+      return c == '{' ? ParseObject(n, depth) : ParseArray(n, depth);
     }
     if (c == '"') {
       n->kind = JNode::Kind::kString;
@@ -135,7 +135,7 @@ class Reader {
       n->keys.push_back(std::move(key));
       n->key_pos.push_back(key_pos);
       n->items.emplace_back();
-      COFFER_RETURN_IF_ERROR(ParseValue(&n->items.back(), depth));
+      COFFER_RETURN_IF_ERROR(ParseValue(&n->items.back(), depth + 1));
       SkipSpace();
       if (Peek() == ',') {
         Advance();
@@ -165,7 +165,7 @@ class Reader {
         return Error(open, "unterminated array (no closing ']')");
       }
       n->items.emplace_back();
-      COFFER_RETURN_IF_ERROR(ParseValue(&n->items.back(), depth));
+      COFFER_RETURN_IF_ERROR(ParseValue(&n->items.back(), depth + 1));
       SkipSpace();
       if (Peek() == ',') {
         Advance();

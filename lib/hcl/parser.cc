@@ -49,7 +49,7 @@ class Parser {
   }
 
   absl::Status Deeper(int depth, Pos pos) {
-    if (depth >= kMaxDepth) {
+    if (depth > kMaxDepth) {
       return Error(pos, absl::StrCat("nested deeper than ", kMaxDepth));
     }
     return absl::OkStatus();
