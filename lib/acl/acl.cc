@@ -140,8 +140,18 @@ bool ParametersAllowed(const MergedRule& rule,
 
 absl::StatusOr<std::unique_ptr<Acl>> Acl::Create(
     absl::Span<const Policy> policies) {
+  std::vector<const Policy*> pointers;
+  pointers.reserve(policies.size());
+  for (const Policy& p : policies) pointers.push_back(&p);
+  return Create(absl::MakeConstSpan(pointers));
+}
+
+absl::StatusOr<std::unique_ptr<Acl>> Acl::Create(
+    absl::Span<const Policy* const> policies) {
   bool root = false;
-  for (const Policy& p : policies) {
+  for (const Policy* pp : policies) {
+    COFFER_CHECK(pp != nullptr);
+    const Policy& p = *pp;
     if (p.name == kRootPolicyName) {
       if (policies.size() != 1) {
         return absl::InvalidArgumentError(
@@ -156,8 +166,8 @@ absl::StatusOr<std::unique_ptr<Acl>> Acl::Create(
 
   std::vector<MergedRule> rules;
   absl::flat_hash_map<absl::string_view, size_t> by_pattern;
-  for (const Policy& p : policies) {
-    for (const PathRule& r : p.rules) {
+  for (const Policy* p : policies) {
+    for (const PathRule& r : p->rules) {
       auto [it, fresh] = by_pattern.emplace(r.path, rules.size());
       if (fresh) {
         MergedRule m;

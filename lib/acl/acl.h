@@ -77,6 +77,10 @@ class Acl {
   // with root"). An empty list gives an ACL that refuses everything.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Acl>> Create(
       absl::Span<const Policy> policies);
+  // The same over borrowed policies (e.g. a policy cache's), which need
+  // only live for the call. REQUIRES: no pointer is null.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Acl>> Create(
+      absl::Span<const Policy* const> policies);
   ~Acl();
   Acl(const Acl&) = delete;
   Acl& operator=(const Acl&) = delete;

@@ -127,3 +127,25 @@ TEST_CASE("merged wrapping TTLs keep the smaller values", "[acl][merge]") {
 
 }  // namespace
 }  // namespace coffer::acl::testing
+
+namespace coffer::acl::testing {
+namespace {
+
+TEST_CASE("an ACL can be built over borrowed policies", "[acl][build]") {
+  Policy a = P("a", {R("secret/*", {C::kRead})});
+  Policy b = P("b", {R("secret/*", {C::kList})});
+  std::vector<const Policy*> cached = {&a, &b, &DefaultPolicy()};
+  auto acl = Acl::Create(absl::MakeConstSpan(cached));
+  REQUIRE(acl.ok());
+  CHECK((*acl)->Capabilities("secret/x") ==
+        CapabilitySet({C::kRead, C::kList}));
+  CHECK((*acl)->Capabilities("auth/token/lookup-self") ==
+        CapabilitySet({C::kRead}));
+  Policy root = RootPolicy();
+  std::vector<const Policy*> with_root = {&root, &a};
+  CHECK(absl::IsInvalidArgument(
+      Acl::Create(absl::MakeConstSpan(with_root)).status()));
+}
+
+}  // namespace
+}  // namespace coffer::acl::testing
