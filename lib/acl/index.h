@@ -21,7 +21,7 @@
 // Cost per lookup: one hash probe on an exact hit; otherwise about one
 // probe per path segment per live branch of the walk.
 //
-// Thread-safety: immutable after Build; concurrent lookups are safe.
+// Thread-safety: immutable once constructed; concurrent lookups are safe.
 #ifndef COFFER_LIB_ACL_INDEX_H_
 #define COFFER_LIB_ACL_INDEX_H_
 
