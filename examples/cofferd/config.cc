@@ -1,6 +1,8 @@
 #include "config.h"
 
+#include <algorithm>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -9,12 +11,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "hcl/hcl.h"
 #include "nlohmann/json.hpp"
 
 namespace cofferd {
 namespace {
 
 using json = nlohmann::json;
+namespace hcl = coffer::hcl;
 
 absl::Status Bad(absl::string_view key, absl::string_view reason) {
   return absl::InvalidArgumentError(absl::StrCat(key, ": ", reason));
@@ -330,6 +334,174 @@ absl::Status ParseCoffer(const json& root, Config* c) {
   return Bool(o, "sync", "coffer.sync", &c->sync);
 }
 
+// Turns a vault.hcl body into the JSON shape that FromJson validates, and
+// remembers where each key came from, so that FromJson's "key: reason"
+// becomes "line:col: key: reason". Blocks become objects nested by their
+// labels (`listener "tcp" {}` is {"listener": {"tcp": {}}}); a type given
+// more than once, and retry_join always, becomes a list. telemetry is kept
+// aside, and seals other than shamir are refused here, by name.
+class HclConfig {
+ public:
+  absl::Status Read(const hcl::Body& body) {
+    std::vector<const hcl::Block*> seals = body.BlocksOf("seal");
+    for (size_t i = 0; i < seals.size(); ++i) {
+      const hcl::Block& seal = *seals[i];
+      const std::string& type = seal.labels[0];
+      if (i > 0) return At(seal.pos, "seal", "cofferd takes one seal");
+      if (type != "shamir") {
+        return At(seal.pos, absl::StrCat("seal \"", type, "\""),
+                  absl::StrCat("cofferd serves only the shamir seal: \"", type,
+                               "\" is an auto-unseal seal, which needs a Kms "
+                               "that a host program supplies through the "
+                               "library"));
+      }
+      if (!seal.body.attributes.empty() || !seal.body.blocks.empty()) {
+        return At(seal.pos, "seal \"shamir\"", "takes no settings");
+      }
+    }
+    std::vector<const hcl::Block*> listeners = body.BlocksOf("listener");
+    if (listeners.size() > 1) {
+      return At(listeners[1]->pos, "listener",
+                "cofferd takes exactly one tcp listener");
+    }
+    std::vector<const hcl::Block*> telemetry = body.BlocksOf("telemetry");
+    if (telemetry.size() > 1) {
+      return At(telemetry[1]->pos, "telemetry", "given twice");
+    }
+    for (const hcl::Block* t : telemetry) {
+      if (!t->body.blocks.empty()) {
+        const hcl::Block& b = t->body.blocks[0];
+        return At(b.pos, "telemetry." + b.type, "unknown block");
+      }
+      for (const hcl::Attribute& a : t->body.attributes) {
+        telemetry_.emplace_back(
+            a.key, a.value.is_string() ? a.value.string : hcl::Format(a.value));
+      }
+    }
+    if (const hcl::Attribute* ui = body.Find("ui")) {
+      const hcl::Value& v = ui->value;
+      if (!v.is_bool() &&
+          !(v.is_string() && (v.string == "true" || v.string == "false"))) {
+        return At(v.pos, "ui", "must be true or false");
+      }
+    }
+    hcl::Body rest = body;  // FromJson knows no telemetry
+    std::erase_if(rest.blocks,
+                  [](const hcl::Block& b) { return b.type == "telemetry"; });
+    return ToJson(rest, "", &root_);
+  }
+
+  const json& root() const { return root_; }
+  std::vector<std::pair<std::string, std::string>> telemetry() const {
+    return telemetry_;
+  }
+
+  // FromJson's error `s` ("key: reason"), prefixed with where that key, or
+  // the nearest enclosing one, was written.
+  absl::Status Locate(const absl::Status& s) const {
+    const std::string message(s.message());
+    std::string key = message.substr(0, message.find(": "));
+    while (!key.empty()) {
+      if (auto it = pos_.find(key); it != pos_.end()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            it->second.line, ":", it->second.column, ": ", message));
+      }
+      const size_t cut = key.find_last_of(".[");
+      key.resize(cut == std::string::npos ? 0 : cut);
+    }
+    return s;
+  }
+
+ private:
+  static absl::Status At(hcl::Pos pos, absl::string_view key,
+                         absl::string_view reason) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(pos.line, ":", pos.column, ": ", key, ": ", reason));
+  }
+  static std::string Join(const std::string& prefix, absl::string_view key) {
+    return prefix.empty() ? std::string(key) : absl::StrCat(prefix, ".", key);
+  }
+
+  absl::Status ToJson(const hcl::Body& body, const std::string& prefix,
+                      json* out) {
+    *out = json::object();
+    for (const hcl::Attribute& a : body.attributes) {
+      const std::string path = Join(prefix, a.key);
+      pos_.emplace(path, a.pos);
+      (*out)[a.key] = ToJson(a.value, path);
+    }
+    std::vector<std::string> types;  // in order of first appearance
+    for (const hcl::Block& b : body.blocks) {
+      if (std::find(types.begin(), types.end(), b.type) == types.end()) {
+        types.push_back(b.type);
+      }
+    }
+    for (const std::string& type : types) {
+      const std::vector<const hcl::Block*> blocks = body.BlocksOf(type);
+      const std::string path = Join(prefix, type);
+      if (out->contains(type)) {
+        return At(blocks[0]->pos, path,
+                  "given both as an attribute and as a block");
+      }
+      const bool list = blocks.size() > 1 || type == "retry_join";
+      json& slot = (*out)[type];
+      if (list) slot = json::array();
+      for (size_t i = 0; i < blocks.size(); ++i) {
+        const hcl::Block& b = *blocks[i];
+        std::string at = list ? absl::StrCat(path, "[", i, "]") : path;
+        json elem;
+        json* target = list ? &elem : &slot;
+        pos_.emplace(at, b.pos);
+        for (const std::string& label : b.labels) {
+          *target = json::object();
+          target = &(*target)[label];
+          at = Join(at, label);
+          pos_.emplace(at, b.pos);
+        }
+        if (absl::Status s = ToJson(b.body, at, target); !s.ok()) return s;
+        if (list) slot.push_back(std::move(elem));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  json ToJson(const hcl::Value& v, const std::string& path) {
+    switch (v.kind) {
+      case hcl::Value::Kind::kString:
+        return v.string;
+      case hcl::Value::Kind::kNumber:
+        if (!v.is_integer) return v.number;
+        if (v.integer >= 0) return static_cast<uint64_t>(v.integer);
+        return v.integer;
+      case hcl::Value::Kind::kBool:
+        return v.boolean;
+      case hcl::Value::Kind::kList: {
+        json list = json::array();
+        for (size_t i = 0; i < v.list.size(); ++i) {
+          const std::string at = absl::StrCat(path, "[", i, "]");
+          pos_.emplace(at, v.list[i].pos);
+          list.push_back(ToJson(v.list[i], at));
+        }
+        return list;
+      }
+      case hcl::Value::Kind::kObject: {
+        json obj = json::object();
+        for (const hcl::Attribute& a : v.object) {
+          const std::string at = Join(path, a.key);
+          pos_.emplace(at, a.pos);
+          obj[a.key] = ToJson(a.value, at);
+        }
+        return obj;
+      }
+    }
+    return nullptr;
+  }
+
+  json root_ = json::object();
+  std::map<std::string, hcl::Pos> pos_;  // key path -> where it was written
+  std::vector<std::pair<std::string, std::string>> telemetry_;
+};
+
 }  // namespace
 
 absl::Status SplitHostPort(absl::string_view addr, std::string* host,
@@ -354,17 +526,11 @@ absl::Status SplitHostPort(absl::string_view addr, std::string* host,
   return absl::OkStatus();
 }
 
-absl::StatusOr<Config> ParseConfig(absl::string_view text) {
-  json root;
-  try {
-    root = json::parse(text.begin(), text.end(), nullptr, true, true);
-  } catch (const json::parse_error& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("not valid JSON: ", e.what()));
-  }
-  if (!root.is_object()) {
-    return absl::InvalidArgumentError("the configuration must be an object");
-  }
+namespace {
+
+// Validates a configuration in the JSON shape (from a JSON file, or built
+// from a vault.hcl by HclToJson).
+absl::StatusOr<Config> FromJson(const json& root) {
   if (absl::Status s = OnlyKnown(
           root, "",
           {"storage", "listener", "api_addr", "cluster_addr", "node_id",
@@ -440,6 +606,40 @@ absl::StatusOr<Config> ParseConfig(absl::string_view text) {
   return c;
 }
 
+}  // namespace
+
+absl::StatusOr<Config> ParseConfig(absl::string_view text) {
+  json root;
+  try {
+    root = json::parse(text.begin(), text.end(), nullptr, true, true);
+  } catch (const json::parse_error& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("not valid JSON: ", e.what()));
+  }
+  if (!root.is_object()) {
+    return absl::InvalidArgumentError("the configuration must be an object");
+  }
+  return FromJson(root);
+}
+
+absl::StatusOr<Config> ParseHclConfig(absl::string_view text) {
+  hcl::Options options;
+  options.block_labels = {{"storage", 1},   {"listener", 1},   {"seal", 1},
+                          {"telemetry", 0}, {"retry_join", 0}, {"coffer", 0}};
+  absl::StatusOr<hcl::Body> body = hcl::Parse(text, options);
+  if (!body.ok()) {
+    absl::string_view message = body.status().message();
+    absl::ConsumePrefix(&message, "hcl: ");
+    return absl::InvalidArgumentError(message);
+  }
+  HclConfig reader;
+  if (absl::Status s = reader.Read(*body); !s.ok()) return s;
+  absl::StatusOr<Config> c = FromJson(reader.root());
+  if (!c.ok()) return reader.Locate(c.status());
+  c->telemetry = reader.telemetry();
+  return c;
+}
+
 absl::StatusOr<Config> LoadConfig(const std::string& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) {
@@ -447,6 +647,7 @@ absl::StatusOr<Config> LoadConfig(const std::string& file) {
   }
   std::ostringstream text;
   text << in.rdbuf();
+  if (absl::EndsWith(file, ".hcl")) return ParseHclConfig(text.str());
   return ParseConfig(text.str());
 }
 
