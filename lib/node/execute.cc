@@ -85,9 +85,15 @@ void NodeImpl::Execute(nodepb::Op op, uint64_t deadline, Done done) {
     // a repeated Initialize on an initialized, unsealed leader must not
     // seal it.)
     if (op.has_initialize() && was_sealed) loop_.seal->Seal();
-    return done(Annotate(result.status()));
+    result = Annotate(result.status());
   }
-  if (writes.empty()) return done(std::move(result));
+  // A refusal (a check-and-set mismatch, a missing key) or a result that
+  // wrote nothing was decided on the applied state and this leader's writes
+  // in flight: it is answered once those are known to be committed.
+  if (!result.ok() || writes.empty()) {
+    return pipeline_->AnswerWhenConfirmed(std::move(result), deadline,
+                                          std::move(done));
+  }
   pipeline_->Propose(writes, *std::move(result), deadline, std::move(done));
 }
 

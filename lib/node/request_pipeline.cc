@@ -124,12 +124,30 @@ void RequestPipeline::StartRead(nodepb::Op op, uint64_t deadline, Done done) {
     return done(absl::FailedPreconditionError(absl::StrCat(
         "node: the leader (node ", loop_->options.id, ") is sealed")));
   }
+  Read r;
+  r.op = std::move(op);
+  r.deadline = deadline;
+  r.done = std::move(done);
+  AddLeaderRead(std::move(r));
+}
+
+void RequestPipeline::AnswerWhenConfirmed(
+    absl::StatusOr<nodepb::OpResult> answer, uint64_t deadline, Done done) {
+  Read r;
+  r.deadline = deadline;
+  r.done = std::move(done);
+  r.answer = std::move(answer);
+  r.min_index = loop_->raft->log().LastIndex();
+  AddLeaderRead(std::move(r));
+}
+
+void RequestPipeline::AddLeaderRead(Read read) {
   const uint64_t seq = ++next_read_;
   std::string ctx(8, '\0');
   for (int i = 0; i < 8; ++i) ctx[i] = static_cast<char>(seq >> (56 - 8 * i));
   absl::Status s = loop_->raft->ReadIndex(std::move(ctx));
-  if (!s.ok()) return done(Annotate(s));
-  reads_[seq] = Read{std::move(op), deadline, 0, false, std::move(done)};
+  if (!s.ok()) return read.done(Annotate(s));
+  reads_[seq] = std::move(read);
 }
 
 void RequestPipeline::OnReadStates(const std::vector<raft::ReadState>& states) {
@@ -139,7 +157,7 @@ void RequestPipeline::OnReadStates(const std::vector<raft::ReadState>& states) {
     for (char c : rs.context) seq = (seq << 8) | static_cast<uint8_t>(c);
     auto it = reads_.find(seq);
     if (it == reads_.end()) continue;
-    it->second.index = rs.index;
+    it->second.index = std::max(rs.index, it->second.min_index);
     it->second.ready = true;
   }
 }
@@ -147,7 +165,10 @@ void RequestPipeline::OnReadStates(const std::vector<raft::ReadState>& states) {
 void RequestPipeline::StartFollowerRead(nodepb::Op op, uint64_t deadline,
                                         Done done) {
   const uint64_t seq = ++next_read_;
-  reads_[seq] = Read{std::move(op), deadline, 0, false, std::move(done)};
+  Read& r = reads_[seq];
+  r.op = std::move(op);
+  r.deadline = deadline;
+  r.done = std::move(done);
   follower_reads_waiting_.push_back(seq);
   RequestFollowerReadIndex();
 }
@@ -211,7 +232,9 @@ void RequestPipeline::ServeReads() {
     }
     Read r = std::move(it->second);
     it = reads_.erase(it);
-    if (loop_->barrier->sealed()) {
+    if (r.answer.has_value()) {
+      r.done(*std::move(r.answer));
+    } else if (loop_->barrier->sealed()) {
       r.done(loop_->SealedError());
     } else {
       r.done(host_->Read(r.op));

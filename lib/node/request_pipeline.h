@@ -26,6 +26,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -85,6 +86,15 @@ class RequestPipeline {
   // once its entry applied (or with why it could not be proposed).
   void Propose(const storage::WriteSet& writes, nodepb::OpResult result,
                uint64_t deadline, Done done);
+  // Leader: answers a request that proposes nothing (a refusal such as a
+  // check-and-set mismatch, or a result that wrote nothing) only once what
+  // it saw is known to hold: a ReadIndex round confirms this node still
+  // leads after the request ran, and every entry it had proposed by then
+  // (whose writes the request read) has applied. Before, such an answer
+  // could report a version never committed, or state a deposed leader
+  // did not know was stale.
+  void AnswerWhenConfirmed(absl::StatusOr<nodepb::OpResult> answer,
+                           uint64_t deadline, Done done);
   // Waits for the entry proposed at `id` (a membership change).
   void AddProposal(raft::EntryId id, uint64_t deadline, Done done);
   // Whether a proposal of this node waits for the entry at `index`.
@@ -139,7 +149,14 @@ class RequestPipeline {
     uint64_t index = 0;  // valid once ready
     bool ready = false;
     Done done;
+    // AnswerWhenConfirmed: the answer, served instead of reading `op`, and
+    // the leader's last index when the request ran (the index waited for
+    // is at least this).
+    std::optional<absl::StatusOr<nodepb::OpResult>> answer;
+    uint64_t min_index = 0;
   };
+  // Asks the core for a read index for `read`; completes it on failure.
+  void AddLeaderRead(Read read);
   struct Forwarded {
     uint64_t deadline;
     Done done;
