@@ -423,6 +423,9 @@ TEST_CASE(
   constexpr uint64_t kVersions = 60;
   std::mutex mu;
   std::map<uint64_t, int> winners;  // version -> writer
+  // Writes whose outcome a leader change left unknown (a loaded machine
+  // may see an election): they may or may not hold a version.
+  int unknown = 0;
   std::vector<std::string> unexpected;
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
@@ -433,6 +436,9 @@ TEST_CASE(
         uint64_t current = 0;
         if (meta.ok()) {
           current = meta->current_version;
+        } else if (meta.status().code() == Code::kUnavailable) {
+          absl::SleepFor(absl::Milliseconds(20));  // no leader yet
+          continue;
         } else if (meta.status().code() != Code::kNotFound) {
           std::lock_guard<std::mutex> l(mu);
           unexpected.push_back(meta.status().ToString());
@@ -450,6 +456,9 @@ TEST_CASE(
                 absl::StrCat("version ", r->version, " after cas ", current));
           }
           winners[r->version] = t;
+        } else if (r.status().code() == Code::kUnavailable ||
+                   r.status().code() == Code::kDeadlineExceeded) {
+          ++unknown;
         } else if (r.status().code() != Code::kAborted) {
           unexpected.push_back(r.status().ToString());
           return;
@@ -459,16 +468,22 @@ TEST_CASE(
   }
   for (std::thread& t : threads) t.join();
   for (const std::string& u : unexpected) FAIL_CHECK(u);
-  REQUIRE(winners.size() == kVersions);
-  CHECK(winners.begin()->first == 1);
-  CHECK(winners.rbegin()->first == kVersions);
+  INFO(unknown << " writes with an unknown outcome");
+  REQUIRE(winners.size() <= kVersions);
+  REQUIRE(winners.size() + unknown >= kVersions);
+  if (unknown == 0) {
+    CHECK(winners.begin()->first == 1);
+    CHECK(winners.rbegin()->first == kVersions);
+  }
   // The stored versions are the winners' writes.
   Node& n = c.node(c.WaitForLeader());
   for (uint64_t v : {uint64_t{kVersions - 9}, kVersions}) {
     absl::StatusOr<KvReadResult> r = n.KvGet("secret/", "k", v);
     REQUIRE(r.ok());
     REQUIRE(r->data.has_value());
-    CHECK(r->data->at("writer") == std::to_string(winners[v]));
+    if (winners.count(v) != 0) {
+      CHECK(r->data->at("writer") == std::to_string(winners.at(v)));
+    }
   }
 }
 
