@@ -346,7 +346,7 @@ class HclConfig {
     std::vector<const hcl::Block*> seals = body.BlocksOf("seal");
     for (size_t i = 0; i < seals.size(); ++i) {
       const hcl::Block& seal = *seals[i];
-      const std::string& type = seal.labels[0];
+      const std::string& type = seal.labels[0];  // block_labels: one
       if (i > 0) return At(seal.pos, "seal", "cofferd takes one seal");
       if (type != "shamir") {
         return At(seal.pos, absl::StrCat("seal \"", type, "\""),

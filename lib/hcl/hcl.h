@@ -27,10 +27,10 @@
 //
 // Decisions:
 //   - An attribute defined twice in one body, or a key twice in one object,
-//     is an error: Vault 1.x takes the last one with a warning and has
-//     announced that duplicates will be refused; a silently ignored line in
-//     a policy is worse than a refused file. Blocks repeat freely
-//     (`path` ... `path`, `listener` ... `listener`).
+//     is an error: Vault deprecated duplicates in 1.19.6/1.20 (the last
+//     one won, with a warning) and has since moved to refusing them; a
+//     silently ignored line in a policy is worse than a refused file.
+//     Blocks repeat freely (`path` ... `path`, `listener` ... `listener`).
 //   - Input over kMaxInputBytes and nesting deeper than kMaxDepth (bodies,
 //     lists and objects together) are refused, so hostile input cannot
 //     exhaust the stack or the memory.

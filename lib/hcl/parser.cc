@@ -55,6 +55,16 @@ class Parser {
     return absl::OkStatus();
   }
 
+  // The current token must be a key: an identifier or a quoted string.
+  absl::Status ExpectKey() const {
+    if (tok_.heredoc) return Error(tok_.pos, "a heredoc cannot be a key");
+    if (tok_.kind == K::kIdent || tok_.kind == K::kString) {
+      return absl::OkStatus();
+    }
+    return Error(tok_.pos,
+                 absl::StrCat("expected a key, found ", TokenName(tok_.kind)));
+  }
+
   // Items up to `}` (consumed) or, at the top (open == nullptr), the end.
   absl::Status ParseBody(Body* body, int depth, const Block* open) {
     Seen seen;
@@ -66,10 +76,7 @@ class Parser {
                                   "\" (no closing '}')"));
       }
       if (tok_.kind == K::kRBrace && open != nullptr) return Shift();
-      if (tok_.kind != K::kIdent && tok_.kind != K::kString) {
-        return Error(tok_.pos, absl::StrCat("expected a key, found ",
-                                            TokenName(tok_.kind)));
-      }
+      COFFER_RETURN_IF_ERROR(ExpectKey());
       COFFER_RETURN_IF_ERROR(ParseItem(body, depth, &seen));
       if (tok_.kind == K::kComma) COFFER_RETURN_IF_ERROR(Shift());
     }
@@ -94,6 +101,9 @@ class Parser {
       }
     } else {
       while (tok_.kind == K::kString) {
+        if (tok_.heredoc) {
+          return Error(tok_.pos, "a heredoc cannot be a block label");
+        }
         block.labels.push_back(std::move(tok_.text));
         const Pos label_pos = tok_.pos;
         COFFER_RETURN_IF_ERROR(Shift());
@@ -185,10 +195,7 @@ class Parser {
       if (tok_.kind == K::kEof) {
         return Error(open, "unterminated object (no closing '}')");
       }
-      if (tok_.kind != K::kIdent && tok_.kind != K::kString) {
-        return Error(tok_.pos, absl::StrCat("expected a key, found ",
-                                            TokenName(tok_.kind)));
-      }
+      COFFER_RETURN_IF_ERROR(ExpectKey());
       Attribute attr{std::move(tok_.text), tok_.pos, Value{}};
       COFFER_RETURN_IF_ERROR(Shift());
       if (tok_.kind != K::kAssign) {

@@ -267,6 +267,7 @@ absl::Status Scanner::Heredoc(Token* token) {
   while (i_ < end) Advance();
   token->kind = Token::Kind::kString;
   token->text = std::move(out);
+  token->heredoc = true;
   return absl::OkStatus();
 }
 

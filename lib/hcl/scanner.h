@@ -28,6 +28,7 @@ struct Token {
   Kind kind = Kind::kEof;
   Pos pos;
   std::string text;
+  bool heredoc = false;  // kString from <<EOF: a value, never a key or label
 };
 
 // "'{'", "a string", ...: for error messages.

@@ -41,6 +41,15 @@ TEST_CASE("an unterminated heredoc is reported at its <<", "[hcl][errors]") {
         "hcl: 1:5: a heredoc needs an identifier after << or <<-");
 }
 
+TEST_CASE("a heredoc is a value, never a key or a label", "[hcl][errors]") {
+  CHECK(HclError("<<EOF\nk\nEOF\n= 1") ==
+        "hcl: 1:1: a heredoc cannot be a key");
+  CHECK(HclError("b <<EOF\nl\nEOF\n{}") ==
+        "hcl: 1:3: a heredoc cannot be a block label");
+  CHECK(HclError("a = [{ <<EOF\nk\nEOF\n= 1 }]") ==
+        "hcl: 1:8: a heredoc cannot be a key");
+}
+
 TEST_CASE("an unterminated comment is reported at its /*", "[hcl][errors]") {
   CHECK(HclError("a = 1\n  /* never\nclosed") ==
         "hcl: 2:3: unterminated comment (no closing */)");
