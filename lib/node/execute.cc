@@ -71,10 +71,10 @@ void NodeImpl::Execute(nodepb::Op op, uint64_t deadline, Done done) {
     done = ContinuePurge(std::move(done));
   }
   if (op.has_transfer_leadership()) {
-    return StartTransfer(op.transfer_leadership().to(), deadline,
-                         std::move(done));
+    return ops_->StartTransfer(op.transfer_leadership().to(), deadline,
+                               std::move(done));
   }
-  if (op.has_seal_migrate()) done = SealUnlessApplied(std::move(done));
+  if (op.has_seal_migrate()) done = ops_->SealUnlessApplied(std::move(done));
   const bool was_sealed = loop_.barrier->sealed();
   loop_.view->BeginRequest();
   absl::StatusOr<nodepb::OpResult> result = RunLogical(op);
@@ -117,7 +117,7 @@ absl::StatusOr<nodepb::OpResult> NodeImpl::RunLogical(const nodepb::Op& op) {
     return out;
   }
   if (op.has_rotate_key() || op.has_rekey() || op.has_seal_migrate()) {
-    return RunOps(op);
+    return ops_->Run(op);
   }
   if (op.has_snapshot_prepare() || op.has_snapshot_stage() ||
       op.has_snapshot_discard()) {

@@ -95,13 +95,7 @@ absl::Status NodeImpl::OpenStorage() {
   COFFER_ASSIGN_OR_RETURN(loop_.db, storage::Db::Open(db_options));
   COFFER_ASSIGN_OR_RETURN(loop_.log,
                           storage::LevelDbLog::Open(loop_.db.get(), snap_dir));
-  {
-    const raftpb::SnapshotMetadata snap = loop_.log->Snapshot();
-    std::error_code ec;
-    const uintmax_t size = std::filesystem::file_size(
-        storage::SnapshotPath(snap_dir, snap.index(), snap.term()), ec);
-    last_snapshot_bytes_ = ec ? 0 : size;
-  }
+  log_snapshots_ = std::make_unique<LogSnapshots>(&loop_, &observer_);
   storage::StateStoreOptions state_options;
   state_options.sync_apply = loop_.options.sync;
   COFFER_ASSIGN_OR_RETURN(loop_.state, storage::LevelDbStateStore::Open(
@@ -129,6 +123,9 @@ absl::Status NodeImpl::OpenStorage() {
         return SubmitKv(std::move(op), consistency);
       },
       loop_.barrier.get());
+  ops_ = std::make_unique<OperatorOps>(
+      &loop_, &observer_,
+      [this](nodepb::Op op) { return Submit(std::move(op)); });
   uint64_t session = 0;
   while (session == 0) {
     COFFER_ASSIGN_OR_RETURN(std::string bytes, crypto::RandomString(8));
@@ -156,7 +153,7 @@ void NodeImpl::Close() {
     closing_ = true;
   }
   if (thread_.joinable()) thread_.join();
-  CancelSnapshot();
+  if (log_snapshots_ != nullptr) log_snapshots_->Cancel();
   if (driver_ != nullptr) driver_->StopLogSyncer();
   std::set<std::shared_ptr<Waiter>> waiters;
   {
@@ -257,7 +254,7 @@ void NodeImpl::Run() {
     }
     Drive();
     pipeline_->Flush();
-    CheckTransfers();
+    ops_->CheckTransfers();
     observer_.ObserveLoop();
   }
 }
@@ -438,6 +435,10 @@ absl::StatusOr<nodepb::KvResult> NodeImpl::SubmitKv(
   if (!r.ok()) return Annotate(r.status());
   COFFER_RETURN_IF_ERROR(CheckResult(*r, nodepb::OpResult::kKv, "KV"));
   return std::move(*r->mutable_kv());
+}
+
+absl::StatusOr<KeyStatus> NodeImpl::GetKeyStatus() {
+  return RunOnLoop<KeyStatus>([this] { return ops_->KeyStatusNow(); });
 }
 
 }  // namespace coffer::node

@@ -14,14 +14,18 @@
 //     forwarding and its dedup, deadlines.
 //   KvService (kv_service.h): the KV v2 calls and the engine that runs them.
 //   Observer (observer.h): the host's logger and metrics sink.
+//   OperatorOps (operator_ops.h): leadership transfer, key rotation,
+//     rekey, seal migration, and the transfers in flight.
+//   LogSnapshots (log_snapshots.h): raft snapshots made, received and
+//     installed, and the log compaction they bring.
 //   ReadyDriver (ready_driver.h): carries out the core's Ready against the
 //     log and the state store, and owns the leader's log syncer.
 // Still members of NodeImpl, each in its own files: the loop's pass over
 // the core and what applied records change here (raft_driver.cc), the
 // executor that runs each kind of op on the leader
 // (execute.cc), membership and joining (membership.cc, join*.cc,
-// autopilot.cc), snapshots (snapshots.cc, snapshot_save.cc,
-// snapshot_restore.cc), operator operations (ops.cc).
+// autopilot.cc), operator snapshots (snapshot_save.cc,
+// snapshot_restore.cc).
 //
 // A write's path: KvService::Put builds the op -> Submit -> the pipeline
 // queues it on the leader (or forwards it there) -> Execute runs its logical
@@ -63,9 +67,11 @@
 #include "node/completion.h"
 #include "node/join.h"
 #include "node/kv_service.h"
+#include "node/log_snapshots.h"
 #include "node/log_syncer.h"
 #include "node/loop_state.h"
 #include "node/observer.h"
+#include "node/operator_ops.h"
 #include "node/ready_driver.h"
 #include "node/request_pipeline.h"
 #include "node/state_view.h"
@@ -175,13 +181,20 @@ class NodeImpl final : public Node,
       ReadConsistency consistency) override {
     return kv_->List(mount, folder, consistency);
   }
-  absl::Status TransferLeadership(uint64_t to) override;
-  absl::StatusOr<KeyStatus> RotateKey() override;
+  // Operator operations go to OperatorOps (operator_ops.h).
+  absl::Status TransferLeadership(uint64_t to) override {
+    return ops_->TransferLeadership(to);
+  }
+  absl::StatusOr<KeyStatus> RotateKey() override { return ops_->RotateKey(); }
   absl::StatusOr<KeyStatus> GetKeyStatus() override;
   absl::StatusOr<std::vector<std::string>> Rekey(
       const std::vector<std::string>& current_keys, int secret_shares,
-      int secret_threshold) override;
-  absl::Status SealMigrate(const std::vector<std::string>& keys) override;
+      int secret_threshold) override {
+    return ops_->Rekey(current_keys, secret_shares, secret_threshold);
+  }
+  absl::Status SealMigrate(const std::vector<std::string>& keys) override {
+    return ops_->SealMigrate(keys);
+  }
   absl::Status SnapshotSave(const std::string& path) override;
   absl::Status SnapshotSaveTo(
       const std::function<absl::Status(absl::string_view)>& write) override;
@@ -241,7 +254,7 @@ class NodeImpl final : public Node,
   void Drive();
   // On the loop, after the log syncer ran (log_syncer.h).
   void OnLogSynced(const absl::Status& s, LogSyncer::Entry last);
-  // ReadyDriver::Host (raft_driver.cc, snapshots.cc, snapshot_restore.cc,
+  // ReadyDriver::Host (raft_driver.cc, snapshot_restore.cc,
   // join_removal.cc).
   void OnSoftState(const raft::SoftState& ss) override;
   // The replicated records of a removal, a voter-to-be, a promotion.
@@ -260,29 +273,10 @@ class NodeImpl final : public Node,
   // or seals this node if the stored keyring cannot be read.
   void ReloadKeyring();
 
-  // --- Snapshots (snapshots.cc) -------------------------------------------
-  // A snapshot of the applied state written by a background thread, from a
-  // consistent view taken on the loop; the loop adopts it when it is done.
-  struct SnapshotJob {
-    snapshot::SnapshotHeader header;
-    std::string path;
-    std::atomic<bool> cancel{false};
-    std::atomic<bool> done{false};   // set last by the thread
-    absl::StatusOr<uint64_t> bytes;  // the file's size, or why it failed
-    std::thread thread;
-  };
-  // Adopts a finished snapshot job (compacting the log up to it), then
-  // starts one once snapshot_threshold entries and as many bytes as the
-  // last snapshot's were applied since the last one.
-  absl::Status MaybeSnapshot();
-  void StartSnapshot(uint64_t applied);
-  absl::Status FinishSnapshot();
-  // Close: stops a running job and waits for its thread.
-  void CancelSnapshot();
-  // Ready steps 1-2: receives snapshot chunks and installs a snapshot.
+  // --- Raft snapshots (log_snapshots.h) ----------------------------------
+  // Ready steps 1-2 (LogSnapshots::Receive), then what an installed
+  // snapshot changes here (peer records, the seal and keyring).
   absl::Status InstallSnapshotChunks(const raft::Ready& rd) override;
-  // Deletes snapshot files other than the log's latest.
-  void RemoveOldSnapshots();
 
   // --- Operator snapshots (snapshot_save.cc, snapshot_restore.cc) ---------
   struct SaveStart;
@@ -355,22 +349,6 @@ class NodeImpl final : public Node,
   // anything else through Submit.
   absl::StatusOr<nodepb::KvResult> SubmitKv(nodepb::KvOp op,
                                             ReadConsistency consistency);
-
-  // --- Operator operations (ops.cc) ----------------------------------------
-  absl::StatusOr<KeyStatus> KeyStatusOnLoop();
-  // Leader: asks the core to hand the leadership to `to` (0: pick the most
-  // caught-up other voter); `done` runs from CheckTransfers.
-  void StartTransfer(uint64_t to, uint64_t deadline, Done done);
-  // Completes transfers whose target leads, that failed or timed out.
-  void CheckTransfers();
-  // Runs rotate_key, rekey or seal_migrate inside a StateView request on
-  // the leader; returns the op's result.
-  absl::StatusOr<nodepb::OpResult> RunOps(const nodepb::Op& op);
-  // Leader: wraps the Done of a seal_migrate op so that a migration that
-  // fails (or whose outcome is unknown) seals the leader again if it was
-  // sealed: its barrier was unsealed by a seal change the cluster may not
-  // have.
-  Done SealUnlessApplied(Done done);
 
   // --- Membership (membership.cc) -----------------------------------------
   absl::Status LoadPeerRecords();
@@ -453,8 +431,8 @@ class NodeImpl final : public Node,
   std::unique_ptr<RequestPipeline> pipeline_;
   std::unique_ptr<ReadyDriver> driver_;
   std::unique_ptr<KvService> kv_;
-  // The snapshot being received from the leader, if any.
-  std::unique_ptr<snapshot::SnapshotReceiver> receiving_;
+  std::unique_ptr<OperatorOps> ops_;
+  std::unique_ptr<LogSnapshots> log_snapshots_;
   uint64_t refused_messages_ = 0;  // raft messages the core refused
   bool peers_recorded_ = false;    // MaybeRecordPeers ran this term
   bool staging_checked_ = false;   // MaybeDiscardAbandonedStaging ran
@@ -473,16 +451,6 @@ class NodeImpl final : public Node,
   uint64_t restore_hold_index_ = 0;
   // Outcome of applied restore commits proposed here, by restore id.
   std::map<uint64_t, absl::Status> restore_outcomes_;
-  // A restore commit made a raft snapshot file at this point; the log
-  // adopts it after the Ready (MaybeSnapshot). Index 0: none.
-  raftpb::SnapshotMetadata pending_log_snapshot_;
-  std::unique_ptr<SnapshotJob> snapshot_job_;  // the running one, if any
-  // Bytes of log entries applied since the last snapshot started, and the
-  // size of the last snapshot file: a snapshot is made only once the first
-  // reaches the second, so that writing snapshots costs at most as much as
-  // writing the log however large the state grows.
-  uint64_t applied_bytes_since_snapshot_ = 0;
-  uint64_t last_snapshot_bytes_ = 0;
 
   // Joining, removal and autopilot (join*.cc, autopilot.cc).
   std::unique_ptr<JoinState> join_;  // while this node joins
@@ -500,15 +468,6 @@ class NodeImpl final : public Node,
   std::map<uint64_t, uint64_t> not_member_sent_;  // id -> tick
   std::map<uint64_t, uint64_t> last_heard_;       // id -> tick
   uint64_t leader_since_ = 0;  // tick this node became leader; 0: not
-
-  // Leadership transfers this node (the leader when each started) waits
-  // on. They outlive the leadership: they complete when `to` leads.
-  struct Transfer {
-    uint64_t to;
-    uint64_t deadline;
-    Done done;
-  };
-  std::vector<Transfer> transfers_;
 };
 
 }  // namespace coffer::node

@@ -128,7 +128,9 @@ void NodeImpl::Drive() {
     }
   }
   if (!loop_.fatal.ok()) return;
-  if (absl::Status s = MaybeSnapshot(); !s.ok()) return Stop(s);
+  if (absl::Status s = log_snapshots_->MaybeSnapshot(); !s.ok()) {
+    return Stop(s);
+  }
   pipeline_->ExecuteQueued();
   MaybeRecordPeers();
   MaybeDiscardAbandonedStaging();
@@ -162,7 +164,7 @@ void NodeImpl::Stop(absl::Status s) {
     stopped_ = s;
   }
   pipeline_->FailAll(s);
-  CheckTransfers();  // fails them with loop_.fatal
+  ops_->CheckTransfers();  // fails them with loop_.fatal
 }
 
 void NodeImpl::ReloadKeyring() {
@@ -195,13 +197,23 @@ void NodeImpl::OnLogSynced(const absl::Status& s, LogSyncer::Entry last) {
 absl::Status NodeImpl::OnPeersApplied() { return LoadPeerRecords(); }
 
 void NodeImpl::OnEntryApplied(const raftpb::Entry& e) {
-  applied_bytes_since_snapshot_ += e.data().size();
+  log_snapshots_->OnApplied(e.data().size());
 }
 
 void NodeImpl::OnCoreApplied() {
   TryAutoUnseal();
   ReloadKeyring();
   MaybeUnsealJoined();
+}
+
+absl::Status NodeImpl::InstallSnapshotChunks(const raft::Ready& rd) {
+  COFFER_ASSIGN_OR_RETURN(bool installed, log_snapshots_->Receive(rd));
+  if (!installed) return absl::OkStatus();
+  COFFER_RETURN_IF_ERROR(LoadPeerRecords());
+  TryAutoUnseal();
+  ReloadKeyring();  // the snapshot may hold a rotation this node missed
+  observer_.ObserveSnapshot(/*installed=*/true, rd.snapshot->index());
+  return absl::OkStatus();
 }
 
 void NodeImpl::OnAdvanced() {

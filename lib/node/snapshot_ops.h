@@ -1,5 +1,5 @@
-// Names shared by the node's snapshot code (snapshots.cc, snapshot_save.cc,
-// snapshot_restore.cc) and its hooks in raft_driver.cc.
+// Names shared by the node's snapshot code (log_snapshots.cc,
+// snapshot_save.cc, snapshot_restore.cc) and its hooks in raft_driver.cc.
 //
 // Thread-safety: constants and pure functions; thread-safe.
 #ifndef COFFER_LIB_NODE_SNAPSHOT_OPS_H_
@@ -18,7 +18,7 @@
 namespace coffer::node {
 
 // Raft snapshots (made and checked by sealed nodes too) use a fixed, public
-// HMAC key and cluster id: see snapshots.cc.
+// HMAC key and cluster id: see log_snapshots.h.
 inline constexpr absl::string_view kRaftSnapshotCluster = "coffer-raft";
 inline constexpr absl::string_view kRaftSnapshotMacKey =
     "coffer raft snapshot v1";

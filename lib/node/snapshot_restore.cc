@@ -540,7 +540,7 @@ absl::Status NodeImpl::ApplyRestoreCommit(
   absl::StatusOr<raftpb::SnapshotMetadata> meta =
       snapshot::RestoreSnapshot(path, RaftVerify(), loop_.state.get());
   if (!meta.ok()) return Annotate(meta.status());
-  pending_log_snapshot_ = *meta;
+  log_snapshots_->AdoptAfterReady(*meta);
   loop_.view->ReleaseInFlight(e.index());
   COFFER_RETURN_IF_ERROR(LoadPeerRecords());
   // The keyring is the snapshot's now (under this cluster's root key): an

@@ -1,11 +1,5 @@
-// Operator operations: leadership transfer, key rotation and status, rekey
-// and seal migration. Each is an ordinary Op, so it is checked, forwarded to
-// the leader, deduplicated and completed like a write. What changes state
-// runs on the leader inside a StateView request: its writes (a new keyring,
-// new seal records) are proposed, and every node, the leader included,
-// adopts them only when it applies them (NodeImpl::ReloadKeyring and
-// TryAutoUnseal after core/ records apply). Nothing in memory changes before
-// that, so a proposal that is lost leaves no node out of step.
+#include "node/operator_ops.h"
+
 #include <algorithm>
 #include <memory>
 #include <utility>
@@ -15,8 +9,7 @@
 #include "base/status_macros.h"
 #include "crypto/secure_buffer.h"
 #include "node/codec.h"
-#include "node/node_impl.h"
-#include "node/run_on_loop.h"
+#include "node/op_table.h"
 
 namespace coffer::node {
 namespace {
@@ -53,33 +46,29 @@ absl::Status CheckShareList(
 
 // --- Public API --------------------------------------------------------------
 
-absl::Status NodeImpl::TransferLeadership(uint64_t to) {
+absl::Status OperatorOps::TransferLeadership(uint64_t to) {
   nodepb::Op op;
   op.mutable_transfer_leadership()->set_to(to);
-  return Submit(std::move(op)).status();
+  return submit_(std::move(op)).status();
 }
 
-absl::StatusOr<KeyStatus> NodeImpl::RotateKey() {
+absl::StatusOr<KeyStatus> OperatorOps::RotateKey() {
   nodepb::Op op;
   op.mutable_rotate_key();
-  COFFER_ASSIGN_OR_RETURN(nodepb::OpResult r, Submit(std::move(op)));
+  COFFER_ASSIGN_OR_RETURN(nodepb::OpResult r, submit_(std::move(op)));
   COFFER_RETURN_IF_ERROR(
       CheckResult(r, nodepb::OpResult::kKeyStatus, "RotateKey"));
   return FromProto(r.key_status());
 }
 
-absl::StatusOr<KeyStatus> NodeImpl::GetKeyStatus() {
-  return RunOnLoop<KeyStatus>([this] { return KeyStatusOnLoop(); });
-}
-
-absl::StatusOr<KeyStatus> NodeImpl::KeyStatusOnLoop() {
-  if (loop_.barrier->sealed()) return loop_.SealedError();
+absl::StatusOr<KeyStatus> OperatorOps::KeyStatusNow() const {
+  if (loop_->barrier->sealed()) return loop_->SealedError();
   KeyStatus k;
-  k.term = loop_.barrier->active_term();
-  k.encryptions = loop_.barrier->active_encryptions();
+  k.term = loop_->barrier->active_term();
+  k.encryptions = loop_->barrier->active_encryptions();
   // Outside a request the view is the applied state.
   absl::StatusOr<std::optional<std::string>> rec =
-      loop_.barrier->Get(kKeyInstallPath);
+      loop_->barrier->Get(kKeyInstallPath);
   if (!rec.ok()) return Annotate(rec.status());
   nodepb::OpsKeyStatus pb;
   if (rec->has_value() && pb.ParseFromString(**rec) &&
@@ -89,7 +78,7 @@ absl::StatusOr<KeyStatus> NodeImpl::KeyStatusOnLoop() {
   return k;
 }
 
-absl::StatusOr<std::vector<std::string>> NodeImpl::Rekey(
+absl::StatusOr<std::vector<std::string>> OperatorOps::Rekey(
     const std::vector<std::string>& current_keys, int secret_shares,
     int secret_threshold) {
   nodepb::Op op;
@@ -97,18 +86,18 @@ absl::StatusOr<std::vector<std::string>> NodeImpl::Rekey(
   for (const std::string& k : current_keys) r->add_current_keys(k);
   r->set_secret_shares(secret_shares);
   r->set_secret_threshold(secret_threshold);
-  COFFER_ASSIGN_OR_RETURN(nodepb::OpResult result, Submit(std::move(op)));
+  COFFER_ASSIGN_OR_RETURN(nodepb::OpResult result, submit_(std::move(op)));
   COFFER_RETURN_IF_ERROR(
       CheckResult(result, nodepb::OpResult::kRekey, "Rekey"));
   return std::vector<std::string>(result.rekey().keys().begin(),
                                   result.rekey().keys().end());
 }
 
-absl::Status NodeImpl::SealMigrate(const std::vector<std::string>& keys) {
+absl::Status OperatorOps::SealMigrate(const std::vector<std::string>& keys) {
   nodepb::Op op;
   for (const std::string& k : keys) op.mutable_seal_migrate()->add_keys(k);
   if (keys.empty()) op.mutable_seal_migrate();
-  return Submit(std::move(op)).status();
+  return submit_(std::move(op)).status();
 }
 
 // --- On the loop
@@ -128,8 +117,8 @@ absl::Status CheckOpsOp(const nodepb::Op& op) {
   }
 }
 
-void NodeImpl::StartTransfer(uint64_t to, uint64_t deadline, Done done) {
-  const raft::Status st = loop_.raft->GetStatus();
+void OperatorOps::StartTransfer(uint64_t to, uint64_t deadline, Done done) {
+  const raft::Status st = loop_->raft->GetStatus();
   const auto& voters = st.conf_state.voters();
   auto is_voter = [&](uint64_t id) {
     return std::find(voters.begin(), voters.end(), id) != voters.end();
@@ -139,7 +128,7 @@ void NodeImpl::StartTransfer(uint64_t to, uint64_t deadline, Done done) {
     // progress map is ordered by id).
     uint64_t best_match = 0;
     for (const auto& [id, pr] : st.progress) {
-      if (id == loop_.options.id || !is_voter(id)) continue;
+      if (id == loop_->options.id || !is_voter(id)) continue;
       if (to == 0 || pr.match > best_match) {
         to = id;
         best_match = pr.match;
@@ -150,36 +139,37 @@ void NodeImpl::StartTransfer(uint64_t to, uint64_t deadline, Done done) {
           "node: there is no other voter to hand the leadership to"));
     }
   }
-  if (to == loop_.options.id) return done(nodepb::OpResult());  // already leads
+  if (to == loop_->options.id)
+    return done(nodepb::OpResult());  // already leads
   if (!is_voter(to)) {
     return done(absl::FailedPreconditionError(
         absl::StrCat("node: node ", to, " is not a voter")));
   }
-  if (absl::Status s = loop_.raft->TransferLeadership(to); !s.ok()) {
+  if (absl::Status s = loop_->raft->TransferLeadership(to); !s.ok()) {
     return done(Annotate(s));
   }
-  observer_.Log(LogLevel::kInfo,
-                absl::StrCat("handing the leadership to node ", to));
+  observer_->Log(LogLevel::kInfo,
+                 absl::StrCat("handing the leadership to node ", to));
   transfers_.push_back(Transfer{to, deadline, std::move(done)});
 }
 
-void NodeImpl::CheckTransfers() {
+void OperatorOps::CheckTransfers() {
   if (transfers_.empty()) return;
-  const bool leading = loop_.soft.role == raft::Role::kLeader;
+  const bool leading = loop_->soft.role == raft::Role::kLeader;
   const uint64_t transferee =
-      leading ? loop_.raft->GetStatus().lead_transferee : 0;
+      leading ? loop_->raft->GetStatus().lead_transferee : 0;
   std::vector<Transfer> pending;
   std::vector<std::pair<Done, absl::StatusOr<nodepb::OpResult>>> finished;
   for (Transfer& t : transfers_) {
     absl::Status s;
-    if (!loop_.fatal.ok()) {
-      s = loop_.fatal;
-    } else if (loop_.soft.lead == t.to) {
+    if (!loop_->fatal.ok()) {
+      s = loop_->fatal;
+    } else if (loop_->soft.lead == t.to) {
       finished.emplace_back(std::move(t.done), nodepb::OpResult());
       continue;
-    } else if (loop_.soft.lead != 0 && loop_.soft.lead != loop_.options.id) {
+    } else if (loop_->soft.lead != 0 && loop_->soft.lead != loop_->options.id) {
       s = absl::UnavailableError(
-          absl::StrCat("node: node ", loop_.soft.lead,
+          absl::StrCat("node: node ", loop_->soft.lead,
                        " became the leader instead of node ", t.to));
     } else if (leading && transferee != t.to) {
       // The core gave up (an election timeout passed) or another transfer
@@ -187,7 +177,7 @@ void NodeImpl::CheckTransfers() {
       s = absl::DeadlineExceededError(
           absl::StrCat("node: the leadership transfer to node ", t.to,
                        " did not complete; this node is still the leader"));
-    } else if (t.deadline < loop_.now_tick) {
+    } else if (t.deadline < loop_->now_tick) {
       s = absl::DeadlineExceededError(absl::StrCat(
           "node: the leadership transfer to node ", t.to, " timed out"));
     } else {
@@ -200,27 +190,27 @@ void NodeImpl::CheckTransfers() {
   for (auto& [done, result] : finished) done(std::move(result));
 }
 
-Done NodeImpl::SealUnlessApplied(Done done) {
+Done OperatorOps::SealUnlessApplied(Done done) {
   // A leader unsealed before the op (no migration pending) stays unsealed.
-  return [this, was_sealed = loop_.barrier->sealed(),
+  return [this, was_sealed = loop_->barrier->sealed(),
           done = std::move(done)](absl::StatusOr<nodepb::OpResult> r) {
-    if (!r.ok() && was_sealed) loop_.seal->Seal();
+    if (!r.ok() && was_sealed) loop_->seal->Seal();
     done(std::move(r));
   };
 }
 
-absl::StatusOr<nodepb::OpResult> NodeImpl::RunOps(const nodepb::Op& op) {
+absl::StatusOr<nodepb::OpResult> OperatorOps::Run(const nodepb::Op& op) {
   if (op.has_rotate_key()) {
     // Stored, not adopted: see Barrier::StoreRotation.
-    COFFER_ASSIGN_OR_RETURN(uint32_t term, loop_.barrier->StoreRotation());
+    COFFER_ASSIGN_OR_RETURN(uint32_t term, loop_->barrier->StoreRotation());
     nodepb::OpsKeyStatus rec;
     rec.set_version(kKeyInstallVersion);
     rec.set_term(term);
-    rec.set_install_time_unix_nanos(absl::ToUnixNanos(Now()));
+    rec.set_install_time_unix_nanos(absl::ToUnixNanos(LoopState::Now()));
     COFFER_RETURN_IF_ERROR(
-        loop_.barrier->Put(kKeyInstallPath, rec.SerializeAsString()));
-    observer_.Log(LogLevel::kInfo,
-                  absl::StrCat("proposing keyring rotation to term ", term));
+        loop_->barrier->Put(kKeyInstallPath, rec.SerializeAsString()));
+    observer_->Log(LogLevel::kInfo,
+                   absl::StrCat("proposing keyring rotation to term ", term));
     nodepb::OpResult out;
     *out.mutable_key_status() = std::move(rec);
     return out;
@@ -230,7 +220,7 @@ absl::StatusOr<nodepb::OpResult> NodeImpl::RunOps(const nodepb::Op& op) {
     std::vector<std::string> current(r.current_keys().begin(),
                                      r.current_keys().end());
     absl::StatusOr<std::vector<std::string>> keys =
-        loop_.seal->Rekey(current, r.secret_shares(), r.secret_threshold());
+        loop_->seal->Rekey(current, r.secret_shares(), r.secret_threshold());
     for (std::string& k : current) crypto::Wipe(k.data(), k.size());
     if (!keys.ok()) return keys.status();
     nodepb::OpResult out;
@@ -238,40 +228,40 @@ absl::StatusOr<nodepb::OpResult> NodeImpl::RunOps(const nodepb::Op& op) {
       out.mutable_rekey()->add_keys(absl::BytesToHexString(k));
       crypto::Wipe(k.data(), k.size());
     }
-    observer_.Log(LogLevel::kInfo,
-                  absl::StrCat("proposing a rekey to ", r.secret_shares(),
-                               " shares, threshold ", r.secret_threshold()));
+    observer_->Log(LogLevel::kInfo,
+                   absl::StrCat("proposing a rekey to ", r.secret_shares(),
+                                " shares, threshold ", r.secret_threshold()));
     return out;
   }
   if (op.has_seal_migrate()) {
-    COFFER_ASSIGN_OR_RETURN(SealStatus before, loop_.seal->Status());
+    COFFER_ASSIGN_OR_RETURN(SealStatus before, loop_->seal->Status());
     if (!before.initialized) {
       return absl::FailedPreconditionError("node: not initialized");
     }
     if (!before.migration) {
       return absl::FailedPreconditionError(absl::StrCat(
           "node: no seal migration is pending on the leader (node ",
-          loop_.options.id,
+          loop_->options.id,
           "): open the nodes with the new seal (options.kms, or "
           "options.migrate_from_kms to leave a Kms) first"));
     }
-    loop_.seal->ResetUnseal();
+    loop_->seal->ResetUnseal();
     for (const std::string& key : op.seal_migrate().keys()) {
       absl::StatusOr<SealStatus> st =
-          loop_.seal->SubmitUnsealKey(key, /*migrate=*/true);
+          loop_->seal->SubmitUnsealKey(key, /*migrate=*/true);
       if (!st.ok()) {
-        loop_.seal->ResetUnseal();
+        loop_->seal->ResetUnseal();
         return st.status();
       }
       if (!st->sealed) {
-        observer_.Log(
+        observer_->Log(
             LogLevel::kInfo,
             absl::StrCat("proposing a seal migration from ",
                          before.recovery_seal ? "auto-unseal" : "shamir"));
         return nodepb::OpResult();
       }
     }
-    loop_.seal->ResetUnseal();
+    loop_->seal->ResetUnseal();
     return absl::InvalidArgumentError(
         absl::StrCat("node: SealMigrate needs ", before.threshold,
                      " distinct shares of the stored seal"));

@@ -1,24 +1,15 @@
-// Snapshots driven by the node: making one every snapshot_threshold applied
-// entries (which compacts the log up to it), and installing one a leader
-// sends (raft thesis chapter 5, InstallSnapshot in chunks).
-//
-// Raft snapshots must be made and checked by sealed nodes too (they
-// replicate), so they cannot use a barrier-derived HMAC key. They use a
-// fixed, public key and cluster id: the trailer's SHA-256 and HMAC then
-// detect corruption, not forgery; the host's transport authenticates peers.
-// Operator save/restore (snapshot_save.cc, snapshot_restore.cc) keeps a
-// barrier-protected HMAC key.
+#include "node/log_snapshots.h"
+
 #include <filesystem>
 #include <system_error>
+#include <utility>
 
 #include "absl/strings/match.h"
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "base/status_macros.h"
 #include "node/codec.h"
-#include "node/node_impl.h"
 #include "node/snapshot_ops.h"
 #include "snapshot/restore.h"
+#include "storage/leveldb_log.h"
 
 namespace coffer::node {
 namespace {
@@ -53,42 +44,18 @@ class CancellableIterator final : public storage::StateIterator {
 
 }  // namespace
 
-snapshot::VerifyOptions RaftVerify() {
-  snapshot::VerifyOptions v;
-  v.mac_key = std::string(kRaftSnapshotMacKey);
-  v.cluster_id = std::string(kRaftSnapshotCluster);
-  return v;
+LogSnapshots::LogSnapshots(LoopState* loop, const Observer* observer)
+    : loop_(loop), observer_(observer) {
+  const raftpb::SnapshotMetadata snap = loop_->log->Snapshot();
+  std::error_code ec;
+  const uintmax_t size = std::filesystem::file_size(
+      storage::SnapshotPath(loop_->log->snapshot_dir(), snap.index(),
+                            snap.term()),
+      ec);
+  last_snapshot_bytes_ = ec ? 0 : size;
 }
 
-std::string StagingPrefix(uint64_t restore_id) {
-  return absl::StrCat(kStagingPrefix, absl::Hex(restore_id, absl::kZeroPad16),
-                      "/");
-}
-
-bool IsKeptOnRestore(absl::string_view key) {
-  if (absl::StartsWith(key, "node/")) return !IsTransient(key);
-  return key == kClusterIdPath || key == "core/seal-config" ||
-         key == "core/root-key" || key == "core/wrapped-root-key" ||
-         key == "core/recovery-check";
-}
-
-bool IsTransient(absl::string_view key) {
-  return absl::StartsWith(key, kStagingPrefix) || key == kRestoreCommitKey;
-}
-
-std::optional<nodepb::SnapshotRestoreCommit> RestoreCommitOf(
-    const storage::WriteSet& writes, size_t from) {
-  if (writes.ops().size() != from + 1) return std::nullopt;
-  const storage::WriteSet::Op& op = writes.ops()[from];
-  if (op.key != kRestoreCommitKey) return std::nullopt;
-  nodepb::SnapshotRestoreCommit commit;
-  if (!op.value.has_value() || !commit.ParseFromString(*op.value)) {
-    commit.Clear();  // version 0: reported as corrupt when applied
-  }
-  return commit;
-}
-
-absl::Status NodeImpl::MaybeSnapshot() {
+absl::Status LogSnapshots::MaybeSnapshot() {
   if (pending_log_snapshot_.index() != 0) {
     // A restore commit made the snapshot file of the state it installed;
     // the log adopts it now, between Readies (until then, a restart finds
@@ -96,90 +63,90 @@ absl::Status NodeImpl::MaybeSnapshot() {
     // installed meanwhile supersedes it.
     const raftpb::SnapshotMetadata meta = pending_log_snapshot_;
     pending_log_snapshot_.Clear();
-    if (meta.index() > loop_.log->Snapshot().index()) {
-      absl::Status s = loop_.log->ApplySnapshot(meta);
+    if (meta.index() > loop_->log->Snapshot().index()) {
+      absl::Status s = loop_->log->ApplySnapshot(meta);
       if (!s.ok()) return Annotate(s);
-      RemoveOldSnapshots();
+      RemoveOld();
     }
   }
-  if (snapshot_job_ != nullptr) {
-    if (!snapshot_job_->done.load(std::memory_order_acquire)) {
+  if (job_ != nullptr) {
+    if (!job_->done.load(std::memory_order_acquire)) {
       return absl::OkStatus();
     }
-    COFFER_RETURN_IF_ERROR(FinishSnapshot());
+    COFFER_RETURN_IF_ERROR(Finish());
   }
-  if (loop_.options.snapshot_threshold == 0) return absl::OkStatus();
-  const uint64_t applied = loop_.state->AppliedIndex();
+  if (loop_->options.snapshot_threshold == 0) return absl::OkStatus();
+  const uint64_t applied = loop_->state->AppliedIndex();
   if (applied <
-          loop_.log->Snapshot().index() + loop_.options.snapshot_threshold ||
-      applied < loop_.log->FirstIndex() ||
+          loop_->log->Snapshot().index() + loop_->options.snapshot_threshold ||
+      applied < loop_->log->FirstIndex() ||
       applied_bytes_since_snapshot_ < last_snapshot_bytes_) {
     return absl::OkStatus();
   }
-  StartSnapshot(applied);
-  return absl::OkStatus();
+  return Start(applied);
 }
 
-void NodeImpl::StartSnapshot(uint64_t applied) {
-  absl::StatusOr<uint64_t> term = loop_.log->Term(applied);
-  if (!term.ok()) return Stop(Annotate(term.status()));
-  auto job = std::make_unique<SnapshotJob>();
+absl::Status LogSnapshots::Start(uint64_t applied) {
+  absl::StatusOr<uint64_t> term = loop_->log->Term(applied);
+  if (!term.ok()) return Annotate(term.status());
+  auto job = std::make_unique<Job>();
   job->header.cluster_id = std::string(kRaftSnapshotCluster);
   job->header.index = applied;
   job->header.term = *term;
   // Called between Readies: the core's configuration is the one of the
   // applied entries.
-  job->header.conf_state = loop_.raft->GetStatus().conf_state;
-  job->path = storage::SnapshotPath(loop_.log->snapshot_dir(), applied, *term);
+  job->header.conf_state = loop_->raft->GetStatus().conf_state;
+  job->path = storage::SnapshotPath(loop_->log->snapshot_dir(), applied, *term);
   // A LevelDB iterator reads the state as of its creation: the writes the
   // loop makes meanwhile do not reach the file.
-  auto it = std::make_unique<CancellableIterator>(loop_.state->NewIterator(),
+  auto it = std::make_unique<CancellableIterator>(loop_->state->NewIterator(),
                                                   &job->cancel);
   applied_bytes_since_snapshot_ = 0;
-  SnapshotJob* j = job.get();
+  Job* j = job.get();
   job->thread = std::thread([j, it = std::move(it)]() mutable {
     j->bytes =
         snapshot::SaveSnapshot(j->path, j->header, kRaftSnapshotMacKey, *it);
     it.reset();  // releases the LevelDB snapshot
     j->done.store(true, std::memory_order_release);
   });
-  snapshot_job_ = std::move(job);
-}
-
-absl::Status NodeImpl::FinishSnapshot() {
-  std::unique_ptr<SnapshotJob> job = std::move(snapshot_job_);
-  job->thread.join();
-  if (!job->bytes.ok()) return Annotate(job->bytes.status());
-  const raftpb::SnapshotMetadata meta = job->header.Metadata();
-  if (meta.index() <= loop_.log->Snapshot().index()) {
-    // A snapshot installed or restored meanwhile is as new or newer: this
-    // one goes (unless it is that very file: same index, same term).
-    RemoveOldSnapshots();
-    return absl::OkStatus();
-  }
-  absl::Status s =
-      loop_.log->ApplySnapshotKeeping(meta, loop_.options.trailing_logs);
-  if (!s.ok()) return Annotate(s);
-  last_snapshot_bytes_ = *job->bytes;
-  RemoveOldSnapshots();
-  observer_.ObserveSnapshot(/*installed=*/false, meta.index());
+  job_ = std::move(job);
   return absl::OkStatus();
 }
 
-void NodeImpl::CancelSnapshot() {
-  if (snapshot_job_ == nullptr) return;
-  snapshot_job_->cancel.store(true, std::memory_order_relaxed);
-  snapshot_job_->thread.join();
-  snapshot_job_.reset();
+absl::Status LogSnapshots::Finish() {
+  std::unique_ptr<Job> job = std::move(job_);
+  job->thread.join();
+  if (!job->bytes.ok()) return Annotate(job->bytes.status());
+  const raftpb::SnapshotMetadata meta = job->header.Metadata();
+  if (meta.index() <= loop_->log->Snapshot().index()) {
+    // A snapshot installed or restored meanwhile is as new or newer: this
+    // one goes (unless it is that very file: same index, same term).
+    RemoveOld();
+    return absl::OkStatus();
+  }
+  absl::Status s =
+      loop_->log->ApplySnapshotKeeping(meta, loop_->options.trailing_logs);
+  if (!s.ok()) return Annotate(s);
+  last_snapshot_bytes_ = *job->bytes;
+  RemoveOld();
+  observer_->ObserveSnapshot(/*installed=*/false, meta.index());
+  return absl::OkStatus();
 }
 
-absl::Status NodeImpl::InstallSnapshotChunks(const raft::Ready& rd) {
+void LogSnapshots::Cancel() {
+  if (job_ == nullptr) return;
+  job_->cancel.store(true, std::memory_order_relaxed);
+  job_->thread.join();
+  job_.reset();
+}
+
+absl::StatusOr<bool> LogSnapshots::Receive(const raft::Ready& rd) {
   for (const raft::ReceivedSnapshotChunk& chunk : rd.snapshot_chunks) {
     if (chunk.offset == 0) {
       receiving_.reset();  // a newer snapshot replaces a half-received one
       absl::StatusOr<std::unique_ptr<snapshot::SnapshotReceiver>> r =
           snapshot::SnapshotReceiver::Begin(
-              storage::SnapshotPath(loop_.log->snapshot_dir(),
+              storage::SnapshotPath(loop_->log->snapshot_dir(),
                                     chunk.metadata.index(),
                                     chunk.metadata.term()),
               kMaxSnapshotBytes);
@@ -192,7 +159,7 @@ absl::Status NodeImpl::InstallSnapshotChunks(const raft::Ready& rd) {
     absl::Status s = receiving_->Write(chunk.offset, chunk.data);
     if (!s.ok()) return Annotate(s);
   }
-  if (!rd.snapshot.has_value()) return absl::OkStatus();
+  if (!rd.snapshot.has_value()) return false;
   if (receiving_ == nullptr) {
     return absl::InternalError("node: a snapshot to install was not received");
   }
@@ -206,28 +173,24 @@ absl::Status NodeImpl::InstallSnapshotChunks(const raft::Ready& rd) {
         "node: a received snapshot is not the one its leader announced");
   }
   const std::string path = storage::SnapshotPath(
-      loop_.log->snapshot_dir(), rd.snapshot->index(), rd.snapshot->term());
+      loop_->log->snapshot_dir(), rd.snapshot->index(), rd.snapshot->term());
   absl::StatusOr<raftpb::SnapshotMetadata> meta =
-      snapshot::RestoreSnapshot(path, RaftVerify(), loop_.state.get());
+      snapshot::RestoreSnapshot(path, RaftVerify(), loop_->state.get());
   if (!meta.ok()) return Annotate(meta.status());
-  absl::Status s = loop_.log->ApplySnapshot(*rd.snapshot);
+  absl::Status s = loop_->log->ApplySnapshot(*rd.snapshot);
   if (!s.ok()) return Annotate(s);
-  loop_.view->ClearInFlight();
-  RemoveOldSnapshots();
-  COFFER_RETURN_IF_ERROR(LoadPeerRecords());
-  TryAutoUnseal();
-  ReloadKeyring();  // the snapshot may hold a rotation this node missed
-  observer_.ObserveSnapshot(/*installed=*/true, rd.snapshot->index());
-  return absl::OkStatus();
+  loop_->view->ClearInFlight();
+  RemoveOld();
+  return true;
 }
 
-void NodeImpl::RemoveOldSnapshots() {
-  const raftpb::SnapshotMetadata current = loop_.log->Snapshot();
+void LogSnapshots::RemoveOld() {
+  const raftpb::SnapshotMetadata current = loop_->log->Snapshot();
   const std::string keep = storage::SnapshotPath(
-      loop_.log->snapshot_dir(), current.index(), current.term());
+      loop_->log->snapshot_dir(), current.index(), current.term());
   std::error_code ec;
   for (const auto& entry :
-       std::filesystem::directory_iterator(loop_.log->snapshot_dir(), ec)) {
+       std::filesystem::directory_iterator(loop_->log->snapshot_dir(), ec)) {
     const std::string p = entry.path().string();
     // Only finished snapshot files; a ".partial" or ".tmp" one belongs to
     // a transfer or save in progress.
