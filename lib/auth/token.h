@@ -71,7 +71,9 @@ struct Token {
   absl::Duration explicit_max_ttl;  // zero: none
   absl::Duration period;            // zero: not periodic
   bool renewable = false;
-  bool orphan = false;  // it has no parent
+  // It has no parent, or its parent is being revoked by revoke-orphan
+  // (which makes it an orphan at once; the record follows in a batch).
+  bool orphan = false;
   std::optional<absl::Time> last_renewal_time;
   std::string type = "service";  // the only type there is yet
 

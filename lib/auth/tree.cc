@@ -12,6 +12,9 @@
 namespace coffer::auth {
 namespace {
 
+// A batch must hold a Mark and at least one removal (4 writes).
+static_assert(kMinRevokeBatchWrites >= kMarkWrites + 4);
+
 absl::Status Denied() {
   return absl::PermissionDeniedError("auth: permission denied");
 }

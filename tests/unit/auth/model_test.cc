@@ -393,7 +393,7 @@ TEST_CASE("random operations agree with a reference model", "[auth][model]") {
     return;
   }
   const uint64_t base = std::random_device{}();
-  for (uint64_t i = 0; i < 20; ++i) RunRandom(base + i, 250);
+  for (uint64_t i = 0; i < 10; ++i) RunRandom(base + i, 200);
 }
 
 }  // namespace

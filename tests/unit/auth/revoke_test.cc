@@ -161,7 +161,7 @@ TEST_CASE("revoke-orphan's children stand alone before its batches end",
   }
 }
 
-TEST_CASE("a 10,000-token tree is revoked in bounded batches",
+TEST_CASE("a 10000-token tree is revoked in bounded batches",
           "[auth][revoke][batch]") {
   TokenStoreOptions options;
   options.revoke_batch_writes = 1000;
