@@ -25,6 +25,13 @@ absl::StatusOr<bool> RevokeStored(kv::Txn* txn, kv::BufferedTxn* scratch,
   if (token.has_value()) {
     first = token->hash;
     if (token->entry.revocation() == authpb::REVOCATION_NONE) {
+      // Under a tree being revoked, the token's children are revoked
+      // already: making them orphans now would bring them back.
+      if (mode == authpb::REVOCATION_ORPHAN) {
+        COFFER_ASSIGN_OR_RETURN(bool doomed,
+                                UnderTreeRevocation(scratch, *token));
+        if (doomed) mode = authpb::REVOCATION_TREE;
+      }
       revoker.Mark(*std::move(token), mode);
     }
   }

@@ -81,6 +81,33 @@ absl::StatusOr<Usable> CheckUsable(kv::Reader* txn, const StoredToken& token,
   return usable;
 }
 
+absl::StatusOr<bool> UnderTreeRevocation(kv::Reader* txn,
+                                         const StoredToken& token) {
+  crypto::Digest child = token.hash;
+  std::string parent_hash = token.entry.parent_hash();
+  for (int depth = 1; !parent_hash.empty(); ++depth) {
+    const std::string child_key = IdKey(child);
+    if (depth > kMaxTreeDepth) {
+      return Corrupt("token", child_key, "ancestors deeper than the limit");
+    }
+    const crypto::Digest parent = ToDigest(parent_hash);
+    COFFER_ASSIGN_OR_RETURN(std::optional<StoredToken> p,
+                            LoadToken(txn, parent));
+    if (!p.has_value()) return Corrupt("token", child_key, "parent missing");
+    switch (p->entry.revocation()) {
+      case authpb::REVOCATION_TREE:
+        return true;
+      case authpb::REVOCATION_ORPHAN:
+        return false;
+      default:
+        break;
+    }
+    child = parent;
+    parent_hash = p->entry.parent_hash();
+  }
+  return false;
+}
+
 Revoker::Revoker(kv::BufferedTxn* txn, const Hasher* hasher, size_t budget)
     : txn_(txn), hasher_(hasher), budget_(budget) {
   COFFER_CHECK(budget_ >= kMinRevokeBatchWrites);

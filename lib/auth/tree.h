@@ -69,6 +69,13 @@ struct Usable {
 absl::StatusOr<Usable> CheckUsable(kv::Reader* txn, const StoredToken& token,
                                    absl::Time now);
 
+// Whether an ancestor of `token` is being revoked with its tree (walking up
+// to the first orphan, or to a parent that is making its children
+// orphans): then `token` and its descendants are revoked already.
+// kDataLoss as for CheckUsable.
+absl::StatusOr<bool> UnderTreeRevocation(kv::Reader* txn,
+                                         const StoredToken& token);
+
 // Runs revocation work on `txn` (which it borrows for its lifetime) until
 // the writes buffered there reach `budget`. Reads see the txn's writes.
 class Revoker {

@@ -161,6 +161,26 @@ TEST_CASE("revoke-orphan's children stand alone before its batches end",
   }
 }
 
+TEST_CASE("revoke-orphan under a tree being revoked brings nothing back",
+          "[auth][revoke][batch]") {
+  TokenStoreOptions options;
+  options.revoke_batch_writes = 16;
+  AuthFixture f(options);
+  const std::string top = f.MustCreate(f.root);
+  const std::string mid = f.MustCreate(top);
+  std::vector<std::string> leaves;
+  for (int i = 0; i < 10; ++i) leaves.push_back(f.MustCreate(mid));
+  auto more = f.Run([&](kv::Txn* t) { return f.tokens.Revoke(t, top); });
+  REQUIRE(more.ok());
+  REQUIRE(*more);
+  REQUIRE(f.Count("sys/token/id/") > 3);  // mid and leaves are still stored
+  // mid is stored and refused; revoke-orphan on it revokes its tree.
+  REQUIRE(f.RevokeOrphan(mid).ok());
+  for (const std::string& id : leaves) CHECK_FALSE(f.Usable(id));
+  f.Drain();
+  CHECK(f.Count("sys/token/") == 3);
+}
+
 TEST_CASE("a 10000-token tree is revoked in bounded batches",
           "[auth][revoke][batch]") {
   TokenStoreOptions options;
