@@ -45,15 +45,17 @@ class Hasher {
  public:
   explicit Hasher(absl::string_view salt);
 
+  // HMAC-SHA256(salt, "token-id\0" + id): a token's hash.
   crypto::Digest TokenId(absl::string_view id) const;
+  // HMAC-SHA256(salt, "token-accessor\0" + accessor).
   crypto::Digest Accessor(absl::string_view accessor) const;
 
  private:
   crypto::SecureBuffer salt_;
 };
 
-// 64 lower-case hex digits of a digest, and back (nullopt-like: false if
-// `hex` is not exactly that).
+// 64 lower-case hex digits of a digest. ParseDigestHex is the inverse: it
+// returns false, leaving `out` unspecified, unless `hex` is exactly that.
 std::string DigestHex(const crypto::Digest& d);
 bool ParseDigestHex(absl::string_view hex, crypto::Digest* out);
 
