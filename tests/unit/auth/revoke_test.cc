@@ -122,9 +122,11 @@ TEST_CASE("a revoked token's tree is refused before its batches end",
   AuthFixture f(options);
   const std::string top = f.MustCreate(f.root);
   std::vector<std::string> children, grandchildren;
+  std::vector<std::string> accessors;
   for (int i = 0; i < 10; ++i) {
     children.push_back(f.MustCreate(top));
     grandchildren.push_back(f.MustCreate(children.back()));
+    accessors.push_back(f.Lookup(grandchildren.back())->accessor);
   }
   auto more = f.Run([&](kv::Txn* t) { return f.tokens.Revoke(t, top); });
   REQUIRE(more.ok());
@@ -132,6 +134,11 @@ TEST_CASE("a revoked token's tree is refused before its batches end",
   CHECK(f.last_writes.size() <= 16);
   for (const std::string& id : children) CHECK_FALSE(f.Usable(id));
   for (const std::string& id : grandchildren) CHECK_FALSE(f.Usable(id));
+  // Their accessors name no usable token either.
+  for (const std::string& accessor : accessors) {
+    CHECK(absl::IsNotFound(
+        f.tokens.LookupAccessor(&f.store, f.now, accessor).status()));
+  }
   // A refused token cannot create or renew meanwhile.
   CHECK(absl::IsPermissionDenied(f.Create(children.back()).status()));
   CHECK(f.Drain() > 1);
@@ -151,7 +158,11 @@ TEST_CASE("revoke-orphan's children stand alone before its batches end",
   REQUIRE(more.ok());
   REQUIRE(*more);
   CHECK_FALSE(f.Usable(top));
-  for (const std::string& id : children) CHECK(f.Usable(id));
+  for (const std::string& id : children) {
+    auto token = f.Lookup(id);
+    REQUIRE(token.ok());
+    CHECK(token->orphan);  // already, though its record still names top
+  }
   // Revoking the root now does not reach them: top left the tree.
   f.Drain();
   REQUIRE(f.Revoke(f.root).ok());
