@@ -167,7 +167,9 @@ class TokenStore {
   // tokens are revoked too.
   absl::StatusOr<bool> Revoke(kv::Txn* txn, absl::string_view id) const;
   // Vault's auth/token/revoke-orphan: the token; its children become
-  // orphans (they stand alone from this txn on).
+  // orphans (they stand alone from this txn on). A token under a tree
+  // being revoked is revoked with its tree instead: its children are
+  // refused already and stay so.
   absl::StatusOr<bool> RevokeOrphan(kv::Txn* txn, absl::string_view id) const;
   // Vault's auth/token/revoke-accessor: as Revoke for the token with
   // `accessor`; kNotFound if no token has it (or it is being revoked).
