@@ -8,6 +8,7 @@
 #include "base/status_macros.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "kv/load_record.h"
 
 namespace coffer::auth {
 namespace {
@@ -84,21 +85,6 @@ std::string CheckAccessor(const authpb::AccessorEntry& a) {
   return "";
 }
 
-// Loads and checks the record of type M at `key`; nullopt if absent.
-template <typename M>
-absl::StatusOr<std::optional<M>> Load(kv::Reader* txn, absl::string_view key,
-                                      absl::string_view what,
-                                      std::string (*check)(const M&)) {
-  COFFER_ASSIGN_OR_RETURN(std::optional<std::string> bytes, txn->Get(key));
-  if (!bytes.has_value()) return std::nullopt;
-  M record;
-  if (!record.ParseFromString(*bytes)) return Corrupt(what, key, "unparsable");
-  if (std::string reason = check(record); !reason.empty()) {
-    return Corrupt(what, key, reason);
-  }
-  return record;
-}
-
 }  // namespace
 
 std::string IdKey(const crypto::Digest& hash) {
@@ -165,17 +151,20 @@ absl::Status Corrupt(absl::string_view what, absl::string_view key,
 }
 
 absl::StatusOr<std::optional<authpb::TokenSalt>> LoadSalt(kv::Reader* txn) {
-  return Load<authpb::TokenSalt>(txn, kSaltKey, "salt", &CheckSalt);
+  return kv::LoadRecord<authpb::TokenSalt>(txn, kSaltKey, "auth", "salt",
+                                           &CheckSalt);
 }
 
 absl::StatusOr<std::optional<authpb::TokenEntry>> LoadEntry(
     kv::Reader* txn, absl::string_view key) {
-  return Load<authpb::TokenEntry>(txn, key, "token", &CheckEntry);
+  return kv::LoadRecord<authpb::TokenEntry>(txn, key, "auth", "token",
+                                            &CheckEntry);
 }
 
 absl::StatusOr<std::optional<authpb::AccessorEntry>> LoadAccessor(
     kv::Reader* txn, absl::string_view key) {
-  return Load<authpb::AccessorEntry>(txn, key, "accessor", &CheckAccessor);
+  return kv::LoadRecord<authpb::AccessorEntry>(txn, key, "auth", "accessor",
+                                               &CheckAccessor);
 }
 
 absl::Time FromNanos(int64_t nanos) { return absl::FromUnixNanos(nanos); }

@@ -7,6 +7,7 @@
 #include "base/status_macros.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "kv/load_record.h"
 
 namespace coffer::kv {
 namespace {
@@ -77,21 +78,6 @@ std::string CheckVersionData(const kvpb::VersionData& data) {
   return "";
 }
 
-// Loads and checks the record of type M at `key`; nullopt if absent.
-template <typename M>
-absl::StatusOr<std::optional<M>> Load(Reader* txn, absl::string_view key,
-                                      absl::string_view what,
-                                      std::string (*check)(const M&)) {
-  COFFER_ASSIGN_OR_RETURN(std::optional<std::string> bytes, txn->Get(key));
-  if (!bytes.has_value()) return std::nullopt;
-  M record;
-  if (!record.ParseFromString(*bytes)) return Corrupt(what, key, "unparsable");
-  if (std::string reason = check(record); !reason.empty()) {
-    return Corrupt(what, key, reason);
-  }
-  return record;
-}
-
 }  // namespace
 
 std::string MountIdString(uint64_t mount_id) {
@@ -132,8 +118,8 @@ std::string Encode(const google::protobuf::MessageLite& message) {
 absl::StatusOr<kvpb::MountTable> LoadMountTable(Reader* txn) {
   COFFER_ASSIGN_OR_RETURN(
       std::optional<kvpb::MountTable> table,
-      Load<kvpb::MountTable>(txn, kMountTableKey, "mount table",
-                             &CheckMountTable));
+      LoadRecord<kvpb::MountTable>(txn, kMountTableKey, "kv", "mount table",
+                                   &CheckMountTable));
   if (table.has_value()) return *std::move(table);
   kvpb::MountTable empty;
   empty.set_format_version(kFormatVersion);
@@ -143,13 +129,15 @@ absl::StatusOr<kvpb::MountTable> LoadMountTable(Reader* txn) {
 
 absl::StatusOr<std::optional<kvpb::KeyMetadata>> LoadKeyMetadata(
     Reader* txn, absl::string_view key) {
-  return Load<kvpb::KeyMetadata>(txn, key, "key metadata", &CheckKeyMetadata);
+  return LoadRecord<kvpb::KeyMetadata>(txn, key, "kv", "key metadata",
+                                       &CheckKeyMetadata);
 }
 
 absl::StatusOr<SecretData> LoadVersionData(Reader* txn, absl::string_view key) {
   COFFER_ASSIGN_OR_RETURN(
       std::optional<kvpb::VersionData> record,
-      Load<kvpb::VersionData>(txn, key, "version data", &CheckVersionData));
+      LoadRecord<kvpb::VersionData>(txn, key, "kv", "version data",
+                                    &CheckVersionData));
   if (!record.has_value()) return Corrupt("version data", key, "missing");
   SecretData data;
   for (kvpb::Field& field : *record->mutable_fields()) {
