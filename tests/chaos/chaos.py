@@ -143,13 +143,15 @@ class ChaosCluster(Cluster):
 
 # --- operations over HTTP ---------------------------------------------------
 
-def call(node, method, path, body=None, token=None, timeout=CLIENT_TIMEOUT):
+def call(node, method, path, body=None, token=None, timeout=CLIENT_TIMEOUT,
+         headers=None):
     """(status, parsed body) or raises OSError / HTTPException."""
     conn = http.client.HTTPConnection("127.0.0.1", node.api_port,
                                       timeout=timeout)
     try:
         data = None if body is None else json.dumps(body).encode()
-        headers = {"X-Vault-Token": token or node.cluster.token}
+        headers = dict(headers or {})
+        headers["X-Vault-Token"] = token or node.cluster.token
         if data is not None:
             headers["Content-Type"] = "application/json"
         conn.request(method, f"/v1/{path}", body=data, headers=headers)
@@ -160,13 +162,16 @@ def call(node, method, path, body=None, token=None, timeout=CLIENT_TIMEOUT):
         conn.close()
 
 
-def perform(node, op):
+def perform(node, op, stale=False):
     """Runs op (an Op with key, kind, value, cas, call set) on node and
-    fills in its outcome. Client-side failures never raise."""
+    fills in its outcome; a read is linearizable unless `stale`.
+    Client-side failures never raise."""
     op.node = node.id
     try:
         if op.kind == "read":
-            status, body = call(node, "GET", f"secret/data/{op.key}")
+            status, body = call(node, "GET", f"secret/data/{op.key}",
+                                headers={"X-Coffer-Consistency": "stale"}
+                                if stale else None)
         else:
             req = {"data": {"v": op.value}}
             if op.kind == "cas":
@@ -277,6 +282,16 @@ class Workload:
             if op.status != "ok":
                 time.sleep(rng.uniform(0.01, 0.1))
 
+    def errors(self):
+        """How often each error ended an operation that was not ok."""
+        out = {}
+        with self.lock:
+            for op in self.history:
+                if op.status != "ok":
+                    e = op.error.split(";")[0][:60]
+                    out[e] = out.get(e, 0) + 1
+        return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+
     def counts(self):
         out = {}
         with self.lock:
@@ -349,29 +364,45 @@ def wait_healthy(cluster, what):
     return time.monotonic() - start
 
 
+def _read_ok(r):
+    return r if r[0] in (200, 404) else None
+
+
 def final_state(cluster, keys):
     """{node_id: {key: {version: value}}}: every version of every key, as
-    each node reads it (linearizable reads)."""
-    out = {}
-    for x in cluster.nodes:
-        state = {}
-        for key in keys:
-            status, body = wait(
-                lambda: (lambda r: r if r[0] in (200, 404) else None)(
-                    call(x, "GET", f"secret/metadata/{key}", timeout=10)),
-                f"node {x.id} reads {key}'s metadata", timeout=60)
-            versions = {}
-            if status == 200:
-                for v in sorted(int(s) for s in body["data"]["versions"]):
-                    s2, b2 = wait(
-                        lambda: (lambda r: r if r[0] in (200, 404) else None)(
-                            call(x, "GET", f"secret/data/{key}?version={v}",
-                                 timeout=10)),
-                        f"node {x.id} reads {key} v{v}", timeout=60)
-                    if s2 == 200:
-                        versions[v] = b2["data"]["data"]["v"]
-            state[key] = versions
-        out[x.id] = state
+    each node reads it (linearizable reads), one thread per node."""
+    out, failures = {}, []
+
+    def read_all(x):
+        try:
+            state = {}
+            for key in keys:
+                status, body = wait(lambda: _read_ok(call(
+                    x, "GET", f"secret/metadata/{key}", timeout=10)),
+                    f"node {x.id} reads {key}'s metadata", timeout=60)
+                versions = {}
+                if status == 200:
+                    for v in sorted(int(s) for s in body["data"]["versions"]):
+                        s2, b2 = wait(lambda: _read_ok(call(
+                            x, "GET", f"secret/data/{key}?version={v}",
+                            timeout=10)),
+                            f"node {x.id} reads {key} v{v}", timeout=60)
+                        if s2 == 200:
+                            versions[v] = b2["data"]["data"]["v"]
+                state[key] = versions
+            out[x.id] = state
+        except BaseException as e:  # noqa: BLE001 (reported below)
+            failures.append(e)
+
+    threads = [threading.Thread(target=read_all, args=(x,), daemon=True)
+               for x in cluster.nodes]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=600)
+    if failures:
+        raise failures[0]
+    assert len(out) == len(cluster.nodes), "final reads did not finish"
     return out
 
 

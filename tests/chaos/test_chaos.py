@@ -14,6 +14,7 @@ Environment:
 import os
 import random
 import tempfile
+import threading
 import time
 
 import pytest
@@ -69,11 +70,16 @@ def run(n, clients):
             w.finish()
         c.proxies.heal()
         wait_healthy(c, "the end")
+        faulted = time.monotonic()
         keys = sorted({op.key for op in w.history})
         # A last linearizable read of every key through every node.
-        for x in c.nodes:
-            for key in keys:
-                w.run_op(x, w.new_op(-2, rng, "read", key))
+        readers = [threading.Thread(target=lambda x=x: [
+            w.run_op(x, w.new_op(-2, random.Random(x.id), "read", key))
+            for key in keys], daemon=True) for x in c.nodes]
+        for t in readers:
+            t.start()
+        for t in readers:
+            t.join(timeout=600)
         final = final_state(c, keys)
         took = time.monotonic() - began
         history = list(w.history)
@@ -82,13 +88,15 @@ def run(n, clients):
         problems = end_checks(history, final)
         mistakes = [op for op in history
                     if op.status == "fail" and op.error != "cas mismatch"]
-        print(f"seed {seed}: {n} nodes, {faults} faults in {took:.0f} s: "
-              f"{ctx.counts}", flush=True)
+        print(f"seed {seed}: {n} nodes, {faults} faults in "
+              f"{faulted - began:.0f} s, final reads {took - (faulted - began):.0f}"
+              f" s: {ctx.counts}", flush=True)
         print(f"operations: {len(history)} on {len(keys)} keys: "
               f"{dict(sorted(w.counts().items()))}; proxy: "
               f"{c.proxies.stats}; recovery max "
               f"{max(ctx.recovery, default=0):.1f} s; checked in "
               f"{time.monotonic() - check_start:.1f} s", flush=True)
+        print(f"errors: {w.errors()}", flush=True)
         out = os.environ.get("COFFER_CHAOS_OUT")
         if out or bad or problems or mistakes:
             path = os.path.join(out or tempfile.gettempdir(),
