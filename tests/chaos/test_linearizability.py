@@ -99,6 +99,18 @@ def test_check_and_set():
     assert check_key(h).ok is False
 
 
+def test_refusals_can_be_left_unconstrained():
+    # A refusal against a version that did match: an anomaly when refusals
+    # count, nothing when they are left out.
+    h = [put(0, 1, "a", 1), cas(2, 3, 1, "b", status="fail"),
+         read(4, 5, 1, "a")]
+    assert check_key(h).ok is False
+    assert check_key(h, refusals=False)
+    # Other anomalies are still caught.
+    h.append(read(6, 7, 0, None))
+    assert check_key(h, refusals=False).ok is False
+
+
 def test_keys_are_checked_apart():
     h = [put(0, 1, "a", 1, key="x"), put(0, 1, "a", 1, key="y"),
          read(2, 3, 1, "a", key="x"), read(2, 3, 0, None, key="y")]
