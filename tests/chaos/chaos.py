@@ -103,8 +103,13 @@ class ChaosNode(Node):
 
 
 class ChaosCluster(Cluster):
-    def __init__(self, n, rng):
+    """before_start(cluster), if given, runs before the daemons start;
+    cleanups (callables) run after they were killed, before the cluster's
+    directory is removed."""
+
+    def __init__(self, n, rng, before_start=None):
         super().__init__(n, start=False)
+        self.cleanups = []
         ports = free_ports(3 * n)
         self.nodes = [ChaosNode(self, i + 1, ports[3 * i], ports[3 * i + 1],
                                 ports[3 * i + 2]) for i in range(n)]
@@ -114,6 +119,8 @@ class ChaosCluster(Cluster):
                 {x.id: x.listen_port for x in self.nodes},
                 {x.id: x.cluster_port for x in self.nodes},
                 random.Random(rng.random()))
+            if before_start is not None:
+                before_start(self)
             for node in self.nodes:
                 node.start()
         except BaseException:
@@ -121,6 +128,12 @@ class ChaosCluster(Cluster):
             raise
 
     def close(self):
+        if self.closed:
+            return
+        for node in self.nodes:
+            node.kill()
+        for fn in reversed(self.cleanups):
+            fn()
         if self.proxies is not None:
             self.proxies.close()
         super().close()
@@ -358,9 +371,10 @@ def healthy(cluster):
     return status == 200
 
 
-def wait_healthy(cluster, what):
+def wait_healthy(cluster, what, timeout=RECOVERY_SECONDS):
     start = time.monotonic()
-    wait(lambda: healthy(cluster), f"the cluster serves again ({what})")
+    wait(lambda: healthy(cluster), f"the cluster serves again ({what})",
+         timeout)
     return time.monotonic() - start
 
 
