@@ -46,6 +46,19 @@ OPS_PER_KEY = 30
 KEYS_AT_ONCE = 3
 
 
+# libfaketime (Debian's faketime package): when present, every node runs
+# under it with a per-node offset file, so a nemesis can step the node's
+# wall clock (CLOCK_REALTIME) while it runs. The monotonic clock is left
+# alone (FAKETIME_DONT_FAKE_MONOTONIC): real clocks step, monotonic ones
+# do not. The offset file is re-read once a second.
+FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1"
+
+
+def faketime_available():
+    return (os.path.exists(FAKETIME_LIB)
+            and os.environ.get("COFFER_CHAOS_FAKETIME", "1") != "0")
+
+
 def log(msg):
     print(f"[{time.monotonic():10.3f}] {msg}", flush=True)
 
@@ -57,8 +70,22 @@ class ChaosNode(Node):
         super().__init__(cluster, node_id, api_port, proxy_port)
         self.listen_port = listen_port
         self.paused = False
-        self.prefix = []  # a command prefix (faketime), empty for none
         self.env = None
+        self.clock_file = os.path.join(cluster.dir, f"node{node_id}.clock")
+        if faketime_available():
+            self.set_clock("+0")
+            self.env = dict(os.environ, LD_PRELOAD=FAKETIME_LIB,
+                            FAKETIME_TIMESTAMP_FILE=self.clock_file,
+                            FAKETIME_CACHE_DURATION="1",
+                            FAKETIME_DONT_FAKE_MONOTONIC="1")
+
+    def set_clock(self, offset):
+        """Steps this node's wall clock to real time + offset ("+0",
+        "-2h", "+1d": libfaketime's syntax), within about a second."""
+        tmp = self.clock_file + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(offset + "\n")
+        os.replace(tmp, self.clock_file)
 
     def config(self):
         c = super().config()
@@ -73,7 +100,7 @@ class ChaosNode(Node):
             json.dump(self.config(), f, indent=2)
         log_file = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            self.prefix + [COFFERD, "server", f"-config={self.config_path}"],
+            [COFFERD, "server", f"-config={self.config_path}"],
             stdout=log_file, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, start_new_session=True, env=self.env)
         log_file.close()

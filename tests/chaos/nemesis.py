@@ -11,7 +11,8 @@ Times are in seconds; holds are drawn around cofferd's election timeout
 
 import time
 
-from chaos import (ELECTION_TIMEOUT, log, restart, wait, wait_healthy)
+from chaos import (ELECTION_TIMEOUT, faketime_available, log, restart, wait,
+                   wait_healthy)
 
 
 class Context:
@@ -149,11 +150,29 @@ def slow(ctx):
     return f"{what} for {held:.1f} s, healed"
 
 
+def clock(which):
+    """Steps a node's wall clock (libfaketime) forward or back, holds,
+    steps it back to the real time."""
+    def nemesis(ctx):
+        node = ctx.target(which)
+        offset = ctx.rng.choice(["+5m", "-5m", "+2h", "-2h", "+1d", "-1d"])
+        held = ctx.rng.uniform(4, 12) * ELECTION_TIMEOUT
+        node.set_clock(offset)
+        time.sleep(held)
+        node.set_clock("+0")
+        time.sleep(1.5)  # the file is re-read once a second
+        return f"clock of {which} n{node.id} {offset} for {held:.1f} s, reset"
+    nemesis.__name__ = f"clock_{which}"
+    return nemesis
+
+
 def all_nemeses():
-    return {f.__name__: f for f in [
-        kill("leader"), kill("random"), pause("leader"), pause("random"),
-        partition("halves"), partition("isolate-leader"),
-        partition("bridge"), partition("one-way"), slow]}
+    fs = [kill("leader"), kill("random"), pause("leader"), pause("random"),
+          partition("halves"), partition("isolate-leader"),
+          partition("bridge"), partition("one-way"), slow]
+    if faketime_available():
+        fs += [clock("leader"), clock("random")]
+    return {f.__name__: f for f in fs}
 
 
 def run_schedule(ctx, names, seconds, max_faults=10_000):
