@@ -8,7 +8,7 @@ Environment:
   COFFER_CHAOS_NEMESES   a comma list of nemesis names (nemesis.py) to use
                          instead of the default mix
   COFFER_CHAOS_SOAK=1    the soak's mix: the default one plus the nemeses
-                         that find known bugs (KNOWN_BAD)
+                         kept out of it (KNOWN_BAD)
   COFFER_CHAOS_OUT       a directory: every run's history is saved there
                          (otherwise only a failing run's, in the temp dir)
   COFFER_CHAOS_STRICT_CAS=1  also hold check-and-set refusals to
@@ -39,11 +39,14 @@ from nemesis import Context, all_nemeses, run_schedule
 SECONDS = float(os.environ.get("COFFER_CHAOS_SECONDS", "20"))
 STRICT_CAS = os.environ.get("COFFER_CHAOS_STRICT_CAS") == "1"
 
-# Nemeses that find a known bug (docs/design.md, "Real faults on real
-# processes"): left out of the default run, in the soak's mix.
+# Nemeses left out of the default run, in the soak's mix (docs/design.md,
+# "Real faults on real processes").
 KNOWN_BAD = {
-    # A node whose wall clock steps answers valid tokens with 403 and
-    # times out waiting requests at once.
+    # libfaketime fakes the clock the process reads, not the one the kernel
+    # compares absolute futex deadlines with: while a node's clock is set
+    # back, every timed wait in it expires at once (503 "no result within
+    # the timeout", and 403 from the token check, which cofferd answers for
+    # any failure). No real clock step does that; safety is still checked.
     "clock_leader", "clock_random",
 }
 # The default mix: every other nemesis.
@@ -108,8 +111,8 @@ def run(n, clients):
         known = [r.key for r in check(history, refusals=True)
                  if r.ok is False] if not STRICT_CAS else []
         problems = end_checks(history, final)
-        # 403 for the root token: the known bug of clock steps (cofferd
-        # answers 403 to any failure of the token check, a timeout too).
+        # 403 for the root token: cofferd answers 403 to any failure of the
+        # token check, a timeout too (seen under clock steps).
         denied = [op for op in history if op.error == "403 permission denied"]
         mistakes = [op for op in history
                     if op.status == "fail" and op.error != "cas mismatch"
