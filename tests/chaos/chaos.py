@@ -66,13 +66,14 @@ def log(msg):
 class ChaosNode(Node):
     """A cofferd whose peers reach it through proxy port cluster_port."""
 
-    def __init__(self, cluster, node_id, api_port, listen_port, proxy_port):
+    def __init__(self, cluster, node_id, api_port, listen_port, proxy_port,
+                 faketime=False):
         super().__init__(cluster, node_id, api_port, proxy_port)
         self.listen_port = listen_port
         self.paused = False
         self.env = None
         self.clock_file = os.path.join(cluster.dir, f"node{node_id}.clock")
-        if faketime_available():
+        if faketime:
             self.set_clock("+0")
             self.env = dict(os.environ, LD_PRELOAD=FAKETIME_LIB,
                             FAKETIME_TIMESTAMP_FILE=self.clock_file,
@@ -132,14 +133,16 @@ class ChaosNode(Node):
 class ChaosCluster(Cluster):
     """before_start(cluster), if given, runs before the daemons start;
     cleanups (callables) run after they were killed, before the cluster's
-    directory is removed."""
+    directory is removed. faketime: the nodes run under libfaketime (for
+    the clock nemeses; requires faketime_available())."""
 
-    def __init__(self, n, rng, before_start=None):
+    def __init__(self, n, rng, before_start=None, faketime=False):
         super().__init__(n, start=False)
         self.cleanups = []
         ports = free_ports(3 * n)
         self.nodes = [ChaosNode(self, i + 1, ports[3 * i], ports[3 * i + 1],
-                                ports[3 * i + 2]) for i in range(n)]
+                                ports[3 * i + 2], faketime)
+                      for i in range(n)]
         self.proxies = None
         try:
             self.proxies = Proxies(

@@ -76,7 +76,8 @@ def run(n, clients):
     seed = seed_for(n)
     rng = random.Random(seed)
     names = nemeses()
-    with ChaosCluster(n, rng) as c:
+    clocks = any(x.startswith("clock_") for x in names)
+    with ChaosCluster(n, rng, faketime=clocks) as c:
         c.initialized()
         # Each key sees at most OPS_PER_KEY operations: keep every version.
         r = c.nodes[0].post("secret/config", {"max_versions": 100})
