@@ -263,6 +263,7 @@ class Workload:
         self.lock = threading.Lock()
         self.history = []
         self.started = 0          # operations started (key rotation)
+        self.seq = 0              # makes every written value unique
         self.known = {}           # key -> highest version seen ok
         self.stop = threading.Event()
         self.threads = [threading.Thread(
@@ -291,11 +292,11 @@ class Workload:
                 self.known[op.key] = max(self.known.get(op.key, 0),
                                          op.version)
 
-    def new_op(self, client, rng, kind, key=None, seq=[0]):
+    def new_op(self, client, rng, kind, key=None):
         with self.lock:
             self.started += 1
-            seq[0] += 1
-            n = seq[0]
+            self.seq += 1
+            n = self.seq
         key = key or rng.choice(self.current_keys())
         op = Op(key, kind, time.monotonic(), client=client)
         if kind != "read":

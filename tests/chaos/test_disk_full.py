@@ -86,7 +86,10 @@ def test_a_full_disk_refuses_and_recovers():
             leader = wait(c.leader_now, "a leader", timeout=60)
             if leader is full:
                 break
-            call(leader, "PUT", "sys/step-down", timeout=10)
+            try:
+                call(leader, "PUT", "sys/step-down", timeout=10)
+            except OSError:
+                pass  # it stepped down before answering, or is busy
             time.sleep(1.5)
         role = "leader" if c.leader_now() is full else "follower"
         w = Workload(c, rng, clients=4)
@@ -143,8 +146,11 @@ def test_a_full_disk_refuses_and_recovers():
             print(r.detail)
         assert not bad
         assert not problems, problems[:5]
+        # 403: cofferd's answer to any failure of the token check (see
+        # test_chaos.py); still a refused request.
         mistakes = [op for op in history
-                    if op.status == "fail" and op.error != "cas mismatch"]
+                    if op.status == "fail" and op.error != "cas mismatch"
+                    and op.error != "403 permission denied"]
         assert not mistakes, mistakes[:5]
         # The others go on without it.
         assert others_ok > 0, "the cluster stopped serving with one full disk"
