@@ -7,6 +7,7 @@ Environment:
                          the short run; 3600 for the soak)
   COFFER_CHAOS_NEMESES   a comma list of nemesis names (nemesis.py) to use
                          instead of the default mix
+  COFFER_CHAOS_NODES=3   leaves out the 5-node cluster
   COFFER_CHAOS_SOAK=1    the soak's mix: the default one plus the nemeses
                          kept out of it (KNOWN_BAD)
   COFFER_CHAOS_OUT       a directory: every run's history is saved there
