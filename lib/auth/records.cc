@@ -6,8 +6,6 @@
 #include "absl/strings/str_format.h"
 #include "auth/token_id.h"
 #include "base/status_macros.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "kv/load_record.h"
 
 namespace coffer::auth {
@@ -123,19 +121,6 @@ absl::StatusOr<crypto::Digest> HashAtEnd(absl::string_view key) {
     return Corrupt("index", key, "bad hash in the key");
   }
   return d;
-}
-
-std::string Encode(const google::protobuf::MessageLite& message) {
-  std::string out;
-  // ByteSizeLong caches the sizes that SerializeWithCachedSizes relies on.
-  out.reserve(message.ByteSizeLong());
-  {
-    google::protobuf::io::StringOutputStream stream(&out);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    message.SerializeWithCachedSizes(&coded);
-  }  // The streams flush into `out` when destroyed.
-  return out;
 }
 
 std::string IndexValue() {

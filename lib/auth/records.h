@@ -33,6 +33,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "crypto/hash.h"
+#include "kv/records.h"
 #include "kv/txn.h"
 #include "proto/auth.pb.h"
 
@@ -61,8 +62,8 @@ std::string RevokingKey(const crypto::Digest& hash);
 // <prefix><...>/<64 hex>. kDataLoss naming `key` if it does not.
 absl::StatusOr<crypto::Digest> HashAtEnd(absl::string_view key);
 
-// Deterministic protobuf serialization.
-std::string Encode(const google::protobuf::MessageLite& message);
+// Deterministic protobuf serialization (lib/kv's).
+using kv::Encode;
 // An encoded IndexEntry (the value of every index record).
 std::string IndexValue();
 
