@@ -136,19 +136,31 @@ class Reader {
       n->key_pos.push_back(key_pos);
       n->items.emplace_back();
       COFFER_RETURN_IF_ERROR(ParseValue(&n->items.back(), depth + 1));
-      SkipSpace();
-      if (Peek() == ',') {
-        Advance();
-        SkipSpace();
-      } else if (Peek() == '}') {
-        Advance();
-        return absl::OkStatus();
-      } else if (i_ == text_.size()) {
-        return Error(open, "unterminated object (no closing '}')");
-      } else {
-        return Error(Here(), "expected ',' or '}' in an object");
-      }
+      COFFER_ASSIGN_OR_RETURN(bool closed, EndOfItem('}', open, "object"));
+      if (closed) return absl::OkStatus();
     }
+  }
+
+  // After an item of the object or array opened at `open`: takes a ','
+  // (false: another item follows) or `close` (true: the value ends).
+  absl::StatusOr<bool> EndOfItem(char close, Pos open, absl::string_view what) {
+    SkipSpace();
+    if (Peek() == ',') {
+      Advance();
+      SkipSpace();
+      return false;
+    }
+    if (Peek() == close) {
+      Advance();
+      return true;
+    }
+    const std::string closer(1, close);
+    if (i_ == text_.size()) {
+      return Error(open, absl::StrCat("unterminated ", what, " (no closing '",
+                                      closer, "')"));
+    }
+    return Error(Here(),
+                 absl::StrCat("expected ',' or '", closer, "' in an ", what));
   }
 
   absl::Status ParseArray(JNode* n, int depth) {
@@ -166,18 +178,8 @@ class Reader {
       }
       n->items.emplace_back();
       COFFER_RETURN_IF_ERROR(ParseValue(&n->items.back(), depth + 1));
-      SkipSpace();
-      if (Peek() == ',') {
-        Advance();
-        SkipSpace();
-      } else if (Peek() == ']') {
-        Advance();
-        return absl::OkStatus();
-      } else if (i_ == text_.size()) {
-        return Error(open, "unterminated array (no closing ']')");
-      } else {
-        return Error(Here(), "expected ',' or ']' in an array");
-      }
+      COFFER_ASSIGN_OR_RETURN(bool closed, EndOfItem(']', open, "array"));
+      if (closed) return absl::OkStatus();
     }
   }
 
