@@ -18,7 +18,7 @@ namespace coffer::node {
 
 void NodeImpl::Execute(nodepb::Op op, uint64_t deadline, Done done) {
   if (op.has_snapshot_commit()) {
-    return ExecuteRestoreCommit(op, deadline, std::move(done));
+    return snapshots_->ExecuteCommit(op, deadline, std::move(done));
   }
   if (op.has_add_peer() || op.has_remove_peer()) {
     const raftpb::ConfState conf = loop_.raft->GetStatus().conf_state;
@@ -121,7 +121,7 @@ absl::StatusOr<nodepb::OpResult> NodeImpl::RunLogical(const nodepb::Op& op) {
   }
   if (op.has_snapshot_prepare() || op.has_snapshot_stage() ||
       op.has_snapshot_discard()) {
-    return RunSnapshotOp(op);
+    return snapshots_->RunOp(op);
   }
   if (op.has_initialize()) {
     seal::InitOptions o;
@@ -154,7 +154,7 @@ absl::StatusOr<nodepb::OpResult> NodeImpl::Read(const nodepb::Op& op) {
   if (op.has_kv()) {
     COFFER_ASSIGN_OR_RETURN(*out.mutable_kv(), kv_->Run(op.kv(), Now()));
   } else if (op.has_snapshot_read_index()) {
-    return RunSnapshotOp(op);
+    return snapshots_->RunOp(op);
   } else {
     COFFER_ASSIGN_OR_RETURN(*out.mutable_value(), ReadRaw(op.get_raw().path()));
   }

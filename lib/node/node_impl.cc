@@ -136,6 +136,9 @@ absl::Status NodeImpl::OpenStorage() {
   driver_ = std::make_unique<ReadyDriver>(&loop_,
                                           static_cast<ReadyDriver::Host*>(this),
                                           pipeline_.get(), &observer_);
+  snapshots_ = std::make_unique<OperatorSnapshots>(
+      &loop_, &observer_, pipeline_.get(), log_snapshots_.get(),
+      static_cast<OperatorSnapshots::Host*>(this));
   loop_.random = std::make_unique<raft::SeededRandom>(seed);
   COFFER_RETURN_IF_ERROR(CreateRaft({}));
   COFFER_RETURN_IF_ERROR(LoadPeerRecords());
@@ -169,7 +172,7 @@ void NodeImpl::Close() {
   if (pipeline_ != nullptr) pipeline_->Clear();
   join_.reset();  // its private seal and shares are key material
   join_unseal_shares_.clear();
-  save_streams_.clear();  // iterators over the state store
+  if (snapshots_ != nullptr) snapshots_->Close();  // iterators over state
   loop_.raft.reset();
   loop_.seal.reset();
   loop_.barrier.reset();

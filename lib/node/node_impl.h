@@ -20,12 +20,13 @@
 //     installed, and the log compaction they bring.
 //   ReadyDriver (ready_driver.h): carries out the core's Ready against the
 //     log and the state store, and owns the leader's log syncer.
+//   OperatorSnapshots (operator_snapshots.h): the operator's snapshot save
+//     and restore, its save streams and the leader's restore hold.
 // Still members of NodeImpl, each in its own files: the loop's pass over
 // the core and what applied records change here (raft_driver.cc), the
 // executor that runs each kind of op on the leader
 // (execute.cc), membership and joining (membership.cc, join*.cc,
-// autopilot.cc), operator snapshots (snapshot_save.cc,
-// snapshot_restore.cc).
+// autopilot.cc).
 //
 // A write's path: KvService::Put builds the op -> Submit -> the pipeline
 // queues it on the leader (or forwards it there) -> Execute runs its logical
@@ -72,6 +73,7 @@
 #include "node/loop_state.h"
 #include "node/observer.h"
 #include "node/operator_ops.h"
+#include "node/operator_snapshots.h"
 #include "node/ready_driver.h"
 #include "node/request_pipeline.h"
 #include "node/state_view.h"
@@ -88,7 +90,8 @@ namespace coffer::node {
 
 class NodeImpl final : public Node,
                        private RequestPipeline::Host,
-                       private ReadyDriver::Host {
+                       private ReadyDriver::Host,
+                       private OperatorSnapshots::Host {
  public:
   // REQUIRES: options passed ValidateOptions.
   static absl::StatusOr<std::unique_ptr<NodeImpl>> Open(
@@ -195,14 +198,23 @@ class NodeImpl final : public Node,
   absl::Status SealMigrate(const std::vector<std::string>& keys) override {
     return ops_->SealMigrate(keys);
   }
-  absl::Status SnapshotSave(const std::string& path) override;
+  // Operator snapshots go to OperatorSnapshots (operator_snapshots.h).
+  absl::Status SnapshotSave(const std::string& path) override {
+    return snapshots_->Save(path);
+  }
   absl::Status SnapshotSaveTo(
-      const std::function<absl::Status(absl::string_view)>& write) override;
+      const std::function<absl::Status(absl::string_view)>& write) override {
+    return snapshots_->SaveTo(write);
+  }
   absl::Status SnapshotRestore(const std::string& path,
-                               const SnapshotRestoreOptions& options) override;
+                               const SnapshotRestoreOptions& options) override {
+    return snapshots_->Restore(path, options);
+  }
   absl::Status SnapshotRestoreFrom(
       const std::function<absl::StatusOr<size_t>(char* buf, size_t cap)>& read,
-      const SnapshotRestoreOptions& options) override;
+      const SnapshotRestoreOptions& options) override {
+    return snapshots_->RestoreFrom(read, options);
+  }
 
  private:
   using Task = std::function<void()>;
@@ -254,8 +266,7 @@ class NodeImpl final : public Node,
   void Drive();
   // On the loop, after the log syncer ran (log_syncer.h).
   void OnLogSynced(const absl::Status& s, LogSyncer::Entry last);
-  // ReadyDriver::Host (raft_driver.cc, snapshot_restore.cc,
-  // join_removal.cc).
+  // ReadyDriver::Host (raft_driver.cc, join_removal.cc).
   void OnSoftState(const raft::SoftState& ss) override;
   // The replicated records of a removal, a voter-to-be, a promotion.
   void StageJoinRecords(const raftpb::ConfChangeSingle& ch,
@@ -278,56 +289,25 @@ class NodeImpl final : public Node,
   // snapshot changes here (peer records, the seal and keyring).
   absl::Status InstallSnapshotChunks(const raft::Ready& rd) override;
 
-  // --- Operator snapshots (snapshot_save.cc, snapshot_restore.cc) ---------
-  struct SaveStart;
-  struct SaveBatch;
-  struct RestoreKeys;
-  // Caller thread: a verified snapshot at `tmp` (removed on failure).
-  absl::Status SaveVerified(const std::string& tmp);
-  // Caller thread: prepare, ReadIndex, then wait until applied >= it.
-  absl::Status SaveReachLinearizablePoint();
-  // Loop: opens a save stream over the applied state.
-  absl::StatusOr<SaveStart> StartSaveOnLoop();
-  // Loop: the next records of save stream `id`.
-  absl::StatusOr<SaveBatch> NextSaveBatch(uint64_t id);
-  // Leader, inside a StateView request: SnapshotPrepare, SnapshotStage,
-  // SnapshotDiscard.
-  absl::StatusOr<nodepb::OpResult> RunSnapshotOp(const nodepb::Op& op);
-  // Caller thread: has the staging records of restore `restore_id`, which
-  // stopped before its commit, deleted (QueueDiscard; best effort).
-  void DiscardStaging(uint64_t restore_id);
-  // Leader, once per term after its first entry applied: queues the
-  // discard of every staging area an earlier term left (a restore whose
-  // caller could not discard it: its leader lost office or its process
-  // died). Restores of this term stage under new ids, so they are safe.
-  void MaybeDiscardAbandonedStaging();
-  // Leader: queues one SnapshotDiscard batch of `restore_id`, and the next
-  // one while records remain.
-  void QueueDiscard(uint64_t restore_id);
-  // Leader: proposes a restore's commit entry and completes `done` with the
-  // outcome of its application.
-  void ExecuteRestoreCommit(const nodepb::Op& op, uint64_t deadline, Done done);
-  // Loop: the mac key (and, for another cluster, its re-wrapped keyring).
-  absl::StatusOr<RestoreKeys> RestoreKeysOnLoop(
-      const std::map<std::string, std::string>& core, bool foreign,
-      const std::vector<std::string>& unseal_keys);
-  // Every node, in ApplyCommitted: entry `e` carries a restore commit.
-  // Swaps the staged records in (or, when they are incomplete, applies `e`
-  // as a no-op). REQUIRES: every entry before `e` is applied.
-  absl::Status ApplyRestoreCommit(const raftpb::Entry& e,
-                                  const nodepb::SnapshotRestoreCommit& commit);
+  // --- Operator snapshots: OperatorSnapshots::Host (raft_driver.cc) -----
+  absl::StatusOr<nodepb::OpResult> SubmitOp(nodepb::Op op) override {
+    return Submit(std::move(op));
+  }
+  absl::Status RunOnLoopAndWait(std::function<absl::Status()> fn) override;
+  void PostToLoop(std::function<void()> fn) override {
+    (void)Post(std::move(fn));
+  }
+  absl::Status OnStateReplaced() override;
   // After a Ready's durable part: applies the restore commit `applied`
   // stopped at, then the entries after it (more restores included).
   absl::Status ApplyRestore(const std::vector<raftpb::Entry>& entries,
                             ReadyDriver::Applied applied) override;
-  // The membership as of the entry before `index`, from the log.
-  absl::StatusOr<raftpb::ConfState> ConfStateBefore(uint64_t index);
 
   // --- Executing requests (execute.cc): RequestPipeline::Host ----------
   void Execute(nodepb::Op op, uint64_t deadline, Done done) override;
   absl::StatusOr<nodepb::OpResult> Read(const nodepb::Op& op) override;
   bool MayExecute() const override {
-    return LeaderReady() && loop_.state->AppliedIndex() >= restore_hold_index_;
+    return LeaderReady() && !snapshots_->Holding();
   }
   absl::Status Refusal() const override {
     return removed_ ? RemovedError() : absl::OkStatus();
@@ -354,7 +334,7 @@ class NodeImpl final : public Node,
   absl::Status LoadPeerRecords();
   // This node leads and applied its term's first entry: it has seen every
   // entry earlier leaders committed, so it may run requests.
-  bool LeaderReady() const;
+  bool LeaderReady() const override;
   // Leader: records the addresses of members without a PeerRecord.
   void MaybeRecordPeers();
   absl::Status BootstrapOnLoop(const std::vector<Peer>& peers);
@@ -433,24 +413,13 @@ class NodeImpl final : public Node,
   std::unique_ptr<KvService> kv_;
   std::unique_ptr<OperatorOps> ops_;
   std::unique_ptr<LogSnapshots> log_snapshots_;
+  std::unique_ptr<OperatorSnapshots> snapshots_;
   uint64_t refused_messages_ = 0;  // raft messages the core refused
   bool peers_recorded_ = false;    // MaybeRecordPeers ran this term
-  bool staging_checked_ = false;   // MaybeDiscardAbandonedStaging ran
 
   // Address book: replicated records win over learned addresses.
   std::map<uint64_t, std::string> peer_records_;
   std::map<uint64_t, std::string> learned_addresses_;
-
-  // Operator snapshots. Save streams: consistent iterators over the
-  // applied state, read in batches by SnapshotSave's caller (Close drops
-  // them before the store).
-  std::map<uint64_t, std::unique_ptr<storage::StateIterator>> save_streams_;
-  uint64_t next_save_stream_ = 0;
-  // Leader: the index of a proposed restore commit; requests wait until it
-  // is applied (their reads could not see its effect). 0: none.
-  uint64_t restore_hold_index_ = 0;
-  // Outcome of applied restore commits proposed here, by restore id.
-  std::map<uint64_t, absl::Status> restore_outcomes_;
 
   // Joining, removal and autopilot (join*.cc, autopilot.cc).
   std::unique_ptr<JoinState> join_;  // while this node joins

@@ -8,6 +8,7 @@
 #include "base/status_macros.h"
 #include "node/codec.h"
 #include "node/node_impl.h"
+#include "node/run_on_loop.h"
 #include "node/snapshot_ops.h"
 
 namespace coffer::node {
@@ -133,7 +134,7 @@ void NodeImpl::Drive() {
   }
   pipeline_->ExecuteQueued();
   MaybeRecordPeers();
-  MaybeDiscardAbandonedStaging();
+  snapshots_->MaybeDiscardAbandonedStaging();
   // Work started above may have produced a Ready (proposals, reads).
   while (loop_.fatal.ok() && loop_.raft->HasReady()) {
     absl::Status s = driver_->HandleReady();
@@ -149,9 +150,8 @@ void NodeImpl::OnSoftState(const raft::SoftState& ss) {
   loop_.soft = ss;
   observer_.ObserveSoftState(prev, ss, AddressOf(ss.lead));
   if (ss.role == raft::Role::kLeader && prev.role != raft::Role::kLeader) {
-    restore_hold_index_ = 0;
+    snapshots_->OnBecameLeader();
     peers_recorded_ = false;
-    staging_checked_ = false;
   }
   pipeline_->OnSoftState(prev);
 }
@@ -218,6 +218,48 @@ absl::Status NodeImpl::InstallSnapshotChunks(const raft::Ready& rd) {
 
 void NodeImpl::OnAdvanced() {
   if (self_removed_at_ != 0) FinishSelfRemoval();
+}
+
+absl::Status NodeImpl::ApplyRestore(const std::vector<raftpb::Entry>& entries,
+                                    ReadyDriver::Applied applied) {
+  while (applied.restore.has_value()) {
+    const raftpb::Entry& e = entries[applied.restore_pos];
+    COFFER_RETURN_IF_ERROR(snapshots_->ApplyCommit(e, *applied.restore));
+    pipeline_->OnApplied(e);
+    MaybeUnsealJoined();
+    // The entries after the swap, in a write of their own.
+    ReadyDriver::Applied next;
+    storage::WriteGroup group;
+    COFFER_RETURN_IF_ERROR(driver_->StageCommitted(entries, &group, &next));
+    if (!group.empty()) {
+      absl::Status s =
+          loop_.db->Commit(&group, loop_.options.sync && next.last != 0);
+      if (!s.ok()) return Annotate(s);
+    }
+    COFFER_RETURN_IF_ERROR(driver_->FinishApply(entries, next));
+    applied = std::move(next);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status NodeImpl::RunOnLoopAndWait(std::function<absl::Status()> fn) {
+  return RunOnLoop<bool>([fn = std::move(fn)]() -> absl::StatusOr<bool> {
+           COFFER_RETURN_IF_ERROR(fn());
+           return true;
+         })
+      .status();
+}
+
+absl::Status NodeImpl::OnStateReplaced() {
+  COFFER_RETURN_IF_ERROR(LoadPeerRecords());
+  // The keyring is the snapshot's now (under this cluster's root key): an
+  // unsealed node adopts it; one that cannot is sealed, and says why when
+  // unsealed again.
+  if (!loop_.barrier->sealed() && !loop_.barrier->AdoptStoredKeyring().ok()) {
+    loop_.barrier->Seal();
+  }
+  TryAutoUnseal();
+  return absl::OkStatus();
 }
 
 }  // namespace coffer::node

@@ -26,7 +26,7 @@
 //      (MaybeDiscardAbandonedStaging).
 //
 // The leader runs no request between proposing the commit and applying it
-// (restore_hold_index_), since their reads could not see its effect.
+// (hold_index_), since their reads could not see its effect.
 #include <string.h>
 
 #include <cstdio>
@@ -42,8 +42,7 @@
 #include "base/status_macros.h"
 #include "crypto/random.h"
 #include "node/codec.h"
-#include "node/node_impl.h"
-#include "node/run_on_loop.h"
+#include "node/operator_snapshots.h"
 #include "node/snapshot_ops.h"
 #include "raft/confchange.h"
 #include "seal/physical.h"
@@ -52,7 +51,7 @@
 
 namespace coffer::node {
 
-struct NodeImpl::RestoreKeys {
+struct OperatorSnapshots::RestoreKeys {
   std::string mac_key;  // secret: wiped by the caller
   // Another cluster's snapshot: its keyring sealed under this cluster's
   // root key, to stage in place of the snapshot's core/keyring.
@@ -91,10 +90,11 @@ absl::StatusOr<snapshot::SnapshotHeader> ScanUnauthenticated(
 
 }  // namespace
 
-absl::StatusOr<NodeImpl::RestoreKeys> NodeImpl::RestoreKeysOnLoop(
+absl::StatusOr<OperatorSnapshots::RestoreKeys>
+OperatorSnapshots::RestoreKeysFor(
     const std::map<std::string, std::string>& core, bool foreign,
     const std::vector<std::string>& unseal_keys) {
-  if (loop_.barrier->sealed()) return loop_.SealedError();
+  if (loop_->barrier->sealed()) return loop_->SealedError();
   auto key_record = core.find(std::string(kSnapshotKeyPath));
   if (key_record == core.end()) {
     return absl::DataLossError(
@@ -104,7 +104,7 @@ absl::StatusOr<NodeImpl::RestoreKeys> NodeImpl::RestoreKeysOnLoop(
   RestoreKeys out;
   if (!foreign) {
     absl::StatusOr<std::string> mac =
-        loop_.barrier->Decrypt(kSnapshotKeyPath, key_record->second);
+        loop_->barrier->Decrypt(kSnapshotKeyPath, key_record->second);
     if (!mac.ok()) {
       return absl::DataLossError(
           "node: the snapshot's HMAC key does not decrypt with this "
@@ -145,35 +145,35 @@ absl::StatusOr<NodeImpl::RestoreKeys> NodeImpl::RestoreKeysOnLoop(
         "the file is corrupt or was altered");
   }
   out.mac_key = *std::move(mac);
-  absl::StatusOr<std::string> keyring = loop_.barrier->SealKeyringOf(theirs);
+  absl::StatusOr<std::string> keyring = loop_->barrier->SealKeyringOf(theirs);
   if (!keyring.ok()) return Annotate(keyring.status());
   out.keyring = *std::move(keyring);
   return out;
 }
 
-absl::Status NodeImpl::SnapshotRestore(const std::string& path,
-                                       const SnapshotRestoreOptions& options) {
+absl::Status OperatorSnapshots::Restore(const std::string& path,
+                                        const SnapshotRestoreOptions& options) {
   // On the leader only: the staged records then never cross the transport.
   COFFER_RETURN_IF_ERROR(
-      RunOnLoop<bool>([this]() -> absl::StatusOr<bool> {
-        if (loop_.soft.role != raft::Role::kLeader) {
+      OnLoop<bool>([this]() -> absl::StatusOr<bool> {
+        if (loop_->soft.role != raft::Role::kLeader) {
           return absl::UnavailableError(
               absl::StrCat("node: a snapshot restore runs on the "
                            "leader; ",
                            pipeline_->NotLeaderError().message().substr(6)));
         }
-        if (loop_.barrier->sealed()) return loop_.SealedError();
+        if (loop_->barrier->sealed()) return loop_->SealedError();
         return true;
       }).status());
   // Makes sure this cluster has its id (and snapshot key).
   nodepb::Op prepare;
   prepare.mutable_snapshot_prepare();
-  COFFER_RETURN_IF_ERROR(Submit(std::move(prepare)).status());
+  COFFER_RETURN_IF_ERROR(host_->SubmitOp(std::move(prepare)).status());
   COFFER_ASSIGN_OR_RETURN(
       std::string live_id,
-      RunOnLoop<std::string>([this]() -> absl::StatusOr<std::string> {
+      OnLoop<std::string>([this]() -> absl::StatusOr<std::string> {
         COFFER_ASSIGN_OR_RETURN(std::optional<std::string> id,
-                                loop_.view->Get(kClusterIdPath));
+                                loop_->view->Get(kClusterIdPath));
         if (!id.has_value()) {
           return absl::FailedPreconditionError("node: no cluster id yet");
         }
@@ -200,16 +200,15 @@ absl::Status NodeImpl::SnapshotRestore(const std::string& path,
   // The closure owns copies: it may outlive this call (a timeout).
   COFFER_ASSIGN_OR_RETURN(
       RestoreKeys keys,
-      RunOnLoop<RestoreKeys>(
-          [this, core, foreign,
-           shares = foreign ? options.unseal_keys
-                            : std::vector<std::string>()]() mutable {
-            absl::StatusOr<RestoreKeys> r =
-                RestoreKeysOnLoop(core, foreign, shares);
-            for (auto& [k, v] : core) Wipe(v);
-            for (std::string& share : shares) Wipe(share);
-            return r;
-          }));
+      OnLoop<RestoreKeys>([this, core, foreign,
+                           shares =
+                               foreign ? options.unseal_keys
+                                       : std::vector<std::string>()]() mutable {
+        absl::StatusOr<RestoreKeys> r = RestoreKeysFor(core, foreign, shares);
+        for (auto& [k, v] : core) Wipe(v);
+        for (std::string& share : shares) Wipe(share);
+        return r;
+      }));
   for (auto& [k, v] : core) Wipe(v);
   snapshot::VerifyOptions verify;
   verify.mac_key = keys.mac_key;
@@ -234,14 +233,14 @@ absl::Status NodeImpl::SnapshotRestore(const std::string& path,
   if (!reader.ok()) return Annotate(reader.status());
   // Half an entry per batch leaves room for the staging prefix and the
   // Command's framing.
-  const size_t batch_limit = loop_.options.max_entry_bytes / 2;
+  const size_t batch_limit = loop_->options.max_entry_bytes / 2;
   uint64_t staged = 0;
   nodepb::Op batch;
   size_t batch_bytes = 0;
   auto flush = [&]() -> absl::Status {
     if (batch.snapshot_stage().records_size() == 0) return absl::OkStatus();
     batch.mutable_snapshot_stage()->set_restore_id(rid);
-    absl::Status st = Submit(std::move(batch)).status();
+    absl::Status st = host_->SubmitOp(std::move(batch)).status();
     batch.Clear();
     batch_bytes = 0;
     if (!st.ok()) {
@@ -283,7 +282,7 @@ absl::Status NodeImpl::SnapshotRestore(const std::string& path,
     nodepb::Op commit;
     commit.mutable_snapshot_commit()->set_restore_id(rid);
     commit.mutable_snapshot_commit()->set_records(staged);
-    return Annotate(Submit(std::move(commit)).status());
+    return Annotate(host_->SubmitOp(std::move(commit)).status());
   }();
   if (!stage_and_commit.ok()) {
     DiscardStaging(rid);
@@ -295,7 +294,7 @@ absl::Status NodeImpl::SnapshotRestore(const std::string& path,
     // failure here only leaves the old key, and is reported.
     nodepb::Op fresh;
     fresh.mutable_snapshot_prepare()->set_new_key(true);
-    absl::Status k = Submit(std::move(fresh)).status();
+    absl::Status k = host_->SubmitOp(std::move(fresh)).status();
     if (!k.ok()) {
       return absl::Status(
           k.code(), absl::StrCat("node: the snapshot was restored, but its "
@@ -306,12 +305,12 @@ absl::Status NodeImpl::SnapshotRestore(const std::string& path,
   return absl::OkStatus();
 }
 
-absl::Status NodeImpl::SnapshotRestoreFrom(
+absl::Status OperatorSnapshots::RestoreFrom(
     const std::function<absl::StatusOr<size_t>(char* buf, size_t cap)>& read,
     const SnapshotRestoreOptions& options) {
   COFFER_ASSIGN_OR_RETURN(std::string suffix, crypto::RandomString(8));
   const std::string tmp =
-      (std::filesystem::path(loop_.options.data_dir) / "snapshots" /
+      (std::filesystem::path(loop_->options.data_dir) / "snapshots" /
        absl::StrCat("operator-restore-", absl::BytesToHexString(suffix),
                     ".partial"))
           .string();
@@ -330,16 +329,16 @@ absl::Status NodeImpl::SnapshotRestoreFrom(
     }
     return file->Sync();
   }();
-  if (s.ok()) s = SnapshotRestore(tmp, options);
+  if (s.ok()) s = Restore(tmp, options);
   std::remove(tmp.c_str());
   return s;
 }
 
-void NodeImpl::ExecuteRestoreCommit(const nodepb::Op& op, uint64_t deadline,
-                                    Done done) {
-  if (loop_.barrier->sealed()) {
+void OperatorSnapshots::ExecuteCommit(const nodepb::Op& op, uint64_t deadline,
+                                      Done done) {
+  if (loop_->barrier->sealed()) {
     return done(absl::FailedPreconditionError(absl::StrCat(
-        "node: the leader (node ", loop_.options.id, ") is sealed")));
+        "node: the leader (node ", loop_->options.id, ") is sealed")));
   }
   const uint64_t rid = op.snapshot_commit().restore_id();
   nodepb::SnapshotRestoreCommit marker;
@@ -348,55 +347,34 @@ void NodeImpl::ExecuteRestoreCommit(const nodepb::Op& op, uint64_t deadline,
   marker.set_records(op.snapshot_commit().records());
   storage::WriteSet writes;
   writes.Put(kRestoreCommitKey, marker.SerializeAsString());
-  restore_outcomes_.erase(rid);
+  outcomes_.erase(rid);
   Done report = [this, rid,
                  done = std::move(done)](absl::StatusOr<nodepb::OpResult> r) {
-    auto it = restore_outcomes_.find(rid);
+    auto it = outcomes_.find(rid);
     absl::Status outcome =
-        it == restore_outcomes_.end()
+        it == outcomes_.end()
             ? absl::InternalError("node: the restore's outcome is unknown")
             : it->second;
-    if (it != restore_outcomes_.end()) restore_outcomes_.erase(it);
+    if (it != outcomes_.end()) outcomes_.erase(it);
     if (!r.ok()) return done(r);
     if (!outcome.ok()) return done(outcome);
     return done(nodepb::OpResult());
   };
-  const uint64_t before = loop_.raft->log().LastIndex();
+  const uint64_t before = loop_->raft->log().LastIndex();
   pipeline_->Propose(writes, nodepb::OpResult(), deadline, std::move(report));
-  const uint64_t proposed = loop_.raft->log().LastIndex();
-  if (proposed > before) restore_hold_index_ = proposed;
+  const uint64_t proposed = loop_->raft->log().LastIndex();
+  if (proposed > before) hold_index_ = proposed;
 }
 
-absl::Status NodeImpl::ApplyRestore(const std::vector<raftpb::Entry>& entries,
-                                    ReadyDriver::Applied applied) {
-  while (applied.restore.has_value()) {
-    const raftpb::Entry& e = entries[applied.restore_pos];
-    COFFER_RETURN_IF_ERROR(ApplyRestoreCommit(e, *applied.restore));
-    pipeline_->OnApplied(e);
-    MaybeUnsealJoined();
-    // The entries after the swap, in a write of their own.
-    ReadyDriver::Applied next;
-    storage::WriteGroup group;
-    COFFER_RETURN_IF_ERROR(driver_->StageCommitted(entries, &group, &next));
-    if (!group.empty()) {
-      absl::Status s =
-          loop_.db->Commit(&group, loop_.options.sync && next.last != 0);
-      if (!s.ok()) return Annotate(s);
-    }
-    COFFER_RETURN_IF_ERROR(driver_->FinishApply(entries, next));
-    applied = std::move(next);
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<raftpb::ConfState> NodeImpl::ConfStateBefore(uint64_t index) {
+absl::StatusOr<raftpb::ConfState> OperatorSnapshots::ConfStateBefore(
+    uint64_t index) {
   // As the core recovers its configuration (raft.cc, RecoverConfiguration):
   // the snapshot's, then every configuration entry after it, in order.
   raft::Configuration config =
-      raft::Configuration::FromConfState(loop_.log->Snapshot().conf_state());
-  for (uint64_t lo = loop_.log->FirstIndex(); lo < index;) {
+      raft::Configuration::FromConfState(loop_->log->Snapshot().conf_state());
+  for (uint64_t lo = loop_->log->FirstIndex(); lo < index;) {
     absl::StatusOr<std::vector<raftpb::Entry>> ents =
-        loop_.log->Entries(lo, index, 1 << 20);
+        loop_->log->Entries(lo, index, 1 << 20);
     if (!ents.ok()) return Annotate(ents.status());
     for (const raftpb::Entry& e : *ents) {
       if (e.type() != raftpb::ENTRY_CONF_CHANGE) continue;
@@ -416,30 +394,30 @@ absl::StatusOr<raftpb::ConfState> NodeImpl::ConfStateBefore(uint64_t index) {
   return config.ToConfState();
 }
 
-void NodeImpl::DiscardStaging(uint64_t restore_id) {
+void OperatorSnapshots::DiscardStaging(uint64_t restore_id) {
   // The leader's own discard chain; a node no longer leading leaves the
   // area to the next leader (MaybeDiscardAbandonedStaging).
-  (void)Post([this, restore_id] {
-    if (loop_.soft.role == raft::Role::kLeader) QueueDiscard(restore_id);
+  host_->PostToLoop([this, restore_id] {
+    if (loop_->soft.role == raft::Role::kLeader) QueueDiscard(restore_id);
   });
 }
 
-void NodeImpl::MaybeDiscardAbandonedStaging() {
-  if (staging_checked_ || !LeaderReady()) return;
+void OperatorSnapshots::MaybeDiscardAbandonedStaging() {
+  if (staging_checked_ || !host_->LeaderReady()) return;
   staging_checked_ = true;
   // The applied state holds what earlier terms staged: this term's
   // proposals are not applied yet. One seek per staging area.
   std::vector<uint64_t> abandoned;
-  std::unique_ptr<storage::StateIterator> it = loop_.state->NewIterator();
+  std::unique_ptr<storage::StateIterator> it = loop_->state->NewIterator();
   it->Seek(kStagingPrefix);
   while (it->Valid() && absl::StartsWith(it->key(), kStagingPrefix)) {
     const absl::string_view id = it->key().substr(kStagingPrefix.size(), 16);
     uint64_t restore_id = 0;
     if (id.size() != 16 || !absl::SimpleHexAtoi(id, &restore_id)) {
-      observer_.Log(LogLevel::kWarning,
-                    absl::StrCat("a malformed staging record at \"",
-                                 absl::CEscape(it->key().substr(0, 64)),
-                                 "\" is left in place"));
+      observer_->Log(LogLevel::kWarning,
+                     absl::StrCat("a malformed staging record at \"",
+                                  absl::CEscape(it->key().substr(0, 64)),
+                                  "\" is left in place"));
       it->Seek(absl::StrCat(it->key(), std::string(1, '\0')));
       continue;
     }
@@ -448,31 +426,31 @@ void NodeImpl::MaybeDiscardAbandonedStaging() {
     it->Seek(absl::StrCat(kStagingPrefix, id, "0"));
   }
   if (!it->status().ok()) {
-    observer_.Log(LogLevel::kWarning,
-                  absl::StrCat("cannot look for abandoned restore staging: ",
-                               it->status().message()));
+    observer_->Log(LogLevel::kWarning,
+                   absl::StrCat("cannot look for abandoned restore staging: ",
+                                it->status().message()));
   }
   for (uint64_t restore_id : abandoned) QueueDiscard(restore_id);
 }
 
-void NodeImpl::QueueDiscard(uint64_t restore_id) {
+void OperatorSnapshots::QueueDiscard(uint64_t restore_id) {
   nodepb::Op op;
   op.mutable_snapshot_discard()->set_restore_id(restore_id);
   pipeline_->Enqueue(
       std::move(op), [this, restore_id](absl::StatusOr<nodepb::OpResult> r) {
         // A lost leadership stops the chain; the next leader resumes it.
         if (!r.ok()) return;
-        if (r->more() && loop_.soft.role == raft::Role::kLeader) {
+        if (r->more() && loop_->soft.role == raft::Role::kLeader) {
           return QueueDiscard(restore_id);
         }
-        observer_.Log(
+        observer_->Log(
             LogLevel::kInfo,
             absl::StrCat("discarded the staging area of unfinished restore ",
                          absl::Hex(restore_id, absl::kZeroPad16)));
       });
 }
 
-absl::Status NodeImpl::ApplyRestoreCommit(
+absl::Status OperatorSnapshots::ApplyCommit(
     const raftpb::Entry& e, const nodepb::SnapshotRestoreCommit& commit) {
   if (commit.version() != kRestoreCommitVersion) {
     return absl::DataLossError(absl::StrCat("node: log entry ", e.index(),
@@ -484,7 +462,7 @@ absl::Status NodeImpl::ApplyRestoreCommit(
   std::map<std::string, std::string> kept;
   for (absl::string_view prefix : {"core/", "node/"}) {
     absl::Status s = storage::ScanPrefix(
-        *loop_.state, prefix, [&](absl::string_view k, absl::string_view v) {
+        *loop_->state, prefix, [&](absl::string_view k, absl::string_view v) {
           if (IsKeptOnRestore(k)) kept[std::string(k)] = std::string(v);
           return true;
         });
@@ -496,7 +474,7 @@ absl::Status NodeImpl::ApplyRestoreCommit(
   header.term = e.term();
   header.conf_state = conf;
   const std::string path =
-      storage::SnapshotPath(loop_.log->snapshot_dir(), e.index(), e.term());
+      storage::SnapshotPath(loop_->log->snapshot_dir(), e.index(), e.term());
   absl::StatusOr<std::unique_ptr<snapshot::SnapshotWriter>> writer =
       snapshot::SnapshotWriter::Create(path, header, kRaftSnapshotMacKey);
   if (!writer.ok()) return Annotate(writer.status());
@@ -504,7 +482,7 @@ absl::Status NodeImpl::ApplyRestoreCommit(
   const std::string prefix = StagingPrefix(commit.restore_id());
   uint64_t staged = 0;
   auto next_kept = kept.begin();
-  std::unique_ptr<storage::StateIterator> it = loop_.state->NewIterator();
+  std::unique_ptr<storage::StateIterator> it = loop_->state->NewIterator();
   for (it->Seek(prefix); it->Valid() && absl::StartsWith(it->key(), prefix);
        it->Next()) {
     absl::string_view key = it->key().substr(prefix.size());
@@ -526,10 +504,10 @@ absl::Status NodeImpl::ApplyRestoreCommit(
     // Some batches never committed (their leader lost office midway): the
     // commit is void, on every node alike.
     writer->reset();
-    absl::Status s = loop_.state->Apply(storage::WriteSet(), e.index());
+    absl::Status s = loop_->state->Apply(storage::WriteSet(), e.index());
     if (!s.ok()) return Annotate(s);
     if (mine) {
-      restore_outcomes_[commit.restore_id()] = absl::AbortedError(absl::StrCat(
+      outcomes_[commit.restore_id()] = absl::AbortedError(absl::StrCat(
           "node: the restore's staged records are incomplete (", staged, " of ",
           commit.records(), "); nothing was restored"));
     }
@@ -538,19 +516,12 @@ absl::Status NodeImpl::ApplyRestoreCommit(
   COFFER_RETURN_IF_ERROR(Annotate((*writer)->Finish()));
   writer->reset();
   absl::StatusOr<raftpb::SnapshotMetadata> meta =
-      snapshot::RestoreSnapshot(path, RaftVerify(), loop_.state.get());
+      snapshot::RestoreSnapshot(path, RaftVerify(), loop_->state.get());
   if (!meta.ok()) return Annotate(meta.status());
   log_snapshots_->AdoptAfterReady(*meta);
-  loop_.view->ReleaseInFlight(e.index());
-  COFFER_RETURN_IF_ERROR(LoadPeerRecords());
-  // The keyring is the snapshot's now (under this cluster's root key): an
-  // unsealed node adopts it; one that cannot is sealed, and says why when
-  // unsealed again.
-  if (!loop_.barrier->sealed() && !loop_.barrier->AdoptStoredKeyring().ok()) {
-    loop_.barrier->Seal();
-  }
-  TryAutoUnseal();
-  if (mine) restore_outcomes_[commit.restore_id()] = absl::OkStatus();
+  loop_->view->ReleaseInFlight(e.index());
+  COFFER_RETURN_IF_ERROR(host_->OnStateReplaced());
+  if (mine) outcomes_[commit.restore_id()] = absl::OkStatus();
   return absl::OkStatus();
 }
 

@@ -26,21 +26,20 @@
 #include "base/status_macros.h"
 #include "crypto/random.h"
 #include "node/codec.h"
-#include "node/node_impl.h"
-#include "node/run_on_loop.h"
+#include "node/operator_snapshots.h"
 #include "node/snapshot_ops.h"
 #include "snapshot/file_io.h"
 #include "snapshot/snapshot.h"
 
 namespace coffer::node {
 
-struct NodeImpl::SaveStart {
+struct OperatorSnapshots::SaveStart {
   uint64_t id = 0;
   snapshot::SnapshotHeader header;
   std::string mac_key;  // secret: wiped by the caller
 };
 
-struct NodeImpl::SaveBatch {
+struct OperatorSnapshots::SaveBatch {
   std::vector<std::pair<std::string, std::string>> records;
   bool done = false;
 };
@@ -62,27 +61,28 @@ absl::StatusOr<std::string> RandomSuffix() {
 
 }  // namespace
 
-absl::StatusOr<nodepb::OpResult> NodeImpl::RunSnapshotOp(const nodepb::Op& op) {
+absl::StatusOr<nodepb::OpResult> OperatorSnapshots::RunOp(
+    const nodepb::Op& op) {
   nodepb::OpResult out;
   if (op.has_snapshot_read_index()) {
     // Served once applied >= the read index: the applied index is a point
     // at least as new as the read, which the saving node waits for.
-    out.set_read_index(loop_.state->AppliedIndex());
+    out.set_read_index(loop_->state->AppliedIndex());
     return out;
   }
   if (op.has_snapshot_prepare()) {
     COFFER_ASSIGN_OR_RETURN(std::optional<std::string> id,
-                            loop_.view->Get(kClusterIdPath));
+                            loop_->view->Get(kClusterIdPath));
     if (!id.has_value()) {
       COFFER_ASSIGN_OR_RETURN(std::string bytes, crypto::RandomString(16));
       COFFER_RETURN_IF_ERROR(
-          loop_.view->Put(kClusterIdPath, absl::BytesToHexString(bytes)));
+          loop_->view->Put(kClusterIdPath, absl::BytesToHexString(bytes)));
     }
     COFFER_ASSIGN_OR_RETURN(std::optional<std::string> key,
-                            loop_.barrier->Get(kSnapshotKeyPath));
+                            loop_->barrier->Get(kSnapshotKeyPath));
     if (!key.has_value() || op.snapshot_prepare().new_key()) {
       COFFER_ASSIGN_OR_RETURN(std::string bytes, crypto::RandomString(32));
-      absl::Status s = loop_.barrier->Put(kSnapshotKeyPath, bytes);
+      absl::Status s = loop_->barrier->Put(kSnapshotKeyPath, bytes);
       Wipe(bytes);
       COFFER_RETURN_IF_ERROR(s);
     }
@@ -93,14 +93,14 @@ absl::StatusOr<nodepb::OpResult> NodeImpl::RunSnapshotOp(const nodepb::Op& op) {
     // A batch of deletions within half an entry, like a stage batch.
     COFFER_ASSIGN_OR_RETURN(
         std::vector<std::string> staged,
-        loop_.view->List(StagingPrefix(op.snapshot_discard().restore_id())));
+        loop_->view->List(StagingPrefix(op.snapshot_discard().restore_id())));
     size_t bytes = 0;
     for (const std::string& key : staged) {
-      if (bytes + key.size() + 16 > loop_.options.max_entry_bytes / 2) {
+      if (bytes + key.size() + 16 > loop_->options.max_entry_bytes / 2) {
         out.set_more(true);
         return out;
       }
-      COFFER_RETURN_IF_ERROR(loop_.view->Delete(key));
+      COFFER_RETURN_IF_ERROR(loop_->view->Delete(key));
       bytes += key.size() + 16;
     }
     return out;
@@ -115,32 +115,32 @@ absl::StatusOr<nodepb::OpResult> NodeImpl::RunSnapshotOp(const nodepb::Op& op) {
           "node: a restore may not stage node/ or seal records");
     }
     COFFER_RETURN_IF_ERROR(
-        loop_.view->Put(absl::StrCat(prefix, w.key()), w.value()));
+        loop_->view->Put(absl::StrCat(prefix, w.key()), w.value()));
   }
   return out;
 }
 
-absl::Status NodeImpl::SaveReachLinearizablePoint() {
+absl::Status OperatorSnapshots::ReachLinearizablePoint() {
   nodepb::Op prepare;
   prepare.mutable_snapshot_prepare();
-  COFFER_RETURN_IF_ERROR(Submit(std::move(prepare)).status());
+  COFFER_RETURN_IF_ERROR(host_->SubmitOp(std::move(prepare)).status());
   nodepb::Op read;
   read.mutable_snapshot_read_index();
-  COFFER_ASSIGN_OR_RETURN(nodepb::OpResult r, Submit(std::move(read)));
+  COFFER_ASSIGN_OR_RETURN(nodepb::OpResult r, host_->SubmitOp(std::move(read)));
   COFFER_RETURN_IF_ERROR(
       CheckResult(r, nodepb::OpResult::kReadIndex, "read index"));
   const uint64_t index = r.read_index();
-  const absl::Time deadline = Now() + loop_.options.request_timeout;
+  const absl::Time deadline = LoopState::Now() + loop_->options.request_timeout;
   const absl::Duration poll =
-      std::min(loop_.options.tick, absl::Milliseconds(2));
+      std::min(loop_->options.tick, absl::Milliseconds(2));
   for (;;) {
     COFFER_ASSIGN_OR_RETURN(
         uint64_t applied,
-        RunOnLoop<uint64_t>([this]() -> absl::StatusOr<uint64_t> {
-          return loop_.state->AppliedIndex();
+        OnLoop<uint64_t>([this]() -> absl::StatusOr<uint64_t> {
+          return loop_->state->AppliedIndex();
         }));
     if (applied >= index) return absl::OkStatus();
-    if (Now() >= deadline) {
+    if (LoopState::Now() >= deadline) {
       return absl::DeadlineExceededError(absl::StrCat(
           "node: this node did not apply the leader's index ", index,
           " within options.request_timeout (it has ", applied, ")"));
@@ -149,16 +149,16 @@ absl::Status NodeImpl::SaveReachLinearizablePoint() {
   }
 }
 
-absl::StatusOr<NodeImpl::SaveStart> NodeImpl::StartSaveOnLoop() {
-  if (loop_.barrier->sealed()) return loop_.SealedError();
+absl::StatusOr<OperatorSnapshots::SaveStart> OperatorSnapshots::StartSave() {
+  if (loop_->barrier->sealed()) return loop_->SealedError();
   SaveStart out;
-  const uint64_t applied = loop_.state->AppliedIndex();
-  absl::StatusOr<uint64_t> term = loop_.log->Term(applied);
+  const uint64_t applied = loop_->state->AppliedIndex();
+  absl::StatusOr<uint64_t> term = loop_->log->Term(applied);
   if (!term.ok()) return Annotate(term.status());
   COFFER_ASSIGN_OR_RETURN(std::optional<std::string> cluster,
-                          loop_.view->Get(kClusterIdPath));
+                          loop_->view->Get(kClusterIdPath));
   absl::StatusOr<std::optional<std::string>> key =
-      loop_.barrier->Get(kSnapshotKeyPath);
+      loop_->barrier->Get(kSnapshotKeyPath);
   if (!key.ok()) return Annotate(key.status());
   if (!cluster.has_value() || !key->has_value()) {
     return absl::FailedPreconditionError(
@@ -169,16 +169,17 @@ absl::StatusOr<NodeImpl::SaveStart> NodeImpl::StartSaveOnLoop() {
   out.header.term = *term;
   // Between Readies the core's configuration is that of the applied
   // entries (the membership is informational: restore keeps the live one).
-  out.header.conf_state = loop_.raft->GetStatus().conf_state;
+  out.header.conf_state = loop_->raft->GetStatus().conf_state;
   out.mac_key = **std::move(key);
-  std::unique_ptr<storage::StateIterator> it = loop_.state->NewIterator();
+  std::unique_ptr<storage::StateIterator> it = loop_->state->NewIterator();
   it->SeekToFirst();
   out.id = ++next_save_stream_;
   save_streams_[out.id] = std::move(it);
   return out;
 }
 
-absl::StatusOr<NodeImpl::SaveBatch> NodeImpl::NextSaveBatch(uint64_t id) {
+absl::StatusOr<OperatorSnapshots::SaveBatch> OperatorSnapshots::NextSaveBatch(
+    uint64_t id) {
   auto found = save_streams_.find(id);
   if (found == save_streams_.end()) {
     return absl::FailedPreconditionError("node: the save was interrupted");
@@ -200,13 +201,12 @@ absl::StatusOr<NodeImpl::SaveBatch> NodeImpl::NextSaveBatch(uint64_t id) {
   return out;
 }
 
-absl::Status NodeImpl::SaveVerified(const std::string& tmp) {
-  COFFER_RETURN_IF_ERROR(SaveReachLinearizablePoint());
-  COFFER_ASSIGN_OR_RETURN(SaveStart start, RunOnLoop<SaveStart>([this]() {
-                            return StartSaveOnLoop();
-                          }));
+absl::Status OperatorSnapshots::SaveVerified(const std::string& tmp) {
+  COFFER_RETURN_IF_ERROR(ReachLinearizablePoint());
+  COFFER_ASSIGN_OR_RETURN(SaveStart start,
+                          OnLoop<SaveStart>([this]() { return StartSave(); }));
   auto release = [this, id = start.id] {
-    (void)Post([this, id] { save_streams_.erase(id); });
+    host_->PostToLoop([this, id] { save_streams_.erase(id); });
   };
   absl::Status s = [&]() -> absl::Status {
     COFFER_ASSIGN_OR_RETURN(
@@ -214,7 +214,7 @@ absl::Status NodeImpl::SaveVerified(const std::string& tmp) {
         snapshot::SnapshotWriter::Create(tmp, start.header, start.mac_key));
     for (bool done = false; !done;) {
       COFFER_ASSIGN_OR_RETURN(SaveBatch batch,
-                              RunOnLoop<SaveBatch>([this, id = start.id]() {
+                              OnLoop<SaveBatch>([this, id = start.id]() {
                                 return NextSaveBatch(id);
                               }));
       for (const auto& [key, value] : batch.records) {
@@ -239,7 +239,7 @@ absl::Status NodeImpl::SaveVerified(const std::string& tmp) {
   return absl::OkStatus();
 }
 
-absl::Status NodeImpl::SnapshotSave(const std::string& path) {
+absl::Status OperatorSnapshots::Save(const std::string& path) {
   if (path.empty()) return absl::InvalidArgumentError("node: an empty path");
   COFFER_ASSIGN_OR_RETURN(std::string suffix, RandomSuffix());
   const std::string tmp = absl::StrCat(path, ".partial-", suffix);
@@ -252,11 +252,11 @@ absl::Status NodeImpl::SnapshotSave(const std::string& path) {
   return absl::OkStatus();
 }
 
-absl::Status NodeImpl::SnapshotSaveTo(
+absl::Status OperatorSnapshots::SaveTo(
     const std::function<absl::Status(absl::string_view)>& write) {
   COFFER_ASSIGN_OR_RETURN(std::string suffix, RandomSuffix());
   const std::string tmp =
-      (std::filesystem::path(loop_.options.data_dir) / "snapshots" /
+      (std::filesystem::path(loop_->options.data_dir) / "snapshots" /
        absl::StrCat("operator-save-", suffix, ".partial"))
           .string();
   COFFER_RETURN_IF_ERROR(SaveVerified(tmp));
