@@ -11,31 +11,31 @@
 
 #include "absl/strings/str_cat.h"
 #include "node/codec.h"
-#include "node/node_impl.h"
+#include "node/membership.h"
 
 namespace coffer::node {
 
-absl::Duration NodeImpl::LastContact(uint64_t id) const {
-  if (id == loop_.options.id || loop_.soft.role != raft::Role::kLeader) {
+absl::Duration Membership::LastContact(uint64_t id) const {
+  if (id == loop_->options.id || loop_->soft.role != raft::Role::kLeader) {
     return absl::ZeroDuration();
   }
   uint64_t heard = leader_since_;
   if (auto it = last_heard_.find(id); it != last_heard_.end()) {
     heard = std::max(heard, it->second);
   }
-  const uint64_t ticks = loop_.now_tick > heard ? loop_.now_tick - heard : 0;
-  return loop_.options.tick * static_cast<int64_t>(ticks);
+  const uint64_t ticks = loop_->now_tick > heard ? loop_->now_tick - heard : 0;
+  return loop_->options.tick * static_cast<int64_t>(ticks);
 }
 
-void NodeImpl::AutopilotTick() {
-  if (loop_.soft.role != raft::Role::kLeader || removed_) {
+void Membership::AutopilotTick() {
+  if (loop_->soft.role != raft::Role::kLeader || removed_) {
     leader_since_ = 0;
     autopilot_in_flight_.clear();
     return;
   }
-  if (leader_since_ == 0) leader_since_ = loop_.now_tick;
+  if (leader_since_ == 0) leader_since_ = loop_->now_tick;
   if (!LeaderReady() || !autopilot_in_flight_.empty()) return;
-  const raft::Status st = loop_.raft->GetStatus();
+  const raft::Status st = loop_->raft->GetStatus();
   auto in = [](const auto& ids, uint64_t id) {
     return std::find(ids.begin(), ids.end(), id) != ids.end();
   };
@@ -57,12 +57,12 @@ void NodeImpl::AutopilotTick() {
     }
     return propose(raftpb::CONF_ADD_VOTER, id);
   }
-  if (!loop_.options.cleanup_dead_servers) return;
+  if (!loop_->options.cleanup_dead_servers) return;
   const int voters = st.conf_state.voters_size();
-  if (voters - 1 < loop_.options.min_quorum) return;
+  if (voters - 1 < loop_->options.min_quorum) return;
   for (uint64_t id : st.conf_state.voters()) {
-    if (id == loop_.options.id) continue;
-    if (LastContact(id) < loop_.options.dead_server_last_contact_threshold) {
+    if (id == loop_->options.id) continue;
+    if (LastContact(id) < loop_->options.dead_server_last_contact_threshold) {
       continue;
     }
     return propose(raftpb::CONF_REMOVE_NODE, id);

@@ -21,50 +21,7 @@ void NodeImpl::Execute(nodepb::Op op, uint64_t deadline, Done done) {
     return snapshots_->ExecuteCommit(op, deadline, std::move(done));
   }
   if (op.has_add_peer() || op.has_remove_peer()) {
-    const raftpb::ConfState conf = loop_.raft->GetStatus().conf_state;
-    auto in = [](const auto& ids, uint64_t id) {
-      return std::find(ids.begin(), ids.end(), id) != ids.end();
-    };
-    const uint64_t target =
-        op.has_add_peer() ? op.add_peer().id() : op.remove_peer().id();
-    const bool voter = in(conf.voters(), target);
-    const bool learner = in(conf.learners(), target);
-    if (op.has_add_peer() && removed_ids_.count(target) != 0) {
-      return done(absl::FailedPreconditionError(absl::StrCat(
-          "node: node ", target,
-          " was removed from the cluster and its id is never admitted "
-          "again")));
-    }
-    if (op.has_add_peer() && (op.add_peer().voter() ? voter : learner)) {
-      return done(absl::FailedPreconditionError(
-          absl::StrCat("node: node ", target, " is already a member")));
-    }
-    if (op.has_remove_peer() && !voter && !learner) {
-      return done(absl::FailedPreconditionError(
-          absl::StrCat("node: node ", target, " is not a member")));
-    }
-    raftpb::ConfChange cc;
-    raftpb::ConfChangeSingle* ch = cc.add_changes();
-    if (op.has_add_peer()) {
-      const nodepb::PeerChange& p = op.add_peer();
-      ch->set_type(p.voter() ? raftpb::CONF_ADD_VOTER
-                             : raftpb::CONF_ADD_LEARNER);
-      ch->set_node_id(p.id());
-      nodepb::PeerContext ctx;
-      ctx.set_version(kPeerContextVersion);
-      ctx.set_address(p.address());
-      cc.set_context(ctx.SerializeAsString());
-      // Reachable before the change is applied: the leader must send it
-      // the log to commit the change.
-      learned_addresses_[p.id()] = p.address();
-    } else {
-      ch->set_type(raftpb::CONF_REMOVE_NODE);
-      ch->set_node_id(op.remove_peer().id());
-    }
-    absl::StatusOr<raft::EntryId> id = loop_.raft->ProposeConfChange(cc);
-    if (!id.ok()) return done(Annotate(id.status()));
-    pipeline_->AddProposal(*id, deadline, std::move(done));
-    return;
+    return membership_->ExecutePeerChange(op, deadline, std::move(done));
   }
   if (op.has_kv() && (op.kv().kind() == nodepb::KvOp::DISABLE_MOUNT ||
                       op.kv().kind() == nodepb::KvOp::PURGE)) {

@@ -17,7 +17,7 @@
 #include "base/status_macros.h"
 #include "crypto/random.h"
 #include "node/codec.h"
-#include "node/node_impl.h"
+#include "node/membership.h"
 #include "proto/seal.pb.h"
 
 namespace coffer::node {
@@ -31,27 +31,16 @@ absl::Status Prefixed(absl::StatusCode code, absl::string_view message) {
 
 }  // namespace
 
-bool NodeImpl::HasRaftState() const {
-  return loop_.raft->log().LastIndex() != 0 || loop_.raft->term() != 0;
+bool Membership::HasRaftState() const {
+  return loop_->raft->log().LastIndex() != 0 || loop_->raft->term() != 0;
 }
 
-absl::Status NodeImpl::Join(const std::vector<Peer>& known_peers) {
-  return RunAsyncOnLoop<bool>(
-             [this,
-              known_peers](std::function<void(absl::StatusOr<bool>)> done) {
-               StartJoin(known_peers, /*retry=*/false, [done](absl::Status s) {
-                 if (s.ok()) return done(true);
-                 done(s);
-               });
-             })
-      .status();
-}
-
-void NodeImpl::StartJoin(std::vector<Peer> peers, bool retry, StatusDone done) {
+void Membership::StartJoin(std::vector<Peer> peers, bool retry,
+                           StatusDone done) {
   auto fail = [&](absl::Status s) {
     if (done) done(s);
   };
-  if (!loop_.fatal.ok()) return fail(loop_.fatal);
+  if (!loop_->fatal.ok()) return fail(loop_->fatal);
   if (removed_) return fail(RemovedError());
   if (HasRaftState()) {
     return fail(absl::FailedPreconditionError(
@@ -66,7 +55,7 @@ void NodeImpl::StartJoin(std::vector<Peer> peers, bool retry, StatusDone done) {
     return fail(absl::InvalidArgumentError("node: Join needs known peers"));
   }
   for (const Peer& p : peers) {
-    if (p.id == 0 || p.id == loop_.options.id) {
+    if (p.id == 0 || p.id == loop_->options.id) {
       return fail(absl::InvalidArgumentError(absl::StrCat(
           "node: Join's peers need ids >= 1 other than this node's (got ", p.id,
           ")")));
@@ -77,28 +66,28 @@ void NodeImpl::StartJoin(std::vector<Peer> peers, bool retry, StatusDone done) {
     }
   }
   auto j = std::make_unique<JoinState>();
-  while (j->attempt == 0) j->attempt = loop_.random->Next();
+  while (j->attempt == 0) j->attempt = loop_->random->Next();
   for (const Peer& p : peers) learned_addresses_[p.id] = p.address;
   j->peers = std::move(peers);
   j->retry = retry;
   j->waiting = std::move(done);
-  if (!retry) j->deadline = loop_.RequestDeadline();
+  if (!retry) j->deadline = loop_->RequestDeadline();
   join_ = std::move(j);
-  join_->next_send = loop_.now_tick + NextJoinBackoff();
+  join_->next_send = loop_->now_tick + NextJoinBackoff();
   SendJoinRequests();
 }
 
-uint64_t NodeImpl::NextJoinBackoff() {
+uint64_t Membership::NextJoinBackoff() {
   // Exponential backoff, capped, with up to 50% jitter from the node's
   // seeded generator (a cluster restarted at once does not ask in step).
-  const uint64_t base = loop_.TicksFor(loop_.options.retry_join_interval);
+  const uint64_t base = loop_->TicksFor(loop_->options.retry_join_interval);
   join_->backoff = join_->backoff == 0
                        ? base
                        : std::min(join_->backoff * 2, base * kMaxBackoffFactor);
-  return join_->backoff + loop_.random->Uniform(join_->backoff / 2 + 1);
+  return join_->backoff + loop_->random->Uniform(join_->backoff / 2 + 1);
 }
 
-void NodeImpl::SendJoinRequests() {
+void Membership::SendJoinRequests() {
   nodepb::Frame f;
   nodepb::JoinRequest* req = f.mutable_join_request();
   req->set_attempt(join_->attempt);
@@ -110,18 +99,18 @@ void NodeImpl::SendJoinRequests() {
   // To every known peer and the leader hint: the leader may have changed
   // or died since it answered; followers point to the new one, and the
   // leader admits a node once however often it is asked.
-  for (const Peer& p : join_->peers) SendFrame(p.id, f);
+  for (const Peer& p : join_->peers) host_->SendFrame(p.id, f);
   if (join_->leader != 0 &&
       std::none_of(join_->peers.begin(), join_->peers.end(),
                    [&](const Peer& p) { return p.id == join_->leader; })) {
-    SendFrame(join_->leader, f);
+    host_->SendFrame(join_->leader, f);
   }
 }
 
-void NodeImpl::JoinTick() {
+void Membership::JoinTick() {
   MaybeUnsealJoined();
   if (join_ == nullptr) return;
-  if (join_->unseal_waiting && loop_.now_tick >= join_->unseal_deadline) {
+  if (join_->unseal_waiting && loop_->now_tick >= join_->unseal_deadline) {
     SealDone w = std::move(join_->unseal_waiting);
     join_->unseal_waiting = nullptr;
     w(absl::DeadlineExceededError(absl::StrCat(
@@ -133,7 +122,7 @@ void NodeImpl::JoinTick() {
   }
   // An explicit Join gives up once its caller's wait is over; after the
   // challenge of a Shamir seal, the node waits for the operator instead.
-  if (join_->deadline != 0 && loop_.now_tick >= join_->deadline &&
+  if (join_->deadline != 0 && loop_->now_tick >= join_->deadline &&
       (join_->waiting || join_->phase == JoinState::Phase::kAsking)) {
     absl::Status late = absl::DeadlineExceededError(absl::StrCat(
         "node: no leader admitted or challenged this node within "
@@ -147,12 +136,12 @@ void NodeImpl::JoinTick() {
     return;
   }
   if (join_->phase == JoinState::Phase::kAwaitingKeys) return;
-  if (loop_.now_tick < join_->next_send) return;
-  join_->next_send = loop_.now_tick + NextJoinBackoff();
+  if (loop_->now_tick < join_->next_send) return;
+  join_->next_send = loop_->now_tick + NextJoinBackoff();
   SendJoinRequests();
 }
 
-void NodeImpl::JoinFailed(absl::Status s, bool definitive) {
+void Membership::JoinFailed(absl::Status s, bool definitive) {
   join_->last_error = s;
   if (!definitive) return;  // asked again on the backoff
   if (join_->waiting) {
@@ -174,7 +163,7 @@ void NodeImpl::JoinFailed(absl::Status s, bool definitive) {
   if (unseal) unseal(s);
 }
 
-void NodeImpl::OnJoinResponse(const nodepb::Frame& frame) {
+void Membership::OnJoinResponse(const nodepb::Frame& frame) {
   const nodepb::JoinResponse& r = frame.join_response();
   if (join_ == nullptr || r.attempt() != join_->attempt) return;
   if (r.admitted()) return OnJoinAdmitted();
@@ -183,7 +172,7 @@ void NodeImpl::OnJoinResponse(const nodepb::Frame& frame) {
     absl::Status s = Prefixed(code, r.message());
     if (code == absl::StatusCode::kUnavailable) {
       // Not the leader, or no leader yet: follow the hint at once.
-      if (r.leader_id() != 0 && r.leader_id() != loop_.options.id &&
+      if (r.leader_id() != 0 && r.leader_id() != loop_->options.id &&
           r.leader_id() != join_->leader && !r.leader_address().empty() &&
           r.leader_address().size() <= 1024) {
         join_->leader = r.leader_id();
@@ -199,7 +188,7 @@ void NodeImpl::OnJoinResponse(const nodepb::Frame& frame) {
   OnJoinChallenge(r.challenge());
 }
 
-void NodeImpl::OnJoinChallenge(const nodepb::JoinChallenge& challenge) {
+void Membership::OnJoinChallenge(const nodepb::JoinChallenge& challenge) {
   sealpb::SealConfig config;
   auto store = std::make_unique<seal::MemoryPhysicalStore>();
   for (const nodepb::Write& w : challenge.records()) {
@@ -214,7 +203,7 @@ void NodeImpl::OnJoinChallenge(const nodepb::JoinChallenge& challenge) {
     }
   }
   const bool cluster_auto = config.type() == "auto";
-  if (cluster_auto != (loop_.options.kms != nullptr)) {
+  if (cluster_auto != (loop_->options.kms != nullptr)) {
     return JoinFailed(
         absl::FailedPreconditionError(
             cluster_auto
@@ -229,10 +218,10 @@ void NodeImpl::OnJoinChallenge(const nodepb::JoinChallenge& challenge) {
     join_->store = std::move(store);
     join_->barrier = std::make_unique<seal::Barrier>(join_->store.get());
     join_->seal = std::make_unique<seal::SealManager>(
-        join_->store.get(), join_->barrier.get(), loop_.options.kms);
+        join_->store.get(), join_->barrier.get(), loop_->options.kms);
     join_->shares.clear();
   }
-  if (join_->barrier->sealed() && loop_.options.kms != nullptr) {
+  if (join_->barrier->sealed() && loop_->options.kms != nullptr) {
     absl::Status s = join_->seal->AutoUnseal();
     if (!s.ok()) {
       return JoinFailed(
@@ -257,9 +246,9 @@ void NodeImpl::OnJoinChallenge(const nodepb::JoinChallenge& challenge) {
   }
 }
 
-absl::Status NodeImpl::AnswerJoinChallenge() {
+absl::Status Membership::AnswerJoinChallenge() {
   absl::StatusOr<std::string> plain = join_->barrier->Decrypt(
-      JoinChallengePath(loop_.options.id), join_->ciphertext);
+      JoinChallengePath(loop_->options.id), join_->ciphertext);
   if (!plain.ok()) {
     return absl::PermissionDeniedError(
         "node: the keys this node derived do not open the join challenge");
@@ -268,16 +257,16 @@ absl::Status NodeImpl::AnswerJoinChallenge() {
   crypto::Wipe(plain->data(), plain->size());
   join_->phase = JoinState::Phase::kAnswering;
   join_->backoff = 0;
-  join_->next_send = loop_.now_tick + NextJoinBackoff();
+  join_->next_send = loop_->now_tick + NextJoinBackoff();
   SendJoinRequests();
   return absl::OkStatus();
 }
 
-void NodeImpl::OnJoinAdmitted() {
+void Membership::OnJoinAdmitted() {
   if (join_ == nullptr) return;
   std::unique_ptr<JoinState> j = std::move(join_);
   if (j->barrier != nullptr && !j->barrier->sealed() &&
-      loop_.options.kms == nullptr) {
+      loop_->options.kms == nullptr) {
     join_unseal_shares_ = std::move(j->shares);
   }
   if (j->waiting) j->waiting(absl::OkStatus());
@@ -293,12 +282,12 @@ void NodeImpl::OnJoinAdmitted() {
   MaybeUnsealJoined();
 }
 
-bool NodeImpl::JoinTakesUnsealKeys() const {
+bool Membership::JoinTakesUnsealKeys() const {
   return join_ != nullptr && join_->seal != nullptr &&
-         loop_.options.kms == nullptr;
+         loop_->options.kms == nullptr;
 }
 
-std::optional<SealStatus> NodeImpl::JoinSealStatus() const {
+std::optional<SealStatus> Membership::JoinSealStatus() const {
   if (join_ == nullptr || join_->seal == nullptr) return std::nullopt;
   absl::StatusOr<SealStatus> st = join_->seal->Status();
   if (!st.ok()) return std::nullopt;
@@ -306,7 +295,7 @@ std::optional<SealStatus> NodeImpl::JoinSealStatus() const {
   return *st;
 }
 
-void NodeImpl::JoinSubmitUnsealKey(const std::string& share, SealDone done) {
+void Membership::JoinSubmitUnsealKey(const std::string& share, SealDone done) {
   if (join_->phase == JoinState::Phase::kAnswering) {
     return done(*JoinSealStatus());  // answered: waiting to be admitted
   }
@@ -334,23 +323,23 @@ void NodeImpl::JoinSubmitUnsealKey(const std::string& share, SealDone done) {
     return done(s);
   }
   join_->unseal_waiting = std::move(done);
-  join_->unseal_deadline = loop_.RequestDeadline();
+  join_->unseal_deadline = loop_->RequestDeadline();
 }
 
-void NodeImpl::MaybeUnsealJoined() {
-  if (join_unseal_shares_.empty() || !loop_.barrier->sealed()) {
+void Membership::MaybeUnsealJoined() {
+  if (join_unseal_shares_.empty() || !loop_->barrier->sealed()) {
     join_unseal_shares_.clear();
     return;
   }
-  absl::StatusOr<SealStatus> st = loop_.seal->Status();
+  absl::StatusOr<SealStatus> st = loop_->seal->Status();
   if (!st.ok() || !st->initialized) return;  // not caught up yet
   for (const crypto::SecureBuffer& share : join_unseal_shares_) {
-    absl::StatusOr<SealStatus> r = loop_.seal->SubmitUnsealKey(share.view());
+    absl::StatusOr<SealStatus> r = loop_->seal->SubmitUnsealKey(share.view());
     // A failure (the shares were rekeyed meanwhile) leaves the node sealed
     // for the operator, as after a restart.
     if (!r.ok() || !r->sealed) break;
   }
-  if (loop_.barrier->sealed()) loop_.seal->ResetUnseal();
+  if (loop_->barrier->sealed()) loop_->seal->ResetUnseal();
   join_unseal_shares_.clear();
 }
 

@@ -20,7 +20,7 @@
 #include "absl/strings/str_format.h"
 #include "base/status_macros.h"
 #include "node/codec.h"
-#include "node/node_impl.h"
+#include "node/membership.h"
 
 namespace coffer::node {
 namespace {
@@ -86,19 +86,19 @@ bool RemovedMarkerExists(const std::string& data_dir) {
       std::filesystem::path(data_dir) / std::string(kRemovedMarker), ec);
 }
 
-absl::Status NodeImpl::RemovedError() const {
+absl::Status Membership::RemovedError() const {
   return absl::FailedPreconditionError(
       "node: this node was removed from the cluster; it cannot take part or "
       "join again with its old data: wipe its data directory to join again "
       "(with a new node id)");
 }
 
-absl::Status NodeImpl::LoadJoinRecords() {
+absl::Status Membership::LoadJoinRecords() {
   std::map<uint64_t, uint64_t> removed;
   std::set<uint64_t> voters_to_be;
   absl::Status bad;
   absl::Status s = storage::ScanPrefix(
-      *loop_.state, kRemovedPrefix,
+      *loop_->state, kRemovedPrefix,
       [&](absl::string_view key, absl::string_view v) {
         nodepb::JoinRemovedRecord rec;
         if (!rec.ParseFromArray(v.data(), static_cast<int>(v.size())) ||
@@ -112,7 +112,7 @@ absl::Status NodeImpl::LoadJoinRecords() {
       });
   if (s.ok() && bad.ok()) {
     s = storage::ScanPrefix(
-        *loop_.state, kVoterToBePrefix,
+        *loop_->state, kVoterToBePrefix,
         [&](absl::string_view key, absl::string_view v) {
           nodepb::JoinVoterRecord rec;
           if (!rec.ParseFromArray(v.data(), static_cast<int>(v.size())) ||
@@ -131,20 +131,20 @@ absl::Status NodeImpl::LoadJoinRecords() {
   voters_to_be_ = std::move(voters_to_be);
   // A crash between applying this node's removal and writing the marker.
   if (!removed_) {
-    if (auto it = removed_ids_.find(loop_.options.id);
+    if (auto it = removed_ids_.find(loop_->options.id);
         it != removed_ids_.end() &&
-        !InConfState(loop_.raft->GetStatus().conf_state, loop_.options.id)) {
+        !InConfState(loop_->raft->GetStatus().conf_state, loop_->options.id)) {
       MarkRemoved(it->second);
-    } else if (RemovedMarkerExists(loop_.options.data_dir)) {
+    } else if (RemovedMarkerExists(loop_->options.data_dir)) {
       removed_ = true;
     }
   }
   return absl::OkStatus();
 }
 
-void NodeImpl::StageJoinRecords(const raftpb::ConfChangeSingle& ch,
-                                const nodepb::PeerContext* ctx, uint64_t index,
-                                storage::WriteSet* writes) {
+void Membership::StageJoinRecords(const raftpb::ConfChangeSingle& ch,
+                                  const nodepb::PeerContext* ctx,
+                                  uint64_t index, storage::WriteSet* writes) {
   const uint64_t id = ch.node_id();
   switch (ch.type()) {
     case raftpb::CONF_REMOVE_NODE: {
@@ -153,7 +153,7 @@ void NodeImpl::StageJoinRecords(const raftpb::ConfChangeSingle& ch,
       rec.set_index(index);
       writes->Put(RemovedKey(id), rec.SerializeAsString());
       writes->Delete(VoterToBeKey(id));
-      if (id == loop_.options.id) self_removed_at_ = index;
+      if (id == loop_->options.id) self_removed_at_ = index;
       break;
     }
     case raftpb::CONF_ADD_LEARNER:
@@ -169,53 +169,54 @@ void NodeImpl::StageJoinRecords(const raftpb::ConfChangeSingle& ch,
   }
 }
 
-void NodeImpl::FinishSelfRemoval() {
+void Membership::FinishSelfRemoval() {
   const uint64_t at = self_removed_at_;
   self_removed_at_ = 0;
   // Applied, hence committed; the configuration in force (after Advance)
   // no longer has this node.
-  if (InConfState(loop_.raft->GetStatus().conf_state, loop_.options.id)) return;
+  if (InConfState(loop_->raft->GetStatus().conf_state, loop_->options.id))
+    return;
   MarkRemoved(at);
 }
 
-void NodeImpl::MarkRemoved(uint64_t index) {
+void Membership::MarkRemoved(uint64_t index) {
   if (removed_) return;
   removed_ = true;
-  if (absl::Status s = WriteRemovedMarker(loop_.options.data_dir, index);
+  if (absl::Status s = WriteRemovedMarker(loop_->options.data_dir, index);
       !s.ok()) {
-    return Stop(s);
+    return host_->Stop(s);
   }
   join_.reset();
   const absl::Status s = RemovedError();
   pipeline_->FailWaiting(s);
 }
 
-bool NodeImpl::MaybeTellNotMember(uint64_t from) {
+bool Membership::MaybeTellNotMember(uint64_t from) {
   auto it = removed_ids_.find(from);
   if (it == removed_ids_.end() ||
-      InConfState(loop_.raft->GetStatus().conf_state, from)) {
+      InConfState(loop_->raft->GetStatus().conf_state, from)) {
     return false;
   }
   // Once per election timeout per node: a removed node campaigns (or
   // answers) at most that often.
   uint64_t& last = not_member_sent_[from];
-  if (last != 0 && loop_.now_tick < last + loop_.options.election_ticks)
+  if (last != 0 && loop_->now_tick < last + loop_->options.election_ticks)
     return true;
-  last = loop_.now_tick;
+  last = loop_->now_tick;
   nodepb::Frame f;
   f.mutable_join_not_member()->set_removed_at(it->second);
-  SendFrame(from, std::move(f));
+  host_->SendFrame(from, std::move(f));
   return true;
 }
 
-void NodeImpl::OnJoinNotMember(const nodepb::Frame& frame) {
+void Membership::OnJoinNotMember(const nodepb::Frame& frame) {
   if (removed_ || !HasRaftState()) return;
   const uint64_t at = frame.join_not_member().removed_at();
   // A node that applied past that index while still a member knows
   // better than the sender (which cannot happen with ids never reused).
   if (at == 0 ||
-      (loop_.state->AppliedIndex() >= at &&
-       InConfState(loop_.raft->GetStatus().conf_state, loop_.options.id))) {
+      (loop_->state->AppliedIndex() >= at &&
+       InConfState(loop_->raft->GetStatus().conf_state, loop_->options.id))) {
     return;
   }
   MarkRemoved(at);

@@ -7,12 +7,13 @@
 // initial voters of Bootstrap are written by the cluster's first leader
 // (MaybeRecordPeers), from the addresses it was bootstrapped with or learned
 // from frames, so that apply stays a function of the log alone.
+#include "node/membership.h"
+
 #include <set>
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "node/codec.h"
-#include "node/node_impl.h"
 
 namespace coffer::node {
 namespace {
@@ -33,8 +34,8 @@ const char* StateName(raft::Role r) {
 
 }  // namespace
 
-std::string NodeImpl::AddressOf(uint64_t id) const {
-  if (id == loop_.options.id) return loop_.options.address;
+std::string Membership::AddressOf(uint64_t id) const {
+  if (id == loop_->options.id) return loop_->options.address;
   if (auto it = peer_records_.find(id); it != peer_records_.end()) {
     return it->second;
   }
@@ -44,11 +45,11 @@ std::string NodeImpl::AddressOf(uint64_t id) const {
   return std::string();
 }
 
-absl::Status NodeImpl::LoadPeerRecords() {
+absl::Status Membership::LoadPeerRecords() {
   std::map<uint64_t, std::string> records;
   absl::Status bad;
   absl::Status s = storage::ScanPrefix(
-      *loop_.state, kPeersPrefix,
+      *loop_->state, kPeersPrefix,
       [&](absl::string_view key, absl::string_view v) {
         nodepb::PeerRecord rec;
         if (!rec.ParseFromArray(v.data(), static_cast<int>(v.size())) ||
@@ -66,15 +67,16 @@ absl::Status NodeImpl::LoadPeerRecords() {
   return LoadJoinRecords();
 }
 
-bool NodeImpl::LeaderReady() const {
+bool Membership::LeaderReady() const {
   const uint64_t start = driver_->leader_start_index();
-  return loop_.leading() && start != 0 && loop_.state->AppliedIndex() >= start;
+  return loop_->leading() && start != 0 &&
+         loop_->state->AppliedIndex() >= start;
 }
 
-void NodeImpl::MaybeRecordPeers() {
+void Membership::MaybeRecordPeers() {
   if (peers_recorded_ || !LeaderReady()) return;
   peers_recorded_ = true;
-  const raftpb::ConfState conf = loop_.raft->GetStatus().conf_state;
+  const raftpb::ConfState conf = loop_->raft->GetStatus().conf_state;
   std::set<uint64_t> members(conf.voters().begin(), conf.voters().end());
   members.insert(conf.learners().begin(), conf.learners().end());
   storage::WriteSet writes;
@@ -89,12 +91,12 @@ void NodeImpl::MaybeRecordPeers() {
   }
   if (writes.empty()) return;
   // Best effort: a lost proposal is retried by the next leader.
-  pipeline_->Propose(writes, nodepb::OpResult(), loop_.RequestDeadline(),
+  pipeline_->Propose(writes, nodepb::OpResult(), loop_->RequestDeadline(),
                      [](absl::StatusOr<nodepb::OpResult>) {});
 }
 
-absl::Status NodeImpl::BootstrapOnLoop(const std::vector<Peer>& peers) {
-  if (!loop_.fatal.ok()) return loop_.fatal;
+absl::Status Membership::Bootstrap(const std::vector<Peer>& peers) {
+  if (!loop_->fatal.ok()) return loop_->fatal;
   if (removed_) return RemovedError();
   if (join_ != nullptr) {
     return absl::FailedPreconditionError(
@@ -114,8 +116,8 @@ absl::Status NodeImpl::BootstrapOnLoop(const std::vector<Peer>& peers) {
       return absl::InvalidArgumentError(absl::StrCat(
           "node: Bootstrap needs an address of 1..1024 bytes for peer ", p.id));
     }
-    if (p.id == loop_.options.id) {
-      if (p.address != loop_.options.address) {
+    if (p.id == loop_->options.id) {
+      if (p.address != loop_->options.address) {
         return absl::InvalidArgumentError(
             "node: Bootstrap gives this node another address than "
             "options.address");
@@ -127,30 +129,30 @@ absl::Status NodeImpl::BootstrapOnLoop(const std::vector<Peer>& peers) {
     return absl::InvalidArgumentError(
         "node: Bootstrap's peers must include this node");
   }
-  if (loop_.raft->log().LastIndex() != 0 || loop_.raft->term() != 0) {
+  if (loop_->raft->log().LastIndex() != 0 || loop_->raft->term() != 0) {
     return absl::FailedPreconditionError(
         "node: already bootstrapped (this node has raft state)");
   }
   for (const Peer& p : peers) {
-    if (p.id != loop_.options.id) learned_addresses_[p.id] = p.address;
+    if (p.id != loop_->options.id) learned_addresses_[p.id] = p.address;
   }
   COFFER_RETURN_IF_ERROR(
-      CreateRaft(std::vector<uint64_t>(ids.begin(), ids.end())));
-  Drive();  // persists the bootstrap entries before returning
-  return loop_.fatal;
+      host_->CreateRaft(std::vector<uint64_t>(ids.begin(), ids.end())));
+  host_->Drive();  // persists the bootstrap entries before returning
+  return loop_->fatal;
 }
 
-LeaderInfo NodeImpl::LeaderOnLoop() const {
+LeaderInfo Membership::Leader() const {
   LeaderInfo info;
-  info.is_self = loop_.soft.lead == loop_.options.id;
-  info.leader_id = loop_.soft.lead;
-  if (loop_.soft.lead != 0) info.leader_address = AddressOf(loop_.soft.lead);
-  info.term = loop_.raft->term();
+  info.is_self = loop_->soft.lead == loop_->options.id;
+  info.leader_id = loop_->soft.lead;
+  if (loop_->soft.lead != 0) info.leader_address = AddressOf(loop_->soft.lead);
+  info.term = loop_->raft->term();
   return info;
 }
 
-std::vector<PeerInfo> NodeImpl::PeersOnLoop() const {
-  const raft::Status st = loop_.raft->GetStatus();
+std::vector<PeerInfo> Membership::Peers() const {
+  const raft::Status st = loop_->raft->GetStatus();
   std::map<uint64_t, bool> members;  // id -> voter
   for (uint64_t id : st.conf_state.learners()) members[id] = false;
   for (uint64_t id : st.conf_state.voters()) members[id] = true;
@@ -161,10 +163,10 @@ std::vector<PeerInfo> NodeImpl::PeersOnLoop() const {
     p.id = id;
     p.address = AddressOf(id);
     p.voter = voter;
-    if (id == loop_.options.id) {
-      p.state = StateName(loop_.soft.role);
+    if (id == loop_->options.id) {
+      p.state = StateName(loop_->soft.role);
     } else {
-      p.state = id == loop_.soft.lead ? "leader" : "follower";
+      p.state = id == loop_->soft.lead ? "leader" : "follower";
     }
     if (auto it = st.progress.find(id); it != st.progress.end()) {
       p.match_index = it->second.match;

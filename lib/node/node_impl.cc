@@ -69,8 +69,9 @@ absl::StatusOr<std::unique_ptr<NodeImpl>> NodeImpl::Open(
     // On the loop (frames are sent from it). A node with raft state, or
     // removed, has nothing to join.
     (void)n->Post([p = n.get()] {
-      if (!p->removed_ && !p->HasRaftState() && p->join_ == nullptr) {
-        p->StartJoin(p->loop_.options.retry_join, /*retry=*/true, nullptr);
+      Membership& m = *p->membership_;
+      if (!m.removed() && !m.HasRaftState() && !m.joining()) {
+        m.StartJoin(p->loop_.options.retry_join, /*retry=*/true, nullptr);
       }
     });
   }
@@ -136,12 +137,15 @@ absl::Status NodeImpl::OpenStorage() {
   driver_ = std::make_unique<ReadyDriver>(&loop_,
                                           static_cast<ReadyDriver::Host*>(this),
                                           pipeline_.get(), &observer_);
+  membership_ =
+      std::make_unique<Membership>(&loop_, pipeline_.get(), driver_.get(),
+                                   static_cast<Membership::Host*>(this));
   snapshots_ = std::make_unique<OperatorSnapshots>(
       &loop_, &observer_, pipeline_.get(), log_snapshots_.get(),
       static_cast<OperatorSnapshots::Host*>(this));
   loop_.random = std::make_unique<raft::SeededRandom>(seed);
   COFFER_RETURN_IF_ERROR(CreateRaft({}));
-  COFFER_RETURN_IF_ERROR(LoadPeerRecords());
+  COFFER_RETURN_IF_ERROR(membership_->LoadPeerRecords());
   TryAutoUnseal();
   return absl::OkStatus();
 }
@@ -170,8 +174,8 @@ void NodeImpl::Close() {
   // Callbacks of requests still pending belong to callers aborted above or
   // to peers (which time out); drop them, then release the storage.
   if (pipeline_ != nullptr) pipeline_->Clear();
-  join_.reset();  // its private seal and shares are key material
-  join_unseal_shares_.clear();
+  // The join's private seal and shares are key material.
+  if (membership_ != nullptr) membership_->Close();
   if (snapshots_ != nullptr) snapshots_->Close();  // iterators over state
   loop_.raft.reset();
   loop_.seal.reset();
@@ -274,7 +278,7 @@ void NodeImpl::Receive(absl::string_view bytes) {
 
 absl::Status NodeImpl::Bootstrap(const std::vector<Peer>& peers) {
   return RunOnLoop<bool>([this, peers]() -> absl::StatusOr<bool> {
-           COFFER_RETURN_IF_ERROR(BootstrapOnLoop(peers));
+           COFFER_RETURN_IF_ERROR(membership_->Bootstrap(peers));
            return true;
          })
       .status();
@@ -300,18 +304,31 @@ absl::Status NodeImpl::RemovePeer(uint64_t id) {
   return Submit(std::move(op)).status();
 }
 
+absl::Status NodeImpl::Join(const std::vector<Peer>& known_peers) {
+  return RunAsyncOnLoop<bool>(
+             [this,
+              known_peers](std::function<void(absl::StatusOr<bool>)> done) {
+               membership_->StartJoin(known_peers, /*retry=*/false,
+                                      [done](absl::Status s) {
+                                        if (s.ok()) return done(true);
+                                        done(s);
+                                      });
+             })
+      .status();
+}
+
 absl::StatusOr<LeaderInfo> NodeImpl::Leader() {
   return RunOnLoop<LeaderInfo>([this]() -> absl::StatusOr<LeaderInfo> {
-    if (removed_) return RemovedError();
-    return LeaderOnLoop();
+    if (membership_->removed()) return membership_->RemovedError();
+    return membership_->Leader();
   });
 }
 
 absl::StatusOr<std::vector<PeerInfo>> NodeImpl::ListPeers() {
   return RunOnLoop<std::vector<PeerInfo>>(
       [this]() -> absl::StatusOr<std::vector<PeerInfo>> {
-        if (removed_) return RemovedError();
-        return PeersOnLoop();
+        if (membership_->removed()) return membership_->RemovedError();
+        return membership_->Peers();
       });
 }
 
@@ -337,12 +354,14 @@ absl::StatusOr<InitializeResult> NodeImpl::Initialize(
 
 absl::StatusOr<SealStatus> NodeImpl::SubmitUnsealKey(absl::string_view share) {
   return RunAsyncOnLoop<SealStatus>(
-      [this, s = std::string(share)](SealDone done) {
+      [this, s = std::string(share)](Membership::SealDone done) {
         // A joining node's shares open the join challenge (join.cc).
-        if (JoinTakesUnsealKeys()) return JoinSubmitUnsealKey(s, done);
+        if (membership_->JoinTakesUnsealKeys()) {
+          return membership_->JoinSubmitUnsealKey(s, done);
+        }
         absl::StatusOr<SealStatus> r = loop_.seal->SubmitUnsealKey(s);
         if (!r.ok()) return done(Annotate(r.status()));
-        r->removed_from_cluster = removed_;
+        r->removed_from_cluster = membership_->removed();
         done(r);
       });
 }
@@ -357,12 +376,13 @@ absl::Status NodeImpl::Seal() {
 
 absl::StatusOr<SealStatus> NodeImpl::GetSealStatus() {
   return RunOnLoop<SealStatus>([this]() -> absl::StatusOr<SealStatus> {
-    if (std::optional<SealStatus> j = JoinSealStatus(); j.has_value()) {
+    if (std::optional<SealStatus> j = membership_->JoinSealStatus();
+        j.has_value()) {
       return *j;  // the seal of the cluster this node joins
     }
     absl::StatusOr<SealStatus> r = loop_.seal->Status();
     if (!r.ok()) return Annotate(r.status());
-    r->removed_from_cluster = removed_;
+    r->removed_from_cluster = membership_->removed();
     return r;
   });
 }
@@ -408,7 +428,7 @@ absl::StatusOr<std::string> NodeImpl::GetRaw(absl::string_view path,
   if (consistency == ReadConsistency::kStale) {
     return RunOnLoop<std::string>(
         [this, p = std::string(path)]() -> absl::StatusOr<std::string> {
-          if (removed_) return RemovedError();
+          if (membership_->removed()) return membership_->RemovedError();
           if (loop_.barrier->sealed()) return loop_.SealedError();
           return ReadRaw(p);
         });
@@ -425,7 +445,7 @@ absl::StatusOr<nodepb::KvResult> NodeImpl::SubmitKv(
   if (consistency == ReadConsistency::kStale) {
     absl::StatusOr<nodepb::KvResult> r = RunOnLoop<nodepb::KvResult>(
         [this, op = std::move(op)]() -> absl::StatusOr<nodepb::KvResult> {
-          if (removed_) return RemovedError();
+          if (membership_->removed()) return membership_->RemovedError();
           if (loop_.barrier->sealed()) return loop_.SealedError();
           return kv_->Run(op, Now());
         });

@@ -71,6 +71,7 @@
 #include "node/log_snapshots.h"
 #include "node/log_syncer.h"
 #include "node/loop_state.h"
+#include "node/membership.h"
 #include "node/observer.h"
 #include "node/operator_ops.h"
 #include "node/operator_snapshots.h"
@@ -91,7 +92,8 @@ namespace coffer::node {
 class NodeImpl final : public Node,
                        private RequestPipeline::Host,
                        private ReadyDriver::Host,
-                       private OperatorSnapshots::Host {
+                       private OperatorSnapshots::Host,
+                       private Membership::Host {
  public:
   // REQUIRES: options passed ValidateOptions.
   static absl::StatusOr<std::unique_ptr<NodeImpl>> Open(
@@ -260,25 +262,27 @@ class NodeImpl final : public Node,
   static absl::Time Now() { return LoopState::Now(); }
 
   // --- Raft driving (raft_driver.cc) --------------------------------------
-  absl::Status CreateRaft(const std::vector<uint64_t>& bootstrap_voters);
+  absl::Status CreateRaft(
+      const std::vector<uint64_t>& bootstrap_voters) override;
   void OnTick();
   // Carries out every pending Ready, then runs what waited on it.
-  void Drive();
+  void Drive() override;
   // On the loop, after the log syncer ran (log_syncer.h).
   void OnLogSynced(const absl::Status& s, LogSyncer::Entry last);
-  // ReadyDriver::Host (raft_driver.cc, join_removal.cc).
+  // ReadyDriver::Host (raft_driver.cc).
   void OnSoftState(const raft::SoftState& ss) override;
-  // The replicated records of a removal, a voter-to-be, a promotion.
   void StageJoinRecords(const raftpb::ConfChangeSingle& ch,
                         const nodepb::PeerContext* ctx, uint64_t index,
-                        storage::WriteSet* writes) override;
+                        storage::WriteSet* writes) override {
+    membership_->StageJoinRecords(ch, ctx, index, writes);
+  }
   absl::Status OnPeersApplied() override;
   void OnEntryApplied(const raftpb::Entry& e) override;
   void OnCoreApplied() override;
   void OnAdvanced() override;
   void OnFrame(const nodepb::Frame& frame);
   // Enters the stopped state: every later call fails with `s`.
-  void Stop(absl::Status s);
+  void Stop(absl::Status s) override;
   void TryAutoUnseal();
   // After core/ records change: adopts a keyring rotated on another node,
   // or seals this node if the stored keyring cannot be read.
@@ -297,6 +301,7 @@ class NodeImpl final : public Node,
   void PostToLoop(std::function<void()> fn) override {
     (void)Post(std::move(fn));
   }
+  bool LeaderReady() const override { return membership_->LeaderReady(); }
   absl::Status OnStateReplaced() override;
   // After a Ready's durable part: applies the restore commit `applied`
   // stopped at, then the entries after it (more restores included).
@@ -310,10 +315,13 @@ class NodeImpl final : public Node,
     return LeaderReady() && !snapshots_->Holding();
   }
   absl::Status Refusal() const override {
-    return removed_ ? RemovedError() : absl::OkStatus();
+    return membership_->removed() ? membership_->RemovedError()
+                                  : absl::OkStatus();
   }
   void SendFrame(uint64_t to, nodepb::Frame frame) override;
-  std::string AddressOf(uint64_t id) const override;
+  std::string AddressOf(uint64_t id) const override {
+    return membership_->AddressOf(id);
+  }
   Done Observe(Done done) override {
     return observer_.ObserveRequest(std::move(done));
   }
@@ -329,71 +337,6 @@ class NodeImpl final : public Node,
   // anything else through Submit.
   absl::StatusOr<nodepb::KvResult> SubmitKv(nodepb::KvOp op,
                                             ReadConsistency consistency);
-
-  // --- Membership (membership.cc) -----------------------------------------
-  absl::Status LoadPeerRecords();
-  // This node leads and applied its term's first entry: it has seen every
-  // entry earlier leaders committed, so it may run requests.
-  bool LeaderReady() const override;
-  // Leader: records the addresses of members without a PeerRecord.
-  void MaybeRecordPeers();
-  absl::Status BootstrapOnLoop(const std::vector<Peer>& peers);
-  LeaderInfo LeaderOnLoop() const;
-  std::vector<PeerInfo> PeersOnLoop() const;
-
-  // --- Joining (join.cc: the joining node; join_leader.cc: the members) ----
-  using SealDone = std::function<void(absl::StatusOr<SealStatus>)>;
-  using StatusDone = std::function<void(absl::Status)>;
-  // Whether this node has raft state (bootstrapped, or added to a cluster).
-  bool HasRaftState() const;
-  // Starts joining (Join, or retry_join when `retry`). `done` (may be null)
-  // is called once: OK when the challenge arrived (Shamir) or the node was
-  // admitted, or the refusal.
-  void StartJoin(std::vector<Peer> peers, bool retry, StatusDone done);
-  // Each tick: resends join requests on their backoff, expires waits, and
-  // unseals an admitted node once it replicated the seal records.
-  void JoinTick();
-  void SendJoinRequests();
-  uint64_t NextJoinBackoff();
-  void OnJoinResponse(const nodepb::Frame& frame);
-  void OnJoinChallenge(const nodepb::JoinChallenge& challenge);
-  // Decrypts the challenge with the join seal and sends the answer.
-  absl::Status AnswerJoinChallenge();
-  // The node received raft traffic: it is a member now.
-  void OnJoinAdmitted();
-  // Ends the join with `s` (explicit Join) or records it and keeps trying.
-  void JoinFailed(absl::Status s, bool definitive);
-  bool JoinTakesUnsealKeys() const;
-  void JoinSubmitUnsealKey(const std::string& share, SealDone done);
-  std::optional<SealStatus> JoinSealStatus() const;
-  void MaybeUnsealJoined();
-  // Members.
-  void OnJoinRequest(const nodepb::Frame& frame);
-  absl::Status CheckJoiner(uint64_t id, const std::string& address,
-                           bool answering) const;
-  absl::StatusOr<nodepb::JoinChallenge> MakeJoinChallenge(uint64_t id);
-  absl::Status VerifyJoinAnswer(uint64_t id, const nodepb::JoinRequest& req);
-  void SendJoinResponse(uint64_t to, nodepb::JoinResponse resp);
-  // Proposes a membership change of one peer; `done` runs once applied.
-  void ProposePeerChange(raftpb::ConfChangeType type, uint64_t id,
-                         bool join_as_voter, Done done);
-
-  // --- Removal (join_removal.cc) ------------------------------------------
-  absl::Status LoadJoinRecords();
-  // After an Advance: marks this node removed once it applied its removal.
-  void FinishSelfRemoval();
-  void MarkRemoved(uint64_t index);
-  absl::Status RemovedError() const;
-  // A member's answer to raft traffic from a removed node; true if sent.
-  bool MaybeTellNotMember(uint64_t from);
-  void OnJoinNotMember(const nodepb::Frame& frame);
-  // Frames from `from` reach this node (the leader's last_contact).
-  void NoteContact(uint64_t from) { last_heard_[from] = loop_.now_tick; }
-
-  // --- Autopilot (autopilot.cc) -------------------------------------------
-  // Leader: promotes caught-up voters-to-be, removes dead voters.
-  void AutopilotTick();
-  absl::Duration LastContact(uint64_t id) const;
 
   LoopState loop_;
 
@@ -414,29 +357,8 @@ class NodeImpl final : public Node,
   std::unique_ptr<OperatorOps> ops_;
   std::unique_ptr<LogSnapshots> log_snapshots_;
   std::unique_ptr<OperatorSnapshots> snapshots_;
+  std::unique_ptr<Membership> membership_;
   uint64_t refused_messages_ = 0;  // raft messages the core refused
-  bool peers_recorded_ = false;    // MaybeRecordPeers ran this term
-
-  // Address book: replicated records win over learned addresses.
-  std::map<uint64_t, std::string> peer_records_;
-  std::map<uint64_t, std::string> learned_addresses_;
-
-  // Joining, removal and autopilot (join*.cc, autopilot.cc).
-  std::unique_ptr<JoinState> join_;  // while this node joins
-  // Shares that answered the join challenge: they unseal this node once it
-  // replicated the seal records (Shamir). Wiped when used.
-  std::vector<crypto::SecureBuffer> join_unseal_shares_;
-  bool removed_ = false;          // this node was removed from the cluster
-  uint64_t self_removed_at_ = 0;  // set by StageJoinRecords until Advance
-  // Replicated: removed members (id -> removing index), voters-to-be.
-  std::map<uint64_t, uint64_t> removed_ids_;
-  std::set<uint64_t> voters_to_be_;
-  // Leader: peers whose AddLearner or promotion/removal is in flight.
-  std::set<uint64_t> join_in_flight_;
-  std::set<uint64_t> autopilot_in_flight_;
-  std::map<uint64_t, uint64_t> not_member_sent_;  // id -> tick
-  std::map<uint64_t, uint64_t> last_heard_;       // id -> tick
-  uint64_t leader_since_ = 0;  // tick this node became leader; 0: not
 };
 
 }  // namespace coffer::node

@@ -40,9 +40,9 @@ void NodeImpl::OnTick() {
   ++loop_.now_tick;
   if (!loop_.fatal.ok()) return;
   // A removed node takes no part: it never campaigns (join_removal.cc).
-  if (!removed_) loop_.raft->Tick();
-  JoinTick();
-  AutopilotTick();
+  if (!membership_->removed()) loop_.raft->Tick();
+  membership_->JoinTick();
+  membership_->AutopilotTick();
   pipeline_->OnTick();
   if (loop_.log->PendingTrim() > 0) {
     // Deletes entries compacted by a snapshot, a bounded batch per tick.
@@ -53,25 +53,25 @@ void NodeImpl::OnTick() {
 
 void NodeImpl::OnFrame(const nodepb::Frame& frame) {
   if (!loop_.fatal.ok()) return;
-  if (removed_) return;  // a removed node takes no part
+  if (membership_->removed()) return;  // a removed node takes no part
   if (!frame.from_address().empty() && frame.from_address().size() <= 1024) {
-    learned_addresses_[frame.from()] = frame.from_address();
+    membership_->Learn(frame.from(), frame.from_address());
   }
-  NoteContact(frame.from());
+  membership_->NoteContact(frame.from());
   switch (frame.body_case()) {
     case nodepb::Frame::kJoinRequest:
-      OnJoinRequest(frame);
+      membership_->OnJoinRequest(frame);
       break;
     case nodepb::Frame::kJoinResponse:
-      OnJoinResponse(frame);
+      membership_->OnJoinResponse(frame);
       break;
     case nodepb::Frame::kJoinNotMember:
-      OnJoinNotMember(frame);
+      membership_->OnJoinNotMember(frame);
       break;
     case nodepb::Frame::kRaft:
-      if (MaybeTellNotMember(frame.from())) break;
+      if (membership_->MaybeTellNotMember(frame.from())) break;
       // Only a member's leader sends raft traffic to a joining node.
-      if (join_ != nullptr) OnJoinAdmitted();
+      if (membership_->joining()) membership_->OnJoinAdmitted();
       // Stale messages are dropped by the core (OK): the sender recovers by
       // the protocol. A refused one is malformed (damaged on the way, or a
       // buggy peer): counted, and logged at 1, 2, 4, 8, ... refusals.
@@ -117,7 +117,8 @@ void NodeImpl::SendFrame(uint64_t to, nodepb::Frame frame) {
   frame.set_from(loop_.options.id);
   frame.set_from_address(loop_.options.address);
   frame.set_to(to);
-  loop_.options.transport->Send(to, AddressOf(to), frame.SerializeAsString());
+  loop_.options.transport->Send(to, membership_->AddressOf(to),
+                                frame.SerializeAsString());
 }
 
 void NodeImpl::Drive() {
@@ -133,7 +134,7 @@ void NodeImpl::Drive() {
     return Stop(s);
   }
   pipeline_->ExecuteQueued();
-  MaybeRecordPeers();
+  membership_->MaybeRecordPeers();
   snapshots_->MaybeDiscardAbandonedStaging();
   // Work started above may have produced a Ready (proposals, reads).
   while (loop_.fatal.ok() && loop_.raft->HasReady()) {
@@ -148,10 +149,10 @@ void NodeImpl::Drive() {
 void NodeImpl::OnSoftState(const raft::SoftState& ss) {
   const raft::SoftState prev = loop_.soft;
   loop_.soft = ss;
-  observer_.ObserveSoftState(prev, ss, AddressOf(ss.lead));
+  observer_.ObserveSoftState(prev, ss, membership_->AddressOf(ss.lead));
   if (ss.role == raft::Role::kLeader && prev.role != raft::Role::kLeader) {
     snapshots_->OnBecameLeader();
-    peers_recorded_ = false;
+    membership_->OnBecameLeader();
   }
   pipeline_->OnSoftState(prev);
 }
@@ -194,7 +195,9 @@ void NodeImpl::OnLogSynced(const absl::Status& s, LogSyncer::Entry last) {
 // --- ReadyDriver::Host
 // --------------------------------------------------------
 
-absl::Status NodeImpl::OnPeersApplied() { return LoadPeerRecords(); }
+absl::Status NodeImpl::OnPeersApplied() {
+  return membership_->LoadPeerRecords();
+}
 
 void NodeImpl::OnEntryApplied(const raftpb::Entry& e) {
   log_snapshots_->OnApplied(e.data().size());
@@ -203,22 +206,20 @@ void NodeImpl::OnEntryApplied(const raftpb::Entry& e) {
 void NodeImpl::OnCoreApplied() {
   TryAutoUnseal();
   ReloadKeyring();
-  MaybeUnsealJoined();
+  membership_->MaybeUnsealJoined();
 }
 
 absl::Status NodeImpl::InstallSnapshotChunks(const raft::Ready& rd) {
   COFFER_ASSIGN_OR_RETURN(bool installed, log_snapshots_->Receive(rd));
   if (!installed) return absl::OkStatus();
-  COFFER_RETURN_IF_ERROR(LoadPeerRecords());
+  COFFER_RETURN_IF_ERROR(membership_->LoadPeerRecords());
   TryAutoUnseal();
   ReloadKeyring();  // the snapshot may hold a rotation this node missed
   observer_.ObserveSnapshot(/*installed=*/true, rd.snapshot->index());
   return absl::OkStatus();
 }
 
-void NodeImpl::OnAdvanced() {
-  if (self_removed_at_ != 0) FinishSelfRemoval();
-}
+void NodeImpl::OnAdvanced() { membership_->OnAdvanced(); }
 
 absl::Status NodeImpl::ApplyRestore(const std::vector<raftpb::Entry>& entries,
                                     ReadyDriver::Applied applied) {
@@ -226,7 +227,7 @@ absl::Status NodeImpl::ApplyRestore(const std::vector<raftpb::Entry>& entries,
     const raftpb::Entry& e = entries[applied.restore_pos];
     COFFER_RETURN_IF_ERROR(snapshots_->ApplyCommit(e, *applied.restore));
     pipeline_->OnApplied(e);
-    MaybeUnsealJoined();
+    membership_->MaybeUnsealJoined();
     // The entries after the swap, in a write of their own.
     ReadyDriver::Applied next;
     storage::WriteGroup group;
@@ -251,7 +252,7 @@ absl::Status NodeImpl::RunOnLoopAndWait(std::function<absl::Status()> fn) {
 }
 
 absl::Status NodeImpl::OnStateReplaced() {
-  COFFER_RETURN_IF_ERROR(LoadPeerRecords());
+  COFFER_RETURN_IF_ERROR(membership_->LoadPeerRecords());
   // The keyring is the snapshot's now (under this cluster's root key): an
   // unsealed node adopts it; one that cannot is sealed, and says why when
   // unsealed again.
