@@ -22,11 +22,11 @@
 //     log and the state store, and owns the leader's log syncer.
 //   OperatorSnapshots (operator_snapshots.h): the operator's snapshot save
 //     and restore, its save streams and the leader's restore hold.
-// Still members of NodeImpl, each in its own files: the loop's pass over
-// the core and what applied records change here (raft_driver.cc), the
-// executor that runs each kind of op on the leader
-// (execute.cc), membership and joining (membership.cc, join*.cc,
-// autopilot.cc).
+//   Membership (membership.h): the address book, joining, removal and the
+//     leader's autopilot.
+// NodeImpl itself keeps the threading (node_impl.cc), the loop's pass over
+// the core and what applied records change here (raft_driver.cc), and the
+// executor that runs each kind of op on the leader (execute.cc).
 //
 // A write's path: KvService::Put builds the op -> Submit -> the pipeline
 // queues it on the leader (or forwards it there) -> Execute runs its logical
