@@ -15,6 +15,10 @@
 // Reopening a data directory recovers everything; the node comes back
 // sealed (Shamir) or unseals itself (Kms in the options).
 //
+// Access. Every call that reads or changes the cluster's data or settings
+// takes a Caller, whose token is checked against its policies first; see
+// coffer/auth.h for which calls are open.
+//
 // Threading. A Node owns one event-loop thread, the only one touching its
 // raft core, storage and seal. Every public method is thread-safe: it posts
 // its work to the loop and blocks until the result is ready or
@@ -28,7 +32,9 @@
 //   kFailedPrecondition sealed, not initialized, already initialized or
 //                       bootstrapped, closed, removed from the cluster: do
 //                       not retry until that changes
-//   kPermissionDenied   a complete set of unseal shares that is wrong
+//   kPermissionDenied   the Caller's token may not make the call (see
+//                       coffer/auth.h); a complete set of unseal shares
+//                       that is wrong
 //   kUnavailable        no leader or no quorum: retry; the message names the
 //                       leader when one is known; a write that fails with it
 //                       may or may not have been applied
@@ -50,6 +56,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -59,6 +66,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "coffer/auth.h"
 #include "coffer/export.h"
 #include "coffer/kv.h"
 #include "coffer/options.h"
@@ -104,8 +112,9 @@ struct InitializeOptions {
 struct InitializeResult {
   std::vector<std::string> keys;           // unseal shares (Shamir seal), hex
   std::vector<std::string> recovery_keys;  // recovery shares (Kms), hex
-  // A random token for the cluster's first administrator. Only its SHA-256
-  // is stored; it cannot be shown again.
+  // A root-policy token for the cluster's first administrator (an ordinary
+  // token: it can be revoked). Only a keyed hash of it is stored; it cannot
+  // be shown again.
   std::string root_token;
 };
 
@@ -184,12 +193,12 @@ class COFFER_EXPORT Node {
   // shows it caught up: that promotes it (refused until it has caught up).
   // kFailedPrecondition while another change is in flight or for an invalid
   // change (already a member in that role); kUnavailable without a leader.
-  virtual absl::Status AddPeer(uint64_t id, const std::string& address,
+  virtual absl::Status AddPeer(const Caller& caller, uint64_t id, const std::string& address,
                                bool voter) = 0;
   // Removes a member, forwarded to the leader. Errors as AddPeer. The
   // removed node learns it (see GetSealStatus's removed_from_cluster) and
   // its id is never admitted again.
-  virtual absl::Status RemovePeer(uint64_t id) = 0;
+  virtual absl::Status RemovePeer(const Caller& caller, uint64_t id) = 0;
 
   // Asks to join an existing cluster (Vault's `operator raft join`), for a
   // node opened on an empty data directory. The node asks `known_peers`
@@ -217,7 +226,7 @@ class COFFER_EXPORT Node {
   // This node's view of the leader (no network round trip).
   virtual absl::StatusOr<LeaderInfo> Leader() = 0;
   // The members in the configuration this node has applied, by id.
-  virtual absl::StatusOr<std::vector<PeerInfo>> ListPeers() = 0;
+  virtual absl::StatusOr<std::vector<PeerInfo>> ListPeers(const Caller& caller) = 0;
 
   // Initializes the cluster's seal: creates the root key and keyring and
   // splits the unseal key into shares (or, with a Kms, wraps the root key
@@ -242,34 +251,89 @@ class COFFER_EXPORT Node {
   virtual absl::StatusOr<SealStatus> SubmitUnsealKey(
       absl::string_view share) = 0;
   // Seals this node only: wipes its keys and unseal progress. Idempotent.
-  virtual absl::Status Seal() = 0;
+  virtual absl::Status Seal(const Caller& caller) = 0;
   // This node's seal status.
   virtual absl::StatusOr<SealStatus> GetSealStatus() = 0;
 
-  // Checks `token` against the cluster's root token (InitializeResult::
-  // root_token), whose SHA-256 Initialize stored and replicated. Compares
-  // the digests in constant time, on this node's applied state (no network
-  // round trip; works on a sealed node). OK when it matches;
-  // kPermissionDenied when it does not; kFailedPrecondition while this node
-  // has not applied an Initialize. `token` is not kept.
-  virtual absl::Status CheckRootToken(absl::string_view token) = 0;
+  // --- Tokens (Vault's auth/token/*; types in coffer/auth.h). A token is
+  // checked on the node that serves the call, on its applied state after a
+  // ReadIndex round, so a token revoked or expired anywhere is refused
+  // everywhere once the change is acknowledged. Writes (create, renew,
+  // revoke, and every use of a token with limited uses) run on the leader.
+  // Errors besides the node's: kPermissionDenied for a caller whose token
+  // is unknown, expired, revoked or used up, or whose policies do not allow
+  // the call ("node: permission denied", the same for every reason);
+  // kFailedPrecondition before Initialize; kInvalidArgument for bad
+  // arguments and the renewals Vault refuses.
+
+  // Creates a token, a child of the caller's unless request.no_parent
+  // (auth/token/create). `orphan_endpoint` is Vault's create-orphan: an
+  // orphan, authorized by update on auth/token/create-orphan.
+  virtual absl::StatusOr<CreatedToken> CreateToken(
+      const Caller& caller, const TokenCreateRequest& request,
+      bool orphan_endpoint = false) = 0;
+  // The token `ref` names (lookup, lookup-accessor, lookup-self).
+  // kPermissionDenied for an unusable id; kNotFound for an unknown accessor.
+  virtual absl::StatusOr<TokenInfo> LookupToken(const Caller& caller,
+                                                const TokenRef& ref) = 0;
+  // Renews the token `ref` names by `increment` (zero: its last ttl;
+  // periodic tokens get their period). Returns it as renewed.
+  virtual absl::StatusOr<TokenInfo> RenewToken(
+      const Caller& caller, const TokenRef& ref,
+      absl::Duration increment = absl::ZeroDuration()) = 0;
+  // Revokes the token `ref` names: at once it and (kTree) every descendant
+  // not an orphan are refused everywhere; the leader removes their records
+  // in bounded batches afterwards, resumed by the next leader after a
+  // failover. kOrphan (revoke-orphan, sudo) makes the children orphans
+  // instead. An unknown id is OK (nothing to do); an unknown accessor is
+  // kNotFound.
+  virtual absl::Status RevokeToken(const Caller& caller, const TokenRef& ref,
+                                   RevokeMode mode = RevokeMode::kTree) = 0;
+  // Every token's accessor, sorted (auth/token/accessors, sudo).
+  virtual absl::StatusOr<std::vector<std::string>> ListTokenAccessors(
+      const Caller& caller) = 0;
+
+  // --- ACL policies (Vault's sys/policies/acl/*), in Vault's language, HCL
+  // or its JSON form. Replicated like any write; a change applies to every
+  // later request on every node. "root" can be neither written nor
+  // deleted; "default" can be written, not deleted.
+
+  // Parses, checks and stores `text` as policy `name` (lower-cased).
+  // kInvalidArgument "acl: line:col: ..." for a malformed policy.
+  virtual absl::Status WritePolicy(const Caller& caller, absl::string_view name,
+                                   absl::string_view text) = 0;
+  // The policy's text as written; kNotFound for no such policy.
+  virtual absl::StatusOr<std::string> ReadPolicy(const Caller& caller,
+                                                 absl::string_view name) = 0;
+  // Every policy's name, sorted ("default" and "root" included).
+  virtual absl::StatusOr<std::vector<std::string>> ListPolicies(
+      const Caller& caller) = 0;
+  // Deletes policy `name` (OK when absent). Tokens keep the name; it
+  // grants nothing until a policy of that name is written again.
+  virtual absl::Status DeletePolicy(const Caller& caller,
+                                    absl::string_view name) = 0;
+  // Vault's sys/capabilities (ref by id), capabilities-accessor and
+  // capabilities-self: for each of `paths`, the capabilities the token's
+  // policies grant there ({"root"}, {"deny"}, or sorted names).
+  virtual absl::StatusOr<std::map<std::string, std::vector<std::string>>>
+  Capabilities(const Caller& caller, const TokenRef& ref,
+               const std::vector<std::string>& paths) = 0;
 
   // Raw secret storage through the barrier, as Vault's sys/raw: `path` is a
-  // physical path (1..1024 bytes; the prefixes "core/" and "node/" are
-  // reserved), the value is encrypted with the cluster's keyring and bound
+  // physical path (1..1024 bytes; the prefixes "core/", "node/" and "sys/"
+  // are reserved); every call needs sudo on "sys/raw/<path>", the value is encrypted with the cluster's keyring and bound
   // to the path. A minimal API that proves the whole path (leader execution,
   // replication, per-node seal) until the KV v2 engine is wired in.
   //
   // PutRaw and DeleteRaw run on the leader (forwarded from a follower) and
   // return once applied there. Errors: kFailedPrecondition when this node
   // or the leader is sealed; kResourceExhausted above max_entry_bytes.
-  virtual absl::Status PutRaw(absl::string_view path,
+  virtual absl::Status PutRaw(const Caller& caller, absl::string_view path,
                               absl::string_view value) = 0;
-  virtual absl::Status DeleteRaw(absl::string_view path) = 0;
+  virtual absl::Status DeleteRaw(const Caller& caller, absl::string_view path) = 0;
   // Reads `path`: kNotFound when absent; kFailedPrecondition when sealed
   // (this node; for a linearizable read on a follower, also the leader).
-  virtual absl::StatusOr<std::string> GetRaw(
-      absl::string_view path,
+  virtual absl::StatusOr<std::string> GetRaw(const Caller& caller, absl::string_view path,
       ReadConsistency consistency = ReadConsistency::kLinearizable) = 0;
 
   // --- KV version 2 secrets (types and semantics in coffer/kv.h). The
@@ -287,69 +351,62 @@ class COFFER_EXPORT Node {
   // this node (and the leader) unsealed. Blocks up to request_timeout.
 
   // Enables a mount at `path` (kInvalidArgument when it nests with another).
-  virtual absl::Status EnableKvMount(absl::string_view path,
+  virtual absl::Status EnableKvMount(const Caller& caller, absl::string_view path,
                                      const MountConfig& config) = 0;
   // Disables the mount at `path`: its secrets are unreadable at once; its
   // records are deleted by the leader in batches, one proposal each, after
   // this returns. A batch interrupted by a change of leader is resumed by
   // the next DisableKvMount; leftovers only take space (ids are never
   // reused).
-  virtual absl::Status DisableKvMount(absl::string_view path) = 0;
+  virtual absl::Status DisableKvMount(const Caller& caller, absl::string_view path) = 0;
   // Changes the settings set in `update` of the mount at `path` (Vault's
   // POST <mount>/config); they apply to later writes. kNotFound for no
   // such mount; kInvalidArgument for a negative or infinite
   // delete_version_after.
-  virtual absl::Status TuneKvMount(absl::string_view path,
+  virtual absl::Status TuneKvMount(const Caller& caller, absl::string_view path,
                                    const MountConfigUpdate& update) = 0;
   // The enabled mounts, sorted by path.
-  virtual absl::StatusOr<std::vector<MountInfo>> ListKvMounts(
-      ReadConsistency consistency = ReadConsistency::kLinearizable) = 0;
+  virtual absl::StatusOr<std::vector<MountInfo>> ListKvMounts(const Caller& caller, ReadConsistency consistency = ReadConsistency::kLinearizable) = 0;
 
   // Writes `data` as the key's next version; returns its metadata.
-  virtual absl::StatusOr<VersionMetadata> KvPut(
-      absl::string_view mount, absl::string_view path, const SecretData& data,
+  virtual absl::StatusOr<VersionMetadata> KvPut(const Caller& caller, absl::string_view mount, absl::string_view path, const SecretData& data,
       const WriteOptions& options = WriteOptions()) = 0;
   // Reads `version` (0: the current one). A deleted or destroyed version is
   // OK with no data; kNotFound for a key without versions, a version above
   // the current one or one removed by max_versions.
-  virtual absl::StatusOr<KvReadResult> KvGet(
-      absl::string_view mount, absl::string_view path, uint64_t version = 0,
+  virtual absl::StatusOr<KvReadResult> KvGet(const Caller& caller, absl::string_view mount, absl::string_view path, uint64_t version = 0,
       ReadConsistency consistency = ReadConsistency::kLinearizable) = 0;
   // Writes a new version: the latest one's data with `patch` applied.
   // kNotFound when the latest version is absent, deleted or destroyed.
-  virtual absl::StatusOr<VersionMetadata> KvPatch(
-      absl::string_view mount, absl::string_view path, const SecretPatch& patch,
+  virtual absl::StatusOr<VersionMetadata> KvPatch(const Caller& caller, absl::string_view mount, absl::string_view path, const SecretPatch& patch,
       const WriteOptions& options = WriteOptions()) = 0;
   // Soft-deletes the current version (OK when there is none).
-  virtual absl::Status KvDelete(absl::string_view mount,
+  virtual absl::Status KvDelete(const Caller& caller, absl::string_view mount,
                                 absl::string_view path) = 0;
   // Soft-delete, undelete, destroy the listed versions; versions the key
   // does not have are skipped. kInvalidArgument for an empty list.
-  virtual absl::Status KvDeleteVersions(
-      absl::string_view mount, absl::string_view path,
+  virtual absl::Status KvDeleteVersions(const Caller& caller, absl::string_view mount, absl::string_view path,
       const std::vector<uint64_t>& versions) = 0;
-  virtual absl::Status KvUndelete(absl::string_view mount,
+  virtual absl::Status KvUndelete(const Caller& caller, absl::string_view mount,
                                   absl::string_view path,
                                   const std::vector<uint64_t>& versions) = 0;
-  virtual absl::Status KvDestroy(absl::string_view mount,
+  virtual absl::Status KvDestroy(const Caller& caller, absl::string_view mount,
                                  absl::string_view path,
                                  const std::vector<uint64_t>& versions) = 0;
 
   // The key's metadata; kNotFound if it has none.
-  virtual absl::StatusOr<KeyMetadata> KvReadMetadata(
-      absl::string_view mount, absl::string_view path,
+  virtual absl::StatusOr<KeyMetadata> KvReadMetadata(const Caller& caller, absl::string_view mount, absl::string_view path,
       ReadConsistency consistency = ReadConsistency::kLinearizable) = 0;
   // Changes the fields set in `update` (creates the metadata if absent).
-  virtual absl::Status KvWriteMetadata(absl::string_view mount,
+  virtual absl::Status KvWriteMetadata(const Caller& caller, absl::string_view mount,
                                        absl::string_view path,
                                        const KeyMetadataUpdate& update) = 0;
   // Removes the key with every version (OK when absent).
-  virtual absl::Status KvDeleteMetadata(absl::string_view mount,
+  virtual absl::Status KvDeleteMetadata(const Caller& caller, absl::string_view mount,
                                         absl::string_view path) = 0;
   // The keys ("a") and sub-folders ("b/") of `folder` ("" = the mount's
   // root), in byte order; empty for a missing folder.
-  virtual absl::StatusOr<std::vector<std::string>> KvList(
-      absl::string_view mount, absl::string_view folder,
+  virtual absl::StatusOr<std::vector<std::string>> KvList(const Caller& caller, absl::string_view mount, absl::string_view folder,
       ReadConsistency consistency = ReadConsistency::kLinearizable) = 0;
 
   // --- Operator operations (Vault's sys/step-down, sys/rotate,
@@ -365,7 +422,7 @@ class COFFER_EXPORT Node {
   // no other voter; kUnavailable without a leader or when another node
   // won the election instead; kDeadlineExceeded when the transfer did not
   // complete (the raft core gives up after an election timeout).
-  virtual absl::Status TransferLeadership(uint64_t to = 0) = 0;
+  virtual absl::Status TransferLeadership(const Caller& caller, uint64_t to = 0) = 0;
 
   // Adds a new term to the keyring (Vault's rotate): new data is encrypted
   // with it, older data stays readable with older terms. The leader stores
@@ -373,11 +430,11 @@ class COFFER_EXPORT Node {
   // leader included, adopts it when it applies that entry (a sealed node
   // when it next unseals). Returns the new term. Needs this node and the
   // leader unsealed (kFailedPrecondition).
-  virtual absl::StatusOr<KeyStatus> RotateKey() = 0;
+  virtual absl::StatusOr<KeyStatus> RotateKey(const Caller& caller) = 0;
   // This node's active key term (no forwarding): after RotateKey returns,
   // each node reports the new term once it has applied the rotation.
   // kFailedPrecondition when this node is sealed.
-  virtual absl::StatusOr<KeyStatus> GetKeyStatus() = 0;
+  virtual absl::StatusOr<KeyStatus> GetKeyStatus(const Caller& caller) = 0;
 
   // Replaces the unseal shares (Shamir seal) or, with a Kms, the recovery
   // shares by `secret_shares` new ones with threshold `secret_threshold`,
@@ -424,16 +481,15 @@ class COFFER_EXPORT Node {
   // without a leader; kDeadlineExceeded when this node does not catch up
   // within request_timeout; kUnavailable for I/O errors (nothing is left
   // at `path`). Blocks for the whole save.
-  virtual absl::Status SnapshotSave(const std::string& path) = 0;
+  virtual absl::Status SnapshotSave(const Caller& caller, const std::string& path) = 0;
   // Same, but streams the snapshot's bytes, in order, to `write` once the
   // whole snapshot was written to a temporary file in the data directory
   // and verified. An error from `write` stops the save and is returned.
   // `write` runs on the caller's thread and may block.
-  virtual absl::Status SnapshotSaveTo(
-      const std::function<absl::Status(absl::string_view)>& write) = 0;
+  virtual absl::Status SnapshotSaveTo(const Caller& caller, const std::function<absl::Status(absl::string_view)>& write) = 0;
 
   // Replaces the cluster's replicated data (secrets, mounts, keyring, the
-  // root token's hash) with the snapshot's, on every node, atomically on
+  // tokens, policies) with the snapshot's, on every node, atomically on
   // each: a node reads either the old state or the restored one, also
   // across crashes, restarts and leader changes. The live cluster keeps its
   // membership, peer addresses, cluster id and seal configuration, so its
@@ -455,14 +511,12 @@ class COFFER_EXPORT Node {
   // kUnavailable or kDeadlineExceeded when the leadership changes or the
   // quorum is lost midway (nothing changed, retry). Blocks for the whole
   // restore, each step bounded by request_timeout.
-  virtual absl::Status SnapshotRestore(
-      const std::string& path, const SnapshotRestoreOptions& options) = 0;
+  virtual absl::Status SnapshotRestore(const Caller& caller, const std::string& path, const SnapshotRestoreOptions& options) = 0;
   // Same, reading the snapshot from `read`, which fills up to `cap` bytes
   // of `buf` and returns how many it wrote (0 at the end). The bytes are
   // first copied to a temporary file in the data directory. An error from
   // `read` stops the restore and is returned.
-  virtual absl::Status SnapshotRestoreFrom(
-      const std::function<absl::StatusOr<size_t>(char* buf, size_t cap)>& read,
+  virtual absl::Status SnapshotRestoreFrom(const Caller& caller, const std::function<absl::StatusOr<size_t>(char* buf, size_t cap)>& read,
       const SnapshotRestoreOptions& options) = 0;
 
  protected:

@@ -6,6 +6,7 @@
 #define COFFER_OPTIONS_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -86,6 +87,12 @@ struct NodeOptions {
   // Seed of the election jitter. 0 (default): drawn from the operating
   // system's CSPRNG. Set it only to make tests reproducible.
   uint64_t random_seed = 0;
+  // The host's clock: the time the leader stamps on what it writes (KV
+  // versions, tokens' creation and expiry) and the time a token's expiry is
+  // checked against. nullptr (default): absl::Now. Tests set it to drive
+  // expiry. Called on the node's loop thread; must not block or call into
+  // the node. Raft itself never reads a clock.
+  std::function<absl::Time()> clock;
 
   // --- Joining and autopilot ------------------------------------------------
 

@@ -105,9 +105,9 @@ absl::Status CheckRawPath(absl::string_view path) {
     return absl::InvalidArgumentError("node: a raw path has 1..1024 bytes");
   }
   if (absl::StartsWith(path, "core/") || absl::StartsWith(path, kPeersPrefix) ||
-      absl::StartsWith(path, "node/")) {
+      absl::StartsWith(path, "node/") || absl::StartsWith(path, "sys/")) {
     return absl::InvalidArgumentError(
-        "node: the raw path prefixes core/ and node/ are reserved");
+        "node: the raw path prefixes core/, node/ and sys/ are reserved");
   }
   return absl::OkStatus();
 }

@@ -24,9 +24,8 @@ inline constexpr uint32_t kPeerContextVersion = 1;
 
 // Physical prefix of the replicated peer records (PeerRecord).
 inline constexpr absl::string_view kPeersPrefix = "node/peers/";
-// The SHA-256 (hex) of the root token made by Initialize.
-inline constexpr absl::string_view kRootTokenHashPath =
-    "core/root-token-sha256";
+// Physical prefix of the ACL policy records (auth_service.h).
+inline constexpr absl::string_view kPolicyPrefix = "sys/policy/";
 
 // node/peers/<id, 20 decimal digits>: sorts by id.
 std::string PeerKey(uint64_t id);

@@ -7,8 +7,13 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
-#include "crypto/hash.h"
-#include "crypto/random.h"
+#include "acl/policy.h"
+#include "auth/token.h"
+#include "crypto/secure_buffer.h"
+#include "kv/txn.h"
+#include "node/access.h"
+#include "node/auth_service.h"
+#include "node/barrier_txn.h"
 #include "node/codec.h"
 #include "node/node_impl.h"
 #include "node/op_table.h"
@@ -33,8 +38,14 @@ void NodeImpl::Execute(nodepb::Op op, uint64_t deadline, Done done) {
   }
   if (op.has_seal_migrate()) done = ops_->SealUnlessApplied(std::move(done));
   const bool was_sealed = loop_.barrier->sealed();
+  if (op.has_auth() && op.auth().kind() == nodepb::AuthOp::REVOKE) {
+    done = [this, done = std::move(done)](absl::StatusOr<nodepb::OpResult> r) {
+      if (r.ok()) auth_->AfterRevoke(r->auth());
+      done(std::move(r));
+    };
+  }
   loop_.view->BeginRequest();
-  absl::StatusOr<nodepb::OpResult> result = RunLogical(op);
+  absl::StatusOr<nodepb::OpResult> result = RunChecked(op);
   storage::WriteSet writes = loop_.view->EndRequest();
   if (!result.ok()) {
     // A failed Initialize must not leave a Kms-unsealed barrier holding a
@@ -54,11 +65,37 @@ void NodeImpl::Execute(nodepb::Op op, uint64_t deadline, Done done) {
   pipeline_->Propose(writes, *std::move(result), deadline, std::move(done));
 }
 
-absl::StatusOr<nodepb::OpResult> NodeImpl::RunLogical(const nodepb::Op& op) {
+absl::StatusOr<nodepb::OpResult> NodeImpl::RunChecked(const nodepb::Op& op) {
   if (NeedsUnsealed(op) && loop_.barrier->sealed()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "node: the leader (node ", loop_.options.id, ") is sealed"));
   }
+  COFFER_ASSIGN_OR_RETURN(const Access access, RequiredAccess(op));
+  BarrierReader reader(loop_.barrier.get());
+  kv::BufferedTxn txn(&reader);
+  COFFER_ASSIGN_OR_RETURN(
+      const AuthService::Checked caller,
+      auth_->Check(op, access, &txn, /*writing=*/true,
+                   [&] { return Exists(op, &txn); }));
+  // A limited-use token's use: proposed with the request's own writes.
+  COFFER_RETURN_IF_ERROR(WriteThrough(&txn, loop_.barrier.get()));
+  return RunLogical(op, caller);
+}
+
+absl::StatusOr<bool> NodeImpl::Exists(const nodepb::Op& op, kv::Reader* txn) {
+  if (op.has_kv()) return kv_->Exists(op.kv());
+  if (op.has_auth() && op.auth().kind() == nodepb::AuthOp::WRITE_POLICY) {
+    COFFER_ASSIGN_OR_RETURN(std::string name,
+                            acl::NormalizePolicyName(op.auth().name()));
+    COFFER_ASSIGN_OR_RETURN(std::optional<std::string> v,
+                            txn->Get(PolicyKey(name)));
+    return v.has_value();
+  }
+  return true;  // no existence check: update is needed
+}
+
+absl::StatusOr<nodepb::OpResult> NodeImpl::RunLogical(
+    const nodepb::Op& op, const AuthService::Checked& caller) {
   if (op.has_put_raw()) {
     COFFER_RETURN_IF_ERROR(
         loop_.barrier->Put(op.put_raw().path(), op.put_raw().value()));
@@ -73,6 +110,21 @@ absl::StatusOr<nodepb::OpResult> NodeImpl::RunLogical(const nodepb::Op& op) {
     COFFER_ASSIGN_OR_RETURN(*out.mutable_kv(), kv_->Run(op.kv(), Now()));
     return out;
   }
+  if (op.has_auth()) {
+    BarrierReader reader(loop_.barrier.get());
+    kv::BufferedTxn txn(&reader);
+    nodepb::OpResult out;
+    COFFER_ASSIGN_OR_RETURN(*out.mutable_auth(),
+                            auth_->Run(op, caller, &txn));
+    COFFER_RETURN_IF_ERROR(WriteThrough(&txn, loop_.barrier.get()));
+    return out;
+  }
+  if (op.has_authorize()) return nodepb::OpResult();  // the check was all
+  if (op.has_get_raw()) {  // a read run as a write (limited uses)
+    nodepb::OpResult out;
+    COFFER_ASSIGN_OR_RETURN(*out.mutable_value(), ReadRaw(op.get_raw().path()));
+    return out;
+  }
   if (op.has_rotate_key() || op.has_rekey() || op.has_seal_migrate()) {
     return ops_->Run(op);
   }
@@ -80,38 +132,64 @@ absl::StatusOr<nodepb::OpResult> NodeImpl::RunLogical(const nodepb::Op& op) {
       op.has_snapshot_discard()) {
     return snapshots_->RunOp(op);
   }
-  if (op.has_initialize()) {
-    seal::InitOptions o;
-    o.secret_shares = op.initialize().secret_shares();
-    o.secret_threshold = op.initialize().secret_threshold();
-    o.recovery_shares = op.initialize().recovery_shares();
-    o.recovery_threshold = op.initialize().recovery_threshold();
-    COFFER_ASSIGN_OR_RETURN(seal::InitResult r, loop_.seal->Initialize(o));
-    COFFER_ASSIGN_OR_RETURN(std::string token_bytes, crypto::RandomString(32));
-    const std::string token = absl::BytesToHexString(token_bytes);
-    const crypto::Digest hash = crypto::Sha256::Hash(token);
-    COFFER_RETURN_IF_ERROR(loop_.view->Put(
-        kRootTokenHashPath, absl::BytesToHexString(crypto::DigestView(hash))));
-    nodepb::OpResult out;
-    nodepb::InitializeResult* init = out.mutable_initialize();
-    for (const std::string& k : r.keys) {
-      init->add_keys(absl::BytesToHexString(k));
-    }
-    for (const std::string& k : r.recovery_keys) {
-      init->add_recovery_keys(absl::BytesToHexString(k));
-    }
-    init->set_root_token(token);
-    return out;
-  }
+  if (op.has_initialize()) return Initialize(op.initialize());
   return absl::InternalError("node: not a write request");
 }
 
-absl::StatusOr<nodepb::OpResult> NodeImpl::Read(const nodepb::Op& op) {
+absl::StatusOr<nodepb::OpResult> NodeImpl::Initialize(
+    const nodepb::Initialize& init) {
+  seal::InitOptions o;
+  o.secret_shares = init.secret_shares();
+  o.secret_threshold = init.secret_threshold();
+  o.recovery_shares = init.recovery_shares();
+  o.recovery_threshold = init.recovery_threshold();
+  auth::CreatedToken root;
+  o.first_records = [&]() -> absl::Status {
+    BarrierReader reader(loop_.barrier.get());
+    kv::BufferedTxn txn(&reader);
+    COFFER_ASSIGN_OR_RETURN(root, auth_->CreateRoot(&txn));
+    return WriteThrough(&txn, loop_.barrier.get());
+  };
+  absl::StatusOr<seal::InitResult> r = loop_.seal->Initialize(o);
+  if (!r.ok()) {
+    crypto::Wipe(root.id.data(), root.id.size());
+    return r.status();
+  }
   nodepb::OpResult out;
+  nodepb::InitializeResult* result = out.mutable_initialize();
+  for (const std::string& k : r->keys) {
+    result->add_keys(absl::BytesToHexString(k));
+  }
+  for (const std::string& k : r->recovery_keys) {
+    result->add_recovery_keys(absl::BytesToHexString(k));
+  }
+  result->set_root_token(root.id);
+  crypto::Wipe(root.id.data(), root.id.size());
+  return out;
+}
+
+absl::StatusOr<nodepb::OpResult> NodeImpl::Read(const nodepb::Op& op) {
+  if (loop_.barrier->sealed() && NeedsUnsealed(op)) return loop_.SealedError();
+  COFFER_ASSIGN_OR_RETURN(const Access access, RequiredAccess(op));
+  BarrierReader reader(loop_.barrier.get());
+  kv::BufferedTxn txn(&reader);
+  COFFER_ASSIGN_OR_RETURN(
+      const AuthService::Checked caller,
+      auth_->Check(op, access, &txn, /*writing=*/false,
+                   [] { return absl::StatusOr<bool>(true); }));
+  nodepb::OpResult out;
+  if (caller.run_as_write) {
+    out.set_run_as_write(true);
+    return out;
+  }
   if (op.has_kv()) {
     COFFER_ASSIGN_OR_RETURN(*out.mutable_kv(), kv_->Run(op.kv(), Now()));
   } else if (op.has_snapshot_read_index()) {
     return snapshots_->RunOp(op);
+  } else if (op.has_auth()) {
+    COFFER_ASSIGN_OR_RETURN(*out.mutable_auth(), auth_->Run(op, caller, &txn));
+  } else if (op.has_authorize()) {
+    // The check was all.
   } else {
     COFFER_ASSIGN_OR_RETURN(*out.mutable_value(), ReadRaw(op.get_raw().path()));
   }

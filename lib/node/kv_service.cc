@@ -6,30 +6,13 @@
 #include "absl/strings/numbers.h"
 #include "base/status_macros.h"
 #include "kv/records.h"
+#include "node/barrier_txn.h"
 #include "kv/txn.h"
 #include "kv/validate.h"
 #include "proto/kv.pb.h"
 
 namespace coffer::node {
 namespace {
-
-// The engine's records, decrypted by `barrier` (borrowed; must outlive it).
-class BarrierReader final : public kv::Reader {
- public:
-  explicit BarrierReader(const seal::Barrier* barrier) : barrier_(barrier) {}
-
-  absl::StatusOr<std::optional<std::string>> Get(
-      absl::string_view key) override {
-    return barrier_->Get(key);
-  }
-  absl::StatusOr<std::vector<std::string>> List(
-      absl::string_view prefix) override {
-    return barrier_->List(prefix);
-  }
-
- private:
-  const seal::Barrier* const barrier_;
-};
 
 template <typename Fields>
 void SetFields(const SecretData& data, Fields* out) {
@@ -323,40 +306,42 @@ absl::StatusOr<nodepb::KvResult> KvService::Run(const nodepb::KvOp& op,
   }
   // Reads buffer nothing; a write's records go through the barrier into
   // the StateView request (ExecuteOnLeader proposes them).
-  for (const kv::Write& w : txn.TakeWrites()) {
-    if (w.value.has_value()) {
-      COFFER_RETURN_IF_ERROR(barrier_->Put(w.key, *w.value));
-    } else {
-      COFFER_RETURN_IF_ERROR(barrier_->Delete(w.key));
-    }
-  }
+  COFFER_RETURN_IF_ERROR(WriteThrough(&txn, barrier_));
   return out;
 }
 
-absl::Status KvService::EnableMount(absl::string_view path,
+absl::StatusOr<bool> KvService::Exists(const nodepb::KvOp& op) const {
+  BarrierReader reader(barrier_);
+  absl::StatusOr<KeyMetadata> m =
+      engine_.ReadMetadata(&reader, op.mount(), op.path());
+  if (absl::IsNotFound(m.status())) return false;
+  if (!m.ok()) return m.status();
+  return true;
+}
+
+absl::Status KvService::EnableMount(const Caller& caller, absl::string_view path,
                                     const MountConfig& config) {
   COFFER_RETURN_IF_ERROR(CheckFinite(config.delete_version_after));
   nodepb::KvOp op = MakeOp(nodepb::KvOp::ENABLE_MOUNT, path, "");
   *op.mutable_mount_config() = kv::ToRecord(config);
-  return Write(std::move(op)).status();
+  return Write(caller, std::move(op)).status();
 }
 
-absl::Status KvService::DisableMount(absl::string_view path) {
-  return Write(MakeOp(nodepb::KvOp::DISABLE_MOUNT, path, "")).status();
+absl::Status KvService::DisableMount(const Caller& caller, absl::string_view path) {
+  return Write(caller, MakeOp(nodepb::KvOp::DISABLE_MOUNT, path, "")).status();
 }
 
-absl::Status KvService::TuneMount(absl::string_view path,
+absl::Status KvService::TuneMount(const Caller& caller, absl::string_view path,
                                   const MountConfigUpdate& update) {
   nodepb::KvOp op = MakeOp(nodepb::KvOp::TUNE_MOUNT, path, "");
   COFFER_RETURN_IF_ERROR(SetSettings(update, &op));
-  return Write(std::move(op)).status();
+  return Write(caller, std::move(op)).status();
 }
 
-absl::StatusOr<std::vector<MountInfo>> KvService::ListMounts(
-    ReadConsistency consistency) {
+absl::StatusOr<std::vector<MountInfo>> KvService::ListMounts(const Caller& caller, ReadConsistency consistency) {
   COFFER_ASSIGN_OR_RETURN(
       nodepb::KvResult r,
-      submit_(MakeOp(nodepb::KvOp::LIST_MOUNTS, "", ""), consistency));
+      submit_(MakeOp(nodepb::KvOp::LIST_MOUNTS, "", ""), caller.token(), consistency));
   std::vector<MountInfo> out;
   for (const kvpb::MountEntry& e : r.mounts()) {
     MountInfo m;
@@ -369,32 +354,32 @@ absl::StatusOr<std::vector<MountInfo>> KvService::ListMounts(
   return out;
 }
 
-absl::StatusOr<VersionMetadata> KvService::Put(absl::string_view mount,
+absl::StatusOr<VersionMetadata> KvService::Put(const Caller& caller, absl::string_view mount,
                                                absl::string_view path,
                                                const SecretData& data,
                                                const WriteOptions& options) {
   nodepb::KvOp op = MakeOp(nodepb::KvOp::PUT, mount, path);
   SetFields(data, op.mutable_data());
   SetCas(options, &op);
-  COFFER_ASSIGN_OR_RETURN(nodepb::KvResult r, Write(std::move(op)));
+  COFFER_ASSIGN_OR_RETURN(nodepb::KvResult r, Write(caller, std::move(op)));
   return VersionOf(r);
 }
 
-absl::StatusOr<KvReadResult> KvService::Get(absl::string_view mount,
+absl::StatusOr<KvReadResult> KvService::Get(const Caller& caller, absl::string_view mount,
                                             absl::string_view path,
                                             uint64_t version,
                                             ReadConsistency consistency) {
   nodepb::KvOp op = MakeOp(nodepb::KvOp::GET, mount, path);
   op.set_version(version);
   COFFER_ASSIGN_OR_RETURN(nodepb::KvResult r,
-                          submit_(std::move(op), consistency));
+                          submit_(std::move(op), caller.token(), consistency));
   KvReadResult out;
   out.metadata = VersionOf(r);
   if (r.has_data()) out.data = ToSecretData(r.data());
   return out;
 }
 
-absl::StatusOr<VersionMetadata> KvService::Patch(absl::string_view mount,
+absl::StatusOr<VersionMetadata> KvService::Patch(const Caller& caller, absl::string_view mount,
                                                  absl::string_view path,
                                                  const SecretPatch& patch,
                                                  const WriteOptions& options) {
@@ -402,48 +387,47 @@ absl::StatusOr<VersionMetadata> KvService::Patch(absl::string_view mount,
   SetFields(patch.set, op.mutable_data());
   for (const std::string& name : patch.remove) op.add_remove(name);
   SetCas(options, &op);
-  COFFER_ASSIGN_OR_RETURN(nodepb::KvResult r, Write(std::move(op)));
+  COFFER_ASSIGN_OR_RETURN(nodepb::KvResult r, Write(caller, std::move(op)));
   return VersionOf(r);
 }
 
-absl::Status KvService::Delete(absl::string_view mount,
+absl::Status KvService::Delete(const Caller& caller, absl::string_view mount,
                                absl::string_view path) {
-  return Write(MakeOp(nodepb::KvOp::DELETE_LATEST, mount, path)).status();
+  return Write(caller, MakeOp(nodepb::KvOp::DELETE_LATEST, mount, path)).status();
 }
 
-absl::Status KvService::DeleteVersions(absl::string_view mount,
+absl::Status KvService::DeleteVersions(const Caller& caller, absl::string_view mount,
                                        absl::string_view path,
                                        const std::vector<uint64_t>& versions) {
   nodepb::KvOp op = MakeOp(nodepb::KvOp::DELETE_VERSIONS, mount, path);
   SetVersions(versions, &op);
-  return Write(std::move(op)).status();
+  return Write(caller, std::move(op)).status();
 }
 
-absl::Status KvService::Undelete(absl::string_view mount,
+absl::Status KvService::Undelete(const Caller& caller, absl::string_view mount,
                                  absl::string_view path,
                                  const std::vector<uint64_t>& versions) {
   nodepb::KvOp op = MakeOp(nodepb::KvOp::UNDELETE, mount, path);
   SetVersions(versions, &op);
-  return Write(std::move(op)).status();
+  return Write(caller, std::move(op)).status();
 }
 
-absl::Status KvService::Destroy(absl::string_view mount, absl::string_view path,
+absl::Status KvService::Destroy(const Caller& caller, absl::string_view mount, absl::string_view path,
                                 const std::vector<uint64_t>& versions) {
   nodepb::KvOp op = MakeOp(nodepb::KvOp::DESTROY, mount, path);
   SetVersions(versions, &op);
-  return Write(std::move(op)).status();
+  return Write(caller, std::move(op)).status();
 }
 
-absl::StatusOr<KeyMetadata> KvService::ReadMetadata(
-    absl::string_view mount, absl::string_view path,
+absl::StatusOr<KeyMetadata> KvService::ReadMetadata(const Caller& caller, absl::string_view mount, absl::string_view path,
     ReadConsistency consistency) {
   COFFER_ASSIGN_OR_RETURN(
       nodepb::KvResult r,
-      submit_(MakeOp(nodepb::KvOp::READ_METADATA, mount, path), consistency));
+      submit_(MakeOp(nodepb::KvOp::READ_METADATA, mount, path), caller.token(), consistency));
   return kv::ToKeyMetadata(r.metadata());
 }
 
-absl::Status KvService::WriteMetadata(absl::string_view mount,
+absl::Status KvService::WriteMetadata(const Caller& caller, absl::string_view mount,
                                       absl::string_view path,
                                       const KeyMetadataUpdate& update) {
   nodepb::KvOp op = MakeOp(nodepb::KvOp::WRITE_METADATA, mount, path);
@@ -452,20 +436,19 @@ absl::Status KvService::WriteMetadata(absl::string_view mount,
     op.set_has_custom_metadata(true);
     SetCustom(*update.custom_metadata, op.mutable_custom_metadata());
   }
-  return Write(std::move(op)).status();
+  return Write(caller, std::move(op)).status();
 }
 
-absl::Status KvService::DeleteMetadata(absl::string_view mount,
+absl::Status KvService::DeleteMetadata(const Caller& caller, absl::string_view mount,
                                        absl::string_view path) {
-  return Write(MakeOp(nodepb::KvOp::DELETE_METADATA, mount, path)).status();
+  return Write(caller, MakeOp(nodepb::KvOp::DELETE_METADATA, mount, path)).status();
 }
 
-absl::StatusOr<std::vector<std::string>> KvService::List(
-    absl::string_view mount, absl::string_view folder,
+absl::StatusOr<std::vector<std::string>> KvService::List(const Caller& caller, absl::string_view mount, absl::string_view folder,
     ReadConsistency consistency) {
   COFFER_ASSIGN_OR_RETURN(
       nodepb::KvResult r,
-      submit_(MakeOp(nodepb::KvOp::LIST, mount, folder), consistency));
+      submit_(MakeOp(nodepb::KvOp::LIST, mount, folder), caller.token(), consistency));
   return std::vector<std::string>(r.entries().begin(), r.entries().end());
 }
 

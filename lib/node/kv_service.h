@@ -32,6 +32,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "coffer/auth.h"
 #include "coffer/kv.h"
 #include "coffer/node.h"
 #include "kv/engine.h"
@@ -45,7 +46,7 @@ class KvService {
   // Runs a KV op for a caller and returns its result: a stale read on
   // this node's applied state, anything else through the pipeline.
   using Submit = std::function<absl::StatusOr<nodepb::KvResult>(
-      nodepb::KvOp op, ReadConsistency consistency)>;
+      nodepb::KvOp op, absl::string_view token, ReadConsistency consistency)>;
 
   // `barrier` is borrowed and outlives the service.
   KvService(const NodeOptions& options, Submit submit, seal::Barrier* barrier);
@@ -58,46 +59,51 @@ class KvService {
   // be in a StateView request for a write.
   absl::StatusOr<nodepb::KvResult> Run(const nodepb::KvOp& op,
                                        absl::Time now) const;
+  // Loop thread: whether the record a PUT or WRITE_METADATA writes exists
+  // already (Vault's existence check: update is needed then, create
+  // suffices otherwise). False for an absent mount.
+  absl::StatusOr<bool> Exists(const nodepb::KvOp& op) const;
 
   // The public KV calls (coffer::Node's, with its contracts).
-  absl::Status EnableMount(absl::string_view path, const MountConfig& config);
-  absl::Status DisableMount(absl::string_view path);
-  absl::Status TuneMount(absl::string_view path,
+  absl::Status EnableMount(const Caller& caller, absl::string_view path, const MountConfig& config);
+  absl::Status DisableMount(const Caller& caller, absl::string_view path);
+  absl::Status TuneMount(const Caller& caller, absl::string_view path,
                          const MountConfigUpdate& update);
-  absl::StatusOr<std::vector<MountInfo>> ListMounts(
-      ReadConsistency consistency);
-  absl::StatusOr<VersionMetadata> Put(absl::string_view mount,
+  absl::StatusOr<std::vector<MountInfo>> ListMounts(const Caller& caller, ReadConsistency consistency);
+  absl::StatusOr<VersionMetadata> Put(const Caller& caller, absl::string_view mount,
                                       absl::string_view path,
                                       const SecretData& data,
                                       const WriteOptions& options);
-  absl::StatusOr<KvReadResult> Get(absl::string_view mount,
+  absl::StatusOr<KvReadResult> Get(const Caller& caller, absl::string_view mount,
                                    absl::string_view path, uint64_t version,
                                    ReadConsistency consistency);
-  absl::StatusOr<VersionMetadata> Patch(absl::string_view mount,
+  absl::StatusOr<VersionMetadata> Patch(const Caller& caller, absl::string_view mount,
                                         absl::string_view path,
                                         const SecretPatch& patch,
                                         const WriteOptions& options);
-  absl::Status Delete(absl::string_view mount, absl::string_view path);
-  absl::Status DeleteVersions(absl::string_view mount, absl::string_view path,
+  absl::Status Delete(const Caller& caller, absl::string_view mount, absl::string_view path);
+  absl::Status DeleteVersions(const Caller& caller, absl::string_view mount, absl::string_view path,
                               const std::vector<uint64_t>& versions);
-  absl::Status Undelete(absl::string_view mount, absl::string_view path,
+  absl::Status Undelete(const Caller& caller, absl::string_view mount, absl::string_view path,
                         const std::vector<uint64_t>& versions);
-  absl::Status Destroy(absl::string_view mount, absl::string_view path,
+  absl::Status Destroy(const Caller& caller, absl::string_view mount, absl::string_view path,
                        const std::vector<uint64_t>& versions);
-  absl::StatusOr<KeyMetadata> ReadMetadata(absl::string_view mount,
+  absl::StatusOr<KeyMetadata> ReadMetadata(const Caller& caller, absl::string_view mount,
                                            absl::string_view path,
                                            ReadConsistency consistency);
-  absl::Status WriteMetadata(absl::string_view mount, absl::string_view path,
+  absl::Status WriteMetadata(const Caller& caller, absl::string_view mount, absl::string_view path,
                              const KeyMetadataUpdate& update);
-  absl::Status DeleteMetadata(absl::string_view mount, absl::string_view path);
-  absl::StatusOr<std::vector<std::string>> List(absl::string_view mount,
+  absl::Status DeleteMetadata(const Caller& caller, absl::string_view mount, absl::string_view path);
+  absl::StatusOr<std::vector<std::string>> List(const Caller& caller, absl::string_view mount,
                                                 absl::string_view folder,
                                                 ReadConsistency consistency);
 
  private:
   // A write: linearizable, through the pipeline.
-  absl::StatusOr<nodepb::KvResult> Write(nodepb::KvOp op) {
-    return submit_(std::move(op), ReadConsistency::kLinearizable);
+  absl::StatusOr<nodepb::KvResult> Write(const Caller& caller,
+                                         nodepb::KvOp op) {
+    return submit_(std::move(op), caller.token(),
+                   ReadConsistency::kLinearizable);
   }
 
   const kv::Engine engine_;

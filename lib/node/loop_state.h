@@ -31,8 +31,14 @@ namespace coffer::node {
 struct LoopState {
   explicit LoopState(const NodeOptions& o) : options(o) {}
 
-  // The one place lib/node reads the real clock.
+  // The one place lib/node reads the real clock: for deadlines and
+  // metrics, never for what is stored.
   static absl::Time Now() { return absl::Now(); }
+  // The host's clock (NodeOptions::clock): what the leader stamps on
+  // records and checks tokens' expiry against.
+  absl::Time Clock() const {
+    return options.clock ? options.clock() : absl::Now();
+  }
 
   // Ticks that cover `d`, at least 1.
   uint64_t TicksFor(absl::Duration d) const {

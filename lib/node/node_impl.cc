@@ -10,7 +10,9 @@
 #include "crypto/hash.h"
 #include "crypto/random.h"
 #include "crypto/secure_buffer.h"
+#include "node/access.h"
 #include "node/codec.h"
+#include "node/op_table.h"
 #include "node/options.h"
 #include "node/run_on_loop.h"
 #include "storage/recovery.h"
@@ -120,10 +122,16 @@ absl::Status NodeImpl::OpenStorage() {
   }
   kv_ = std::make_unique<KvService>(
       loop_.options,
-      [this](nodepb::KvOp op, ReadConsistency consistency) {
-        return SubmitKv(std::move(op), consistency);
+      [this](nodepb::KvOp op, absl::string_view token,
+             ReadConsistency consistency) {
+        return SubmitKv(std::move(op), token, consistency);
       },
       loop_.barrier.get());
+  auth_ = std::make_unique<AuthService>(
+      &loop_, [this](nodepb::Op op) { return Submit(std::move(op)); },
+      [this](nodepb::Op op, Done done) {
+        pipeline_->Enqueue(std::move(op), std::move(done));
+      });
   ops_ = std::make_unique<OperatorOps>(
       &loop_, &observer_,
       [this](nodepb::Op op) { return Submit(std::move(op)); });
@@ -218,6 +226,18 @@ void NodeImpl::Unregister(const std::shared_ptr<Waiter>& w) {
 }
 
 absl::StatusOr<nodepb::OpResult> NodeImpl::Submit(nodepb::Op op) {
+  // A read whose token has limited uses comes back to run as a write.
+  std::optional<nodepb::Op> again;
+  if (IsRead(op) && !op.token().empty()) again = op;
+  absl::StatusOr<nodepb::OpResult> r = SubmitOnce(std::move(op));
+  if (again.has_value() && r.ok() && r->run_as_write()) {
+    again->set_as_write(true);
+    r = SubmitOnce(*std::move(again));
+  }
+  return r;
+}
+
+absl::StatusOr<nodepb::OpResult> NodeImpl::SubmitOnce(nodepb::Op op) {
   auto c = std::make_shared<Completion<nodepb::OpResult>>();
   Register(c);
   absl::Status posted = Post([this, c, op = std::move(op)]() mutable {
@@ -241,7 +261,7 @@ absl::StatusOr<nodepb::OpResult> NodeImpl::Submit(nodepb::Op op) {
 bool NodeImpl::HasWork() const { return closing_ || !tasks_.empty(); }
 
 void NodeImpl::Run() {
-  absl::Time next_tick = Now() + loop_.options.tick;
+  absl::Time next_tick = LoopState::Now() + loop_.options.tick;
   for (;;) {
     std::deque<Task> tasks;
     {
@@ -252,7 +272,7 @@ void NodeImpl::Run() {
       tasks.swap(tasks_);
     }
     for (Task& t : tasks) t();
-    const absl::Time now = Now();
+    const absl::Time now = LoopState::Now();
     if (now >= next_tick) {
       next_tick += loop_.options.tick;
       // A loop that fell behind skips ticks rather than bursting them.
@@ -284,12 +304,23 @@ absl::Status NodeImpl::Bootstrap(const std::vector<Peer>& peers) {
       .status();
 }
 
-absl::Status NodeImpl::AddPeer(uint64_t id, const std::string& address,
-                               bool voter) {
+absl::Status NodeImpl::Authorize(const Caller& caller, absl::string_view path,
+                                 acl::Capability capability, bool sudo,
+                                 bool open_before_init) {
+  return Submit(AuthorizeOp(caller.token(), path, capability, sudo,
+                            open_before_init))
+      .status();
+}
+
+absl::Status NodeImpl::AddPeer(const Caller& caller, uint64_t id,
+                               const std::string& address, bool voter) {
   if (id == 0 || address.empty() || address.size() > 1024) {
     return absl::InvalidArgumentError(
         "node: AddPeer needs an id >= 1 and an address of 1..1024 bytes");
   }
+  COFFER_RETURN_IF_ERROR(Authorize(caller, kRaftAddPeerPath,
+                                   acl::Capability::kUpdate, /*sudo=*/true,
+                                   /*open_before_init=*/true));
   nodepb::Op op;
   op.mutable_add_peer()->set_id(id);
   op.mutable_add_peer()->set_address(address);
@@ -297,8 +328,11 @@ absl::Status NodeImpl::AddPeer(uint64_t id, const std::string& address,
   return Submit(std::move(op)).status();
 }
 
-absl::Status NodeImpl::RemovePeer(uint64_t id) {
+absl::Status NodeImpl::RemovePeer(const Caller& caller, uint64_t id) {
   if (id == 0) return absl::InvalidArgumentError("node: peer id 0");
+  COFFER_RETURN_IF_ERROR(Authorize(caller, kRaftRemovePeerPath,
+                                   acl::Capability::kUpdate, /*sudo=*/false,
+                                   /*open_before_init=*/true));
   nodepb::Op op;
   op.mutable_remove_peer()->set_id(id);
   return Submit(std::move(op)).status();
@@ -324,7 +358,11 @@ absl::StatusOr<LeaderInfo> NodeImpl::Leader() {
   });
 }
 
-absl::StatusOr<std::vector<PeerInfo>> NodeImpl::ListPeers() {
+absl::StatusOr<std::vector<PeerInfo>> NodeImpl::ListPeers(
+    const Caller& caller) {
+  COFFER_RETURN_IF_ERROR(Authorize(caller, kRaftConfigurationPath,
+                                   acl::Capability::kRead, /*sudo=*/false,
+                                   /*open_before_init=*/true));
   return RunOnLoop<std::vector<PeerInfo>>(
       [this]() -> absl::StatusOr<std::vector<PeerInfo>> {
         if (membership_->removed()) return membership_->RemovedError();
@@ -366,7 +404,13 @@ absl::StatusOr<SealStatus> NodeImpl::SubmitUnsealKey(absl::string_view share) {
       });
 }
 
-absl::Status NodeImpl::Seal() {
+absl::Status NodeImpl::Seal(const Caller& caller) {
+  absl::StatusOr<bool> sealed =
+      RunOnLoop<bool>([this] { return loop_.barrier->sealed(); });
+  if (!sealed.ok()) return sealed.status();
+  if (*sealed) return absl::OkStatus();  // nothing to do, nothing to tell
+  COFFER_RETURN_IF_ERROR(
+      Authorize(caller, kSealPath, acl::Capability::kUpdate, /*sudo=*/true));
   return RunOnLoop<bool>([this]() -> absl::StatusOr<bool> {
            loop_.seal->Seal();
            return true;
@@ -387,81 +431,121 @@ absl::StatusOr<SealStatus> NodeImpl::GetSealStatus() {
   });
 }
 
-absl::Status NodeImpl::CheckRootToken(absl::string_view token) {
-  const crypto::Digest given = crypto::Sha256::Hash(token);
-  return RunOnLoop<bool>([this, given]() -> absl::StatusOr<bool> {
-           absl::StatusOr<std::optional<std::string>> stored =
-               loop_.view->Get(kRootTokenHashPath);
-           if (!stored.ok()) return Annotate(stored.status());
-           if (!stored->has_value()) {
-             return absl::FailedPreconditionError(
-                 "node: not initialized: there is no root token");
-           }
-           const std::string hex =
-               absl::BytesToHexString(crypto::DigestView(given));
-           if (!crypto::ConstantTimeEquals(hex, **stored)) {
-             return absl::PermissionDeniedError("node: invalid token");
-           }
-           return true;
-         })
-      .status();
-}
-
-absl::Status NodeImpl::PutRaw(absl::string_view path, absl::string_view value) {
+absl::Status NodeImpl::PutRaw(const Caller& caller, absl::string_view path,
+                              absl::string_view value) {
   COFFER_RETURN_IF_ERROR(CheckRawPath(path));
   nodepb::Op op;
+  op.set_token(std::string(caller.token()));
   op.mutable_put_raw()->set_path(std::string(path));
   op.mutable_put_raw()->set_value(std::string(value));
   return Submit(std::move(op)).status();
 }
 
-absl::Status NodeImpl::DeleteRaw(absl::string_view path) {
+absl::Status NodeImpl::DeleteRaw(const Caller& caller,
+                                 absl::string_view path) {
   COFFER_RETURN_IF_ERROR(CheckRawPath(path));
   nodepb::Op op;
+  op.set_token(std::string(caller.token()));
   op.mutable_delete_raw()->set_path(std::string(path));
   return Submit(std::move(op)).status();
 }
 
-absl::StatusOr<std::string> NodeImpl::GetRaw(absl::string_view path,
+absl::StatusOr<std::string> NodeImpl::GetRaw(const Caller& caller,
+                                             absl::string_view path,
                                              ReadConsistency consistency) {
   COFFER_RETURN_IF_ERROR(CheckRawPath(path));
-  if (consistency == ReadConsistency::kStale) {
-    return RunOnLoop<std::string>(
-        [this, p = std::string(path)]() -> absl::StatusOr<std::string> {
-          if (membership_->removed()) return membership_->RemovedError();
-          if (loop_.barrier->sealed()) return loop_.SealedError();
-          return ReadRaw(p);
-        });
-  }
   nodepb::Op op;
+  op.set_token(std::string(caller.token()));
   op.mutable_get_raw()->set_path(std::string(path));
-  COFFER_ASSIGN_OR_RETURN(nodepb::OpResult r, Submit(std::move(op)));
+  COFFER_ASSIGN_OR_RETURN(nodepb::OpResult r,
+                          consistency == ReadConsistency::kStale
+                              ? StaleRead(std::move(op))
+                              : Submit(std::move(op)));
   COFFER_RETURN_IF_ERROR(CheckResult(r, nodepb::OpResult::kValue, "GetRaw"));
   return std::move(*r.mutable_value());
 }
 
-absl::StatusOr<nodepb::KvResult> NodeImpl::SubmitKv(
-    nodepb::KvOp op, ReadConsistency consistency) {
-  if (consistency == ReadConsistency::kStale) {
-    absl::StatusOr<nodepb::KvResult> r = RunOnLoop<nodepb::KvResult>(
-        [this, op = std::move(op)]() -> absl::StatusOr<nodepb::KvResult> {
-          if (membership_->removed()) return membership_->RemovedError();
-          if (loop_.barrier->sealed()) return loop_.SealedError();
-          return kv_->Run(op, Now());
-        });
-    if (!r.ok()) return Annotate(r.status());
-    return r;
+absl::StatusOr<nodepb::OpResult> NodeImpl::StaleRead(nodepb::Op op) {
+  std::optional<nodepb::Op> again;
+  if (!op.token().empty()) again = op;
+  absl::StatusOr<nodepb::OpResult> r = RunOnLoop<nodepb::OpResult>(
+      [this, op = std::move(op)]() -> absl::StatusOr<nodepb::OpResult> {
+        if (membership_->removed()) return membership_->RemovedError();
+        if (loop_.barrier->sealed()) return loop_.SealedError();
+        return Read(op);
+      });
+  if (again.has_value() && r.ok() && r->run_as_write()) {
+    // Each use of a limited-use token is a write: this read goes to the
+    // leader after all.
+    again->set_as_write(true);
+    return Submit(*std::move(again));
   }
+  if (!r.ok()) return Annotate(r.status());
+  return r;
+}
+
+absl::StatusOr<nodepb::KvResult> NodeImpl::SubmitKv(
+    nodepb::KvOp op, absl::string_view token, ReadConsistency consistency) {
   nodepb::Op wrapped;
   *wrapped.mutable_kv() = std::move(op);
-  absl::StatusOr<nodepb::OpResult> r = Submit(std::move(wrapped));
+  wrapped.set_token(std::string(token));
+  absl::StatusOr<nodepb::OpResult> r =
+      consistency == ReadConsistency::kStale ? StaleRead(std::move(wrapped))
+                                             : Submit(std::move(wrapped));
   if (!r.ok()) return Annotate(r.status());
   COFFER_RETURN_IF_ERROR(CheckResult(*r, nodepb::OpResult::kKv, "KV"));
   return std::move(*r->mutable_kv());
 }
 
-absl::StatusOr<KeyStatus> NodeImpl::GetKeyStatus() {
+absl::StatusOr<KeyStatus> NodeImpl::GetKeyStatus(const Caller& caller) {
+  COFFER_RETURN_IF_ERROR(
+      Authorize(caller, kKeyStatusPath, acl::Capability::kRead));
   return RunOnLoop<KeyStatus>([this] { return ops_->KeyStatusNow(); });
+}
+
+absl::Status NodeImpl::TransferLeadership(const Caller& caller, uint64_t to) {
+  COFFER_RETURN_IF_ERROR(Authorize(caller, kStepDownPath,
+                                   acl::Capability::kUpdate, /*sudo=*/true));
+  return ops_->TransferLeadership(to);
+}
+
+absl::Status NodeImpl::SnapshotSave(const Caller& caller,
+                                    const std::string& path) {
+  COFFER_RETURN_IF_ERROR(
+      Authorize(caller, kSnapshotPath, acl::Capability::kRead));
+  return snapshots_->Save(path);
+}
+
+absl::Status NodeImpl::SnapshotSaveTo(
+    const Caller& caller,
+    const std::function<absl::Status(absl::string_view)>& write) {
+  COFFER_RETURN_IF_ERROR(
+      Authorize(caller, kSnapshotPath, acl::Capability::kRead));
+  return snapshots_->SaveTo(write);
+}
+
+absl::Status NodeImpl::AuthorizeRestore(const Caller& caller,
+                                        const SnapshotRestoreOptions& options) {
+  if (options.force) {
+    return Authorize(caller, kSnapshotForcePath, acl::Capability::kUpdate,
+                     /*sudo=*/true);
+  }
+  return Authorize(caller, kSnapshotPath, acl::Capability::kUpdate);
+}
+
+absl::Status NodeImpl::SnapshotRestore(const Caller& caller,
+                                       const std::string& path,
+                                       const SnapshotRestoreOptions& options) {
+  COFFER_RETURN_IF_ERROR(AuthorizeRestore(caller, options));
+  return snapshots_->Restore(path, options);
+}
+
+absl::Status NodeImpl::SnapshotRestoreFrom(
+    const Caller& caller,
+    const std::function<absl::StatusOr<size_t>(char* buf, size_t cap)>& read,
+    const SnapshotRestoreOptions& options) {
+  COFFER_RETURN_IF_ERROR(AuthorizeRestore(caller, options));
+  return snapshots_->RestoreFrom(read, options);
 }
 
 }  // namespace coffer::node

@@ -13,6 +13,8 @@
 //     leader's queue and proposals, reads waiting for a read index,
 //     forwarding and its dedup, deadlines.
 //   KvService (kv_service.h): the KV v2 calls and the engine that runs them.
+//   AuthService (auth_service.h): tokens, policies and the access check of
+//     every caller's request (access.h: which capability each op needs).
 //   Observer (observer.h): the host's logger and metrics sink.
 //   OperatorOps (operator_ops.h): leadership transfer, key rotation,
 //     rekey, seal migration, and the transfers in flight.
@@ -65,6 +67,8 @@
 #include "coffer/node.h"
 #include "coffer/observe.h"
 #include "kv/engine.h"
+#include "acl/capability.h"
+#include "node/auth_service.h"
 #include "node/completion.h"
 #include "node/join.h"
 #include "node/kv_service.h"
@@ -103,95 +107,133 @@ class NodeImpl final : public Node,
   void Close() override;
   void Receive(absl::string_view frame) override;
   absl::Status Bootstrap(const std::vector<Peer>& peers) override;
-  absl::Status AddPeer(uint64_t id, const std::string& address,
+  absl::Status AddPeer(const Caller& caller, uint64_t id, const std::string& address,
                        bool voter) override;
-  absl::Status RemovePeer(uint64_t id) override;
+  absl::Status RemovePeer(const Caller& caller, uint64_t id) override;
   absl::Status Join(const std::vector<Peer>& known_peers) override;
   absl::StatusOr<LeaderInfo> Leader() override;
-  absl::StatusOr<std::vector<PeerInfo>> ListPeers() override;
+  absl::StatusOr<std::vector<PeerInfo>> ListPeers(const Caller& caller) override;
   absl::StatusOr<InitializeResult> Initialize(
       const InitializeOptions& options) override;
   absl::StatusOr<SealStatus> SubmitUnsealKey(absl::string_view share) override;
-  absl::Status Seal() override;
+  absl::Status Seal(const Caller& caller) override;
   absl::StatusOr<SealStatus> GetSealStatus() override;
-  absl::Status CheckRootToken(absl::string_view token) override;
-  absl::Status PutRaw(absl::string_view path, absl::string_view value) override;
-  absl::Status DeleteRaw(absl::string_view path) override;
-  absl::StatusOr<std::string> GetRaw(absl::string_view path,
+  // Tokens and policies go to the auth service (auth_service.h).
+  absl::StatusOr<CreatedToken> CreateToken(const Caller& caller,
+                                           const TokenCreateRequest& request,
+                                           bool orphan_endpoint) override {
+    return auth_->CreateToken(caller, request, orphan_endpoint);
+  }
+  absl::StatusOr<TokenInfo> LookupToken(const Caller& caller,
+                                        const TokenRef& ref) override {
+    return auth_->LookupToken(caller, ref);
+  }
+  absl::StatusOr<TokenInfo> RenewToken(const Caller& caller,
+                                       const TokenRef& ref,
+                                       absl::Duration increment) override {
+    return auth_->RenewToken(caller, ref, increment);
+  }
+  absl::Status RevokeToken(const Caller& caller, const TokenRef& ref,
+                           RevokeMode mode) override {
+    return auth_->RevokeToken(caller, ref, mode);
+  }
+  absl::StatusOr<std::vector<std::string>> ListTokenAccessors(
+      const Caller& caller) override {
+    return auth_->ListTokenAccessors(caller);
+  }
+  absl::Status WritePolicy(const Caller& caller, absl::string_view name,
+                           absl::string_view text) override {
+    return auth_->WritePolicy(caller, name, text);
+  }
+  absl::StatusOr<std::string> ReadPolicy(const Caller& caller,
+                                         absl::string_view name) override {
+    return auth_->ReadPolicy(caller, name);
+  }
+  absl::StatusOr<std::vector<std::string>> ListPolicies(
+      const Caller& caller) override {
+    return auth_->ListPolicies(caller);
+  }
+  absl::Status DeletePolicy(const Caller& caller,
+                            absl::string_view name) override {
+    return auth_->DeletePolicy(caller, name);
+  }
+  absl::StatusOr<std::map<std::string, std::vector<std::string>>> Capabilities(
+      const Caller& caller, const TokenRef& ref,
+      const std::vector<std::string>& paths) override {
+    return auth_->Capabilities(caller, ref, paths);
+  }
+  absl::Status PutRaw(const Caller& caller, absl::string_view path, absl::string_view value) override;
+  absl::Status DeleteRaw(const Caller& caller, absl::string_view path) override;
+  absl::StatusOr<std::string> GetRaw(const Caller& caller, absl::string_view path,
                                      ReadConsistency consistency) override;
   // The KV v2 calls go to the KV service (kv_service.h).
-  absl::Status EnableKvMount(absl::string_view path,
+  absl::Status EnableKvMount(const Caller& caller, absl::string_view path,
                              const MountConfig& config) override {
-    return kv_->EnableMount(path, config);
+    return kv_->EnableMount(caller, path, config);
   }
-  absl::Status DisableKvMount(absl::string_view path) override {
-    return kv_->DisableMount(path);
+  absl::Status DisableKvMount(const Caller& caller, absl::string_view path) override {
+    return kv_->DisableMount(caller, path);
   }
-  absl::Status TuneKvMount(absl::string_view path,
+  absl::Status TuneKvMount(const Caller& caller, absl::string_view path,
                            const MountConfigUpdate& update) override {
-    return kv_->TuneMount(path, update);
+    return kv_->TuneMount(caller, path, update);
   }
-  absl::StatusOr<std::vector<MountInfo>> ListKvMounts(
-      ReadConsistency consistency) override {
-    return kv_->ListMounts(consistency);
+  absl::StatusOr<std::vector<MountInfo>> ListKvMounts(const Caller& caller, ReadConsistency consistency) override {
+    return kv_->ListMounts(caller, consistency);
   }
-  absl::StatusOr<VersionMetadata> KvPut(absl::string_view mount,
+  absl::StatusOr<VersionMetadata> KvPut(const Caller& caller, absl::string_view mount,
                                         absl::string_view path,
                                         const SecretData& data,
                                         const WriteOptions& options) override {
-    return kv_->Put(mount, path, data, options);
+    return kv_->Put(caller, mount, path, data, options);
   }
-  absl::StatusOr<KvReadResult> KvGet(absl::string_view mount,
+  absl::StatusOr<KvReadResult> KvGet(const Caller& caller, absl::string_view mount,
                                      absl::string_view path, uint64_t version,
                                      ReadConsistency consistency) override {
-    return kv_->Get(mount, path, version, consistency);
+    return kv_->Get(caller, mount, path, version, consistency);
   }
-  absl::StatusOr<VersionMetadata> KvPatch(
-      absl::string_view mount, absl::string_view path, const SecretPatch& patch,
+  absl::StatusOr<VersionMetadata> KvPatch(const Caller& caller, absl::string_view mount, absl::string_view path, const SecretPatch& patch,
       const WriteOptions& options) override {
-    return kv_->Patch(mount, path, patch, options);
+    return kv_->Patch(caller, mount, path, patch, options);
   }
-  absl::Status KvDelete(absl::string_view mount,
+  absl::Status KvDelete(const Caller& caller, absl::string_view mount,
                         absl::string_view path) override {
-    return kv_->Delete(mount, path);
+    return kv_->Delete(caller, mount, path);
   }
-  absl::Status KvDeleteVersions(
-      absl::string_view mount, absl::string_view path,
+  absl::Status KvDeleteVersions(const Caller& caller, absl::string_view mount, absl::string_view path,
       const std::vector<uint64_t>& versions) override {
-    return kv_->DeleteVersions(mount, path, versions);
+    return kv_->DeleteVersions(caller, mount, path, versions);
   }
-  absl::Status KvUndelete(absl::string_view mount, absl::string_view path,
+  absl::Status KvUndelete(const Caller& caller, absl::string_view mount, absl::string_view path,
                           const std::vector<uint64_t>& versions) override {
-    return kv_->Undelete(mount, path, versions);
+    return kv_->Undelete(caller, mount, path, versions);
   }
-  absl::Status KvDestroy(absl::string_view mount, absl::string_view path,
+  absl::Status KvDestroy(const Caller& caller, absl::string_view mount, absl::string_view path,
                          const std::vector<uint64_t>& versions) override {
-    return kv_->Destroy(mount, path, versions);
+    return kv_->Destroy(caller, mount, path, versions);
   }
-  absl::StatusOr<KeyMetadata> KvReadMetadata(
-      absl::string_view mount, absl::string_view path,
+  absl::StatusOr<KeyMetadata> KvReadMetadata(const Caller& caller, absl::string_view mount, absl::string_view path,
       ReadConsistency consistency) override {
-    return kv_->ReadMetadata(mount, path, consistency);
+    return kv_->ReadMetadata(caller, mount, path, consistency);
   }
-  absl::Status KvWriteMetadata(absl::string_view mount, absl::string_view path,
+  absl::Status KvWriteMetadata(const Caller& caller, absl::string_view mount, absl::string_view path,
                                const KeyMetadataUpdate& update) override {
-    return kv_->WriteMetadata(mount, path, update);
+    return kv_->WriteMetadata(caller, mount, path, update);
   }
-  absl::Status KvDeleteMetadata(absl::string_view mount,
+  absl::Status KvDeleteMetadata(const Caller& caller, absl::string_view mount,
                                 absl::string_view path) override {
-    return kv_->DeleteMetadata(mount, path);
+    return kv_->DeleteMetadata(caller, mount, path);
   }
-  absl::StatusOr<std::vector<std::string>> KvList(
-      absl::string_view mount, absl::string_view folder,
+  absl::StatusOr<std::vector<std::string>> KvList(const Caller& caller, absl::string_view mount, absl::string_view folder,
       ReadConsistency consistency) override {
-    return kv_->List(mount, folder, consistency);
+    return kv_->List(caller, mount, folder, consistency);
   }
   // Operator operations go to OperatorOps (operator_ops.h).
-  absl::Status TransferLeadership(uint64_t to) override {
-    return ops_->TransferLeadership(to);
+  absl::Status TransferLeadership(const Caller& caller, uint64_t to) override;
+  absl::StatusOr<KeyStatus> RotateKey(const Caller& caller) override {
+    return ops_->RotateKey(caller);
   }
-  absl::StatusOr<KeyStatus> RotateKey() override { return ops_->RotateKey(); }
-  absl::StatusOr<KeyStatus> GetKeyStatus() override;
+  absl::StatusOr<KeyStatus> GetKeyStatus(const Caller& caller) override;
   absl::StatusOr<std::vector<std::string>> Rekey(
       const std::vector<std::string>& current_keys, int secret_shares,
       int secret_threshold) override {
@@ -200,23 +242,14 @@ class NodeImpl final : public Node,
   absl::Status SealMigrate(const std::vector<std::string>& keys) override {
     return ops_->SealMigrate(keys);
   }
-  // Operator snapshots go to OperatorSnapshots (operator_snapshots.h).
-  absl::Status SnapshotSave(const std::string& path) override {
-    return snapshots_->Save(path);
-  }
-  absl::Status SnapshotSaveTo(
-      const std::function<absl::Status(absl::string_view)>& write) override {
-    return snapshots_->SaveTo(write);
-  }
-  absl::Status SnapshotRestore(const std::string& path,
-                               const SnapshotRestoreOptions& options) override {
-    return snapshots_->Restore(path, options);
-  }
-  absl::Status SnapshotRestoreFrom(
-      const std::function<absl::StatusOr<size_t>(char* buf, size_t cap)>& read,
-      const SnapshotRestoreOptions& options) override {
-    return snapshots_->RestoreFrom(read, options);
-  }
+  // Operator snapshots go to OperatorSnapshots (operator_snapshots.h),
+  // once the caller is authorized (node_impl.cc).
+  absl::Status SnapshotSave(const Caller& caller, const std::string& path) override;
+  absl::Status SnapshotSaveTo(const Caller& caller, const std::function<absl::Status(absl::string_view)>& write) override;
+  absl::Status SnapshotRestore(const Caller& caller, const std::string& path,
+                               const SnapshotRestoreOptions& options) override;
+  absl::Status SnapshotRestoreFrom(const Caller& caller, const std::function<absl::StatusOr<size_t>(char* buf, size_t cap)>& read,
+      const SnapshotRestoreOptions& options) override;
 
  private:
   using Task = std::function<void()>;
@@ -253,13 +286,15 @@ class NodeImpl final : public Node,
     Unregister(c);
     return r;
   }
-  // Starts `op` on the loop (StartOp) and waits for its result.
+  // Starts `op` on the loop (StartOp) and waits for its result; a read
+  // whose token turns out to have limited uses runs again as a write.
   absl::StatusOr<nodepb::OpResult> Submit(nodepb::Op op);
+  absl::StatusOr<nodepb::OpResult> SubmitOnce(nodepb::Op op);
   void Register(std::shared_ptr<Waiter> w) ABSL_LOCKS_EXCLUDED(mu_);
   void Unregister(const std::shared_ptr<Waiter>& w) ABSL_LOCKS_EXCLUDED(mu_);
   bool HasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Run();
-  static absl::Time Now() { return LoopState::Now(); }
+  absl::Time Now() const { return loop_.Clock(); }
 
   // --- Raft driving (raft_driver.cc) --------------------------------------
   absl::Status CreateRaft(
@@ -279,6 +314,7 @@ class NodeImpl final : public Node,
   absl::Status OnPeersApplied() override;
   void OnEntryApplied(const raftpb::Entry& e) override;
   void OnCoreApplied() override;
+  void OnPoliciesApplied() override { auth_->InvalidatePolicies(); }
   void OnAdvanced() override;
   void OnFrame(const nodepb::Frame& frame);
   // Enters the stopped state: every later call fails with `s`.
@@ -325,8 +361,20 @@ class NodeImpl final : public Node,
   Done Observe(Done done) override {
     return observer_.ObserveRequest(std::move(done));
   }
-  // Runs a logical op inside a StateView request; returns its result.
-  absl::StatusOr<nodepb::OpResult> RunLogical(const nodepb::Op& op);
+  // Checks the caller of a write (access.h) and runs its logical work
+  // inside a StateView request; returns its result.
+  absl::StatusOr<nodepb::OpResult> RunChecked(const nodepb::Op& op);
+  absl::StatusOr<nodepb::OpResult> RunLogical(
+      const nodepb::Op& op, const AuthService::Checked& caller);
+  absl::StatusOr<nodepb::OpResult> Initialize(const nodepb::Initialize& init);
+  // Vault's existence check of a create_if_absent access.
+  absl::StatusOr<bool> Exists(const nodepb::Op& op, kv::Reader* txn);
+  absl::Status AuthorizeRestore(const Caller& caller,
+                                const SnapshotRestoreOptions& options);
+  // Runs the Authorize op of a call made of internal steps.
+  absl::Status Authorize(const Caller& caller, absl::string_view path,
+                         acl::Capability capability, bool sudo = false,
+                         bool open_before_init = false);
   absl::StatusOr<std::string> ReadRaw(absl::string_view path);
 
   // --- KV v2 (kv_service.h) ----------------------------------------------
@@ -336,7 +384,10 @@ class NodeImpl final : public Node,
   // KvService's Submit: a stale read on this node's applied state,
   // anything else through Submit.
   absl::StatusOr<nodepb::KvResult> SubmitKv(nodepb::KvOp op,
+                                            absl::string_view token,
                                             ReadConsistency consistency);
+  // A read on this node's applied state, checked as any read (Read).
+  absl::StatusOr<nodepb::OpResult> StaleRead(nodepb::Op op);
 
   LoopState loop_;
 
@@ -351,6 +402,8 @@ class NodeImpl final : public Node,
 
   // Loop thread only.
   Observer observer_{&loop_};
+  // Before the pipeline, whose pending callbacks may reach it.
+  std::unique_ptr<AuthService> auth_;
   std::unique_ptr<RequestPipeline> pipeline_;
   std::unique_ptr<ReadyDriver> driver_;
   std::unique_ptr<KvService> kv_;

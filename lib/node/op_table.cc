@@ -5,7 +5,22 @@
 namespace coffer::node {
 
 bool IsRead(const nodepb::Op& op) {
-  if (op.has_get_raw() || op.has_snapshot_read_index()) return true;
+  if (op.as_write()) return false;
+  if (op.has_get_raw() || op.has_snapshot_read_index() || op.has_authorize()) {
+    return true;
+  }
+  if (op.has_auth()) {
+    switch (op.auth().kind()) {
+      case nodepb::AuthOp::LOOKUP:
+      case nodepb::AuthOp::LIST_ACCESSORS:
+      case nodepb::AuthOp::READ_POLICY:
+      case nodepb::AuthOp::LIST_POLICIES:
+      case nodepb::AuthOp::CAPABILITIES:
+        return true;
+      default:
+        return false;
+    }
+  }
   if (!op.has_kv()) return false;
   switch (op.kv().kind()) {
     case nodepb::KvOp::LIST_MOUNTS:
@@ -20,7 +35,7 @@ bool IsRead(const nodepb::Op& op) {
 
 bool NeedsUnsealed(const nodepb::Op& op) {
   return op.has_put_raw() || op.has_delete_raw() || op.has_get_raw() ||
-         op.has_kv() || op.has_rotate_key() || op.has_rekey() ||
+         op.has_kv() || op.has_auth() || op.has_rotate_key() || op.has_rekey() ||
          op.has_snapshot_prepare() || op.has_snapshot_read_index() ||
          op.has_snapshot_stage() || op.has_snapshot_commit() ||
          op.has_snapshot_discard();
@@ -39,6 +54,18 @@ absl::Status CheckOp(const nodepb::Op& op) {
       if (!nodepb::KvOp::Kind_IsValid(op.kv().kind()) ||
           op.kv().kind() == nodepb::KvOp::KIND_UNSPECIFIED) {
         return absl::InvalidArgumentError("node: an unknown KV operation");
+      }
+      return absl::OkStatus();
+    case nodepb::Op::kAuth:
+      if (!nodepb::AuthOp::Kind_IsValid(op.auth().kind()) ||
+          op.auth().kind() == nodepb::AuthOp::KIND_UNSPECIFIED ||
+          !nodepb::AuthOp::Ref_IsValid(op.auth().ref())) {
+        return absl::InvalidArgumentError("node: an unknown token operation");
+      }
+      return absl::OkStatus();
+    case nodepb::Op::kAuthorize:
+      if (op.authorize().path().empty() || op.authorize().path().size() > 4096) {
+        return absl::InvalidArgumentError("node: Authorize needs a path");
       }
       return absl::OkStatus();
     case nodepb::Op::kInitialize:

@@ -52,9 +52,10 @@ absl::Status OperatorOps::TransferLeadership(uint64_t to) {
   return submit_(std::move(op)).status();
 }
 
-absl::StatusOr<KeyStatus> OperatorOps::RotateKey() {
+absl::StatusOr<KeyStatus> OperatorOps::RotateKey(const Caller& caller) {
   nodepb::Op op;
   op.mutable_rotate_key();
+  op.set_token(std::string(caller.token()));
   COFFER_ASSIGN_OR_RETURN(nodepb::OpResult r, submit_(std::move(op)));
   COFFER_RETURN_IF_ERROR(
       CheckResult(r, nodepb::OpResult::kKeyStatus, "RotateKey"));

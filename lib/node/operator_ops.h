@@ -44,7 +44,7 @@ class OperatorOps {
 
   // The public calls (coffer::Node's, with its contracts).
   absl::Status TransferLeadership(uint64_t to);
-  absl::StatusOr<KeyStatus> RotateKey();
+  absl::StatusOr<KeyStatus> RotateKey(const Caller& caller);
   absl::StatusOr<std::vector<std::string>> Rekey(
       const std::vector<std::string>& current_keys, int secret_shares,
       int secret_threshold);

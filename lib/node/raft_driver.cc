@@ -44,6 +44,7 @@ void NodeImpl::OnTick() {
   membership_->JoinTick();
   membership_->AutopilotTick();
   pipeline_->OnTick();
+  auth_->OnTick();
   if (loop_.log->PendingTrim() > 0) {
     // Deletes entries compacted by a snapshot, a bounded batch per tick.
     absl::StatusOr<uint64_t> left = loop_.log->TrimLog(1024);
@@ -150,6 +151,8 @@ void NodeImpl::OnSoftState(const raft::SoftState& ss) {
   const raft::SoftState prev = loop_.soft;
   loop_.soft = ss;
   observer_.ObserveSoftState(prev, ss, membership_->AddressOf(ss.lead));
+  // Policies read from a leader's writes in flight are forgotten with them.
+  if (ss.role != prev.role) auth_->InvalidatePolicies();
   if (ss.role == raft::Role::kLeader && prev.role != raft::Role::kLeader) {
     snapshots_->OnBecameLeader();
     membership_->OnBecameLeader();
@@ -215,6 +218,7 @@ absl::Status NodeImpl::InstallSnapshotChunks(const raft::Ready& rd) {
   COFFER_RETURN_IF_ERROR(membership_->LoadPeerRecords());
   TryAutoUnseal();
   ReloadKeyring();  // the snapshot may hold a rotation this node missed
+  auth_->InvalidatePolicies();
   observer_.ObserveSnapshot(/*installed=*/true, rd.snapshot->index());
   return absl::OkStatus();
 }
@@ -253,6 +257,7 @@ absl::Status NodeImpl::RunOnLoopAndWait(std::function<absl::Status()> fn) {
 
 absl::Status NodeImpl::OnStateReplaced() {
   COFFER_RETURN_IF_ERROR(membership_->LoadPeerRecords());
+  auth_->InvalidatePolicies();
   // The keyring is the snapshot's now (under this cluster's root key): an
   // unsealed node adopts it; one that cannot is sealed, and says why when
   // unsealed again.

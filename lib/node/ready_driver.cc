@@ -174,6 +174,9 @@ absl::Status ReadyDriver::StageCommitted(
       for (size_t i = before; i < writes.ops().size(); ++i) {
         const std::string& key = writes.ops()[i].key;
         if (absl::StartsWith(key, "core/")) applied->core_changed = true;
+        if (absl::StartsWith(key, kPolicyPrefix)) {
+          applied->policies_changed = true;
+        }
         if (absl::StartsWith(key, kPeersPrefix)) applied->conf_changed = true;
       }
     }
@@ -190,6 +193,9 @@ absl::Status ReadyDriver::FinishApply(const std::vector<raftpb::Entry>& entries,
   if (applied.last == 0) return absl::OkStatus();
   loop_->view->ReleaseInFlight(applied.last);
   if (applied.conf_changed) COFFER_RETURN_IF_ERROR(host_->OnPeersApplied());
+  // Before the requests complete: a policy write is acknowledged only once
+  // no cached copy of the old one can be used.
+  if (applied.policies_changed) host_->OnPoliciesApplied();
   for (const raftpb::Entry& e : entries) {
     if (e.index() > applied.last) break;  // a restore's swap comes first
     pipeline_->OnApplied(e);

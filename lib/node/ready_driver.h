@@ -44,6 +44,7 @@ class ReadyDriver {
     size_t count = 0;           // entries applied now
     bool conf_changed = false;  // membership or peer records
     bool core_changed = false;  // seal or keyring records
+    bool policies_changed = false;  // ACL policy records (auth_service.h)
     // A snapshot restore's commit at entries[restore_pos]: staging stopped
     // before it (snapshot_restore.cc).
     std::optional<nodepb::SnapshotRestoreCommit> restore;
@@ -71,6 +72,9 @@ class ReadyDriver {
     virtual void OnEntryApplied(const raftpb::Entry& e) = 0;
     // The seal or keyring records changed (Applied::core_changed).
     virtual void OnCoreApplied() = 0;
+    // ACL policy records changed (Applied::policies_changed), before the
+    // entries' requests complete.
+    virtual void OnPoliciesApplied() = 0;
     // A restore commit that a write stopped at (Applied::restore): the
     // swap and the entries after it (snapshot_restore.cc).
     virtual absl::Status ApplyRestore(const std::vector<raftpb::Entry>& entries,

@@ -144,10 +144,18 @@ absl::StatusOr<InitResult> SealManager::Initialize(const InitOptions& options) {
     COFFER_RETURN_IF_ERROR(StoreRecoveryCheck(share_key));
   }
   COFFER_RETURN_IF_ERROR(barrier_->Initialize(root));
+  if (options.first_records) {
+    COFFER_RETURN_IF_ERROR(barrier_->Unseal(root));
+    absl::Status s = options.first_records();
+    if (kms_ == nullptr || !s.ok()) barrier_->Seal();
+    COFFER_RETURN_IF_ERROR(s);
+  }
   // The configuration goes last: until it is stored, the node reads as
   // uninitialized and a failed init can simply be retried.
   COFFER_RETURN_IF_ERROR(StoreConfig(config));
-  if (kms_ != nullptr) COFFER_RETURN_IF_ERROR(barrier_->Unseal(root));
+  if (kms_ != nullptr && barrier_->sealed()) {
+    COFFER_RETURN_IF_ERROR(barrier_->Unseal(root));
+  }
   return result;
 }
 

@@ -25,6 +25,7 @@
 #ifndef COFFER_LIB_SEAL_SEAL_MANAGER_H_
 #define COFFER_LIB_SEAL_SEAL_MANAGER_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,11 @@ struct InitOptions {
   int secret_threshold = 3;    // Shamir seal: 1..shares (2.. if shares > 1)
   int recovery_shares = 5;     // auto seal
   int recovery_threshold = 3;  // auto seal
+  // Writes the first records behind the barrier (the root token), called
+  // once the barrier is initialized and unsealed for the call (a Shamir
+  // barrier is sealed again after it). An error fails Initialize. May be
+  // empty.
+  std::function<absl::Status()> first_records;
 };
 
 struct InitResult {
