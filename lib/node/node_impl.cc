@@ -305,10 +305,23 @@ absl::Status NodeImpl::Bootstrap(const std::vector<Peer>& peers) {
 }
 
 absl::Status NodeImpl::Authorize(const Caller& caller, absl::string_view path,
-                                 acl::Capability capability, bool sudo,
-                                 bool open_before_init) {
-  return Submit(AuthorizeOp(caller.token(), path, capability, sudo,
-                            open_before_init))
+                                 acl::Capability capability, AuthorizeHow how) {
+  if (how.open_before_init) {
+    // Before Initialize there are no tokens and nothing to protect; this
+    // node's own applied seal records tell (no round trip).
+    absl::StatusOr<bool> uninitialized =
+        RunOnLoop<bool>([this]() -> absl::StatusOr<bool> {
+          if (!loop_.barrier->sealed()) return false;
+          absl::StatusOr<SealStatus> s = loop_.seal->Status();
+          if (!s.ok()) return Annotate(s.status());
+          return !s->initialized;
+        });
+    if (!uninitialized.ok()) return uninitialized.status();
+    if (*uninitialized) return absl::OkStatus();
+  }
+  nodepb::Op op = AuthorizeOp(caller.token(), path, capability, how.sudo,
+                              how.open_before_init);
+  return (how.local ? StaleRead(std::move(op)) : Submit(std::move(op)))
       .status();
 }
 
@@ -319,8 +332,8 @@ absl::Status NodeImpl::AddPeer(const Caller& caller, uint64_t id,
         "node: AddPeer needs an id >= 1 and an address of 1..1024 bytes");
   }
   COFFER_RETURN_IF_ERROR(Authorize(caller, kRaftAddPeerPath,
-                                   acl::Capability::kUpdate, /*sudo=*/true,
-                                   /*open_before_init=*/true));
+                                   acl::Capability::kUpdate,
+                                   {.sudo = true, .open_before_init = true}));
   nodepb::Op op;
   op.mutable_add_peer()->set_id(id);
   op.mutable_add_peer()->set_address(address);
@@ -331,8 +344,8 @@ absl::Status NodeImpl::AddPeer(const Caller& caller, uint64_t id,
 absl::Status NodeImpl::RemovePeer(const Caller& caller, uint64_t id) {
   if (id == 0) return absl::InvalidArgumentError("node: peer id 0");
   COFFER_RETURN_IF_ERROR(Authorize(caller, kRaftRemovePeerPath,
-                                   acl::Capability::kUpdate, /*sudo=*/false,
-                                   /*open_before_init=*/true));
+                                   acl::Capability::kUpdate,
+                                   {.open_before_init = true}));
   nodepb::Op op;
   op.mutable_remove_peer()->set_id(id);
   return Submit(std::move(op)).status();
@@ -361,8 +374,8 @@ absl::StatusOr<LeaderInfo> NodeImpl::Leader() {
 absl::StatusOr<std::vector<PeerInfo>> NodeImpl::ListPeers(
     const Caller& caller) {
   COFFER_RETURN_IF_ERROR(Authorize(caller, kRaftConfigurationPath,
-                                   acl::Capability::kRead, /*sudo=*/false,
-                                   /*open_before_init=*/true));
+                                   acl::Capability::kRead,
+                                   {.open_before_init = true}));
   return RunOnLoop<std::vector<PeerInfo>>(
       [this]() -> absl::StatusOr<std::vector<PeerInfo>> {
         if (membership_->removed()) return membership_->RemovedError();
@@ -410,7 +423,8 @@ absl::Status NodeImpl::Seal(const Caller& caller) {
   if (!sealed.ok()) return sealed.status();
   if (*sealed) return absl::OkStatus();  // nothing to do, nothing to tell
   COFFER_RETURN_IF_ERROR(
-      Authorize(caller, kSealPath, acl::Capability::kUpdate, /*sudo=*/true));
+      Authorize(caller, kSealPath, acl::Capability::kUpdate,
+                {.sudo = true, .local = true}));
   return RunOnLoop<bool>([this]() -> absl::StatusOr<bool> {
            loop_.seal->Seal();
            return true;
@@ -499,13 +513,14 @@ absl::StatusOr<nodepb::KvResult> NodeImpl::SubmitKv(
 
 absl::StatusOr<KeyStatus> NodeImpl::GetKeyStatus(const Caller& caller) {
   COFFER_RETURN_IF_ERROR(
-      Authorize(caller, kKeyStatusPath, acl::Capability::kRead));
+      Authorize(caller, kKeyStatusPath, acl::Capability::kRead, {.local = true}));
   return RunOnLoop<KeyStatus>([this] { return ops_->KeyStatusNow(); });
 }
 
 absl::Status NodeImpl::TransferLeadership(const Caller& caller, uint64_t to) {
-  COFFER_RETURN_IF_ERROR(Authorize(caller, kStepDownPath,
-                                   acl::Capability::kUpdate, /*sudo=*/true));
+  COFFER_RETURN_IF_ERROR(
+      Authorize(caller, kStepDownPath, acl::Capability::kUpdate,
+                {.sudo = true, .open_before_init = true}));
   return ops_->TransferLeadership(to);
 }
 
@@ -528,7 +543,7 @@ absl::Status NodeImpl::AuthorizeRestore(const Caller& caller,
                                         const SnapshotRestoreOptions& options) {
   if (options.force) {
     return Authorize(caller, kSnapshotForcePath, acl::Capability::kUpdate,
-                     /*sudo=*/true);
+                     {.sudo = true});
   }
   return Authorize(caller, kSnapshotPath, acl::Capability::kUpdate);
 }

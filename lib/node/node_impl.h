@@ -93,6 +93,16 @@
 
 namespace coffer::node {
 
+// How NodeImpl::Authorize checks a call made of internal steps.
+struct AuthorizeHow {
+  bool sudo = false;              // sudo on the path as well
+  bool open_before_init = false;  // Access::open_before_init
+  // On this node's applied state, for the calls that act on this node
+  // alone (Seal, GetKeyStatus) and must work while the leader is sealed;
+  // otherwise linearizable.
+  bool local = false;
+};
+
 class NodeImpl final : public Node,
                        private RequestPipeline::Host,
                        private ReadyDriver::Host,
@@ -373,8 +383,7 @@ class NodeImpl final : public Node,
                                 const SnapshotRestoreOptions& options);
   // Runs the Authorize op of a call made of internal steps.
   absl::Status Authorize(const Caller& caller, absl::string_view path,
-                         acl::Capability capability, bool sudo = false,
-                         bool open_before_init = false);
+                         acl::Capability capability, AuthorizeHow how = {});
   absl::StatusOr<std::string> ReadRaw(absl::string_view path);
 
   // --- KV v2 (kv_service.h) ----------------------------------------------

@@ -30,14 +30,14 @@ TEST_CASE("nodes with a Kms unseal themselves and after a restart",
   CHECK(c.node(leader).SubmitUnsealKey(init.recovery_keys[0]).status().code() ==
         Code::kFailedPrecondition);
 
-  REQUIRE(c.node(follower).PutRaw("secret/k", "kms").ok());
+  REQUIRE(c.node(follower).PutRaw(c.root(), "secret/k", "kms").ok());
   for (uint64_t id : c.ids()) c.Stop(id);
   for (uint64_t id : c.ids()) {
     REQUIRE(c.Start(id).ok());
     CHECK(Unsealed(c.node(id)));  // at Open, before any leader exists
   }
   REQUIRE(c.WaitForLeader() != 0);
-  for (uint64_t id : c.ids()) CHECK(*c.node(id).GetRaw("secret/k") == "kms");
+  for (uint64_t id : c.ids()) CHECK(*c.node(id).GetRaw(c.root(), "secret/k") == "kms");
 }
 
 }  // namespace

@@ -18,8 +18,8 @@ namespace coffer::testing {
 namespace {
 
 // How long ago `id` last answered `leader`, as the leader lists it.
-absl::Duration LastContactOf(Node& leader, uint64_t id) {
-  const std::optional<PeerInfo> p = PeerOf(leader, id);
+absl::Duration LastContactOf(Node& leader, const Caller& as, uint64_t id) {
+  const std::optional<PeerInfo> p = PeerOf(leader, as, id);
   return p.has_value() ? p->last_contact : absl::ZeroDuration();
 }
 
@@ -27,7 +27,8 @@ TEST_CASE("the leader reports how long ago each peer answered",
           "[node][autopilot]") {
   TestCluster c(3);
   const uint64_t leader = StartCluster(c);
-  absl::StatusOr<std::vector<PeerInfo>> peers = c.node(leader).ListPeers();
+  absl::StatusOr<std::vector<PeerInfo>> peers = c.node(leader).ListPeers(c.root());
+  INFO(peers.status());
   REQUIRE(peers.ok());
   for (const PeerInfo& p : *peers) {
     if (p.id == leader) CHECK(p.last_contact == absl::ZeroDuration());
@@ -35,17 +36,17 @@ TEST_CASE("the leader reports how long ago each peer answered",
   }
   const uint64_t follower = c.AFollower(leader);
   // A follower reports no contact times: that is the leader's view.
-  absl::StatusOr<std::vector<PeerInfo>> seen = c.node(follower).ListPeers();
+  absl::StatusOr<std::vector<PeerInfo>> seen = c.node(follower).ListPeers(c.root());
   REQUIRE(seen.ok());
   for (const PeerInfo& p : *seen) CHECK(p.last_contact == absl::ZeroDuration());
   // Live peers answer every heartbeat; a stopped one's time keeps growing.
   c.Stop(follower);
   REQUIRE(Eventually([&] {
-    return LastContactOf(c.node(leader), follower) > absl::Milliseconds(500);
+    return LastContactOf(c.node(leader), c.root(), follower) > absl::Milliseconds(500);
   }));
   const uint64_t other = 6 - leader - follower;
-  CHECK(LastContactOf(c.node(leader), other) <
-        LastContactOf(c.node(leader), follower));
+  CHECK(LastContactOf(c.node(leader), c.root(), other) <
+        LastContactOf(c.node(leader), c.root(), follower));
 }
 
 TEST_CASE("dead server cleanup removes dead voters down to min_quorum",
@@ -62,21 +63,21 @@ TEST_CASE("dead server cleanup removes dead voters down to min_quorum",
   // One dead voter of five: removed (four remain).
   c.Stop(followers[0]);
   REQUIRE(Eventually([&] {
-    return Voters(c.node(leader)) ==
+    return Voters(c.node(leader), c.root()) ==
            std::set<uint64_t>{leader, followers[1], followers[2], followers[3]};
   }));
   // Another: removed too (three remain, the minimum).
   c.Stop(followers[1]);
   REQUIRE(Eventually([&] {
-    return Voters(c.node(leader)).size() == 3 &&
-           Voters(c.node(leader)).count(followers[1]) == 0;
+    return Voters(c.node(leader), c.root()).size() == 3 &&
+           Voters(c.node(leader), c.root()).count(followers[1]) == 0;
   }));
   // A third is dead but stays: removing it would leave two voters.
   c.Stop(followers[2]);
   REQUIRE(Eventually([&] {
-    return LastContactOf(c.node(leader), followers[2]) > absl::Seconds(3);
+    return LastContactOf(c.node(leader), c.root(), followers[2]) > absl::Seconds(3);
   }));
-  CHECK(Voters(c.node(leader)) ==
+  CHECK(Voters(c.node(leader), c.root()) ==
         std::set<uint64_t>{leader, followers[2], followers[3]});
   // The two live voters still make a quorum of three.
   REQUIRE(c.node(leader).Leader()->is_self);
@@ -94,9 +95,9 @@ TEST_CASE("without cleanup_dead_servers a dead voter stays",
   const uint64_t follower = c.AFollower(leader);
   c.Stop(follower);
   REQUIRE(Eventually([&] {
-    return LastContactOf(c.node(leader), follower) > absl::Milliseconds(900);
+    return LastContactOf(c.node(leader), c.root(), follower) > absl::Milliseconds(900);
   }));
-  CHECK(Voters(c.node(leader)).size() == 3);
+  CHECK(Voters(c.node(leader), c.root()).size() == 3);
 }
 
 }  // namespace

@@ -15,9 +15,9 @@ namespace coffer::testing {
 namespace {
 
 // Writes a raw secret, retrying while there is no leader or it changes.
-absl::Status PutWithRetry(Node& n, const std::string& path,
+absl::Status PutWithRetry(Node& n, const Caller& as, const std::string& path,
                           const std::string& value) {
-  return Retry([&] { return n.PutRaw(path, value); });
+  return Retry([&] { return n.PutRaw(as, path, value); });
 }
 
 TEST_CASE("a three node cluster elects a leader and serves raw secrets",
@@ -35,7 +35,7 @@ TEST_CASE("a three node cluster elects a leader and serves raw secrets",
   CHECK(info->term >= 2);
   CHECK(c.node(leader).Leader()->is_self);
 
-  absl::StatusOr<std::vector<PeerInfo>> peers = c.node(leader).ListPeers();
+  absl::StatusOr<std::vector<PeerInfo>> peers = c.node(leader).ListPeers(c.root());
   REQUIRE(peers.ok());
   REQUIRE(peers->size() == 3);
   for (const PeerInfo& p : *peers) {
@@ -46,7 +46,7 @@ TEST_CASE("a three node cluster elects a leader and serves raw secrets",
   // The first leader records the bootstrap addresses in the replicated
   // state, so every node reports them.
   REQUIRE(Eventually([&] {
-    absl::StatusOr<std::vector<PeerInfo>> p = c.node(follower).ListPeers();
+    absl::StatusOr<std::vector<PeerInfo>> p = c.node(follower).ListPeers(c.root());
     if (!p.ok() || p->size() != 3) return false;
     for (const PeerInfo& x : *p) {
       if (x.address != TestCluster::Address(x.id)) return false;
@@ -55,29 +55,22 @@ TEST_CASE("a three node cluster elects a leader and serves raw secrets",
   }));
 
   // Before Initialize nothing can be stored.
-  CHECK(c.node(leader).PutRaw("secret/a", "1").code() ==
+  CHECK(c.node(leader).PutRaw(Caller("x"), "secret/a", "1").code() ==
         Code::kFailedPrecondition);
-  CHECK(c.node(leader).CheckRootToken("x").code() == Code::kFailedPrecondition);
 
   InitializeOptions opts;
   opts.secret_shares = 3;
   opts.secret_threshold = 2;
   absl::StatusOr<InitializeResult> init = c.node(follower).Initialize(opts);
   REQUIRE(init.ok());
+  c.set_root_token(init->root_token);
   REQUIRE(init->keys.size() == 3);
   CHECK(init->keys[0].size() == 66);  // hex of a 33-byte share
-  CHECK(init->root_token.size() == 64);
+  // Vault's form: "hvs." and 33 base62 characters.
+  CHECK(init->root_token.size() == 37);
+  CHECK(init->root_token.rfind("hvs.", 0) == 0);
   CHECK(c.node(leader).Initialize(opts).status().code() ==
         Code::kFailedPrecondition);
-  // Every node knows the root token's hash, sealed or not.
-  for (uint64_t id : c.ids()) {
-    REQUIRE(Eventually(
-        [&] { return c.node(id).CheckRootToken(init->root_token).ok(); }));
-    std::string wrong = init->root_token;
-    wrong[0] = wrong[0] == 'a' ? 'b' : 'a';
-    CHECK(c.node(id).CheckRootToken(wrong).code() == Code::kPermissionDenied);
-    CHECK(c.node(id).CheckRootToken("").code() == Code::kPermissionDenied);
-  }
 
   for (uint64_t id : c.ids()) {
     REQUIRE(Eventually([&] {
@@ -106,24 +99,24 @@ TEST_CASE("a three node cluster elects a leader and serves raw secrets",
         Code::kFailedPrecondition);
   CHECK_FALSE(c.node(leader).GetSealStatus()->sealed);
 
-  REQUIRE(c.node(leader).PutRaw("secret/a", "alpha").ok());
-  REQUIRE(c.node(follower).PutRaw("secret/b", "beta").ok());  // forwarded
+  REQUIRE(c.node(leader).PutRaw(c.root(), "secret/a", "alpha").ok());
+  REQUIRE(c.node(follower).PutRaw(c.root(), "secret/b", "beta").ok());  // forwarded
   for (uint64_t id : c.ids()) {
-    CHECK(*c.node(id).GetRaw("secret/a") == "alpha");
-    CHECK(*c.node(id).GetRaw("secret/b") == "beta");
+    CHECK(*c.node(id).GetRaw(c.root(), "secret/a") == "alpha");
+    CHECK(*c.node(id).GetRaw(c.root(), "secret/b") == "beta");
     CHECK(Eventually([&] {
       absl::StatusOr<std::string> v =
-          c.node(id).GetRaw("secret/b", ReadConsistency::kStale);
+          c.node(id).GetRaw(c.root(), "secret/b", ReadConsistency::kStale);
       return v.ok() && *v == "beta";
     }));
   }
-  CHECK(c.node(follower).GetRaw("secret/none").status().code() ==
+  CHECK(c.node(follower).GetRaw(c.root(), "secret/none").status().code() ==
         Code::kNotFound);
-  REQUIRE(c.node(follower).DeleteRaw("secret/a").ok());
-  CHECK(c.node(leader).GetRaw("secret/a").status().code() == Code::kNotFound);
-  CHECK(c.node(leader).PutRaw("core/keyring", "x").code() ==
+  REQUIRE(c.node(follower).DeleteRaw(c.root(), "secret/a").ok());
+  CHECK(c.node(leader).GetRaw(c.root(), "secret/a").status().code() == Code::kNotFound);
+  CHECK(c.node(leader).PutRaw(c.root(), "core/keyring", "x").code() ==
         Code::kInvalidArgument);
-  CHECK(c.node(leader).GetRaw("").status().code() == Code::kInvalidArgument);
+  CHECK(c.node(leader).GetRaw(c.root(), "").status().code() == Code::kInvalidArgument);
 }
 
 TEST_CASE("a sealed node refuses data but keeps replicating",
@@ -133,24 +126,24 @@ TEST_CASE("a sealed node refuses data but keeps replicating",
   const uint64_t leader = c.WaitForLeader();
   const uint64_t sealed = c.AFollower(leader);
   const uint64_t other = Followers(c, leader).at(1);
-  REQUIRE(c.node(sealed).Seal().ok());
+  REQUIRE(c.node(sealed).Seal(c.root()).ok());
   REQUIRE(c.node(sealed).GetSealStatus()->sealed);
   CHECK(c.node(sealed)
-            .GetRaw("secret/x", ReadConsistency::kStale)
+            .GetRaw(c.root(), "secret/x", ReadConsistency::kStale)
             .status()
             .code() == Code::kFailedPrecondition);
-  CHECK(c.node(sealed).GetRaw("secret/x").status().code() ==
+  CHECK(c.node(sealed).GetRaw(c.root(), "secret/x").status().code() ==
         Code::kFailedPrecondition);
-  CHECK(c.node(sealed).PutRaw("secret/x", "1").code() ==
+  CHECK(c.node(sealed).PutRaw(c.root(), "secret/x", "1").code() ==
         Code::kFailedPrecondition);
 
   // With the third node down the leader needs the sealed node's vote and
   // acknowledgements: a write commits only if a sealed node replicates.
   c.Stop(other);
   REQUIRE(
-      PutWithRetry(c.node(leader), "secret/x", "written-while-sealed").ok());
+      PutWithRetry(c.node(leader), c.root(), "secret/x", "written-while-sealed").ok());
   REQUIRE(c.Unseal(sealed, {keys[1], keys[0]}).ok());
-  CHECK(*c.node(sealed).GetRaw("secret/x", ReadConsistency::kStale) ==
+  CHECK(*c.node(sealed).GetRaw(c.root(), "secret/x", ReadConsistency::kStale) ==
         "written-while-sealed");
 }
 
@@ -165,6 +158,7 @@ TEST_CASE("wrong and malformed unseal shares are refused", "[node][seal]") {
   opts.secret_threshold = 2;
   absl::StatusOr<InitializeResult> init = n.Initialize(opts);
   REQUIRE(init.ok());
+  c.set_root_token(init->root_token);
 
   CHECK(n.SubmitUnsealKey("not a share").status().code() ==
         Code::kInvalidArgument);
@@ -178,9 +172,9 @@ TEST_CASE("wrong and malformed unseal shares are refused", "[node][seal]") {
   REQUIRE(s.ok());
   CHECK(s->sealed);
   CHECK(s->progress == 0);
-  CHECK(n.PutRaw("secret/a", "1").code() == Code::kFailedPrecondition);
+  CHECK(n.PutRaw(c.root(), "secret/a", "1").code() == Code::kFailedPrecondition);
   REQUIRE(c.Unseal(1, {init->keys[2], init->keys[1]}).ok());
-  CHECK(n.PutRaw("secret/a", "1").ok());
+  CHECK(n.PutRaw(c.root(), "secret/a", "1").ok());
 }
 
 TEST_CASE("the leader's crash elects a new leader and writes continue",
@@ -188,15 +182,15 @@ TEST_CASE("the leader's crash elects a new leader and writes continue",
   TestCluster c(3);
   std::vector<std::string> keys = StartUnsealed(c).keys;
   const uint64_t old_leader = c.WaitForLeader();
-  REQUIRE(c.node(old_leader).PutRaw("secret/before", "1").ok());
+  REQUIRE(c.node(old_leader).PutRaw(c.root(), "secret/before", "1").ok());
 
   c.Stop(old_leader);
   const uint64_t leader = Leader(c, {old_leader});
   CHECK(leader != old_leader);
   const uint64_t follower = c.AFollower(leader);
-  REQUIRE(PutWithRetry(c.node(follower), "secret/after", "2").ok());
-  CHECK(*c.node(leader).GetRaw("secret/before") == "1");
-  CHECK(*c.node(follower).GetRaw("secret/after") == "2");
+  REQUIRE(PutWithRetry(c.node(follower), c.root(), "secret/after", "2").ok());
+  CHECK(*c.node(leader).GetRaw(c.root(), "secret/before") == "1");
+  CHECK(*c.node(follower).GetRaw(c.root(), "secret/after") == "2");
 
   // The old leader comes back sealed, rejoins and catches up.
   REQUIRE(c.Start(old_leader).ok());
@@ -204,10 +198,10 @@ TEST_CASE("the leader's crash elects a new leader and writes continue",
   REQUIRE(c.Unseal(old_leader, {keys[0], keys[1]}).ok());
   CHECK(Eventually([&] {
     absl::StatusOr<std::string> v =
-        c.node(old_leader).GetRaw("secret/after", ReadConsistency::kStale);
+        c.node(old_leader).GetRaw(c.root(), "secret/after", ReadConsistency::kStale);
     return v.ok() && *v == "2";
   }));
-  CHECK(*c.node(old_leader).GetRaw("secret/after") == "2");
+  CHECK(*c.node(old_leader).GetRaw(c.root(), "secret/after") == "2");
 }
 
 TEST_CASE("a restart of every node comes back sealed with the data intact",
@@ -218,7 +212,7 @@ TEST_CASE("a restart of every node comes back sealed with the data intact",
   for (int i = 0; i < 10; ++i) {
     const uint64_t via = c.ids()[i % 3];
     REQUIRE(c.node(via)
-                .PutRaw("secret/" + std::to_string(i), "v" + std::to_string(i))
+                .PutRaw(c.root(), "secret/" + std::to_string(i), "v" + std::to_string(i))
                 .ok());
   }
   // Every node has applied everything before the restart.
@@ -230,7 +224,7 @@ TEST_CASE("a restart of every node comes back sealed with the data intact",
     CHECK(s->initialized);
     CHECK(s->sealed);
     CHECK(c.node(id)
-              .GetRaw("secret/0", ReadConsistency::kStale)
+              .GetRaw(c.root(), "secret/0", ReadConsistency::kStale)
               .status()
               .code() == Code::kFailedPrecondition);
     // Restarted nodes keep their Bootstrap state.
@@ -240,15 +234,15 @@ TEST_CASE("a restart of every node comes back sealed with the data intact",
   UnsealAll(c, {keys[2], keys[0]});
   for (uint64_t id : c.ids()) {
     for (int i = 0; i < 10; ++i) {
-      CHECK(*c.node(id).GetRaw("secret/" + std::to_string(i),
+      CHECK(*c.node(id).GetRaw(c.root(), "secret/" + std::to_string(i),
                                ReadConsistency::kStale) ==
             "v" + std::to_string(i));
     }
   }
   const uint64_t new_leader = c.WaitForLeader();
   REQUIRE(
-      PutWithRetry(c.node(c.AFollower(new_leader)), "secret/new", "n").ok());
-  CHECK(*c.node(leader).GetRaw("secret/new") == "n");
+      PutWithRetry(c.node(c.AFollower(new_leader)), c.root(), "secret/new", "n").ok());
+  CHECK(*c.node(leader).GetRaw(c.root(), "secret/new") == "n");
 }
 
 TEST_CASE("writes complete over a transport that drops and duplicates frames",
@@ -263,7 +257,7 @@ TEST_CASE("writes complete over a transport that drops and duplicates frames",
   }));
   for (int i = 0; i < 20; ++i) {
     const uint64_t via = c.ids()[i % 3];
-    REQUIRE(PutWithRetry(c.node(via), "secret/f" + std::to_string(i),
+    REQUIRE(PutWithRetry(c.node(via), c.root(), "secret/f" + std::to_string(i),
                          std::to_string(i))
                 .ok());
   }
@@ -273,7 +267,7 @@ TEST_CASE("writes complete over a transport that drops and duplicates frames",
   for (uint64_t id : c.ids()) {
     for (int i = 0; i < 20; ++i) {
       absl::StatusOr<std::string> v =
-          c.node(id).GetRaw("secret/f" + std::to_string(i));
+          c.node(id).GetRaw(c.root(), "secret/f" + std::to_string(i));
       REQUIRE(v.ok());
       CHECK(*v == std::to_string(i));
     }
@@ -285,17 +279,17 @@ TEST_CASE("without a quorum writes fail with kUnavailable and stale reads work",
   TestCluster c(3);
   StartUnsealed(c);
   const uint64_t leader = c.WaitForLeader();
-  REQUIRE(c.node(leader).PutRaw("secret/q", "1").ok());
+  REQUIRE(c.node(leader).PutRaw(c.root(), "secret/q", "1").ok());
   REQUIRE(AppliedEverywhere(c, "secret/q", "1"));
   const uint64_t survivor = c.AFollower(leader);
   for (uint64_t id : c.ids()) {
     if (id != survivor) c.Stop(id);
   }
-  absl::Status s = c.node(survivor).PutRaw("secret/q", "2");
+  absl::Status s = c.node(survivor).PutRaw(c.root(), "secret/q", "2");
   CHECK(s.code() == Code::kUnavailable);
-  CHECK(c.node(survivor).GetRaw("secret/q").status().code() ==
+  CHECK(c.node(survivor).GetRaw(c.root(), "secret/q").status().code() ==
         Code::kUnavailable);
-  CHECK(*c.node(survivor).GetRaw("secret/q", ReadConsistency::kStale) == "1");
+  CHECK(*c.node(survivor).GetRaw(c.root(), "secret/q", ReadConsistency::kStale) == "1");
 }
 
 TEST_CASE("a write forwarded to a leader that is cut off fails early",
@@ -308,7 +302,7 @@ TEST_CASE("a write forwarded to a leader that is cut off fails early",
   c.network().DropIf([leader](uint64_t from, uint64_t, const std::string&) {
     return from == leader;
   });
-  absl::Status s = c.node(follower).PutRaw("secret/cut", "1");
+  absl::Status s = c.node(follower).PutRaw(c.root(), "secret/cut", "1");
   c.network().DropIf(nullptr);
   // kUnavailable (outcome unknown) once the follower learns of another
   // leader or has known none for an election timeout, rather than
@@ -322,26 +316,26 @@ TEST_CASE("a fourth node joins and a node is removed",
   TestCluster c(3);
   std::vector<std::string> keys = StartUnsealed(c).keys;
   const uint64_t leader = c.WaitForLeader();
-  REQUIRE(c.node(leader).PutRaw("secret/old", "o").ok());
+  REQUIRE(c.node(leader).PutRaw(c.root(), "secret/old", "o").ok());
 
   c.AddId(4);
   REQUIRE(c.Start(4).ok());  // an empty node, not bootstrapped
   const uint64_t follower = c.AFollower(leader);
   // As Vault does: a non-voter first, promoted once it has caught up.
-  REQUIRE(c.node(follower).AddPeer(4, TestCluster::Address(4), false).ok());
-  absl::StatusOr<std::vector<PeerInfo>> learners = c.node(leader).ListPeers();
+  REQUIRE(c.node(follower).AddPeer(c.root(), 4, TestCluster::Address(4), false).ok());
+  absl::StatusOr<std::vector<PeerInfo>> learners = c.node(leader).ListPeers(c.root());
   REQUIRE(learners.ok());
   REQUIRE(learners->size() == 4);
   CHECK_FALSE(learners->back().voter);
   REQUIRE(Eventually([&] {
-    absl::StatusOr<std::vector<PeerInfo>> p = c.node(leader).ListPeers();
+    absl::StatusOr<std::vector<PeerInfo>> p = c.node(leader).ListPeers(c.root());
     return p.ok() && p->size() == 4 && p->back().match_index > 0 &&
-           c.node(follower).AddPeer(4, TestCluster::Address(4), true).ok();
+           c.node(follower).AddPeer(c.root(), 4, TestCluster::Address(4), true).ok();
   }));
-  CHECK(c.node(leader).AddPeer(4, TestCluster::Address(4), true).code() ==
+  CHECK(c.node(leader).AddPeer(c.root(), 4, TestCluster::Address(4), true).code() ==
         Code::kFailedPrecondition);  // already a member
-  CHECK(c.node(leader).RemovePeer(9).code() == Code::kFailedPrecondition);
-  absl::StatusOr<std::vector<PeerInfo>> peers = c.node(leader).ListPeers();
+  CHECK(c.node(leader).RemovePeer(c.root(), 9).code() == Code::kFailedPrecondition);
+  absl::StatusOr<std::vector<PeerInfo>> peers = c.node(leader).ListPeers(c.root());
   REQUIRE(peers.ok());
   REQUIRE(peers->size() == 4);
   CHECK(peers->back().id == 4);
@@ -356,21 +350,21 @@ TEST_CASE("a fourth node joins and a node is removed",
   REQUIRE(c.Unseal(4, {keys[1], keys[2]}).ok());
   CHECK(Eventually([&] {
     absl::StatusOr<std::string> v =
-        c.node(4).GetRaw("secret/old", ReadConsistency::kStale);
+        c.node(4).GetRaw(c.root(), "secret/old", ReadConsistency::kStale);
     return v.ok() && *v == "o";
   }));
-  REQUIRE(c.node(4).PutRaw("secret/from4", "4").ok());
-  CHECK(*c.node(leader).GetRaw("secret/from4") == "4");
+  REQUIRE(c.node(4).PutRaw(c.root(), "secret/from4", "4").ok());
+  CHECK(*c.node(leader).GetRaw(c.root(), "secret/from4") == "4");
 
   // Remove a follower; the cluster goes on with three members.
-  REQUIRE(c.node(4).RemovePeer(follower).ok());
-  peers = c.node(leader).ListPeers();
+  REQUIRE(c.node(4).RemovePeer(c.root(), follower).ok());
+  peers = c.node(leader).ListPeers(c.root());
   REQUIRE(peers.ok());
   CHECK(peers->size() == 3);
   for (const PeerInfo& p : *peers) CHECK(p.id != follower);
   c.Stop(follower);
-  REQUIRE(PutWithRetry(c.node(4), "secret/after-remove", "r").ok());
-  CHECK(*c.node(leader).GetRaw("secret/after-remove") == "r");
+  REQUIRE(PutWithRetry(c.node(4), c.root(), "secret/after-remove", "r").ok());
+  CHECK(*c.node(leader).GetRaw(c.root(), "secret/after-remove") == "r");
 }
 
 TEST_CASE("an isolated leader's write is never applied",
@@ -385,16 +379,16 @@ TEST_CASE("an isolated leader's write is never applied",
     absl::SleepFor(absl::Milliseconds(600));
     c.network().Heal();
   });
-  absl::Status s = c.node(old_leader).PutRaw("secret/minority", "lost");
+  absl::Status s = c.node(old_leader).PutRaw(c.root(), "secret/minority", "lost");
   healer.join();
   CHECK(
       (s.code() == Code::kUnavailable || s.code() == Code::kDeadlineExceeded));
   const uint64_t leader = c.WaitForLeader();
   REQUIRE(leader != 0);
-  REQUIRE(PutWithRetry(c.node(leader), "secret/majority", "kept").ok());
+  REQUIRE(PutWithRetry(c.node(leader), c.root(), "secret/majority", "kept").ok());
   for (uint64_t id : c.ids()) {
-    CHECK(*c.node(id).GetRaw("secret/majority") == "kept");
-    CHECK(c.node(id).GetRaw("secret/minority").status().code() ==
+    CHECK(*c.node(id).GetRaw(c.root(), "secret/majority") == "kept");
+    CHECK(c.node(id).GetRaw(c.root(), "secret/minority").status().code() ==
           Code::kNotFound);
   }
 }
@@ -403,9 +397,9 @@ TEST_CASE("a request above max_entry_bytes is refused", "[node][limits]") {
   TestCluster c(1);
   c.tweak = [](NodeOptions& o) { o.max_entry_bytes = 4096; };
   StartUnsealed(c);
-  CHECK(c.node(1).PutRaw("secret/big", std::string(8192, 'x')).code() ==
+  CHECK(c.node(1).PutRaw(c.root(), "secret/big", std::string(8192, 'x')).code() ==
         Code::kResourceExhausted);
-  CHECK(c.node(1).PutRaw("secret/small", std::string(1024, 'x')).ok());
+  CHECK(c.node(1).PutRaw(c.root(), "secret/small", std::string(1024, 'x')).ok());
 }
 
 TEST_CASE("a follower far behind catches up from a snapshot",
@@ -423,31 +417,31 @@ TEST_CASE("a follower far behind catches up from a snapshot",
   // misses are compacted away on the others.
   for (int i = 0; i < 60; ++i) {
     REQUIRE(c.node(leader)
-                .PutRaw("secret/s" + std::to_string(i), std::to_string(i))
+                .PutRaw(c.root(), "secret/s" + std::to_string(i), std::to_string(i))
                 .ok());
   }
   REQUIRE(c.Start(behind).ok());
   REQUIRE(c.Unseal(behind, {keys[0], keys[1]}).ok());
   REQUIRE(Eventually([&] {
     absl::StatusOr<std::string> v =
-        c.node(behind).GetRaw("secret/s59", ReadConsistency::kStale);
+        c.node(behind).GetRaw(c.root(), "secret/s59", ReadConsistency::kStale);
     return v.ok() && *v == "59";
   }));
   for (int i = 0; i < 60; ++i) {
-    CHECK(*c.node(behind).GetRaw("secret/s" + std::to_string(i),
+    CHECK(*c.node(behind).GetRaw(c.root(), "secret/s" + std::to_string(i),
                                  ReadConsistency::kStale) == std::to_string(i));
   }
   // The restarted node's forwarded ids start again from 1: the leader must
   // not take them for the requests it forwarded before its restart.
-  REQUIRE(c.node(behind).PutRaw("secret/last", "x").ok());
-  CHECK(*c.node(leader).GetRaw("secret/last") == "x");
+  REQUIRE(c.node(behind).PutRaw(c.root(), "secret/last", "x").ok());
+  CHECK(*c.node(leader).GetRaw(c.root(), "secret/last") == "x");
   // Everything survives a restart of every node from snapshot plus log.
   RestartAll(c);
   UnsealAll(c, {keys[2], keys[1]});
   REQUIRE(c.WaitForLeader() != 0);
   for (uint64_t id : c.ids()) {
-    CHECK(*c.node(id).GetRaw("secret/s7") == "7");
-    CHECK(*c.node(id).GetRaw("secret/last") == "x");
+    CHECK(*c.node(id).GetRaw(c.root(), "secret/s7") == "7");
+    CHECK(*c.node(id).GetRaw(c.root(), "secret/last") == "x");
   }
 }
 
@@ -463,8 +457,8 @@ TEST_CASE("concurrent clients on every node all succeed",
       for (int i = 0; i < 20; ++i) {
         const std::string path =
             "secret/c" + std::to_string(t) + "/" + std::to_string(i);
-        absl::Status s = n.PutRaw(path, std::to_string(t * 100 + i));
-        absl::StatusOr<std::string> v = n.GetRaw(path);
+        absl::Status s = n.PutRaw(c.root(), path, std::to_string(t * 100 + i));
+        absl::StatusOr<std::string> v = n.GetRaw(c.root(), path);
         if (s.ok() && !v.ok()) s = v.status();
         if (!s.ok()) {
           failures[t] = s;
@@ -475,7 +469,7 @@ TEST_CASE("concurrent clients on every node all succeed",
   }
   for (std::thread& t : clients) t.join();
   for (const absl::Status& s : failures) CHECK(s.ok());
-  CHECK(*c.node(3).GetRaw("secret/c11/19") == "1119");
+  CHECK(*c.node(3).GetRaw(c.root(), "secret/c11/19") == "1119");
 }
 
 TEST_CASE("secret values never reach the disk in plaintext",
@@ -483,7 +477,7 @@ TEST_CASE("secret values never reach the disk in plaintext",
   TestCluster c(3);
   StartUnsealed(c);
   const std::string secret = "plaintext-that-must-stay-in-memory-7f3a";
-  REQUIRE(c.node(1).PutRaw("secret/p", secret).ok());
+  REQUIRE(c.node(1).PutRaw(c.root(), "secret/p", secret).ok());
   REQUIRE(AppliedEverywhere(c, "secret/p", secret));
   for (uint64_t id : c.ids()) c.Stop(id);
   const DiskScan scan = ScanDataDirs(c, {secret});
@@ -496,11 +490,11 @@ TEST_CASE("the leader removes itself and the others go on",
   TestCluster c(3);
   StartUnsealed(c);
   const uint64_t old_leader = c.WaitForLeader();
-  REQUIRE(c.node(old_leader).RemovePeer(old_leader).ok());
+  REQUIRE(c.node(old_leader).RemovePeer(c.root(), old_leader).ok());
   const uint64_t leader = Leader(c, {old_leader});
   CHECK(leader != old_leader);
-  REQUIRE(PutWithRetry(c.node(leader), "secret/after", "1").ok());
-  absl::StatusOr<std::vector<PeerInfo>> peers = c.node(leader).ListPeers();
+  REQUIRE(PutWithRetry(c.node(leader), c.root(), "secret/after", "1").ok());
+  absl::StatusOr<std::vector<PeerInfo>> peers = c.node(leader).ListPeers(c.root());
   REQUIRE(peers.ok());
   CHECK(peers->size() == 2);
 }

@@ -176,8 +176,8 @@ std::string CheckHistory(
 // on a few keys through one node while that node is up.
 class Client {
  public:
-  Client(uint64_t node, int index, uint64_t seed)
-      : node_(node), index_(index), rng_(seed) {}
+  Client(uint64_t node, int index, uint64_t seed, std::string token)
+      : node_(node), index_(index), rng_(seed), token_(std::move(token)) {}
 
   void Run(const std::atomic<bool>& stop, Gate& gate) {
     for (int i = 0; !stop; ++i) {
@@ -202,7 +202,7 @@ class Client {
     if (kind < 4) {
       op.kind = Op::kRead;
       op.invoke = Stamp();
-      absl::StatusOr<KvReadResult> r = n.KvGet("secret/", op.key);
+      absl::StatusOr<KvReadResult> r = n.KvGet(Caller(token_), "secret/", op.key);
       const uint64_t now = Stamp();
       if (r.ok() && r->data.has_value()) {
         op.response = now;
@@ -226,7 +226,7 @@ class Client {
     }
     op.invoke = Stamp();
     absl::StatusOr<VersionMetadata> r =
-        n.KvPut("secret/", op.key, {{"v", op.value}}, w);
+        n.KvPut(Caller(token_), "secret/", op.key, {{"v", op.value}}, w);
     const uint64_t now = Stamp();
     last_version_.erase(op.key);
     if (r.ok()) {
@@ -260,6 +260,7 @@ class Client {
   const uint64_t node_;
   const int index_;
   std::mt19937_64 rng_;
+  const std::string token_;
   std::map<std::string, uint64_t> last_version_;  // as this client saw it
 };
 
@@ -287,7 +288,8 @@ TEST_CASE(
   std::vector<std::thread> threads;
   for (int i = 0; i < 6; ++i) {
     clients.push_back(std::make_unique<Client>(
-        c.ids()[i % 3], i, seed + static_cast<uint64_t>(i)));
+        c.ids()[i % 3], i, seed + static_cast<uint64_t>(i),
+        std::string(c.root().token())));
   }
   for (auto& cl : clients) {
     threads.emplace_back([&, p = cl.get()] { p->Run(stop, gate); });
@@ -330,7 +332,7 @@ TEST_CASE(
   for (int attempt = 0; attempt < 50 && barrier.code() == Code::kUnavailable;
        ++attempt) {
     leader = c.WaitForLeader();
-    if (leader != 0) barrier = c.node(leader).PutRaw("barrier", "x");
+    if (leader != 0) barrier = c.node(leader).PutRaw(c.root(), "barrier", "x");
   }
   INFO("barrier: " << barrier.ToString());
   REQUIRE(barrier.ok());
@@ -339,16 +341,16 @@ TEST_CASE(
   for (uint64_t id : c.ids()) {
     Node& n = c.node(id);
     REQUIRE(Eventually(
-        [&] { return n.GetRaw("barrier", ReadConsistency::kStale).ok(); }));
+        [&] { return n.GetRaw(c.root(), "barrier", ReadConsistency::kStale).ok(); }));
     for (int k = 0; k < 4; ++k) {
       const std::string key = absl::StrCat("k", k);
       absl::StatusOr<KeyMetadata> meta =
-          n.KvReadMetadata("secret/", key, ReadConsistency::kStale);
+          n.KvReadMetadata(c.root(), "secret/", key, ReadConsistency::kStale);
       if (meta.status().code() == Code::kNotFound) continue;
       REQUIRE(meta.ok());
       for (const auto& [version, vm] : meta->versions) {
         absl::StatusOr<KvReadResult> r =
-            n.KvGet("secret/", key, version, ReadConsistency::kStale);
+            n.KvGet(c.root(), "secret/", key, version, ReadConsistency::kStale);
         REQUIRE(r.ok());
         REQUIRE(r->data.has_value());
         finals[id][key][version] = r->data->at("v");
@@ -432,7 +434,7 @@ TEST_CASE(
     threads.emplace_back([&, t] {
       Node& n = c.node(c.ids()[t % 3]);
       for (;;) {
-        absl::StatusOr<KeyMetadata> meta = n.KvReadMetadata("secret/", "k");
+        absl::StatusOr<KeyMetadata> meta = n.KvReadMetadata(c.root(), "secret/", "k");
         uint64_t current = 0;
         if (meta.ok()) {
           current = meta->current_version;
@@ -448,7 +450,7 @@ TEST_CASE(
         WriteOptions w;
         w.cas = current;
         absl::StatusOr<VersionMetadata> r =
-            n.KvPut("secret/", "k", {{"writer", std::to_string(t)}}, w);
+            n.KvPut(c.root(), "secret/", "k", {{"writer", std::to_string(t)}}, w);
         std::lock_guard<std::mutex> l(mu);
         if (r.ok()) {
           if (r->version != current + 1 || winners.count(r->version) != 0) {
@@ -478,7 +480,7 @@ TEST_CASE(
   // The stored versions are the winners' writes.
   Node& n = c.node(c.WaitForLeader());
   for (uint64_t v : {uint64_t{kVersions - 9}, kVersions}) {
-    absl::StatusOr<KvReadResult> r = n.KvGet("secret/", "k", v);
+    absl::StatusOr<KvReadResult> r = n.KvGet(c.root(), "secret/", "k", v);
     REQUIRE(r.ok());
     REQUIRE(r->data.has_value());
     if (winners.count(v) != 0) {

@@ -18,11 +18,13 @@
 namespace coffer::testing {
 namespace {
 
-bool IsVoter(Node& leader, uint64_t id) {
-  return Voters(leader).count(id) != 0;
+bool IsVoter(Node& leader, const Caller& as, uint64_t id) {
+  return Voters(leader, as).count(id) != 0;
 }
 
-bool HasMember(Node& n, uint64_t id) { return PeerOf(n, id).has_value(); }
+bool HasMember(Node& n, const Caller& as, uint64_t id) {
+  return PeerOf(n, as, id).has_value();
+}
 
 bool Removed(Node& n) {
   absl::StatusOr<SealStatus> s = n.GetSealStatus();
@@ -64,7 +66,7 @@ TEST_CASE("retry_join admits a node once the operator gives it the shares",
   TestCluster c(3);
   std::vector<std::string> keys = StartUnsealed(c).keys;
   const uint64_t leader = c.WaitForLeader();
-  REQUIRE(c.node(leader).PutRaw("secret/before", "b").ok());
+  REQUIRE(c.node(leader).PutRaw(c.root(), "secret/before", "b").ok());
 
   StartRetryJoiner(c, absl::Milliseconds(50));
   REQUIRE(ChallengeArrived(c, 4));
@@ -87,15 +89,15 @@ TEST_CASE("retry_join admits a node once the operator gives it the shares",
 
   // A learner first, promoted by the leader once caught up; it unseals
   // itself with the shares it was given once it has the seal records.
-  REQUIRE(Eventually([&] { return IsVoter(c.node(Leader3(c)), 4); }));
+  REQUIRE(Eventually([&] { return IsVoter(c.node(Leader3(c)), c.root(), 4); }));
   REQUIRE(Eventually([&] { return Unsealed(c.node(4)); }));
   REQUIRE(Eventually([&] {
     absl::StatusOr<std::string> v =
-        c.node(4).GetRaw("secret/before", ReadConsistency::kStale);
+        c.node(4).GetRaw(c.root(), "secret/before", ReadConsistency::kStale);
     return v.ok() && *v == "b";
   }));
-  REQUIRE(c.node(4).PutRaw("secret/from4", "4").ok());
-  CHECK(*c.node(Leader3(c)).GetRaw("secret/from4") == "4");
+  REQUIRE(c.node(4).PutRaw(c.root(), "secret/from4", "4").ok());
+  CHECK(*c.node(Leader3(c)).GetRaw(c.root(), "secret/from4") == "4");
 
   // Restarted, it is a member with raft state: retry_join does nothing
   // and the node comes back sealed, like any other.
@@ -103,7 +105,7 @@ TEST_CASE("retry_join admits a node once the operator gives it the shares",
   REQUIRE(c.Start(4).ok());
   CHECK_FALSE(Unsealed(c.node(4)));
   REQUIRE(c.Unseal(4, {keys[0], keys[1]}).ok());
-  CHECK(HasMember(c.node(c.WaitForLeader()), 4));
+  CHECK(HasMember(c.node(c.WaitForLeader()), c.root(), 4));
 }
 
 TEST_CASE("retry_join keeps asking until the cluster is initialized",
@@ -120,11 +122,12 @@ TEST_CASE("retry_join keeps asking until the cluster is initialized",
   opts.secret_threshold = 2;
   absl::StatusOr<InitializeResult> init = c.node(leader).Initialize(opts);
   REQUIRE(init.ok());
+  c.set_root_token(init->root_token);
   REQUIRE(c.Unseal(leader, {init->keys[0], init->keys[1]}).ok());
   REQUIRE(ChallengeArrived(c, 4));
   REQUIRE(c.node(4).SubmitUnsealKey(init->keys[1]).ok());
   REQUIRE(c.node(4).SubmitUnsealKey(init->keys[2]).ok());  // admitted
-  REQUIRE(Eventually([&] { return IsVoter(c.node(Leader3(c)), 4); }));
+  REQUIRE(Eventually([&] { return IsVoter(c.node(Leader3(c)), c.root(), 4); }));
   REQUIRE(Eventually([&] { return Unsealed(c.node(4)); }));
 }
 
@@ -145,9 +148,9 @@ TEST_CASE("a join challenge survives a change of leader", "[node][join]") {
   absl::StatusOr<SealStatus> s = c.node(4).SubmitUnsealKey(keys[1]);
   REQUIRE(s.ok());
   CHECK(s->sealed);  // admitted; unsealed once caught up
-  REQUIRE(Eventually([&] { return IsVoter(c.node(leader), 4); }));
+  REQUIRE(Eventually([&] { return IsVoter(c.node(leader), c.root(), 4); }));
   REQUIRE(Eventually([&] { return Unsealed(c.node(4)); }));
-  REQUIRE(c.node(4).PutRaw("secret/after", "a").ok());
+  REQUIRE(c.node(4).PutRaw(c.root(), "secret/after", "a").ok());
 }
 
 TEST_CASE("a wrong key set on a joining node is refused and the attempt resets",
@@ -173,7 +176,7 @@ TEST_CASE("a wrong key set on a joining node is refused and the attempt resets",
   REQUIRE(s.ok());
   CHECK(s->sealed);
   CHECK(s->progress == 0);
-  CHECK_FALSE(HasMember(c.node(leader), 4));
+  CHECK_FALSE(HasMember(c.node(leader), c.root(), 4));
 
   // A malformed share is refused without losing progress.
   REQUIRE(c.node(4).SubmitUnsealKey(keys[0]).ok());
@@ -181,7 +184,7 @@ TEST_CASE("a wrong key set on a joining node is refused and the attempt resets",
         Code::kInvalidArgument);
   CHECK(c.node(4).GetSealStatus()->progress == 1);
   REQUIRE(c.node(4).SubmitUnsealKey(keys[2]).ok());
-  REQUIRE(Eventually([&] { return IsVoter(c.node(Leader3(c)), 4); }));
+  REQUIRE(Eventually([&] { return IsVoter(c.node(Leader3(c)), c.root(), 4); }));
   REQUIRE(Eventually([&] { return Unsealed(c.node(4)); }));
 }
 
@@ -237,12 +240,12 @@ TEST_CASE("a member id or address cannot join again", "[node][join]") {
 
   // Removed, its id is never admitted again.
   leader = c.WaitForLeader(absl::Seconds(10), {victim});
-  REQUIRE(c.node(leader).RemovePeer(victim).ok());
+  REQUIRE(c.node(leader).RemovePeer(c.root(), victim).ok());
   s = c.node(victim).Join(PeersOf({leader}));
   CHECK(s.code() == Code::kFailedPrecondition);
   CHECK(absl::StrContains(s.message(), "was removed"));
   CHECK(c.node(leader)
-            .AddPeer(victim, TestCluster::Address(victim), false)
+            .AddPeer(c.root(), victim, TestCluster::Address(victim), false)
             .code() == Code::kFailedPrecondition);
 }
 
@@ -254,14 +257,14 @@ TEST_CASE("a node with the cluster's Kms joins without an operator",
   c.tweak = [&](NodeOptions& o) { o.kms = o.id == 5 ? &other : &kms; };
   StartUnsealed(c, Setup().AutoUnseal().ViaLeader());
   const uint64_t leader = Leader(c);
-  REQUIRE(c.node(leader).PutRaw("secret/k", "v").ok());
+  REQUIRE(c.node(leader).PutRaw(c.root(), "secret/k", "v").ok());
 
   c.AddId(4);
   REQUIRE(c.Start(4).ok());
   REQUIRE(c.node(4).Join(PeersOf({1, 2, 3})).ok());  // admitted
-  REQUIRE(Eventually([&] { return IsVoter(c.node(Leader3(c)), 4); }));
+  REQUIRE(Eventually([&] { return IsVoter(c.node(Leader3(c)), c.root(), 4); }));
   REQUIRE(Eventually([&] { return Unsealed(c.node(4)); }));
-  CHECK(*c.node(4).GetRaw("secret/k") == "v");
+  CHECK(*c.node(4).GetRaw(c.root(), "secret/k") == "v");
 
   // Another Kms cannot unwrap the cluster's root key.
   c.AddId(5);
@@ -269,7 +272,7 @@ TEST_CASE("a node with the cluster's Kms joins without an operator",
   absl::Status s = c.node(5).Join(PeersOf({1, 2, 3}));
   CHECK(s.code() == Code::kPermissionDenied);
   CHECK(absl::StrContains(s.message(), "Kms"));
-  CHECK_FALSE(HasMember(c.node(Leader3(c)), 5));
+  CHECK_FALSE(HasMember(c.node(Leader3(c)), c.root(), 5));
 }
 
 TEST_CASE("a removed node knows it and refuses to join with its data",
@@ -279,7 +282,7 @@ TEST_CASE("a removed node knows it and refuses to join with its data",
   const uint64_t leader = c.WaitForLeader();
   const uint64_t gone = leader == 3 ? 2 : 3;
   CHECK_FALSE(Removed(c.node(gone)));
-  REQUIRE(c.node(leader).RemovePeer(gone).ok());
+  REQUIRE(c.node(leader).RemovePeer(c.root(), gone).ok());
   REQUIRE(Eventually([&] { return Removed(c.node(gone)); }));
 
   auto check_refusals = [&] {
@@ -288,13 +291,13 @@ TEST_CASE("a removed node knows it and refuses to join with its data",
     CHECK(
         absl::StrContains(info.status().message(), "removed from the cluster"));
     CHECK(absl::StrContains(info.status().message(), "wipe its data"));
-    CHECK(c.node(gone).ListPeers().status().code() ==
+    CHECK(c.node(gone).ListPeers(c.root()).status().code() ==
           Code::kFailedPrecondition);
     CHECK(c.node(gone).Join(PeersOf({leader})).code() ==
           Code::kFailedPrecondition);
     CHECK(c.node(gone).Bootstrap(PeersOf({gone})).code() ==
           Code::kFailedPrecondition);
-    CHECK(c.node(gone).PutRaw("secret/x", "1").code() ==
+    CHECK(c.node(gone).PutRaw(c.root(), "secret/x", "1").code() ==
           Code::kFailedPrecondition);
   };
   check_refusals();
@@ -306,7 +309,7 @@ TEST_CASE("a removed node knows it and refuses to join with its data",
   REQUIRE(c.Start(gone).ok());
   CHECK(Removed(c.node(gone)));
   check_refusals();
-  CHECK(c.node(leader).ListPeers()->size() == 2);
+  CHECK(c.node(leader).ListPeers(c.root())->size() == 2);
 }
 
 TEST_CASE("a node removed while down learns it when it hears the cluster",
@@ -316,7 +319,7 @@ TEST_CASE("a node removed while down learns it when it hears the cluster",
   const uint64_t leader = c.WaitForLeader();
   const uint64_t gone = leader == 3 ? 2 : 3;
   c.Stop(gone);
-  REQUIRE(c.node(leader).RemovePeer(gone).ok());
+  REQUIRE(c.node(leader).RemovePeer(c.root(), gone).ok());
   REQUIRE(c.Start(gone).ok());
   CHECK_FALSE(Removed(c.node(gone)));  // it cannot know yet
   // It campaigns (nobody leads it); a member answers "not a member".
@@ -335,21 +338,21 @@ TEST_CASE("a lagging node is never marked removed", "[node][join][removal]") {
   const uint64_t lagging = Followers(c, leader).at(0);
   const uint64_t gone = Followers(c, leader).at(1);
   c.network().Isolate(lagging);
-  REQUIRE(c.node(leader).RemovePeer(gone).ok());
-  REQUIRE(c.node(leader).PutRaw("secret/while-away", "w").ok());
+  REQUIRE(c.node(leader).RemovePeer(c.root(), gone).ok());
+  REQUIRE(c.node(leader).PutRaw(c.root(), "secret/while-away", "w").ok());
   // Isolated long enough to campaign (and be refused) a few times.
   absl::SleepFor(absl::Milliseconds(800));
   c.network().Heal();
   REQUIRE(Eventually([&] {
     absl::StatusOr<std::string> v =
-        c.node(lagging).GetRaw("secret/while-away", ReadConsistency::kStale);
+        c.node(lagging).GetRaw(c.root(), "secret/while-away", ReadConsistency::kStale);
     return v.ok() && *v == "w";
   }));
   CHECK_FALSE(Removed(c.node(lagging)));
   CHECK(Eventually([&] { return Removed(c.node(gone)); }));
   leader = Leader(c, {gone});
   CHECK(c.node(lagging).Leader().ok());
-  CHECK(HasMember(c.node(leader), lagging));
+  CHECK(HasMember(c.node(leader), c.root(), lagging));
 }
 
 }  // namespace

@@ -61,7 +61,7 @@ TEST_CASE("a Shamir cluster migrates to auto-unseal and back",
   TestCluster c(3);
   const std::vector<std::string> keys = StartUnsealed(c).keys;
   REQUIRE(Retry([&] {
-            return c.node(c.WaitForLeader()).PutRaw("kept", "value");
+            return c.node(c.WaitForLeader()).PutRaw(c.root(), "kept", "value");
           }).ok());
 
   // Nothing to migrate yet; the leader stays unsealed.
@@ -106,7 +106,7 @@ TEST_CASE("a Shamir cluster migrates to auto-unseal and back",
     CHECK_FALSE(s->migration);
     CHECK(s->recovery_seal);
     CHECK(s->type == "test-kms");
-    CHECK(Retry([&] { return c.node(id).GetRaw("kept"); }).value_or("") ==
+    CHECK(Retry([&] { return c.node(id).GetRaw(c.root(), "kept"); }).value_or("") ==
           "value");
   }
   RestartAll(c);
@@ -141,7 +141,7 @@ TEST_CASE("a Shamir cluster migrates to auto-unseal and back",
              s->type == "shamir";
     }));
     if (id != leader) REQUIRE(c.Unseal(id, {back[0], back[2]}).ok());
-    CHECK(Retry([&] { return c.node(id).GetRaw("kept"); }).value_or("") ==
+    CHECK(Retry([&] { return c.node(id).GetRaw(c.root(), "kept"); }).value_or("") ==
           "value");
   }
   // Plain Shamir from now on: a restart needs the shares.

@@ -16,8 +16,8 @@ namespace coffer::testing {
 namespace {
 
 // The keyring term `n` encrypts with; 0 if it cannot say (sealed).
-uint32_t TermOnNode(Node& n) {
-  absl::StatusOr<KeyStatus> k = n.GetKeyStatus();
+uint32_t TermOnNode(Node& n, const Caller& as) {
+  absl::StatusOr<KeyStatus> k = n.GetKeyStatus(as);
   return k.ok() ? k->term : 0;
 }
 
@@ -39,26 +39,26 @@ TEST_CASE("leadership moves to a chosen voter and to the most caught-up one",
   const uint64_t target = c.AFollower(leader);
 
   // On the leader, to a named voter: returns once the leader sees it lead.
-  REQUIRE(c.node(leader).TransferLeadership(target).ok());
+  REQUIRE(c.node(leader).TransferLeadership(c.root(), target).ok());
   CHECK(LeaderSeenBy(c.node(leader)) == target);
   CHECK(c.WaitForLeader() == target);
 
   // Forwarded from a follower, to whichever voter is most caught up.
   const uint64_t via = c.AFollower(target);
-  REQUIRE(Retry([&] { return c.node(via).TransferLeadership(); }).ok());
+  REQUIRE(Retry([&] { return c.node(via).TransferLeadership(c.root()); }).ok());
   const uint64_t next = c.WaitForLeader();
   CHECK(next != 0);
   CHECK(next != target);
 
   // To the leader itself: nothing to do.
-  CHECK(c.node(next).TransferLeadership(next).ok());
+  CHECK(c.node(next).TransferLeadership(c.root(), next).ok());
   CHECK(c.WaitForLeader() == next);
 
   // Not a member, from the leader and from a follower.
-  absl::Status s = c.node(next).TransferLeadership(99);
+  absl::Status s = c.node(next).TransferLeadership(c.root(), 99);
   CHECK(s.code() == Code::kFailedPrecondition);
   CHECK(s.message().find("node 99 is not a voter") != absl::string_view::npos);
-  CHECK(c.node(c.AFollower(next)).TransferLeadership(99).code() ==
+  CHECK(c.node(c.AFollower(next)).TransferLeadership(c.root(), 99).code() ==
         Code::kFailedPrecondition);
 }
 
@@ -68,9 +68,9 @@ TEST_CASE("a learner cannot receive the leadership", "[node][ops][transfer]") {
   c.AddId(4);
   REQUIRE(c.Start(4).ok());
   REQUIRE(Retry([&] {
-            return c.node(leader).AddPeer(4, TestCluster::Address(4), false);
+            return c.node(leader).AddPeer(c.root(), 4, TestCluster::Address(4), false);
           }).ok());
-  CHECK(c.node(leader).TransferLeadership(4).code() ==
+  CHECK(c.node(leader).TransferLeadership(c.root(), 4).code() ==
         Code::kFailedPrecondition);
   CHECK(c.WaitForLeader() == leader);
 }
@@ -83,7 +83,7 @@ TEST_CASE("a transfer to a voter that is down gives up",
   c.Stop(down);
   // The core abandons the transfer after an election timeout; the leader
   // keeps leading.
-  absl::Status s = c.node(leader).TransferLeadership(down);
+  absl::Status s = c.node(leader).TransferLeadership(c.root(), down);
   CHECK(s.code() == Code::kDeadlineExceeded);
   CHECK(s.message().find("did not complete") != absl::string_view::npos);
   CHECK(LeaderSeenBy(c.node(leader)) == leader);
@@ -99,7 +99,7 @@ TEST_CASE("a leadership transfer without a leader fails with kUnavailable",
   // still run a round before it notices; check-quorum makes it step down).
   c.network().Isolate(follower);
   REQUIRE(Eventually([&] { return LeaderSeenBy(c.node(follower)) == 0; }));
-  CHECK(c.node(follower).TransferLeadership(leader).code() ==
+  CHECK(c.node(follower).TransferLeadership(c.root(), leader).code() ==
         Code::kUnavailable);
   c.network().Heal();
 }
@@ -110,22 +110,22 @@ TEST_CASE("a key rotation is adopted everywhere and old data stays readable",
   StartUnsealed(c);
   uint64_t leader = c.WaitForLeader();
   const uint64_t follower = c.AFollower(leader);
-  REQUIRE(Retry([&] { return c.node(leader).PutRaw("old", "v1"); }).ok());
+  REQUIRE(Retry([&] { return c.node(leader).PutRaw(c.root(), "old", "v1"); }).ok());
   for (uint64_t id : c.ids()) {
-    REQUIRE(Eventually([&] { return TermOnNode(c.node(id)) == 1; }));
+    REQUIRE(Eventually([&] { return TermOnNode(c.node(id), c.root()) == 1; }));
   }
 
   // Through a follower (forwarded to the leader).
   const absl::Time before = absl::Now();
   absl::StatusOr<KeyStatus> rotated =
-      Retry([&] { return c.node(follower).RotateKey(); });
+      Retry([&] { return c.node(follower).RotateKey(c.root()); });
   REQUIRE(rotated.ok());
   CHECK(rotated->term == 2);
   CHECK(rotated->install_time >= before - absl::Seconds(1));
   leader = c.WaitForLeader();
   for (uint64_t id : c.ids()) {
-    REQUIRE(Eventually([&] { return TermOnNode(c.node(id)) == 2; }));
-    absl::StatusOr<KeyStatus> k = c.node(id).GetKeyStatus();
+    REQUIRE(Eventually([&] { return TermOnNode(c.node(id), c.root()) == 2; }));
+    absl::StatusOr<KeyStatus> k = c.node(id).GetKeyStatus(c.root());
     REQUIRE(k.ok());
     CHECK(k->install_time == rotated->install_time);
   }
@@ -133,17 +133,17 @@ TEST_CASE("a key rotation is adopted everywhere and old data stays readable",
   // New writes use term 2 whichever node leads; old data still reads.
   std::vector<std::string> written;
   for (uint64_t id : c.ids()) {
-    REQUIRE(Retry([&] { return c.node(leader).TransferLeadership(id); }).ok());
+    REQUIRE(Retry([&] { return c.node(leader).TransferLeadership(c.root(), id); }).ok());
     leader = c.WaitForLeader();
     REQUIRE(leader == id);
     const std::string path = "new-" + std::to_string(id);
-    REQUIRE(Retry([&] { return c.node(leader).PutRaw(path, "v2"); }).ok());
+    REQUIRE(Retry([&] { return c.node(leader).PutRaw(c.root(), path, "v2"); }).ok());
     written.push_back(path);
   }
   for (uint64_t id : c.ids()) {
-    CHECK(Retry([&] { return c.node(id).GetRaw("old"); }).value_or("") == "v1");
+    CHECK(Retry([&] { return c.node(id).GetRaw(c.root(), "old"); }).value_or("") == "v1");
     for (const std::string& p : written) {
-      CHECK(Retry([&] { return c.node(id).GetRaw(p); }).value_or("") == "v2");
+      CHECK(Retry([&] { return c.node(id).GetRaw(c.root(), p); }).value_or("") == "v2");
     }
   }
 
@@ -160,26 +160,26 @@ TEST_CASE("a restart keeps the rotated keyring", "[node][ops][rotate]") {
   TestCluster c(3);
   const std::vector<std::string> keys = StartUnsealed(c).keys;
   const uint64_t leader = c.WaitForLeader();
-  REQUIRE(Retry([&] { return c.node(leader).PutRaw("a", "1"); }).ok());
-  REQUIRE(Retry([&] { return c.node(leader).RotateKey(); }).ok());
+  REQUIRE(Retry([&] { return c.node(leader).PutRaw(c.root(), "a", "1"); }).ok());
+  REQUIRE(Retry([&] { return c.node(leader).RotateKey(c.root()); }).ok());
   absl::StatusOr<KeyStatus> again =
-      Retry([&] { return c.node(leader).RotateKey(); });
+      Retry([&] { return c.node(leader).RotateKey(c.root()); });
   REQUIRE(again.ok());
   CHECK(again->term == 3);
-  REQUIRE(Retry([&] { return c.node(leader).PutRaw("b", "2"); }).ok());
+  REQUIRE(Retry([&] { return c.node(leader).PutRaw(c.root(), "b", "2"); }).ok());
   for (uint64_t id : c.ids()) {
-    REQUIRE(Eventually([&] { return TermOnNode(c.node(id)) == 3; }));
+    REQUIRE(Eventually([&] { return TermOnNode(c.node(id), c.root()) == 3; }));
   }
   RestartAll(c);
   for (uint64_t id : c.ids()) {
-    CHECK(c.node(id).GetKeyStatus().status().code() ==
+    CHECK(c.node(id).GetKeyStatus(c.root()).status().code() ==
           Code::kFailedPrecondition);  // sealed
     REQUIRE(c.Unseal(id, {keys[1], keys[2]}).ok());
-    CHECK(TermOnNode(c.node(id)) == 3);
+    CHECK(TermOnNode(c.node(id), c.root()) == 3);
     // Stale reads: each node decrypts with its own keyring (a linearizable
     // one would go to a leader that may still be sealed).
-    CHECK(StaleReads(c.node(id), "a", "1"));
-    CHECK(StaleReads(c.node(id), "b", "2"));
+    CHECK(StaleReads(c.node(id), c.root(), "a", "1"));
+    CHECK(StaleReads(c.node(id), c.root(), "b", "2"));
   }
 }
 
@@ -188,20 +188,20 @@ TEST_CASE("a rotation that is never committed changes no node",
   TestCluster c(3);
   StartUnsealed(c);
   const uint64_t leader = c.WaitForLeader();
-  REQUIRE(Retry([&] { return c.node(leader).PutRaw("a", "1"); }).ok());
+  REQUIRE(Retry([&] { return c.node(leader).PutRaw(c.root(), "a", "1"); }).ok());
   c.network().Isolate(leader);
-  absl::StatusOr<KeyStatus> r = c.node(leader).RotateKey();
+  absl::StatusOr<KeyStatus> r = c.node(leader).RotateKey(c.root());
   CHECK_FALSE(r.ok());
   // The isolated leader did not adopt the keyring it proposed.
-  CHECK(TermOnNode(c.node(leader)) == 1);
+  CHECK(TermOnNode(c.node(leader), c.root()) == 1);
   c.network().Heal();
   const uint64_t now = c.WaitForLeader();
   REQUIRE(now != 0);
-  REQUIRE(Retry([&] { return c.node(now).PutRaw("b", "2"); }).ok());
+  REQUIRE(Retry([&] { return c.node(now).PutRaw(c.root(), "b", "2"); }).ok());
   for (uint64_t id : c.ids()) {
-    CHECK(Eventually([&] { return TermOnNode(c.node(id)) == 1; }));
-    CHECK(Retry([&] { return c.node(id).GetRaw("a"); }).value_or("") == "1");
-    CHECK(StaleReads(c.node(id), "b", "2"));
+    CHECK(Eventually([&] { return TermOnNode(c.node(id), c.root()) == 1; }));
+    CHECK(Retry([&] { return c.node(id).GetRaw(c.root(), "a"); }).value_or("") == "1");
+    CHECK(StaleReads(c.node(id), c.root(), "b", "2"));
   }
 }
 
@@ -209,9 +209,9 @@ TEST_CASE("a rotation that is never committed changes no node",
 uint32_t AgreedTerm(TestCluster& c) {
   uint32_t term = 0;
   const bool agreed = Eventually([&] {
-    const uint32_t first = TermOnNode(c.node(c.ids().front()));
+    const uint32_t first = TermOnNode(c.node(c.ids().front()), c.root());
     for (uint64_t id : c.ids()) {
-      if (TermOnNode(c.node(id)) != first) return false;
+      if (TermOnNode(c.node(id), c.root()) != first) return false;
     }
     term = first;
     return true;
@@ -224,12 +224,12 @@ TEST_CASE("the leader rotates by itself after key_rotation_max_operations",
   TestCluster c(3);
   c.tweak = [](NodeOptions& o) { o.key_rotation_max_operations = 64; };
   StartUnsealed(c);
-  PutRawMany(c.node(c.WaitForLeader()), "k", 100);
+  PutRawMany(c.node(c.WaitForLeader()), c.root(), "k", 100);
   // Adopted everywhere once applied; the data under both terms reads.
   CHECK(AgreedTerm(c) >= 2);
   for (uint64_t id : c.ids()) {
     for (int i = 0; i < 100; i += 9) {
-      CHECK(StaleReads(c.node(id), "k" + std::to_string(i), "v"));
+      CHECK(StaleReads(c.node(id), c.root(), "k" + std::to_string(i), "v"));
     }
   }
 }
@@ -245,30 +245,30 @@ TEST_CASE("an automatic rotation that is never committed changes no node",
   const uint64_t leader = c.WaitForLeader();
   // Up to the limit: the leader's next encryption rotates.
   for (int i = 0;; ++i) {
-    absl::StatusOr<KeyStatus> k = c.node(leader).GetKeyStatus();
+    absl::StatusOr<KeyStatus> k = c.node(leader).GetKeyStatus(c.root());
     REQUIRE(k.ok());
     REQUIRE(k->term == 1);
     if (k->encryptions >= 64) break;
     const std::string path = "a" + std::to_string(i);
-    REQUIRE(Retry([&] { return c.node(leader).PutRaw(path, "1"); }).ok());
+    REQUIRE(Retry([&] { return c.node(leader).PutRaw(c.root(), path, "1"); }).ok());
   }
   c.network().Isolate(leader);
-  CHECK_FALSE(c.node(leader).PutRaw("lost", "x").ok());
+  CHECK_FALSE(c.node(leader).PutRaw(c.root(), "lost", "x").ok());
   // The isolated leader did not adopt the keyring its write carried.
-  CHECK(TermOnNode(c.node(leader)) == 1);
+  CHECK(TermOnNode(c.node(leader), c.root()) == 1);
   c.network().Heal();
   REQUIRE(c.WaitForLeader() != 0);
   // Leading again, it writes what every node decrypts.
   REQUIRE(Retry([&] {
-            return c.node(c.WaitForLeader()).TransferLeadership(leader);
+            return c.node(c.WaitForLeader()).TransferLeadership(c.root(), leader);
           }).ok());
   REQUIRE(c.WaitForLeader() == leader);
-  REQUIRE(Retry([&] { return c.node(leader).PutRaw("b", "2"); }).ok());
+  REQUIRE(Retry([&] { return c.node(leader).PutRaw(c.root(), "b", "2"); }).ok());
   CHECK(AgreedTerm(c) >= 1);
   for (uint64_t id : c.ids()) {
-    CHECK(StaleReads(c.node(id), "a0", "1"));
-    CHECK(StaleReads(c.node(id), "b", "2"));
-    CHECK(c.node(id).GetRaw("lost", ReadConsistency::kStale).status().code() ==
+    CHECK(StaleReads(c.node(id), c.root(), "a0", "1"));
+    CHECK(StaleReads(c.node(id), c.root(), "b", "2"));
+    CHECK(c.node(id).GetRaw(c.root(), "lost", ReadConsistency::kStale).status().code() ==
           Code::kNotFound);
   }
 }
@@ -278,15 +278,15 @@ TEST_CASE("rotation and key status need an unsealed node",
   TestCluster c(3);
   StartUnsealed(c);
   const auto [leader, follower] = LeaderAndFollower(c);
-  REQUIRE(c.node(follower).Seal().ok());
-  CHECK(c.node(follower).RotateKey().status().code() ==
+  REQUIRE(c.node(follower).Seal(c.root()).ok());
+  CHECK(c.node(follower).RotateKey(c.root()).status().code() ==
         Code::kFailedPrecondition);
-  CHECK(c.node(follower).GetKeyStatus().status().code() ==
+  CHECK(c.node(follower).GetKeyStatus(c.root()).status().code() ==
         Code::kFailedPrecondition);
-  REQUIRE(c.node(leader).Seal().ok());
+  REQUIRE(c.node(leader).Seal(c.root()).ok());
   const uint64_t other = Followers(c, leader).at(1);
   // The leader is sealed: a forwarded rotation is refused there.
-  CHECK(Retry([&] { return c.node(other).RotateKey(); }).status().code() ==
+  CHECK(Retry([&] { return c.node(other).RotateKey(c.root()); }).status().code() ==
         Code::kFailedPrecondition);
 }
 
@@ -295,7 +295,7 @@ TEST_CASE("rekey replaces the unseal shares on every node",
   TestCluster c(3);
   const std::vector<std::string> old_keys = StartUnsealed(c).keys;
   const auto [leader, follower] = LeaderAndFollower(c);
-  REQUIRE(Retry([&] { return c.node(leader).PutRaw("a", "1"); }).ok());
+  REQUIRE(Retry([&] { return c.node(leader).PutRaw(c.root(), "a", "1"); }).ok());
 
   // Wrong current shares: a well-formed share of another secret.
   const std::string wrong(66, 'a');
@@ -310,7 +310,7 @@ TEST_CASE("rekey replaces the unseal shares on every node",
             .code() == Code::kInvalidArgument);  // threshold above shares
 
   // Nothing changed: the old shares still unseal.
-  REQUIRE(c.node(follower).Seal().ok());
+  REQUIRE(c.node(follower).Seal(c.root()).ok());
   REQUIRE(c.Unseal(follower, {old_keys[0], old_keys[2]}).ok());
 
   absl::StatusOr<std::vector<std::string>> fresh = Retry([&] {
@@ -328,13 +328,13 @@ TEST_CASE("rekey replaces the unseal shares on every node",
 
   // Seal and restart everything: the old shares no longer work, the new
   // ones unseal every node.
-  for (uint64_t id : c.ids()) REQUIRE(c.node(id).Seal().ok());
+  for (uint64_t id : c.ids()) REQUIRE(c.node(id).Seal(c.root()).ok());
   RestartAll(c);
   for (uint64_t id : c.ids()) {
     absl::Status s = c.Unseal(id, old_keys);
     CHECK(s.code() == Code::kPermissionDenied);
     REQUIRE(c.Unseal(id, {(*fresh)[4], (*fresh)[0], (*fresh)[2]}).ok());
-    CHECK(StaleReads(c.node(id), "a", "1"));
+    CHECK(StaleReads(c.node(id), c.root(), "a", "1"));
   }
 }
 
@@ -363,16 +363,16 @@ TEST_CASE("a follower that misses a rotation adopts it from a snapshot",
   // The follower stays unsealed with term 1 while the cluster rotates and
   // compacts the rotation out of the log.
   c.network().Isolate(follower);
-  REQUIRE(Retry([&] { return c.node(leader).RotateKey(); }).ok());
-  PutRawMany(c.node(leader), "k", 40);
-  CHECK(TermOnNode(c.node(follower)) == 1);
+  REQUIRE(Retry([&] { return c.node(leader).RotateKey(c.root()); }).ok());
+  PutRawMany(c.node(leader), c.root(), "k", 40);
+  CHECK(TermOnNode(c.node(follower), c.root()) == 1);
   const uint64_t installs = counter.installs;
   c.network().Heal();
   REQUIRE(Eventually([&] { return counter.installs > installs; }));
-  REQUIRE(Eventually([&] { return TermOnNode(c.node(follower)) == 2; }));
+  REQUIRE(Eventually([&] { return TermOnNode(c.node(follower), c.root()) == 2; }));
   CHECK(Eventually([&] {
     return c.node(follower)
-               .GetRaw("k39", ReadConsistency::kStale)
+               .GetRaw(c.root(), "k39", ReadConsistency::kStale)
                .value_or("") == "v";
   }));
 }

@@ -68,13 +68,13 @@ TEST_CASE("Bootstrap checks its peer list", "[node][bootstrap]") {
   CHECK(n.Bootstrap({Peer{1, "elsewhere"}}).code() == Code::kInvalidArgument);
   // Nothing happens before Bootstrap: no leader, no writes.
   CHECK(n.Leader()->leader_id == 0);
-  CHECK(n.PutRaw("secret/a", "1").code() == Code::kFailedPrecondition);
+  CHECK(n.PutRaw(c.root(), "secret/a", "1").code() == Code::kFailedPrecondition);
   CHECK(n.Initialize({}).status().code() == Code::kUnavailable);
 
   REQUIRE(n.Bootstrap({Peer{1, "node-1"}}).ok());
   CHECK(n.Bootstrap({Peer{1, "node-1"}}).code() == Code::kFailedPrecondition);
   REQUIRE(c.WaitForLeader() == 1);
-  absl::StatusOr<std::vector<PeerInfo>> peers = n.ListPeers();
+  absl::StatusOr<std::vector<PeerInfo>> peers = n.ListPeers(c.root());
   REQUIRE(peers.ok());
   REQUIRE(peers->size() == 1);
   CHECK(peers->front().state == "leader");
@@ -88,7 +88,7 @@ TEST_CASE("a closed node fails every call", "[node][lifecycle]") {
   n.Close();  // idempotent
   using Code = absl::StatusCode;
   CHECK(n.Leader().status().code() == Code::kFailedPrecondition);
-  CHECK(n.PutRaw("secret/a", "1").code() == Code::kFailedPrecondition);
+  CHECK(n.PutRaw(c.root(), "secret/a", "1").code() == Code::kFailedPrecondition);
   n.Receive("garbage");  // ignored
 }
 
@@ -109,9 +109,10 @@ TEST_CASE("malformed frames are dropped and the node goes on",
   opts.secret_threshold = 1;
   absl::StatusOr<InitializeResult> init = n.Initialize(opts);
   REQUIRE(init.ok());
+  c.set_root_token(init->root_token);
   REQUIRE(c.Unseal(1, init->keys).ok());
-  CHECK(n.PutRaw("secret/a", "1").ok());
-  CHECK(*n.GetRaw("secret/a") == "1");
+  CHECK(n.PutRaw(c.root(), "secret/a", "1").ok());
+  CHECK(*n.GetRaw(c.root(), "secret/a") == "1");
   CHECK(n.Leader()->is_self);
 }
 

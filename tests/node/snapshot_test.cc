@@ -47,9 +47,9 @@ struct TempDir {
 
 // Writes secret/`key`, retrying while there is no leader or the leader
 // changes (the write is idempotent).
-absl::Status Put(Node& n, const std::string& key, const std::string& value) {
+absl::Status Put(Node& n, const Caller& as, const std::string& key, const std::string& value) {
   const absl::Status s = Retry([&] {
-                           return n.KvPut("secret/", key, {{"value", value}});
+                           return n.KvPut(as, "secret/", key, {{"value", value}});
                          }).status();
   if (!s.ok()) UNSCOPED_INFO("put " << key << ": " << s.ToString());
   return s;
@@ -57,9 +57,9 @@ absl::Status Put(Node& n, const std::string& key, const std::string& value) {
 
 // The value of secret/`key` on node `n` (stale: this node's own state), or
 // "<absent>" when it has none.
-std::string StaleValue(Node& n, const std::string& key) {
+std::string StaleValue(Node& n, const Caller& as, const std::string& key) {
   absl::StatusOr<KvReadResult> r =
-      n.KvGet("secret/", key, 0, ReadConsistency::kStale);
+      n.KvGet(as, "secret/", key, 0, ReadConsistency::kStale);
   if (r.status().code() == Code::kNotFound) return "<absent>";
   if (!r.ok() || !r->data.has_value()) return "<" + r.status().ToString() + ">";
   return r->data->at("value");
@@ -73,7 +73,7 @@ absl::Status RestoreOnLeader(TestCluster& c, const std::string& path,
   for (int attempt = 0; attempt < 20; ++attempt) {
     const uint64_t leader = c.WaitForLeader();
     if (leader == 0) continue;
-    s = c.node(leader).SnapshotRestore(path, options);
+    s = c.node(leader).SnapshotRestore(c.root(), path, options);
     if (s.code() != Code::kUnavailable && s.code() != Code::kDeadlineExceeded) {
       break;
     }
@@ -82,8 +82,8 @@ absl::Status RestoreOnLeader(TestCluster& c, const std::string& path,
   return s;
 }
 
-bool Shows(Node& n, const std::string& key, const std::string& value) {
-  return Eventually([&] { return StaleValue(n, key) == value; });
+bool Shows(Node& n, const Caller& as, const std::string& key, const std::string& value) {
+  return Eventually([&] { return StaleValue(n, as, key) == value; });
 }
 
 std::string ReadFile(const std::string& path) {
@@ -103,13 +103,13 @@ TEST_CASE("a snapshot is saved on the leader and on a follower and inspected",
   TempDir dir;
   const uint64_t leader = c.WaitForLeader();
   const uint64_t follower = c.AFollower(leader);
-  REQUIRE(Put(c.node(leader), "a", "1").ok());
+  REQUIRE(Put(c.node(leader), c.root(), "a", "1").ok());
 
-  REQUIRE(c.node(leader).SnapshotSave(dir.File("leader.snap")).ok());
+  REQUIRE(c.node(leader).SnapshotSave(c.root(), dir.File("leader.snap")).ok());
   // A write acknowledged just before a follower's save is in it: restoring
   // that snapshot later brings it back.
-  REQUIRE(Put(c.node(leader), "b", "2").ok());
-  REQUIRE(c.node(follower).SnapshotSave(dir.File("follower.snap")).ok());
+  REQUIRE(Put(c.node(leader), c.root(), "b", "2").ok());
+  REQUIRE(c.node(follower).SnapshotSave(c.root(), dir.File("follower.snap")).ok());
 
   absl::StatusOr<SnapshotInspection> lead =
       InspectSnapshot(dir.File("leader.snap"));
@@ -141,7 +141,7 @@ TEST_CASE("a snapshot is saved on the leader and on a follower and inspected",
   // Streamed: the same kind of file, verified before the first byte.
   std::string streamed;
   REQUIRE(c.node(follower)
-              .SnapshotSaveTo([&](absl::string_view bytes) {
+              .SnapshotSaveTo(c.root(), [&](absl::string_view bytes) {
                 streamed.append(bytes.data(), bytes.size());
                 return absl::OkStatus();
               })
@@ -154,7 +154,7 @@ TEST_CASE("a snapshot is saved on the leader and on a follower and inspected",
   CHECK(s->file_bytes == streamed.size());
   // An error of the host's writer stops the save and is returned.
   CHECK(c.node(leader)
-            .SnapshotSaveTo([](absl::string_view) {
+            .SnapshotSaveTo(c.root(), [](absl::string_view) {
               return absl::UnavailableError("disk full");
             })
             .code() == Code::kUnavailable);
@@ -162,8 +162,8 @@ TEST_CASE("a snapshot is saved on the leader and on a follower and inspected",
   CHECK(InspectSnapshot(dir.File("missing.snap")).status().code() ==
         Code::kNotFound);
   // A sealed node saves nothing.
-  REQUIRE(c.node(follower).Seal().ok());
-  CHECK(c.node(follower).SnapshotSave(dir.File("sealed.snap")).code() ==
+  REQUIRE(c.node(follower).Seal(c.root()).ok());
+  CHECK(c.node(follower).SnapshotSave(c.root(), dir.File("sealed.snap")).code() ==
         Code::kFailedPrecondition);
   CHECK_FALSE(std::filesystem::exists(dir.File("sealed.snap")));
 }
@@ -189,12 +189,12 @@ TEST_CASE("a restore that stops while staging discards what it staged",
   TempDir dir;
   uint64_t leader = c.WaitForLeader();
   for (int i = 0; i < 40; ++i) {
-    REQUIRE(Put(c.node(leader), "k" + std::to_string(i), std::string(1000, 'x'))
+    REQUIRE(Put(c.node(leader), c.root(), "k" + std::to_string(i), std::string(1000, 'x'))
                 .ok());
   }
   // Last in key order, and too large for the entries of the cluster below.
-  REQUIRE(c.node(leader).PutRaw("zz/big", std::string(40 << 10, 'y')).ok());
-  REQUIRE(c.node(leader).SnapshotSave(dir.File("s.snap")).ok());
+  REQUIRE(c.node(leader).PutRaw(c.root(), "zz/big", std::string(40 << 10, 'y')).ok());
+  REQUIRE(c.node(leader).SnapshotSave(c.root(), dir.File("s.snap")).ok());
   c.tweak = [](NodeOptions& o) { o.max_entry_bytes = 32 << 10; };
   RestartAll(c);
   UnsealAll(c, {keys[0], keys[1]});
@@ -203,8 +203,8 @@ TEST_CASE("a restore that stops while staging discards what it staged",
   absl::Status s = RestoreOnLeader(c, dir.File("s.snap"));
   CHECK(s.code() == Code::kResourceExhausted);
   leader = c.WaitForLeader();
-  REQUIRE(Put(c.node(leader), "after", "yes").ok());
-  for (uint64_t id : c.ids()) CHECK(Shows(c.node(id), "after", "yes"));
+  REQUIRE(Put(c.node(leader), c.root(), "after", "yes").ok());
+  for (uint64_t id : c.ids()) CHECK(Shows(c.node(id), c.root(), "after", "yes"));
   for (uint64_t id : c.ids()) c.Stop(id);
   for (uint64_t id : c.ids()) {
     INFO("node " << id);
@@ -229,9 +229,9 @@ TEST_CASE("a new leader discards what a restore cut by a crash staged",
   TempDir dir;
   constexpr int kKeys = 600;
   for (int i = 0; i < kKeys; ++i) {
-    REQUIRE(Put(c.node(1), "k" + std::to_string(i), "v").ok());
+    REQUIRE(Put(c.node(1), c.root(), "k" + std::to_string(i), "v").ok());
   }
-  REQUIRE(c.node(1).SnapshotSave(dir.File("s.snap")).ok());
+  REQUIRE(c.node(1).SnapshotSave(c.root(), dir.File("s.snap")).ok());
 
   // The leader crashes once a follower applied a few staging batches: its
   // caller can discard nothing. (The leader is looked up only now: a slow
@@ -243,7 +243,7 @@ TEST_CASE("a new leader discards what a restore cut by a crash staged",
   absl::Status restore;
   std::atomic<bool> ended{false};
   std::thread restorer([&] {
-    restore = c.node(leader).SnapshotRestore(dir.File("s.snap"), {});
+    restore = c.node(leader).SnapshotRestore(c.root(), dir.File("s.snap"), {});
     ended = true;
   });
   // Not REQUIRE yet: the restorer must be joined either way.
@@ -266,10 +266,10 @@ TEST_CASE("a new leader discards what a restore cut by a crash staged",
   // The next leader discards the staging area; the crashed node, back,
   // applies the discards from the log.
   REQUIRE(rec.logger.Has("discarded the staging area of unfinished restore"));
-  REQUIRE(Put(c.node(c.WaitForLeader()), "marker", "m").ok());
+  REQUIRE(Put(c.node(c.WaitForLeader()), c.root(), "marker", "m").ok());
   REQUIRE(c.Start(leader).ok());
   REQUIRE(c.Unseal(leader, {keys[0], keys[1]}).ok());
-  for (uint64_t id : c.ids()) REQUIRE(Shows(c.node(id), "marker", "m"));
+  for (uint64_t id : c.ids()) REQUIRE(Shows(c.node(id), c.root(), "marker", "m"));
   for (uint64_t id : c.ids()) c.Stop(id);
   for (uint64_t id : c.ids()) {
     INFO("node " << id);
@@ -284,18 +284,18 @@ TEST_CASE("a restore drops later writes and brings back earlier ones",
   const std::vector<std::string> keys = StartUnsealed(c, kKv).keys;
   TempDir dir;
   uint64_t leader = c.WaitForLeader();
-  REQUIRE(Put(c.node(leader), "test", "HA cluster working").ok());
-  REQUIRE(Put(c.node(leader), "changed", "before").ok());
-  REQUIRE(c.node(c.AFollower(leader)).SnapshotSave(dir.File("s.snap")).ok());
-  REQUIRE(Put(c.node(leader), "important", "later").ok());
-  REQUIRE(Put(c.node(leader), "changed", "after").ok());
-  REQUIRE(c.node(leader).KvDeleteMetadata("secret/", "test").ok());
+  REQUIRE(Put(c.node(leader), c.root(), "test", "HA cluster working").ok());
+  REQUIRE(Put(c.node(leader), c.root(), "changed", "before").ok());
+  REQUIRE(c.node(c.AFollower(leader)).SnapshotSave(c.root(), dir.File("s.snap")).ok());
+  REQUIRE(Put(c.node(leader), c.root(), "important", "later").ok());
+  REQUIRE(Put(c.node(leader), c.root(), "changed", "after").ok());
+  REQUIRE(c.node(leader).KvDeleteMetadata(c.root(), "secret/", "test").ok());
 
   // One node is down during the restore.
   const uint64_t down = c.AFollower(leader);
   c.Stop(down);
   absl::Status follower_try =
-      c.node(c.AFollower(leader)).SnapshotRestore(dir.File("s.snap"), {});
+      c.node(c.AFollower(leader)).SnapshotRestore(c.root(), dir.File("s.snap"), {});
   CHECK(follower_try.code() == Code::kUnavailable);
   CHECK(follower_try.message().find("leader") != absl::string_view::npos);
   REQUIRE(RestoreOnLeader(c, dir.File("s.snap")).ok());
@@ -303,22 +303,22 @@ TEST_CASE("a restore drops later writes and brings back earlier ones",
   for (uint64_t id : c.ids()) {
     if (!c.running(id)) continue;
     INFO("node " << id);
-    CHECK(Shows(c.node(id), "test", "HA cluster working"));
-    CHECK(Shows(c.node(id), "changed", "before"));
-    CHECK(Shows(c.node(id), "important", "<absent>"));
+    CHECK(Shows(c.node(id), c.root(), "test", "HA cluster working"));
+    CHECK(Shows(c.node(id), c.root(), "changed", "before"));
+    CHECK(Shows(c.node(id), c.root(), "important", "<absent>"));
   }
   // Linearizable reads agree, and the restored cluster takes new writes.
-  absl::StatusOr<KvReadResult> r = c.node(leader).KvGet("secret/", "changed");
+  absl::StatusOr<KvReadResult> r = c.node(leader).KvGet(c.root(), "secret/", "changed");
   REQUIRE(r.ok());
   CHECK(r->data->at("value") == "before");
-  REQUIRE(Put(c.node(leader), "after-restore", "yes").ok());
+  REQUIRE(Put(c.node(leader), c.root(), "after-restore", "yes").ok());
 
   // The node that was down catches up with the restore.
   REQUIRE(c.Start(down).ok());
   REQUIRE(c.Unseal(down, {keys[1], keys[2]}).ok());
-  CHECK(Shows(c.node(down), "test", "HA cluster working"));
-  CHECK(Shows(c.node(down), "important", "<absent>"));
-  CHECK(Shows(c.node(down), "after-restore", "yes"));
+  CHECK(Shows(c.node(down), c.root(), "test", "HA cluster working"));
+  CHECK(Shows(c.node(down), c.root(), "important", "<absent>"));
+  CHECK(Shows(c.node(down), c.root(), "after-restore", "yes"));
 
   // Every node restarts into the restored state (sealed, then unsealed
   // with the same shares).
@@ -326,10 +326,10 @@ TEST_CASE("a restore drops later writes and brings back earlier ones",
   for (uint64_t id : c.ids()) {
     INFO("node " << id);
     REQUIRE(c.Unseal(id, {keys[0], keys[1]}).ok());
-    CHECK(Shows(c.node(id), "test", "HA cluster working"));
-    CHECK(Shows(c.node(id), "changed", "before"));
-    CHECK(Shows(c.node(id), "important", "<absent>"));
-    CHECK(Shows(c.node(id), "after-restore", "yes"));
+    CHECK(Shows(c.node(id), c.root(), "test", "HA cluster working"));
+    CHECK(Shows(c.node(id), c.root(), "changed", "before"));
+    CHECK(Shows(c.node(id), c.root(), "important", "<absent>"));
+    CHECK(Shows(c.node(id), c.root(), "after-restore", "yes"));
   }
 }
 
@@ -342,29 +342,29 @@ TEST_CASE("a node down during a restore catches up from a raft snapshot",
   const std::vector<std::string> keys = StartUnsealed(c, kKv).keys;
   TempDir dir;
   const uint64_t leader = c.WaitForLeader();
-  REQUIRE(Put(c.node(leader), "kept", "k").ok());
-  REQUIRE(c.node(leader).SnapshotSave(dir.File("s.snap")).ok());
+  REQUIRE(Put(c.node(leader), c.root(), "kept", "k").ok());
+  REQUIRE(c.node(leader).SnapshotSave(c.root(), dir.File("s.snap")).ok());
   const uint64_t down = c.AFollower(leader);
   c.Stop(down);
   for (int i = 0; i < 20; ++i) {
-    REQUIRE(Put(c.node(leader), "gone" + std::to_string(i), "g").ok());
+    REQUIRE(Put(c.node(leader), c.root(), "gone" + std::to_string(i), "g").ok());
   }
   REQUIRE(RestoreOnLeader(c, dir.File("s.snap")).ok());
   for (int i = 0; i < 40; ++i) {
-    REQUIRE(Put(c.node(leader), "new" + std::to_string(i), "n").ok());
+    REQUIRE(Put(c.node(leader), c.root(), "new" + std::to_string(i), "n").ok());
   }
   REQUIRE(c.Start(down).ok());
   REQUIRE(c.Unseal(down, {keys[0], keys[1]}).ok());
-  CHECK(Shows(c.node(down), "new39", "n"));
-  CHECK(Shows(c.node(down), "kept", "k"));
-  CHECK(Shows(c.node(down), "gone0", "<absent>"));
+  CHECK(Shows(c.node(down), c.root(), "new39", "n"));
+  CHECK(Shows(c.node(down), c.root(), "kept", "k"));
+  CHECK(Shows(c.node(down), c.root(), "gone0", "<absent>"));
   // And the leader, restarted, recovers from its own restored state.
   c.Stop(leader);
   REQUIRE(c.Start(leader).ok());
   REQUIRE(c.Unseal(leader, {keys[0], keys[1]}).ok());
-  CHECK(Shows(c.node(leader), "kept", "k"));
-  CHECK(Shows(c.node(leader), "gone19", "<absent>"));
-  CHECK(Shows(c.node(leader), "new39", "n"));
+  CHECK(Shows(c.node(leader), c.root(), "kept", "k"));
+  CHECK(Shows(c.node(leader), c.root(), "gone19", "<absent>"));
+  CHECK(Shows(c.node(leader), c.root(), "new39", "n"));
 }
 
 TEST_CASE("a restore cut by a leader change leaves old or new state whole",
@@ -379,16 +379,16 @@ TEST_CASE("a restore cut by a leader change leaves old or new state whole",
   const uint64_t leader = c.WaitForLeader();
   constexpr int kKeys = 150;
   for (int i = 0; i < kKeys; ++i) {
-    REQUIRE(Put(c.node(leader), "k" + std::to_string(i), "old").ok());
+    REQUIRE(Put(c.node(leader), c.root(), "k" + std::to_string(i), "old").ok());
   }
-  REQUIRE(c.node(leader).SnapshotSave(dir.File("s.snap")).ok());
+  REQUIRE(c.node(leader).SnapshotSave(c.root(), dir.File("s.snap")).ok());
   for (int i = 0; i < kKeys; ++i) {
-    REQUIRE(Put(c.node(leader), "k" + std::to_string(i), "new").ok());
+    REQUIRE(Put(c.node(leader), c.root(), "k" + std::to_string(i), "new").ok());
   }
 
   absl::Status restore;
   std::thread restorer([&] {
-    restore = c.node(leader).SnapshotRestore(dir.File("s.snap"), {});
+    restore = c.node(leader).SnapshotRestore(c.root(), dir.File("s.snap"), {});
   });
   absl::SleepFor(absl::Milliseconds(30));
   c.network().Isolate(leader);
@@ -403,7 +403,7 @@ TEST_CASE("a restore cut by a leader change leaves old or new state whole",
   REQUIRE(now != 0);
   absl::Status marker;
   for (int attempt = 0; attempt < 50; ++attempt) {
-    marker = Put(c.node(now), "marker", "m");
+    marker = Put(c.node(now), c.root(), "marker", "m");
     if (marker.ok()) break;
     absl::SleepFor(absl::Milliseconds(20));
   }
@@ -411,11 +411,11 @@ TEST_CASE("a restore cut by a leader change leaves old or new state whole",
   std::string first;
   for (uint64_t id : c.ids()) {
     INFO("node " << id);
-    REQUIRE(Shows(c.node(id), "marker", "m"));
-    const std::string v0 = StaleValue(c.node(id), "k0");
+    REQUIRE(Shows(c.node(id), c.root(), "marker", "m"));
+    const std::string v0 = StaleValue(c.node(id), c.root(), "k0");
     CHECK((v0 == "old" || v0 == "new"));
     for (int i = 1; i < kKeys; ++i) {
-      REQUIRE(StaleValue(c.node(id), "k" + std::to_string(i)) == v0);
+      REQUIRE(StaleValue(c.node(id), c.root(), "k" + std::to_string(i)) == v0);
     }
     if (first.empty()) first = v0;
     CHECK(v0 == first);
@@ -425,9 +425,9 @@ TEST_CASE("a restore cut by a leader change leaves old or new state whole",
   // A restore on the current leader then completes.
   REQUIRE(RestoreOnLeader(c, dir.File("s.snap")).ok());
   for (uint64_t id : c.ids()) {
-    CHECK(Shows(c.node(id), "k0", "old"));
-    CHECK(Shows(c.node(id), "k" + std::to_string(kKeys - 1), "old"));
-    CHECK(Shows(c.node(id), "marker", "<absent>"));
+    CHECK(Shows(c.node(id), c.root(), "k0", "old"));
+    CHECK(Shows(c.node(id), c.root(), "k" + std::to_string(kKeys - 1), "old"));
+    CHECK(Shows(c.node(id), c.root(), "marker", "<absent>"));
   }
 }
 
@@ -437,16 +437,16 @@ TEST_CASE("a restore keeps the live membership and reaches a new member",
   const std::vector<std::string> keys = StartUnsealed(c, kKv).keys;
   TempDir dir;
   const uint64_t leader = c.WaitForLeader();
-  REQUIRE(Put(c.node(leader), "old", "o").ok());
-  REQUIRE(c.node(leader).SnapshotSave(dir.File("s.snap")).ok());
+  REQUIRE(Put(c.node(leader), c.root(), "old", "o").ok());
+  REQUIRE(c.node(leader).SnapshotSave(c.root(), dir.File("s.snap")).ok());
 
   c.AddId(4);
   REQUIRE(c.Start(4).ok());
-  REQUIRE(c.node(leader).AddPeer(4, TestCluster::Address(4), false).ok());
-  REQUIRE(Put(c.node(leader), "new", "n").ok());
+  REQUIRE(c.node(leader).AddPeer(c.root(), 4, TestCluster::Address(4), false).ok());
+  REQUIRE(Put(c.node(leader), c.root(), "new", "n").ok());
   REQUIRE(RestoreOnLeader(c, dir.File("s.snap")).ok());
 
-  absl::StatusOr<std::vector<PeerInfo>> peers = c.node(leader).ListPeers();
+  absl::StatusOr<std::vector<PeerInfo>> peers = c.node(leader).ListPeers(c.root());
   REQUIRE(peers.ok());
   REQUIRE(peers->size() == 4);
   CHECK(peers->back().id == 4);
@@ -454,7 +454,7 @@ TEST_CASE("a restore keeps the live membership and reaches a new member",
   CHECK_FALSE(peers->back().voter);
   // The replicated peer records are the live ones (four), not the
   // snapshot's three.
-  REQUIRE(c.node(leader).SnapshotSave(dir.File("after.snap")).ok());
+  REQUIRE(c.node(leader).SnapshotSave(c.root(), dir.File("after.snap")).ok());
   absl::StatusOr<SnapshotInspection> after =
       InspectSnapshot(dir.File("after.snap"));
   REQUIRE(after.ok());
@@ -466,10 +466,10 @@ TEST_CASE("a restore keeps the live membership and reaches a new member",
     return s.ok() && s->initialized;
   }));
   REQUIRE(c.Unseal(4, {keys[0], keys[1]}).ok());
-  CHECK(Shows(c.node(4), "old", "o"));
-  CHECK(Shows(c.node(4), "new", "<absent>"));
+  CHECK(Shows(c.node(4), c.root(), "old", "o"));
+  CHECK(Shows(c.node(4), c.root(), "new", "<absent>"));
   // Membership changes still work after the restore.
-  CHECK(c.node(leader).RemovePeer(4).ok());
+  CHECK(c.node(leader).RemovePeer(c.root(), 4).ok());
 }
 
 TEST_CASE("a corrupt truncated or tampered snapshot is refused as data loss",
@@ -478,9 +478,9 @@ TEST_CASE("a corrupt truncated or tampered snapshot is refused as data loss",
   StartUnsealed(c, kKv);
   TempDir dir;
   const uint64_t leader = c.WaitForLeader();
-  REQUIRE(Put(c.node(leader), "k", "before").ok());
-  REQUIRE(c.node(leader).SnapshotSave(dir.File("good.snap")).ok());
-  REQUIRE(Put(c.node(leader), "k", "after").ok());
+  REQUIRE(Put(c.node(leader), c.root(), "k", "before").ok());
+  REQUIRE(c.node(leader).SnapshotSave(c.root(), dir.File("good.snap")).ok());
+  REQUIRE(Put(c.node(leader), c.root(), "k", "after").ok());
   const std::string good = ReadFile(dir.File("good.snap"));
   REQUIRE(good.size() > 200);
 
@@ -514,20 +514,20 @@ TEST_CASE("a corrupt truncated or tampered snapshot is refused as data loss",
   for (const char* name :
        {"flipped.snap", "truncated.snap", "empty.snap", "forged.snap"}) {
     INFO(name);
-    absl::Status s = c.node(leader).SnapshotRestore(dir.File(name), {});
+    absl::Status s = c.node(leader).SnapshotRestore(c.root(), dir.File(name), {});
     CHECK(s.code() == Code::kDataLoss);
     CHECK(s.message().substr(0, 6) == "node: ");
   }
   CHECK(InspectSnapshot(dir.File("truncated.snap")).status().code() ==
         Code::kDataLoss);
   // Nothing changed, on any node.
-  for (uint64_t id : c.ids()) CHECK(Shows(c.node(id), "k", "after"));
-  CHECK(c.node(leader).SnapshotRestore(dir.File("none.snap"), {}).code() ==
+  for (uint64_t id : c.ids()) CHECK(Shows(c.node(id), c.root(), "k", "after"));
+  CHECK(c.node(leader).SnapshotRestore(c.root(), dir.File("none.snap"), {}).code() ==
         Code::kNotFound);
 
   // A sealed leader restores nothing.
-  REQUIRE(c.node(leader).Seal().ok());
-  CHECK(c.node(leader).SnapshotRestore(dir.File("good.snap"), {}).code() ==
+  REQUIRE(c.node(leader).Seal(c.root()).ok());
+  CHECK(c.node(leader).SnapshotRestore(c.root(), dir.File("good.snap"), {}).code() ==
         Code::kFailedPrecondition);
 }
 
@@ -536,15 +536,15 @@ TEST_CASE("restore from a reader and save to a writer round trip",
   TestCluster c(3);
   StartUnsealed(c, kKv);
   const uint64_t leader = c.WaitForLeader();
-  REQUIRE(Put(c.node(leader), "k", "v1").ok());
+  REQUIRE(Put(c.node(leader), c.root(), "k", "v1").ok());
   std::string bytes;
   REQUIRE(c.node(leader)
-              .SnapshotSaveTo([&](absl::string_view b) {
+              .SnapshotSaveTo(c.root(), [&](absl::string_view b) {
                 bytes.append(b.data(), b.size());
                 return absl::OkStatus();
               })
               .ok());
-  REQUIRE(Put(c.node(leader), "k", "v2").ok());
+  REQUIRE(Put(c.node(leader), c.root(), "k", "v2").ok());
   size_t offset = 0;
   // Small reads exercise the copy loop.
   auto reader = [&](char* buf, size_t cap) -> absl::StatusOr<size_t> {
@@ -553,63 +553,70 @@ TEST_CASE("restore from a reader and save to a writer round trip",
     offset += n;
     return n;
   };
-  REQUIRE(c.node(leader).SnapshotRestoreFrom(reader, {}).ok());
-  for (uint64_t id : c.ids()) CHECK(Shows(c.node(id), "k", "v1"));
+  REQUIRE(c.node(leader).SnapshotRestoreFrom(c.root(), reader, {}).ok());
+  for (uint64_t id : c.ids()) CHECK(Shows(c.node(id), c.root(), "k", "v1"));
   // The reader's error is returned and nothing changes.
-  REQUIRE(Put(c.node(leader), "k", "v3").ok());
+  REQUIRE(Put(c.node(leader), c.root(), "k", "v3").ok());
   CHECK(c.node(leader)
-            .SnapshotRestoreFrom(
+            .SnapshotRestoreFrom(c.root(), 
                 [](char*, size_t) -> absl::StatusOr<size_t> {
                   return absl::AbortedError("the host gave up");
                 },
                 {})
             .code() == Code::kAborted);
-  CHECK(Shows(c.node(leader), "k", "v3"));
+  CHECK(Shows(c.node(leader), c.root(), "k", "v3"));
 }
 
 TEST_CASE("another cluster's snapshot needs force and that cluster's shares",
           "[node][snapshot]") {
   TempDir dir;
   std::vector<std::string> a_keys;
+  std::string a_root;
   {
     TestCluster a(3, /*seed=*/11);
-    a_keys = StartUnsealed(a, kKv).keys;
+    const InitializeResult init = StartUnsealed(a, kKv);
+    a_keys = init.keys;
+    a_root = init.root_token;
     const uint64_t leader = a.WaitForLeader();
-    REQUIRE(Put(a.node(leader), "from-a", "A").ok());
-    REQUIRE(a.node(leader).SnapshotSave(dir.File("a.snap")).ok());
+    REQUIRE(Put(a.node(leader), a.root(), "from-a", "A").ok());
+    REQUIRE(a.node(leader).SnapshotSave(a.root(), dir.File("a.snap")).ok());
   }
   TestCluster b(3, /*seed=*/12);
   const std::vector<std::string> b_keys = StartUnsealed(b, kKv).keys;
   const uint64_t leader = b.WaitForLeader();
-  REQUIRE(Put(b.node(leader), "from-b", "B").ok());
+  REQUIRE(Put(b.node(leader), b.root(), "from-b", "B").ok());
   Node& n = b.node(leader);
 
   SnapshotRestoreOptions options;
-  CHECK(n.SnapshotRestore(dir.File("a.snap"), options).code() ==
+  CHECK(n.SnapshotRestore(b.root(), dir.File("a.snap"), options).code() ==
         Code::kFailedPrecondition);
   options.force = true;
-  CHECK(n.SnapshotRestore(dir.File("a.snap"), options).code() ==
+  CHECK(n.SnapshotRestore(b.root(), dir.File("a.snap"), options).code() ==
         Code::kFailedPrecondition);              // no shares
   options.unseal_keys = {b_keys[0], b_keys[1]};  // this cluster's: wrong
-  CHECK(n.SnapshotRestore(dir.File("a.snap"), options).code() ==
+  CHECK(n.SnapshotRestore(b.root(), dir.File("a.snap"), options).code() ==
         Code::kPermissionDenied);
   options.unseal_keys = {a_keys[0]};  // too few
-  CHECK(n.SnapshotRestore(dir.File("a.snap"), options).code() ==
+  CHECK(n.SnapshotRestore(b.root(), dir.File("a.snap"), options).code() ==
         Code::kPermissionDenied);
   options.unseal_keys = {"not a share"};
-  CHECK(n.SnapshotRestore(dir.File("a.snap"), options).code() ==
+  CHECK(n.SnapshotRestore(b.root(), dir.File("a.snap"), options).code() ==
         Code::kInvalidArgument);
   for (uint64_t id : b.ids()) {
-    CHECK(Shows(b.node(id), "from-b", "B"));
-    CHECK(Shows(b.node(id), "from-a", "<absent>"));
+    CHECK(Shows(b.node(id), b.root(), "from-b", "B"));
+    CHECK(Shows(b.node(id), b.root(), "from-a", "<absent>"));
   }
 
   options.unseal_keys = {a_keys[2], a_keys[1]};
   REQUIRE(RestoreOnLeader(b, dir.File("a.snap"), options).ok());
+  // The tokens are the snapshot's now: B's root token is gone, A's works.
+  CHECK(b.node(leader).KvGet(b.root(), "secret/", "from-a").status().code() ==
+        Code::kPermissionDenied);
+  b.set_root_token(a_root);
   for (uint64_t id : b.ids()) {
     INFO("node " << id);
-    CHECK(Shows(b.node(id), "from-a", "A"));
-    CHECK(Shows(b.node(id), "from-b", "<absent>"));
+    CHECK(Shows(b.node(id), b.root(), "from-a", "A"));
+    CHECK(Shows(b.node(id), b.root(), "from-b", "<absent>"));
   }
   // This cluster keeps its own id and shares: after a full restart B's
   // shares unseal it, and its snapshots are its own again.
@@ -620,14 +627,14 @@ TEST_CASE("another cluster's snapshot needs force and that cluster's shares",
     CHECK(b.Unseal(id, {a_keys[0], a_keys[1]}).code() ==
           Code::kPermissionDenied);
     REQUIRE(b.Unseal(id, {b_keys[0], b_keys[2]}).ok());
-    CHECK(Shows(b.node(id), "from-a", "A"));
+    CHECK(Shows(b.node(id), b.root(), "from-a", "A"));
   }
-  REQUIRE(Put(b.node(again), "written-by-b", "yes").ok());
-  REQUIRE(b.node(again).SnapshotSave(dir.File("b.snap")).ok());
+  REQUIRE(Put(b.node(again), b.root(), "written-by-b", "yes").ok());
+  REQUIRE(b.node(again).SnapshotSave(b.root(), dir.File("b.snap")).ok());
   REQUIRE(RestoreOnLeader(b, dir.File("b.snap")).ok());
-  CHECK(Shows(b.node(again), "written-by-b", "yes"));
+  CHECK(Shows(b.node(again), b.root(), "written-by-b", "yes"));
   // A's snapshot is still another cluster's.
-  CHECK(b.node(again).SnapshotRestore(dir.File("a.snap"), {}).code() ==
+  CHECK(b.node(again).SnapshotRestore(b.root(), dir.File("a.snap"), {}).code() ==
         Code::kFailedPrecondition);
 }
 
@@ -649,13 +656,13 @@ TEST_CASE("snapshot save and restore times", "[.][measure]") {
   for (int t = 0; t < 8; ++t) {
     writers.emplace_back([&, t] {
       for (int i = t; i < n; i += 8) {
-        REQUIRE(c.node(leader).PutRaw("k/" + std::to_string(i), value).ok());
+        REQUIRE(c.node(leader).PutRaw(c.root(), "k/" + std::to_string(i), value).ok());
       }
     });
   }
   for (std::thread& w : writers) w.join();
   absl::Time start = absl::Now();
-  REQUIRE(c.node(c.AFollower(leader)).SnapshotSave(dir.File("s.snap")).ok());
+  REQUIRE(c.node(c.AFollower(leader)).SnapshotSave(c.root(), dir.File("s.snap")).ok());
   const absl::Duration save = absl::Now() - start;
   absl::StatusOr<SnapshotInspection> in = InspectSnapshot(dir.File("s.snap"));
   REQUIRE(in.ok());
@@ -664,7 +671,7 @@ TEST_CASE("snapshot save and restore times", "[.][measure]") {
   const absl::Duration restore = absl::Now() - start;
   REQUIRE(Eventually([&] {
     return c.node(c.AFollower(leader))
-        .GetRaw("k/0", ReadConsistency::kStale)
+        .GetRaw(c.root(), "k/0", ReadConsistency::kStale)
         .ok();
   }));
   std::printf("%d keys, %llu bytes: save on a follower %s, restore %s\n", n,

@@ -211,6 +211,7 @@ absl::StatusOr<std::vector<std::string>> TestCluster::StartInitialized(
   opts.secret_threshold = threshold;
   absl::StatusOr<InitializeResult> init = node(via).Initialize(opts);
   if (!init.ok()) return init.status();
+  set_root_token(init->root_token);
   const std::vector<std::string> last(init->keys.end() - threshold,
                                       init->keys.end());
   for (uint64_t id : ids_) {

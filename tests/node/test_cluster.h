@@ -131,9 +131,16 @@ class TestCluster {
   // A running node other than `leader`; 0 if there is none.
   uint64_t AFollower(uint64_t leader) const;
 
+  // The root token Initialize returned (StartInitialized and StartUnsealed
+  // keep it; a test that initializes by hand sets it), as the Caller of the
+  // cluster's operator.
+  Caller root() const { return Caller(root_token_); }
+  void set_root_token(std::string token) { root_token_ = std::move(token); }
+
  private:
   TestNetwork network_;
   std::string root_;
+  std::string root_token_;
   std::vector<uint64_t> ids_;
   std::map<uint64_t, std::unique_ptr<Node>> nodes_;
 };

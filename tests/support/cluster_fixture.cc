@@ -25,6 +25,7 @@ InitializeResult StartUnsealed(TestCluster& c, const Setup& setup) {
     opts.secret_threshold = setup.threshold;
   }
   absl::StatusOr<InitializeResult> init = c.node(via).Initialize(opts);
+  if (init.ok()) c.set_root_token(init->root_token);
   INFO("initialize through node " << via << ": " << init.status());
   REQUIRE(init.ok());
   if (setup.auto_unseal) {
@@ -42,7 +43,7 @@ InitializeResult StartUnsealed(TestCluster& c, const Setup& setup) {
   }
   if (!setup.kv_mount.empty()) {
     REQUIRE(
-        c.node(Leader(c)).EnableKvMount(setup.kv_mount, setup.kv_config).ok());
+        c.node(Leader(c)).EnableKvMount(c.root(), setup.kv_mount, setup.kv_config).ok());
   }
   return *std::move(init);
 }
@@ -99,10 +100,10 @@ bool Initialized(Node& n) {
   return s.ok() && s->initialized;
 }
 
-bool StaleReads(Node& n, const std::string& path, const std::string& value) {
+bool StaleReads(Node& n, const Caller& as, const std::string& path, const std::string& value) {
   return Eventually(
       [&] {
-        return n.GetRaw(path, ReadConsistency::kStale).value_or("") == value;
+        return n.GetRaw(as, path, ReadConsistency::kStale).value_or("") == value;
       },
       kSetupTimeout);
 }
@@ -110,7 +111,7 @@ bool StaleReads(Node& n, const std::string& path, const std::string& value) {
 bool AppliedEverywhere(TestCluster& c, const std::string& path,
                        const std::string& value) {
   for (uint64_t id : c.ids()) {
-    if (c.running(id) && !StaleReads(c.node(id), path, value)) {
+    if (c.running(id) && !StaleReads(c.node(id), c.root(), path, value)) {
       UNSCOPED_INFO("node " << id << " does not read " << path);
       return false;
     }
@@ -118,17 +119,17 @@ bool AppliedEverywhere(TestCluster& c, const std::string& path,
   return true;
 }
 
-void PutRawMany(Node& n, const std::string& prefix, int count,
+void PutRawMany(Node& n, const Caller& as, const std::string& prefix, int count,
                 const std::string& value) {
   for (int i = 0; i < count; ++i) {
     const std::string path = prefix + std::to_string(i);
     INFO(path);
-    REQUIRE(Retry([&] { return n.PutRaw(path, value); }).ok());
+    REQUIRE(Retry([&] { return n.PutRaw(as, path, value); }).ok());
   }
 }
 
-std::optional<PeerInfo> PeerOf(Node& n, uint64_t id) {
-  absl::StatusOr<std::vector<PeerInfo>> peers = n.ListPeers();
+std::optional<PeerInfo> PeerOf(Node& n, const Caller& as, uint64_t id) {
+  absl::StatusOr<std::vector<PeerInfo>> peers = n.ListPeers(as);
   if (!peers.ok()) return std::nullopt;
   for (const PeerInfo& p : *peers) {
     if (p.id == id) return p;
@@ -136,9 +137,9 @@ std::optional<PeerInfo> PeerOf(Node& n, uint64_t id) {
   return std::nullopt;
 }
 
-std::set<uint64_t> Voters(Node& n) {
+std::set<uint64_t> Voters(Node& n, const Caller& as) {
   std::set<uint64_t> out;
-  absl::StatusOr<std::vector<PeerInfo>> peers = n.ListPeers();
+  absl::StatusOr<std::vector<PeerInfo>> peers = n.ListPeers(as);
   if (!peers.ok()) return out;
   for (const PeerInfo& p : *peers) {
     if (p.voter) out.insert(p.id);

@@ -136,7 +136,7 @@ bool Initialized(Node& n);
 
 // Whether `n` reads `value` at `path` from its own applied state (a stale
 // read), waiting up to kSetupTimeout.
-bool StaleReads(Node& n, const std::string& path, const std::string& value);
+bool StaleReads(Node& n, const Caller& as, const std::string& path, const std::string& value);
 
 // Whether every running node of `c` reads `value` at `path` from its own
 // applied state, waiting up to kSetupTimeout for each: for "the write is
@@ -146,15 +146,15 @@ bool AppliedEverywhere(TestCluster& c, const std::string& path,
 
 // Writes the raw secrets `prefix`0 .. `prefix`<count - 1>, each `value`,
 // through `n`, each retried as Retry does; fails the test on another error.
-void PutRawMany(Node& n, const std::string& prefix, int count,
+void PutRawMany(Node& n, const Caller& as, const std::string& prefix, int count,
                 const std::string& value = "v");
 
 // The peer `id` as `n` lists it; nullopt if it is not listed or `n`
 // cannot list its peers.
-std::optional<PeerInfo> PeerOf(Node& n, uint64_t id);
+std::optional<PeerInfo> PeerOf(Node& n, const Caller& as, uint64_t id);
 
 // The voters `n` lists (empty if it cannot list its peers).
-std::set<uint64_t> Voters(Node& n);
+std::set<uint64_t> Voters(Node& n, const Caller& as);
 
 // The leader `n` knows of; 0 if none (or it cannot say).
 uint64_t LeaderSeenBy(Node& n);
