@@ -156,10 +156,14 @@ absl::StatusOr<AuthService::Checked> AuthService::Check(
   COFFER_ASSIGN_OR_RETURN(out.acl, AclFor(txn, token->policies));
   const acl::Acl& acl = *out.acl;
   bool allowed = acl.Allowed(access.path, access.capability).ok();
-  if (!allowed && access.create_if_absent &&
-      acl.Allowed(access.path, acl::Capability::kCreate).ok()) {
-    COFFER_ASSIGN_OR_RETURN(bool present, exists());
-    allowed = !present;
+  if (access.create_if_absent) {
+    // Vault's existence check: update for a record that exists, create for
+    // one that does not. Read only when the answer depends on it.
+    const bool can_create = acl.Allowed(access.path, acl::Capability::kCreate).ok();
+    if (allowed != can_create) {
+      COFFER_ASSIGN_OR_RETURN(bool present, exists());
+      allowed = present ? allowed : can_create;
+    }
   }
   if (allowed && access.sudo) {
     allowed = acl.Allowed(access.path, acl::Capability::kSudo).ok();
