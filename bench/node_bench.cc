@@ -7,8 +7,13 @@
 //
 // Usage: node_bench [seconds per run, default 3] [value bytes, default 256]
 //                   [nosync: options.sync = false] [only: e.g. "put leader 64"]
+//                   [root|policy: the clients' token, default root]
 // With `only`, just the runs whose "operation via clients" line starts with
-// it (for profiling one case); "failover" runs only the failover trials.
+// it (for profiling one case; "" for all); "failover" runs only the failover
+// trials. With "policy", the cluster stores 1,000 ACL policies of 10 paths
+// each and the clients use a token holding 10 of them (one grants the
+// bench's keys): the access check's cost against the root token's, which
+// the node checks the same way but whose ACL has no rules.
 //
 // Besides rates and latencies each run reports CPU time per operation: the
 // whole process's ("cpu us/op") and its busiest thread's ("top us/op", the
@@ -198,7 +203,7 @@ absl::Duration Failover(TestCluster& c, const std::vector<std::string>& keys,
   c.Stop(leader);
   absl::Duration took = absl::InfiniteDuration();
   while (absl::Now() - crash < absl::Seconds(30)) {
-    if (c.node(via).KvPut("secret/", "failover", data).ok()) {
+    if (c.node(via).KvPut(c.root(), "secret/", "failover", data).ok()) {
       took = absl::Now() - crash;
       break;
     }
@@ -209,28 +214,52 @@ absl::Duration Failover(TestCluster& c, const std::vector<std::string>& keys,
   // Let the old leader catch up before the next trial.
   Eventually([&] {
     return c.node(leader)
-        .KvGet("secret/", "failover", 0, ReadConsistency::kStale)
+        .KvGet(c.root(), "secret/", "failover", 0, ReadConsistency::kStale)
         .ok();
   });
   return took;
 }
 
+// Stores 1,000 policies of 10 paths each, and returns a token holding 10 of
+// them, one of which grants the bench's keys.
+absl::StatusOr<std::string> PolicyToken(Node& n, const Caller& root) {
+  for (int p = 0; p < 1000; ++p) {
+    std::string text;
+    for (int r = 0; r < 10; ++r) {
+      text += "path \"team-" + std::to_string(p) + "/data/app-" +
+              std::to_string(r) + "/*\" { capabilities = [\"read\", \"list\"] }\n";
+    }
+    if (p == 0) {
+      text += "path \"secret/data/bench/*\" { capabilities = [\"create\", "
+              "\"update\", \"read\"] }\n";
+    }
+    absl::Status s = n.WritePolicy(root, "p" + std::to_string(p), text);
+    if (!s.ok()) return s;
+  }
+  TokenCreateRequest req;
+  for (int p = 0; p < 1000; p += 100) req.policies.push_back("p" + std::to_string(p));
+  absl::StatusOr<CreatedToken> t = n.CreateToken(root, req);
+  if (!t.ok()) return t.status();
+  return t->id;
+}
+
 int Usage() {
   std::fprintf(stderr,
                "usage: node_bench [seconds [secret_bytes [sync|nosync "
-               "[only]]]]\n"
+               "[only [root|policy]]]]]\n"
                "  seconds       per run, 1-3600 (default 3)\n"
                "  secret_bytes  1-1048576 (default 256)\n"
                "  only          runs whose name starts with it, as \"put "
                "leader 64\",\n"
                "                \"linear follower\", \"stale\" or "
-               "\"failover\"\n");
+               "\"failover\" (\"\": all)\n"
+               "  root|policy   the clients' token (default root)\n");
   return 2;
 }
 
 int Main(int argc, char** argv) {
   int seconds = 3, bytes = 256;
-  if (argc > 5 || (argc > 1 && (!absl::SimpleAtoi(argv[1], &seconds) ||
+  if (argc > 6 || (argc > 1 && (!absl::SimpleAtoi(argv[1], &seconds) ||
                                 seconds < 1 || seconds > 3600))) {
     return Usage();
   }
@@ -246,6 +275,8 @@ int Main(int argc, char** argv) {
   const SecretData data = {{"v", std::string(bytes, 'v')}};
   const bool sync = !(argc > 3 && std::string(argv[3]) == "nosync");
   const std::string only = argc > 4 ? argv[4] : "";
+  const std::string token_kind = argc > 5 ? argv[5] : "root";
+  if (token_kind != "root" && token_kind != "policy") return Usage();
   auto wanted = [&](const std::string& what, const char* via, int clients) {
     const std::string name = what + " " + via + " " + std::to_string(clients);
     return only.empty() || name.rfind(only, 0) == 0;
@@ -262,11 +293,23 @@ int Main(int argc, char** argv) {
   absl::StatusOr<std::vector<std::string>> keys = c.StartInitialized(1, 1);
   if (!keys.ok()) return 1;
   const uint64_t leader = c.WaitForLeader();
-  if (!c.node(leader).EnableKvMount("secret/", MountConfig()).ok()) return 1;
+  if (!c.node(leader).EnableKvMount(c.root(), "secret/", MountConfig()).ok()) return 1;
   const uint64_t follower = c.AFollower(leader);
+  std::string token(c.root().token());
+  if (token_kind == "policy") {
+    absl::StatusOr<std::string> t = PolicyToken(c.node(leader), c.root());
+    if (!t.ok()) {
+      std::fprintf(stderr, "node_bench: %s\n", t.status().ToString().c_str());
+      return 1;
+    }
+    token = *std::move(t);
+  }
+  const Caller as(token);
   std::printf(
-      "node_bench: 3 nodes, fsync %s, %zu-byte secrets, %.0fs per run\n",
-      sync ? "on" : "off", data.at("v").size(), absl::ToDoubleSeconds(length));
+      "node_bench: 3 nodes, fsync %s, %zu-byte secrets, %.0fs per run, "
+      "%s token\n",
+      sync ? "on" : "off", data.at("v").size(), absl::ToDoubleSeconds(length),
+      token_kind == "root" ? "root" : "a 10-policy");
   std::printf("%-16s %-9s %7s %10s %8s %8s %6s %7s %7s %9s %9s %8s\n",
               "operation", "via", "clients", "ops/s", "p50 ms", "p99 ms",
               "errors", "batch", "fsync/s", "cpu us/op", "top us/op",
@@ -279,7 +322,7 @@ int Main(int argc, char** argv) {
       if (!wanted("put", via, clients)) continue;
       Print("kv put", via, clients,
             Run(clients, length, counters.at(leader), [&](int cl, int i) {
-              return n.KvPut("secret/", Key(cl, i), data).status();
+              return n.KvPut(as, "secret/", Key(cl, i), data).status();
             }));
     }
     for (auto [what, consistency] :
@@ -293,7 +336,8 @@ int Main(int argc, char** argv) {
       Print(what, via, 16,
             Run(16, length, counters.at(leader),
                 [&, cons = consistency](int cl, int i) {
-                  return n.KvGet("secret/", Key(cl, i % 64), 0, cons).status();
+                  return n.KvGet(as, "secret/", Key(cl, i % 64), 0, cons)
+                      .status();
                 }));
     }
   }

@@ -22,6 +22,10 @@ namespace {
 constexpr int kCreateAttempts = 3;
 // Expired tokens one upkeep batch revokes at most.
 constexpr size_t kExpiredPerBatch = 256;
+// Bounds of the policy cache: past them it starts over (a cache miss costs
+// a few record reads and a compilation, not a wrong answer).
+constexpr size_t kMaxCachedAcls = 1024;
+constexpr size_t kMaxCachedPolicies = 4096;
 
 absl::Status Denied() {
   return absl::PermissionDeniedError("node: permission denied");
@@ -204,6 +208,7 @@ absl::StatusOr<std::shared_ptr<const acl::Acl>> AuthService::AclFor(
         compiled.status().message()));
   }
   std::shared_ptr<const acl::Acl> acl = *std::move(compiled);
+  if (acls_.size() >= kMaxCachedAcls) acls_.clear();
   acls_.emplace(key, acl);
   return acl;
 }
@@ -230,6 +235,7 @@ absl::StatusOr<std::shared_ptr<const acl::Policy>> AuthService::LoadPolicy(
                                              [](const acl::Policy*) {});
     }
   }
+  if (policies_.size() >= kMaxCachedPolicies) policies_.clear();
   policies_.emplace(name, p);
   return p;
 }
