@@ -111,6 +111,29 @@ enum class RevokeMode {
   kOrphan,  // revoke-orphan: the children become orphans (needs sudo)
 };
 
+// An audit device (Vault's sys/audit). Every request made with a token is
+// recorded, before it runs, by every device enabled on the node that
+// serves it, and so is its response: one JSON object a line in Vault's
+// format, with every string that may be sensitive (tokens, accessors,
+// request and response data) replaced by "hmac-sha256:<hex>" under the
+// device's own key (AuditHash computes it). If at least one device is
+// enabled and none can record a request, the request fails with
+// kUnavailable and changes nothing. The device table is replicated; each
+// node writes its own records.
+//
+// Types:
+//   "file"      options: file_path (required): an absolute path, "stdout",
+//               or a path relative to the node's data_dir; mode (octal,
+//               default "0600"). The leader checks that it can open it.
+//   "callback"  hands each record to NodeOptions::audit_callback (a device
+//               of a node without one cannot record).
+struct AuditDevice {
+  std::string path;  // where it is enabled, e.g. "file/" (trailing '/')
+  std::string type;
+  std::string description;
+  std::map<std::string, std::string> options;
+};
+
 }  // namespace coffer
 
 #endif  // COFFER_AUTH_H_

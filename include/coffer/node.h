@@ -319,6 +319,25 @@ class COFFER_EXPORT Node {
   Capabilities(const Caller& caller, const TokenRef& ref,
                const std::vector<std::string>& paths) = 0;
 
+  // --- Audit devices (Vault's sys/audit, sudo; coffer/auth.h).
+
+  // Enables `device` at device.path. kInvalidArgument for an unknown type,
+  // missing or unknown options, or a path in use; kUnavailable when the
+  // leader cannot open the device's file.
+  virtual absl::Status EnableAudit(const Caller& caller,
+                                   const AuditDevice& device) = 0;
+  // Disables the device at `path`; kNotFound when there is none.
+  virtual absl::Status DisableAudit(const Caller& caller,
+                                    absl::string_view path) = 0;
+  // The enabled devices, by path.
+  virtual absl::StatusOr<std::vector<AuditDevice>> ListAudit(
+      const Caller& caller) = 0;
+  // Vault's sys/audit-hash: "hmac-sha256:<hex>" of `input` under the key of
+  // the device at `path` (to find a known value in the records).
+  virtual absl::StatusOr<std::string> AuditHash(const Caller& caller,
+                                                absl::string_view path,
+                                                absl::string_view input) = 0;
+
   // Raw secret storage through the barrier, as Vault's sys/raw: `path` is a
   // physical path (1..1024 bytes; the prefixes "core/", "node/" and "sys/"
   // are reserved); every call needs sudo on "sys/raw/<path>", the value is encrypted with the cluster's keyring and bound

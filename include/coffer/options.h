@@ -93,6 +93,12 @@ struct NodeOptions {
   // expiry. Called on the node's loop thread; must not block or call into
   // the node. Raft itself never reads a clock.
   std::function<absl::Time()> clock;
+  // Where the "callback" audit devices of this node send their records
+  // (one JSON object each, no newline; coffer/auth.h). An error means the
+  // record was not kept. Called on the thread of the audited call, from
+  // many threads at once: it must be thread-safe; it must not call into the
+  // node. nullptr: a "callback" device cannot record here.
+  std::function<absl::Status(absl::string_view record)> audit_callback;
 
   // --- Joining and autopilot ------------------------------------------------
 

@@ -159,11 +159,31 @@ absl::StatusOr<Access> AuthAccess(const nodepb::AuthOp& op) {
   }
 }
 
+// Vault's sys/audit (sudo) and sys/audit-hash.
+absl::StatusOr<Access> AuditAccess(const nodepb::AuditOp& op) {
+  switch (op.kind()) {
+    case nodepb::AuditOp::ENABLE:
+      return Token(absl::StrCat("sys/audit/", op.path()), Capability::kUpdate,
+                   /*sudo=*/true);
+    case nodepb::AuditOp::DISABLE:
+      return Token(absl::StrCat("sys/audit/", op.path()), Capability::kDelete,
+                   /*sudo=*/true);
+    case nodepb::AuditOp::LIST:
+      return Token("sys/audit", Capability::kRead, /*sudo=*/true);
+    case nodepb::AuditOp::HASH:
+      return Token(absl::StrCat("sys/audit-hash/", op.path()),
+                   Capability::kUpdate);
+    default:
+      return absl::InvalidArgumentError("node: unknown audit request");
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<Access> RequiredAccess(const nodepb::Op& op) {
   if (op.has_kv()) return KvAccess(op.kv());
   if (op.has_auth()) return AuthAccess(op.auth());
+  if (op.has_audit()) return AuditAccess(op.audit());
   if (op.has_put_raw()) {
     return Token(absl::StrCat("sys/raw/", op.put_raw().path()),
                  Capability::kUpdate, /*sudo=*/true);

@@ -41,7 +41,9 @@ void Wipe(std::string* s) {
   s->clear();
 }
 
-nodepb::TokenView ToView(const auth::Token& t) {
+}  // namespace
+
+nodepb::TokenView TokenViewOf(const auth::Token& t) {
   nodepb::TokenView v;
   v.set_accessor(t.accessor);
   for (const std::string& p : t.policies) v.add_policies(p);
@@ -65,6 +67,8 @@ nodepb::TokenView ToView(const auth::Token& t) {
   }
   return v;
 }
+
+namespace {
 
 TokenInfo FromView(const nodepb::TokenView& v) {
   TokenInfo t;
@@ -273,7 +277,7 @@ absl::StatusOr<nodepb::AuthResult> AuthService::Run(const nodepb::Op& op,
       return Create(a, caller, caller_id, txn);
     case nodepb::AuthOp::LOOKUP: {
       COFFER_ASSIGN_OR_RETURN(auth::Token t, Target(a, caller, txn));
-      *out.mutable_token() = ToView(t);
+      *out.mutable_token() = TokenViewOf(t);
       return out;
     }
     case nodepb::AuthOp::RENEW: {
@@ -288,7 +292,7 @@ absl::StatusOr<nodepb::AuthResult> AuthService::Run(const nodepb::Op& op,
       if (!ttl.ok()) return Annotate(ttl.status());
       // The renewed record: what Lookup sees once the writes land.
       COFFER_ASSIGN_OR_RETURN(auth::Token t, store_.Lookup(txn, now, id));
-      *out.mutable_token() = ToView(t);
+      *out.mutable_token() = TokenViewOf(t);
       return out;
     }
     case nodepb::AuthOp::REVOKE: {
@@ -316,6 +320,7 @@ absl::StatusOr<nodepb::AuthResult> AuthService::Run(const nodepb::Op& op,
       COFFER_ASSIGN_OR_RETURN(std::shared_ptr<const acl::Acl> acl,
                               AclFor(txn, t.policies));
       for (const std::string& path : a.paths()) {
+        if (out.capabilities().contains(path)) continue;  // asked twice
         nodepb::CapabilityList& l = (*out.mutable_capabilities())[path];
         for (std::string& n : acl->CapabilityNames(path)) {
           l.add_names(std::move(n));
@@ -372,7 +377,7 @@ absl::StatusOr<nodepb::AuthResult> AuthService::Create(
     nodepb::AuthResult out;
     out.set_id(t->id);
     Wipe(&t->id);
-    *out.mutable_token() = ToView(t->token);
+    *out.mutable_token() = TokenViewOf(t->token);
     return out;
   }
 }

@@ -161,6 +161,9 @@ class AuthService {
   bool tidy_queued_ = false;
 };
 
+// A token as lookup shows it, for results that cross the transport.
+nodepb::TokenView TokenViewOf(const auth::Token& t);
+
 // The stored record of policy `name` (a NormalizePolicyName form).
 std::string PolicyKey(absl::string_view name);
 

@@ -26,6 +26,8 @@ inline constexpr uint32_t kPeerContextVersion = 1;
 inline constexpr absl::string_view kPeersPrefix = "node/peers/";
 // Physical prefix of the ACL policy records (auth_service.h).
 inline constexpr absl::string_view kPolicyPrefix = "sys/policy/";
+// Physical prefix of the audit device records (audit_log.h).
+inline constexpr absl::string_view kAuditPrefix = "sys/audit/";
 
 // node/peers/<id, 20 decimal digits>: sorts by id.
 std::string PeerKey(uint64_t id);

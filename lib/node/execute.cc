@@ -79,7 +79,11 @@ absl::StatusOr<nodepb::OpResult> NodeImpl::RunChecked(const nodepb::Op& op) {
                    [&] { return Exists(op, &txn); }));
   // A limited-use token's use: proposed with the request's own writes.
   COFFER_RETURN_IF_ERROR(WriteThrough(&txn, loop_.barrier.get()));
-  return RunLogical(op, caller);
+  absl::StatusOr<nodepb::OpResult> out = RunLogical(op, caller);
+  if (out.ok() && caller.token.has_value()) {
+    *out->mutable_caller() = TokenViewOf(*caller.token);
+  }
+  return out;
 }
 
 absl::StatusOr<bool> NodeImpl::Exists(const nodepb::Op& op, kv::Reader* txn) {
@@ -116,6 +120,14 @@ absl::StatusOr<nodepb::OpResult> NodeImpl::RunLogical(
     nodepb::OpResult out;
     COFFER_ASSIGN_OR_RETURN(*out.mutable_auth(),
                             auth_->Run(op, caller, &txn));
+    COFFER_RETURN_IF_ERROR(WriteThrough(&txn, loop_.barrier.get()));
+    return out;
+  }
+  if (op.has_audit()) {
+    BarrierReader reader(loop_.barrier.get());
+    kv::BufferedTxn txn(&reader);
+    nodepb::OpResult out;
+    COFFER_ASSIGN_OR_RETURN(*out.mutable_audit(), audit_->Run(op.audit(), &txn));
     COFFER_RETURN_IF_ERROR(WriteThrough(&txn, loop_.barrier.get()));
     return out;
   }
@@ -188,11 +200,14 @@ absl::StatusOr<nodepb::OpResult> NodeImpl::Read(const nodepb::Op& op) {
     return snapshots_->RunOp(op);
   } else if (op.has_auth()) {
     COFFER_ASSIGN_OR_RETURN(*out.mutable_auth(), auth_->Run(op, caller, &txn));
+  } else if (op.has_audit()) {
+    COFFER_ASSIGN_OR_RETURN(*out.mutable_audit(), audit_->Run(op.audit(), &txn));
   } else if (op.has_authorize()) {
     // The check was all.
   } else {
     COFFER_ASSIGN_OR_RETURN(*out.mutable_value(), ReadRaw(op.get_raw().path()));
   }
+  if (caller.token.has_value()) *out.mutable_caller() = TokenViewOf(*caller.token);
   return out;
 }
 

@@ -127,6 +127,7 @@ absl::Status NodeImpl::OpenStorage() {
         return SubmitKv(std::move(op), token, consistency);
       },
       loop_.barrier.get());
+  audit_ = std::make_unique<AuditLog>(&loop_);
   auth_ = std::make_unique<AuthService>(
       &loop_, [this](nodepb::Op op) { return Submit(std::move(op)); },
       [this](nodepb::Op op, Done done) {
@@ -226,6 +227,12 @@ void NodeImpl::Unregister(const std::shared_ptr<Waiter>& w) {
 }
 
 absl::StatusOr<nodepb::OpResult> NodeImpl::Submit(nodepb::Op op) {
+  return Audited(std::move(op), [this](nodepb::Op op) {
+    return SubmitUnaudited(std::move(op));
+  });
+}
+
+absl::StatusOr<nodepb::OpResult> NodeImpl::SubmitUnaudited(nodepb::Op op) {
   // A read whose token has limited uses comes back to run as a write.
   std::optional<nodepb::Op> again;
   if (IsRead(op) && !op.token().empty()) again = op;
@@ -480,6 +487,12 @@ absl::StatusOr<std::string> NodeImpl::GetRaw(const Caller& caller,
 }
 
 absl::StatusOr<nodepb::OpResult> NodeImpl::StaleRead(nodepb::Op op) {
+  return Audited(std::move(op), [this](nodepb::Op op) {
+    return StaleReadUnaudited(std::move(op));
+  });
+}
+
+absl::StatusOr<nodepb::OpResult> NodeImpl::StaleReadUnaudited(nodepb::Op op) {
   std::optional<nodepb::Op> again;
   if (!op.token().empty()) again = op;
   absl::StatusOr<nodepb::OpResult> r = RunOnLoop<nodepb::OpResult>(
@@ -492,7 +505,7 @@ absl::StatusOr<nodepb::OpResult> NodeImpl::StaleRead(nodepb::Op op) {
     // Each use of a limited-use token is a write: this read goes to the
     // leader after all.
     again->set_as_write(true);
-    return Submit(*std::move(again));
+    return SubmitUnaudited(*std::move(again));
   }
   if (!r.ok()) return Annotate(r.status());
   return r;

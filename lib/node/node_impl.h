@@ -15,6 +15,8 @@
 //   KvService (kv_service.h): the KV v2 calls and the engine that runs them.
 //   AuthService (auth_service.h): tokens, policies and the access check of
 //     every caller's request (access.h: which capability each op needs).
+//   AuditLog (audit_log.h): the audit devices and their records of every
+//     request made with a token.
 //   Observer (observer.h): the host's logger and metrics sink.
 //   OperatorOps (operator_ops.h): leadership transfer, key rotation,
 //     rekey, seal migration, and the transfers in flight.
@@ -68,6 +70,7 @@
 #include "coffer/observe.h"
 #include "kv/engine.h"
 #include "acl/capability.h"
+#include "node/audit_log.h"
 #include "node/auth_service.h"
 #include "node/completion.h"
 #include "node/join.h"
@@ -172,6 +175,16 @@ class NodeImpl final : public Node,
       const std::vector<std::string>& paths) override {
     return auth_->Capabilities(caller, ref, paths);
   }
+  // Audit devices (audit_log.h; the calls in audit_calls.cc).
+  absl::Status EnableAudit(const Caller& caller,
+                           const AuditDevice& device) override;
+  absl::Status DisableAudit(const Caller& caller,
+                            absl::string_view path) override;
+  absl::StatusOr<std::vector<AuditDevice>> ListAudit(
+      const Caller& caller) override;
+  absl::StatusOr<std::string> AuditHash(const Caller& caller,
+                                        absl::string_view path,
+                                        absl::string_view input) override;
   absl::Status PutRaw(const Caller& caller, absl::string_view path, absl::string_view value) override;
   absl::Status DeleteRaw(const Caller& caller, absl::string_view path) override;
   absl::StatusOr<std::string> GetRaw(const Caller& caller, absl::string_view path,
@@ -300,6 +313,12 @@ class NodeImpl final : public Node,
   // whose token turns out to have limited uses runs again as a write.
   absl::StatusOr<nodepb::OpResult> Submit(nodepb::Op op);
   absl::StatusOr<nodepb::OpResult> SubmitOnce(nodepb::Op op);
+  // Runs `run` on `op` between its audit request and response entries
+  // (audit_calls.cc); an op without a token is not audited.
+  absl::StatusOr<nodepb::OpResult> Audited(
+      nodepb::Op op,
+      const std::function<absl::StatusOr<nodepb::OpResult>(nodepb::Op)>& run);
+  absl::StatusOr<nodepb::OpResult> SubmitUnaudited(nodepb::Op op);
   void Register(std::shared_ptr<Waiter> w) ABSL_LOCKS_EXCLUDED(mu_);
   void Unregister(const std::shared_ptr<Waiter>& w) ABSL_LOCKS_EXCLUDED(mu_);
   bool HasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -325,6 +344,7 @@ class NodeImpl final : public Node,
   void OnEntryApplied(const raftpb::Entry& e) override;
   void OnCoreApplied() override;
   void OnPoliciesApplied() override { auth_->InvalidatePolicies(); }
+  void OnAuditApplied() override { audit_->Invalidate(); }
   void OnAdvanced() override;
   void OnFrame(const nodepb::Frame& frame);
   // Enters the stopped state: every later call fails with `s`.
@@ -397,6 +417,7 @@ class NodeImpl final : public Node,
                                             ReadConsistency consistency);
   // A read on this node's applied state, checked as any read (Read).
   absl::StatusOr<nodepb::OpResult> StaleRead(nodepb::Op op);
+  absl::StatusOr<nodepb::OpResult> StaleReadUnaudited(nodepb::Op op);
 
   LoopState loop_;
 
@@ -411,8 +432,9 @@ class NodeImpl final : public Node,
 
   // Loop thread only.
   Observer observer_{&loop_};
-  // Before the pipeline, whose pending callbacks may reach it.
+  // Before the pipeline, whose pending callbacks may reach them.
   std::unique_ptr<AuthService> auth_;
+  std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<RequestPipeline> pipeline_;
   std::unique_ptr<ReadyDriver> driver_;
   std::unique_ptr<KvService> kv_;

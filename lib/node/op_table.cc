@@ -9,6 +9,10 @@ bool IsRead(const nodepb::Op& op) {
   if (op.has_get_raw() || op.has_snapshot_read_index() || op.has_authorize()) {
     return true;
   }
+  if (op.has_audit()) {
+    return op.audit().kind() == nodepb::AuditOp::LIST ||
+           op.audit().kind() == nodepb::AuditOp::HASH;
+  }
   if (op.has_auth()) {
     switch (op.auth().kind()) {
       case nodepb::AuthOp::LOOKUP:
@@ -35,7 +39,7 @@ bool IsRead(const nodepb::Op& op) {
 
 bool NeedsUnsealed(const nodepb::Op& op) {
   return op.has_put_raw() || op.has_delete_raw() || op.has_get_raw() ||
-         op.has_kv() || op.has_auth() || op.has_rotate_key() || op.has_rekey() ||
+         op.has_kv() || op.has_auth() || op.has_audit() || op.has_rotate_key() || op.has_rekey() ||
          op.has_snapshot_prepare() || op.has_snapshot_read_index() ||
          op.has_snapshot_stage() || op.has_snapshot_commit() ||
          op.has_snapshot_discard();
@@ -61,6 +65,12 @@ absl::Status CheckOp(const nodepb::Op& op) {
           op.auth().kind() == nodepb::AuthOp::KIND_UNSPECIFIED ||
           !nodepb::AuthOp::Ref_IsValid(op.auth().ref())) {
         return absl::InvalidArgumentError("node: an unknown token operation");
+      }
+      return absl::OkStatus();
+    case nodepb::Op::kAudit:
+      if (!nodepb::AuditOp::Kind_IsValid(op.audit().kind()) ||
+          op.audit().kind() == nodepb::AuditOp::KIND_UNSPECIFIED) {
+        return absl::InvalidArgumentError("node: an unknown audit operation");
       }
       return absl::OkStatus();
     case nodepb::Op::kAuthorize:

@@ -219,6 +219,7 @@ absl::Status NodeImpl::InstallSnapshotChunks(const raft::Ready& rd) {
   TryAutoUnseal();
   ReloadKeyring();  // the snapshot may hold a rotation this node missed
   auth_->InvalidatePolicies();
+  audit_->Invalidate();
   observer_.ObserveSnapshot(/*installed=*/true, rd.snapshot->index());
   return absl::OkStatus();
 }
@@ -258,6 +259,7 @@ absl::Status NodeImpl::RunOnLoopAndWait(std::function<absl::Status()> fn) {
 absl::Status NodeImpl::OnStateReplaced() {
   COFFER_RETURN_IF_ERROR(membership_->LoadPeerRecords());
   auth_->InvalidatePolicies();
+  audit_->Invalidate();
   // The keyring is the snapshot's now (under this cluster's root key): an
   // unsealed node adopts it; one that cannot is sealed, and says why when
   // unsealed again.

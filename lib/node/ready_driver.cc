@@ -177,6 +177,7 @@ absl::Status ReadyDriver::StageCommitted(
         if (absl::StartsWith(key, kPolicyPrefix)) {
           applied->policies_changed = true;
         }
+        if (absl::StartsWith(key, kAuditPrefix)) applied->audit_changed = true;
         if (absl::StartsWith(key, kPeersPrefix)) applied->conf_changed = true;
       }
     }
@@ -196,6 +197,7 @@ absl::Status ReadyDriver::FinishApply(const std::vector<raftpb::Entry>& entries,
   // Before the requests complete: a policy write is acknowledged only once
   // no cached copy of the old one can be used.
   if (applied.policies_changed) host_->OnPoliciesApplied();
+  if (applied.audit_changed) host_->OnAuditApplied();
   for (const raftpb::Entry& e : entries) {
     if (e.index() > applied.last) break;  // a restore's swap comes first
     pipeline_->OnApplied(e);

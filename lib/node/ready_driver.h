@@ -45,6 +45,7 @@ class ReadyDriver {
     bool conf_changed = false;  // membership or peer records
     bool core_changed = false;  // seal or keyring records
     bool policies_changed = false;  // ACL policy records (auth_service.h)
+    bool audit_changed = false;     // audit device records (audit_log.h)
     // A snapshot restore's commit at entries[restore_pos]: staging stopped
     // before it (snapshot_restore.cc).
     std::optional<nodepb::SnapshotRestoreCommit> restore;
@@ -75,6 +76,8 @@ class ReadyDriver {
     // ACL policy records changed (Applied::policies_changed), before the
     // entries' requests complete.
     virtual void OnPoliciesApplied() = 0;
+    // Audit device records changed (Applied::audit_changed).
+    virtual void OnAuditApplied() = 0;
     // A restore commit that a write stopped at (Applied::restore): the
     // swap and the entries after it (snapshot_restore.cc).
     virtual absl::Status ApplyRestore(const std::vector<raftpb::Entry>& entries,

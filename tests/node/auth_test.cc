@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <cstdint>
@@ -526,6 +529,100 @@ TEST_CASE("a snapshot carries tokens and policies back", "[node][auth][snapshot]
     CHECK(Eventually([&] { return ReadCode(c.node(id), token, "k") == Code::kOk; }));
   }
   CHECK(c.node(leader).ReadPolicy(c.root(), "r").ok());
+}
+
+}  // namespace
+}  // namespace coffer::testing
+
+namespace coffer::testing {
+namespace {
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)),
+                     std::istreambuf_iterator<char>());
+}
+
+TEST_CASE("a file audit device records requests with secrets hashed",
+          "[node][auth][audit]") {
+  TestCluster c(3);
+  std::map<uint64_t, std::string> dirs;
+  c.tweak = [&dirs](NodeOptions& o) { dirs[o.id] = o.data_dir; };
+  StartUnsealed(c, kKv);
+  const auto [leader, follower] = LeaderAndFollower(c);
+  AuditDevice file;
+  file.path = "file";
+  file.type = "file";
+  file.options = {{"file_path", "audit.log"}};  // under each node's data_dir
+  REQUIRE(c.node(leader).EnableAudit(c.root(), file).ok());
+  CHECK(c.node(leader).EnableAudit(c.root(), file).code() ==
+        Code::kInvalidArgument);  // in use
+  absl::StatusOr<std::vector<AuditDevice>> list =
+      c.node(follower).ListAudit(c.root());
+  REQUIRE(list.ok());
+  REQUIRE(list->size() == 1);
+  CHECK(list->at(0).path == "file/");
+
+  const std::string secret = "s3cr3t-value-6d1f";
+  REQUIRE(c.node(follower)
+              .KvPut(c.root(), "secret/", "app", {{"pw", secret}})
+              .ok());
+  REQUIRE(c.node(follower).KvGet(c.root(), "secret/", "app").ok());
+  absl::StatusOr<std::string> hash =
+      c.node(follower).AuditHash(c.root(), "file", secret);
+  REQUIRE(hash.ok());
+  CHECK(hash->rfind("hmac-sha256:", 0) == 0);
+  // The node the caller called keeps the records.
+  const std::string log =
+      ReadFile(std::filesystem::path(dirs.at(follower)) / "audit.log");
+  INFO(log.substr(0, 3000));
+  CHECK(absl::StrContains(log, "\"type\":\"request\""));
+  CHECK(absl::StrContains(log, "\"type\":\"response\""));
+  CHECK(absl::StrContains(log, "\"path\":\"secret/data/app\""));
+  CHECK(absl::StrContains(log, "\"display_name\":\"root\""));
+  CHECK(absl::StrContains(log, *hash));
+  CHECK_FALSE(absl::StrContains(log, secret));
+  CHECK_FALSE(absl::StrContains(log, std::string(c.root().token())));
+  REQUIRE(c.node(leader).DisableAudit(c.root(), "file/").ok());
+  CHECK(c.node(leader).DisableAudit(c.root(), "file/").code() ==
+        Code::kNotFound);
+}
+
+TEST_CASE("when no audit device can record, requests fail and change nothing",
+          "[node][auth][audit]") {
+  TestCluster c(3);
+  auto failing = std::make_shared<std::atomic<bool>>(false);
+  auto records = std::make_shared<std::atomic<int>>(0);
+  c.tweak = [failing, records](NodeOptions& o) {
+    o.audit_callback = [failing, records](absl::string_view) {
+      if (*failing) return absl::UnavailableError("sink down");
+      ++*records;
+      return absl::OkStatus();
+    };
+  };
+  StartUnsealed(c, kKv);
+  const auto [leader, follower] = LeaderAndFollower(c);
+  AuditDevice sink;
+  sink.path = "host";
+  sink.type = "callback";
+  REQUIRE(c.node(leader).EnableAudit(c.root(), sink).ok());
+  REQUIRE(c.node(follower).KvPut(c.root(), "secret/", "a", {{"v", "1"}}).ok());
+  CHECK(*records >= 2);
+  *failing = true;
+  const absl::Status s =
+      c.node(follower).KvPut(c.root(), "secret/", "b", {{"v", "2"}}).status();
+  CHECK(s.code() == Code::kUnavailable);
+  *failing = false;
+  CHECK(c.node(leader).KvGet(c.root(), "secret/", "b").status().code() ==
+        Code::kNotFound);
+  AuditDevice bad;
+  bad.path = "x";
+  bad.type = "syslog";
+  CHECK(c.node(leader).EnableAudit(c.root(), bad).code() ==
+        Code::kInvalidArgument);
+  bad.type = "file";
+  CHECK(c.node(leader).EnableAudit(c.root(), bad).code() ==
+        Code::kInvalidArgument);  // no file_path
 }
 
 }  // namespace
