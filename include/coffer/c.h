@@ -68,12 +68,12 @@
  * function needs); an unknown, expired, revoked or used-up token, a NULL
  * or empty one, or one whose policies do not allow the call fails with
  * COFFER_PERMISSION_DENIED "node: permission denied" (the same for every
- * reason) and changes nothing. Arguments are checked (NULL pointers,
- * struct_size) before the token. The functions without a token are the
- * ones Vault serves without one: bootstrap, join, leader, initialize,
- * unseal, seal status, rekey, seal migration, and receive, shutdown and
- * close; the membership functions (add, remove and list peers) accept any
- * token, NULL included, until the cluster is initialized.
+ * reason) and changes nothing. The C ABI's own argument checks (NULL
+ * pointers, struct_size, enum values) come before the token's. The functions
+ * without a token are the ones Vault serves without one: bootstrap, join,
+ * leader, initialize, unseal, seal status, rekey, seal migration, and receive,
+ * shutdown and close; the membership functions (add, remove and list peers)
+ * accept any token, NULL included, until the cluster is initialized.
  *
  * Node errors. Besides its own codes, every function taking a
  * coffer_node_t* may return: COFFER_INVALID_ARGUMENT for a NULL handle;

@@ -128,7 +128,12 @@ absl::StatusOr<std::vector<std::string>> CopyStrings(const char* const* items,
 
 char** NewStringArray(const std::vector<std::string>& items) {
   auto** out = NewArray<char*>(items.size());
-  for (size_t i = 0; i < items.size(); ++i) out[i] = CopyBytes(items[i]);
+  try {
+    for (size_t i = 0; i < items.size(); ++i) out[i] = CopyBytes(items[i]);
+  } catch (...) {
+    FreeArray(out, items.size(), FreeBytes);  // the entries not made are NULL
+    throw;
+  }
   return out;
 }
 
