@@ -213,7 +213,7 @@ class VersionMetadata:
 
 @dataclasses.dataclass(repr=False)
 class Secret:
-    """A version read by Node.kv_get: `data` is None when it is deleted or
+    """A version read by Caller.kv_get: `data` is None when it is deleted or
     destroyed."""
     data: Optional[Dict[str, Value]]
     metadata: VersionMetadata
