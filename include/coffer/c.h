@@ -13,6 +13,7 @@
  *   coffer/c/seal.h      initializing, sealing, unsealing, keys, rekeying
  *   coffer/c/raw.h       raw paths through the barrier
  *   coffer/c/kv.h        KV version 2 mounts, secrets and key metadata
+ *   coffer/c/auth.h      tokens, ACL policies, capabilities
  *   coffer/c/snapshot.h  snapshots: save, restore, inspect
  *
  * Concepts. A node is opened on its own data directory; the nodes of a
@@ -37,7 +38,9 @@
  *                               changed: retry (the message names the
  *                               leader when one is known)
  *   COFFER_ABORTED              a check-and-set conflict: re-read, retry
- *   COFFER_PERMISSION_DENIED    wrong unseal or recovery shares
+ *   COFFER_PERMISSION_DENIED    the token may not make the call (see
+ *                               Tokens below); wrong unseal or recovery
+ *                               shares
  *   COFFER_ALREADY_EXISTS       a joining node's id or address is taken
  *   COFFER_DATA_LOSS            corrupt or tampered data on disk, in a
  *                               frame or in a snapshot
@@ -54,6 +57,23 @@
  * coffer_last_error_message(); a successful call clears it. Messages start with
  * a module ("capi: ", "node: ", "kv: ") and never hold secrets. No C++
  * exception crosses this interface.
+ *
+ * Tokens. Every function that reads or changes the cluster's data or
+ * configuration takes `const char* token` right after the node handle:
+ * the bearer token of whoever asks (a NUL-terminated "hvs." token, such
+ * as coffer_node_initialize's root_token or one made by
+ * coffer_token_create). Borrowed for the call; coffer keeps no copy. The
+ * node checks it against the token's ACL policies before the call does
+ * anything (coffer/c/auth.h names the capability on a Vault path each
+ * function needs); an unknown, expired, revoked or used-up token, a NULL
+ * or empty one, or one whose policies do not allow the call fails with
+ * COFFER_PERMISSION_DENIED "node: permission denied" (the same for every
+ * reason) and changes nothing. The C ABI's own argument checks (NULL
+ * pointers, struct_size, enum values) come before the token's. The functions
+ * without a token are the ones Vault serves without one: bootstrap, join,
+ * leader, initialize, unseal, seal status, rekey, seal migration, and receive,
+ * shutdown and close; the membership functions (add, remove and list peers)
+ * accept any token, NULL included, until the cluster is initialized.
  *
  * Node errors. Besides its own codes, every function taking a
  * coffer_node_t* may return: COFFER_INVALID_ARGUMENT for a NULL handle;
@@ -121,6 +141,7 @@
 #ifndef COFFER_C_H_
 #define COFFER_C_H_
 
+#include "coffer/c/auth.h"
 #include "coffer/c/cluster.h"
 #include "coffer/c/common.h"
 #include "coffer/c/host.h"

@@ -126,6 +126,17 @@ absl::StatusOr<std::vector<std::string>> CopyStrings(const char* const* items,
   return out;
 }
 
+char** NewStringArray(const std::vector<std::string>& items) {
+  auto** out = NewArray<char*>(items.size());
+  try {
+    for (size_t i = 0; i < items.size(); ++i) out[i] = CopyBytes(items[i]);
+  } catch (...) {
+    FreeArray(out, items.size(), FreeBytes);  // the entries not made are NULL
+    throw;
+  }
+  return out;
+}
+
 void FillStringList(coffer_string_list_t& list,
                     const std::vector<std::string>& items) {
   list.items = NewArray<char*>(items.size());

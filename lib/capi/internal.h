@@ -254,6 +254,9 @@ T ZeroDefaults() {
 absl::StatusOr<std::vector<std::string>> CopyStrings(const char* const* items,
                                                      size_t num,
                                                      const char* what);
+// A coffer-allocated array of copies of `items` (for a result struct's
+// char** field; freed with FreeArray(..., FreeBytes)).
+char** NewStringArray(const std::vector<std::string>& items);
 // Fills a returned list with copies of `items`.
 void FillStringList(coffer_string_list_t& list,
                     const std::vector<std::string>& items);

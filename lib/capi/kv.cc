@@ -80,7 +80,8 @@ void coffer_mount_config_init(coffer_mount_config_t* config,
   InitSized(config, struct_size, ZeroDefaults<coffer_mount_config_t>());
 }
 
-int coffer_kv_enable_mount(coffer_node_t* node, const char* path,
+int coffer_kv_enable_mount(coffer_node_t* node, const char* token,
+                           const char* path,
                            const coffer_mount_config_t* config) {
   return RunOnNode(node, [&](Node& n) -> absl::Status {
     COFFER_RETURN_IF_ERROR(NotNull(path, "path"));
@@ -91,7 +92,7 @@ int coffer_kv_enable_mount(coffer_node_t* node, const char* path,
     mc.max_versions = c.max_versions;
     mc.cas_required = c.cas_required != 0;
     mc.delete_version_after = absl::Nanoseconds(c.delete_version_after_ns);
-    return n.EnableKvMount(path, mc);
+    return n.EnableKvMount(AsCaller(token), path, mc);
   });
 }
 
@@ -100,7 +101,8 @@ void coffer_mount_config_update_init(coffer_mount_config_update_t* update,
   InitSized(update, struct_size, ZeroDefaults<coffer_mount_config_update_t>());
 }
 
-int coffer_kv_tune_mount(coffer_node_t* node, const char* path,
+int coffer_kv_tune_mount(coffer_node_t* node, const char* token,
+                         const char* path,
                          const coffer_mount_config_update_t* update) {
   return RunOnNode(node, [&](Node& n) -> absl::Status {
     COFFER_RETURN_IF_ERROR(NotNull(path, "path"));
@@ -113,26 +115,28 @@ int coffer_kv_tune_mount(coffer_node_t* node, const char* path,
     if (u.set_delete_version_after) {
       up.delete_version_after = absl::Nanoseconds(u.delete_version_after_ns);
     }
-    return n.TuneKvMount(path, up);
+    return n.TuneKvMount(AsCaller(token), path, up);
   });
 }
 
-int coffer_kv_disable_mount(coffer_node_t* node, const char* path) {
+int coffer_kv_disable_mount(coffer_node_t* node, const char* token,
+                            const char* path) {
   return RunOnNode(node, [&](Node& n) -> absl::Status {
     COFFER_RETURN_IF_ERROR(NotNull(path, "path"));
-    return n.DisableKvMount(path);
+    return n.DisableKvMount(AsCaller(token), path);
   });
 }
 
-int coffer_kv_list_mounts(coffer_node_t* node, coffer_mount_list_t** out,
-                          int consistency) {
+int coffer_kv_list_mounts(coffer_node_t* node, const char* token,
+                          coffer_mount_list_t** out, int consistency) {
   return RunOnNode(
       node, Result(out, coffer_mount_list_free),
       [&](Node& n, Result<coffer_mount_list_t>& r) -> absl::Status {
         COFFER_RETURN_IF_ERROR(CheckConsistency(consistency));
         COFFER_ASSIGN_OR_RETURN(
             std::vector<coffer::MountInfo> mounts,
-            n.ListKvMounts(static_cast<coffer::ReadConsistency>(consistency)));
+            n.ListKvMounts(AsCaller(token),
+                           static_cast<coffer::ReadConsistency>(consistency)));
         r->mounts = NewArray<coffer_mount_info_t*>(mounts.size());
         r->num_mounts = mounts.size();
         for (size_t i = 0; i < mounts.size(); ++i) {
@@ -174,24 +178,24 @@ void coffer_kv_result_free(coffer_kv_result_t* result) {
   coffer_free(result);
 }
 
-int coffer_kv_put(coffer_node_t* node, coffer_version_metadata_t** out,
-                  const char* mount, const char* path,
-                  const coffer_kv_field_t* fields, size_t num_fields,
-                  const uint64_t* cas) {
+int coffer_kv_put(coffer_node_t* node, const char* token,
+                  coffer_version_metadata_t** out, const char* mount,
+                  const char* path, const coffer_kv_field_t* fields,
+                  size_t num_fields, const uint64_t* cas) {
   return RunOnNode(
       node, NewWriteResult(out), [&](Node& n, WriteResult& r) -> absl::Status {
         COFFER_RETURN_IF_ERROR(CheckKey(mount, path));
         COFFER_ASSIGN_OR_RETURN(coffer::SecretData data,
                                 ToSecretData(fields, num_fields, "fields"));
         WipeOnExit<coffer::SecretData> wipe(data);
-        return ReturnVersion(r,
-                             n.KvPut(mount, path, data, ToWriteOptions(cas)));
+        return ReturnVersion(r, n.KvPut(AsCaller(token), mount, path, data,
+                                        ToWriteOptions(cas)));
       });
 }
 
-int coffer_kv_get(coffer_node_t* node, coffer_kv_result_t** out,
-                  const char* mount, const char* path, uint64_t version,
-                  int consistency) {
+int coffer_kv_get(coffer_node_t* node, const char* token,
+                  coffer_kv_result_t** out, const char* mount, const char* path,
+                  uint64_t version, int consistency) {
   return RunOnNode(
       node, Result(out, coffer_kv_result_free),
       [&](Node& n, Result<coffer_kv_result_t>& r) -> absl::Status {
@@ -199,7 +203,7 @@ int coffer_kv_get(coffer_node_t* node, coffer_kv_result_t** out,
         COFFER_RETURN_IF_ERROR(CheckConsistency(consistency));
         COFFER_ASSIGN_OR_RETURN(
             coffer::KvReadResult read,
-            n.KvGet(mount, path, version,
+            n.KvGet(AsCaller(token), mount, path, version,
                     static_cast<coffer::ReadConsistency>(consistency)));
         coffer::SecretData none;
         WipeOnExit<coffer::SecretData> wipe(read.data ? *read.data : none);
@@ -213,11 +217,11 @@ int coffer_kv_get(coffer_node_t* node, coffer_kv_result_t** out,
       });
 }
 
-int coffer_kv_patch(coffer_node_t* node, coffer_version_metadata_t** out,
-                    const char* mount, const char* path,
-                    const coffer_kv_field_t* set, size_t num_set,
-                    const char* const* remove, size_t num_remove,
-                    const uint64_t* cas) {
+int coffer_kv_patch(coffer_node_t* node, const char* token,
+                    coffer_version_metadata_t** out, const char* mount,
+                    const char* path, const coffer_kv_field_t* set,
+                    size_t num_set, const char* const* remove,
+                    size_t num_remove, const uint64_t* cas) {
   return RunOnNode(
       node, NewWriteResult(out), [&](Node& n, WriteResult& r) -> absl::Status {
         COFFER_RETURN_IF_ERROR(CheckKey(mount, path));
@@ -232,15 +236,16 @@ int coffer_kv_patch(coffer_node_t* node, coffer_version_metadata_t** out,
         }
         COFFER_ASSIGN_OR_RETURN(patch.set, ToSecretData(set, num_set, "set"));
         WipeOnExit<coffer::SecretData> wipe(patch.set);
-        return ReturnVersion(
-            r, n.KvPatch(mount, path, patch, ToWriteOptions(cas)));
+        return ReturnVersion(r, n.KvPatch(AsCaller(token), mount, path, patch,
+                                          ToWriteOptions(cas)));
       });
 }
 
-int coffer_kv_delete(coffer_node_t* node, const char* mount, const char* path) {
+int coffer_kv_delete(coffer_node_t* node, const char* token, const char* mount,
+                     const char* path) {
   return RunOnNode(node, [&](Node& n) -> absl::Status {
     COFFER_RETURN_IF_ERROR(CheckKey(mount, path));
-    return n.KvDelete(mount, path);
+    return n.KvDelete(AsCaller(token), mount, path);
   });
 }
 
@@ -248,42 +253,45 @@ namespace {
 
 // The version operations (delete, undelete, destroy) share their checks.
 using VersionsMethod = absl::Status (coffer::Node::*)(
-    absl::string_view, absl::string_view, const std::vector<uint64_t>&);
+    const coffer::Caller&, absl::string_view, absl::string_view,
+    const std::vector<uint64_t>&);
 
-int ChangeVersions(coffer_node_t* node, const char* mount, const char* path,
-                   const uint64_t* versions, size_t num_versions,
-                   VersionsMethod method) {
+int ChangeVersions(coffer_node_t* node, const char* token, const char* mount,
+                   const char* path, const uint64_t* versions,
+                   size_t num_versions, VersionsMethod method) {
   return RunOnNode(node, [&](Node& n) -> absl::Status {
     COFFER_RETURN_IF_ERROR(CheckKey(mount, path));
     COFFER_ASSIGN_OR_RETURN(auto v, ToVersions(versions, num_versions));
-    return (n.*method)(mount, path, v);
+    return (n.*method)(AsCaller(token), mount, path, v);
   });
 }
 
 }  // namespace
 
-int coffer_kv_delete_versions(coffer_node_t* node, const char* mount,
-                              const char* path, const uint64_t* versions,
-                              size_t num_versions) {
-  return ChangeVersions(node, mount, path, versions, num_versions,
+int coffer_kv_delete_versions(coffer_node_t* node, const char* token,
+                              const char* mount, const char* path,
+                              const uint64_t* versions, size_t num_versions) {
+  return ChangeVersions(node, token, mount, path, versions, num_versions,
                         &coffer::Node::KvDeleteVersions);
 }
 
-int coffer_kv_undelete(coffer_node_t* node, const char* mount, const char* path,
+int coffer_kv_undelete(coffer_node_t* node, const char* token,
+                       const char* mount, const char* path,
                        const uint64_t* versions, size_t num_versions) {
-  return ChangeVersions(node, mount, path, versions, num_versions,
+  return ChangeVersions(node, token, mount, path, versions, num_versions,
                         &coffer::Node::KvUndelete);
 }
 
-int coffer_kv_destroy(coffer_node_t* node, const char* mount, const char* path,
-                      const uint64_t* versions, size_t num_versions) {
-  return ChangeVersions(node, mount, path, versions, num_versions,
+int coffer_kv_destroy(coffer_node_t* node, const char* token, const char* mount,
+                      const char* path, const uint64_t* versions,
+                      size_t num_versions) {
+  return ChangeVersions(node, token, mount, path, versions, num_versions,
                         &coffer::Node::KvDestroy);
 }
 
-int coffer_kv_read_metadata(coffer_node_t* node, coffer_key_metadata_t** out,
-                            const char* mount, const char* path,
-                            int consistency) {
+int coffer_kv_read_metadata(coffer_node_t* node, const char* token,
+                            coffer_key_metadata_t** out, const char* mount,
+                            const char* path, int consistency) {
   return RunOnNode(
       node, Result(out, coffer_key_metadata_free),
       [&](Node& n, Result<coffer_key_metadata_t>& r) -> absl::Status {
@@ -292,7 +300,7 @@ int coffer_kv_read_metadata(coffer_node_t* node, coffer_key_metadata_t** out,
         COFFER_ASSIGN_OR_RETURN(
             coffer::KeyMetadata m,
             n.KvReadMetadata(
-                mount, path,
+                AsCaller(token), mount, path,
                 static_cast<coffer::ReadConsistency>(consistency)));
         r->created_time_ns = Nanos(m.created_time);
         r->updated_time_ns = Nanos(m.updated_time);
@@ -326,8 +334,8 @@ void coffer_key_metadata_update_init(coffer_key_metadata_update_t* update,
   InitSized(update, struct_size, ZeroDefaults<coffer_key_metadata_update_t>());
 }
 
-int coffer_kv_write_metadata(coffer_node_t* node, const char* mount,
-                             const char* path,
+int coffer_kv_write_metadata(coffer_node_t* node, const char* token,
+                             const char* mount, const char* path,
                              const coffer_key_metadata_update_t* update) {
   return RunOnNode(node, [&](Node& n) -> absl::Status {
     COFFER_RETURN_IF_ERROR(CheckKey(mount, path));
@@ -346,20 +354,21 @@ int coffer_kv_write_metadata(coffer_node_t* node, const char* mount,
           ToSecretData(u.custom_metadata, u.num_custom_metadata,
                        "update->custom_metadata"));
     }
-    return n.KvWriteMetadata(mount, path, up);
+    return n.KvWriteMetadata(AsCaller(token), mount, path, up);
   });
 }
 
-int coffer_kv_delete_metadata(coffer_node_t* node, const char* mount,
-                              const char* path) {
+int coffer_kv_delete_metadata(coffer_node_t* node, const char* token,
+                              const char* mount, const char* path) {
   return RunOnNode(node, [&](Node& n) -> absl::Status {
     COFFER_RETURN_IF_ERROR(CheckKey(mount, path));
-    return n.KvDeleteMetadata(mount, path);
+    return n.KvDeleteMetadata(AsCaller(token), mount, path);
   });
 }
 
-int coffer_kv_list(coffer_node_t* node, coffer_string_list_t** out,
-                   const char* mount, const char* folder, int consistency) {
+int coffer_kv_list(coffer_node_t* node, const char* token,
+                   coffer_string_list_t** out, const char* mount,
+                   const char* folder, int consistency) {
   return RunOnNode(
       node, Result(out, coffer_string_list_free),
       [&](Node& n, Result<coffer_string_list_t>& r) -> absl::Status {
@@ -367,7 +376,7 @@ int coffer_kv_list(coffer_node_t* node, coffer_string_list_t** out,
         COFFER_RETURN_IF_ERROR(CheckConsistency(consistency));
         COFFER_ASSIGN_OR_RETURN(
             std::vector<std::string> names,
-            n.KvList(mount, folder,
+            n.KvList(AsCaller(token), mount, folder,
                      static_cast<coffer::ReadConsistency>(consistency)));
         FillStringList(*r.get(), names);
         return absl::OkStatus();

@@ -119,12 +119,6 @@ void FillSealStatus(Result<coffer_seal_status_t>& out,
   r->removed_from_cluster = s.removed_from_cluster;
 }
 
-char** NewStringArray(const std::vector<std::string>& v) {
-  auto** items = NewArray<char*>(v.size());
-  for (size_t i = 0; i < v.size(); ++i) items[i] = CopyBytes(v[i]);
-  return items;
-}
-
 coffer_node_options_t DefaultNodeOptions() {
   coffer::NodeOptions d;
   coffer_node_options_t o{};
@@ -279,16 +273,18 @@ int coffer_node_join(coffer_node_t* node, const coffer_peer_t* known_peers,
   });
 }
 
-int coffer_node_add_peer(coffer_node_t* node, uint64_t id, const char* address,
-                         int voter) {
+int coffer_node_add_peer(coffer_node_t* node, const char* token, uint64_t id,
+                         const char* address, int voter) {
   return RunOnNode(node, [&](Node& n) -> absl::Status {
     COFFER_RETURN_IF_ERROR(NotNull(address, "address"));
-    return n.AddPeer(id, address, voter != 0);
+    return n.AddPeer(AsCaller(token), id, address, voter != 0);
   });
 }
 
-int coffer_node_remove_peer(coffer_node_t* node, uint64_t id) {
-  return RunOnNode(node, [&](Node& n) { return n.RemovePeer(id); });
+int coffer_node_remove_peer(coffer_node_t* node, const char* token,
+                            uint64_t id) {
+  return RunOnNode(node,
+                   [&](Node& n) { return n.RemovePeer(AsCaller(token), id); });
 }
 
 int coffer_node_leader(coffer_node_t* node, coffer_leader_info_t** out) {
@@ -311,12 +307,13 @@ void coffer_leader_info_free(coffer_leader_info_t* info) {
   coffer_free(info);
 }
 
-int coffer_node_list_peers(coffer_node_t* node, coffer_peer_list_t** out) {
+int coffer_node_list_peers(coffer_node_t* node, const char* token,
+                           coffer_peer_list_t** out) {
   return RunOnNode(
       node, Result(out, coffer_peer_list_free),
       [&](Node& n, Result<coffer_peer_list_t>& r) -> absl::Status {
         COFFER_ASSIGN_OR_RETURN(std::vector<coffer::PeerInfo> peers,
-                                n.ListPeers());
+                                n.ListPeers(AsCaller(token)));
         r->peers = NewArray<coffer_peer_info_t*>(peers.size());
         r->num_peers = peers.size();
         for (size_t i = 0; i < peers.size(); ++i) {
@@ -392,8 +389,8 @@ int coffer_node_unseal(coffer_node_t* node, coffer_seal_status_t** out,
       });
 }
 
-int coffer_node_seal(coffer_node_t* node) {
-  return RunOnNode(node, [&](Node& n) { return n.Seal(); });
+int coffer_node_seal(coffer_node_t* node, const char* token) {
+  return RunOnNode(node, [&](Node& n) { return n.Seal(AsCaller(token)); });
 }
 
 int coffer_node_seal_status(coffer_node_t* node, coffer_seal_status_t** out) {
@@ -414,36 +411,38 @@ void coffer_seal_status_free(coffer_seal_status_t* status) {
   coffer_free(status);
 }
 
-int coffer_node_put_raw(coffer_node_t* node, const char* path,
-                        const void* value, size_t value_len) {
+int coffer_node_put_raw(coffer_node_t* node, const char* token,
+                        const char* path, const void* value, size_t value_len) {
   return RunOnNode(node, [&](Node& n) -> absl::Status {
     COFFER_RETURN_IF_ERROR(NotNull(path, "path"));
     if (value == nullptr && value_len != 0) return NotNull(value, "value");
-    return n.PutRaw(path,
+    return n.PutRaw(AsCaller(token), path,
                     absl::string_view(
                         value == nullptr ? "" : static_cast<const char*>(value),
                         value_len));
   });
 }
 
-int coffer_node_get_raw(coffer_node_t* node, char** out, size_t* out_len,
-                        const char* path, int consistency) {
+int coffer_node_get_raw(coffer_node_t* node, const char* token, char** out,
+                        size_t* out_len, const char* path, int consistency) {
   return RunOnNode(
       node, Bytes(out, out_len), [&](Node& n, Bytes& r) -> absl::Status {
         COFFER_RETURN_IF_ERROR(NotNull(path, "path"));
         COFFER_RETURN_IF_ERROR(CheckConsistency(consistency));
         COFFER_ASSIGN_OR_RETURN(
             std::string value,
-            n.GetRaw(path, static_cast<coffer::ReadConsistency>(consistency)));
+            n.GetRaw(AsCaller(token), path,
+                     static_cast<coffer::ReadConsistency>(consistency)));
         r.Set(value);
         return absl::OkStatus();
       });
 }
 
-int coffer_node_delete_raw(coffer_node_t* node, const char* path) {
+int coffer_node_delete_raw(coffer_node_t* node, const char* token,
+                           const char* path) {
   return RunOnNode(node, [&](Node& n) -> absl::Status {
     COFFER_RETURN_IF_ERROR(NotNull(path, "path"));
-    return n.DeleteRaw(path);
+    return n.DeleteRaw(AsCaller(token), path);
   });
 }
 

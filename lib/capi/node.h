@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "base/status_macros.h"
 #include "capi/internal.h"
+#include "coffer/auth.h"
 #include "coffer/c.h"
 #include "coffer/node.h"
 #include "coffer/observe.h"
@@ -102,6 +103,12 @@ struct coffer_node {
 };
 
 namespace coffer::capi {
+
+// The caller of a call: the C `token` (NUL-terminated), borrowed for the
+// call; NULL is the empty token, which the node refuses like any bad one.
+inline Caller AsCaller(const char* token) {
+  return Caller(token == nullptr ? absl::string_view() : token);
+}
 
 // kInvalidArgument "capi: node is NULL" for a NULL handle.
 inline absl::Status CheckNode(const coffer_node_t* node) {

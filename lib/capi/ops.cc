@@ -29,23 +29,27 @@ using coffer::Node;
 
 extern "C" {
 
-int coffer_node_transfer_leadership(coffer_node_t* node, uint64_t to) {
-  return RunOnNode(node, [&](Node& n) { return n.TransferLeadership(to); });
+int coffer_node_transfer_leadership(coffer_node_t* node, const char* token,
+                                    uint64_t to) {
+  return RunOnNode(
+      node, [&](Node& n) { return n.TransferLeadership(AsCaller(token), to); });
 }
 
-int coffer_node_rotate_key(coffer_node_t* node, coffer_key_status_t** out) {
+int coffer_node_rotate_key(coffer_node_t* node, const char* token,
+                           coffer_key_status_t** out) {
   return RunOnNode(node,
                    Result(out, coffer_key_status_free,
                           Result<coffer_key_status_t>::kOptional),
                    [&](Node& n, Result<coffer_key_status_t>& r) {
-                     return FillKeyStatus(r, n.RotateKey());
+                     return FillKeyStatus(r, n.RotateKey(AsCaller(token)));
                    });
 }
 
-int coffer_node_key_status(coffer_node_t* node, coffer_key_status_t** out) {
+int coffer_node_key_status(coffer_node_t* node, const char* token,
+                           coffer_key_status_t** out) {
   return RunOnNode(node, Result(out, coffer_key_status_free),
                    [&](Node& n, Result<coffer_key_status_t>& r) {
-                     return FillKeyStatus(r, n.GetKeyStatus());
+                     return FillKeyStatus(r, n.GetKeyStatus(AsCaller(token)));
                    });
 }
 

@@ -58,39 +58,41 @@ void coffer_snapshot_restore_options_init(
             ZeroDefaults<coffer_snapshot_restore_options_t>());
 }
 
-int coffer_node_snapshot_save(coffer_node_t* node, const char* path) {
+int coffer_node_snapshot_save(coffer_node_t* node, const char* token,
+                              const char* path) {
   return RunOnNode(node, [&](Node& n) -> absl::Status {
     COFFER_RETURN_IF_ERROR(NotNull(path, "path"));
-    return n.SnapshotSave(path);
+    return n.SnapshotSave(AsCaller(token), path);
   });
 }
 
-int coffer_node_snapshot_save_to(coffer_node_t* node, coffer_write_fn write,
-                                 void* user_data) {
+int coffer_node_snapshot_save_to(coffer_node_t* node, const char* token,
+                                 coffer_write_fn write, void* user_data) {
   return RunOnNode(node, [&](Node& n) -> absl::Status {
     COFFER_RETURN_IF_ERROR(NotNull(write, "write"));
-    return n.SnapshotSaveTo([&](absl::string_view bytes) -> absl::Status {
-      int rc = write(user_data, bytes.data(), bytes.size());
-      return rc == COFFER_OK ? absl::OkStatus()
-                             : CallbackError(rc, "snapshot write");
-    });
+    return n.SnapshotSaveTo(
+        AsCaller(token), [&](absl::string_view bytes) -> absl::Status {
+          int rc = write(user_data, bytes.data(), bytes.size());
+          return rc == COFFER_OK ? absl::OkStatus()
+                                 : CallbackError(rc, "snapshot write");
+        });
   });
 }
 
 int coffer_node_snapshot_restore(
-    coffer_node_t* node, const char* path,
+    coffer_node_t* node, const char* token, const char* path,
     const coffer_snapshot_restore_options_t* options) {
   return RunOnNode(node, [&](Node& n) -> absl::Status {
     COFFER_RETURN_IF_ERROR(NotNull(path, "path"));
     return RestoreWith(options, [&](const SnapshotRestoreOptions& o) {
-      return n.SnapshotRestore(path, o);
+      return n.SnapshotRestore(AsCaller(token), path, o);
     });
   });
 }
 
 int coffer_node_snapshot_restore_from(
-    coffer_node_t* node, coffer_read_fn read, void* user_data,
-    const coffer_snapshot_restore_options_t* options) {
+    coffer_node_t* node, const char* token, coffer_read_fn read,
+    void* user_data, const coffer_snapshot_restore_options_t* options) {
   return RunOnNode(node, [&](Node& n) -> absl::Status {
     COFFER_RETURN_IF_ERROR(NotNull(read, "read"));
     auto source = [&](char* buf, size_t cap) -> absl::StatusOr<size_t> {
@@ -105,7 +107,7 @@ int coffer_node_snapshot_restore_from(
       return len;
     };
     return RestoreWith(options, [&](const SnapshotRestoreOptions& o) {
-      return n.SnapshotRestoreFrom(source, o);
+      return n.SnapshotRestoreFrom(AsCaller(token), source, o);
     });
   });
 }

@@ -41,6 +41,10 @@ void test_free_functions_accept_null(void) {
   coffer_node_options_init(NULL, sizeof(coffer_node_options_t));
   coffer_mount_config_init(NULL, sizeof(coffer_mount_config_t));
   coffer_key_metadata_update_init(NULL, sizeof(coffer_key_metadata_update_t));
+  coffer_token_info_free(NULL);
+  coffer_created_token_free(NULL);
+  coffer_capabilities_free(NULL);
+  coffer_token_create_options_init(NULL, sizeof(coffer_token_create_options_t));
   CHECK(1); /* reaching here is the test */
 }
 
@@ -71,46 +75,78 @@ void test_null_node_is_an_invalid_argument(void) {
   CHECK_NULL_NODE(coffer_node_receive(NULL, "x", 1));
   CHECK_NULL_NODE(coffer_node_shutdown(NULL));
   CHECK_NULL_NODE(coffer_node_bootstrap(NULL, &peer, 1));
-  CHECK_NULL_NODE(coffer_node_add_peer(NULL, 2, "b", 1));
-  CHECK_NULL_NODE(coffer_node_remove_peer(NULL, 2));
+  CHECK_NULL_NODE(coffer_node_add_peer(NULL, "t", 2, "b", 1));
+  CHECK_NULL_NODE(coffer_node_remove_peer(NULL, "t", 2));
   CHECK_NULL_NODE(coffer_node_leader(NULL, &leader));
   CHECK(leader == NULL); /* outputs are cleared on failure */
-  CHECK_NULL_NODE(coffer_node_list_peers(NULL, &peers));
+  CHECK_NULL_NODE(coffer_node_list_peers(NULL, "t", &peers));
   CHECK_NULL_NODE(coffer_node_initialize(NULL, &init, 5, 3, 5, 3));
   CHECK_NULL_NODE(coffer_node_unseal(NULL, &status, "k", 1));
-  CHECK_NULL_NODE(coffer_node_seal(NULL));
+  CHECK_NULL_NODE(coffer_node_seal(NULL, "t"));
   CHECK_NULL_NODE(coffer_node_seal_status(NULL, &status));
-  CHECK_NULL_NODE(coffer_node_put_raw(NULL, "p", "v", 1));
-  CHECK_NULL_NODE(coffer_node_get_raw(NULL, &value, &len, "p", 0));
+  CHECK_NULL_NODE(coffer_node_put_raw(NULL, "t", "p", "v", 1));
+  CHECK_NULL_NODE(coffer_node_get_raw(NULL, "t", &value, &len, "p", 0));
   CHECK(value == NULL && len == 0);
-  CHECK_NULL_NODE(coffer_node_delete_raw(NULL, "p"));
-  CHECK_NULL_NODE(coffer_kv_enable_mount(NULL, "secret", NULL));
-  CHECK_NULL_NODE(coffer_kv_disable_mount(NULL, "secret"));
-  CHECK_NULL_NODE(coffer_kv_tune_mount(NULL, "secret", NULL));
-  CHECK_NULL_NODE(coffer_kv_list_mounts(NULL, &mounts, 0));
+  CHECK_NULL_NODE(coffer_node_delete_raw(NULL, "t", "p"));
+  CHECK_NULL_NODE(coffer_kv_enable_mount(NULL, "t", "secret", NULL));
+  CHECK_NULL_NODE(coffer_kv_disable_mount(NULL, "t", "secret"));
+  CHECK_NULL_NODE(coffer_kv_tune_mount(NULL, "t", "secret", NULL));
+  CHECK_NULL_NODE(coffer_kv_list_mounts(NULL, "t", &mounts, 0));
   CHECK_NULL_NODE(
-      coffer_kv_put(NULL, &version, "secret", "a", &field, 1, NULL));
-  CHECK_NULL_NODE(coffer_kv_get(NULL, &kv, "secret", "a", 0, 0));
-  CHECK_NULL_NODE(
-      coffer_kv_patch(NULL, &version, "secret", "a", &field, 1, NULL, 0, NULL));
-  CHECK_NULL_NODE(coffer_kv_delete(NULL, "secret", "a"));
-  CHECK_NULL_NODE(coffer_kv_delete_versions(NULL, "secret", "a", &v, 1));
-  CHECK_NULL_NODE(coffer_kv_undelete(NULL, "secret", "a", &v, 1));
-  CHECK_NULL_NODE(coffer_kv_destroy(NULL, "secret", "a", &v, 1));
-  CHECK_NULL_NODE(coffer_kv_read_metadata(NULL, &meta, "secret", "a", 0));
-  CHECK_NULL_NODE(coffer_kv_write_metadata(NULL, "secret", "a", &update));
-  CHECK_NULL_NODE(coffer_kv_delete_metadata(NULL, "secret", "a"));
-  CHECK_NULL_NODE(coffer_kv_list(NULL, &names, "secret", "", 0));
+      coffer_kv_put(NULL, "t", &version, "secret", "a", &field, 1, NULL));
+  CHECK_NULL_NODE(coffer_kv_get(NULL, "t", &kv, "secret", "a", 0, 0));
+  CHECK_NULL_NODE(coffer_kv_patch(NULL, "t", &version, "secret", "a", &field, 1,
+                                  NULL, 0, NULL));
+  CHECK_NULL_NODE(coffer_kv_delete(NULL, "t", "secret", "a"));
+  CHECK_NULL_NODE(coffer_kv_delete_versions(NULL, "t", "secret", "a", &v, 1));
+  CHECK_NULL_NODE(coffer_kv_undelete(NULL, "t", "secret", "a", &v, 1));
+  CHECK_NULL_NODE(coffer_kv_destroy(NULL, "t", "secret", "a", &v, 1));
+  CHECK_NULL_NODE(coffer_kv_read_metadata(NULL, "t", &meta, "secret", "a", 0));
+  CHECK_NULL_NODE(coffer_kv_write_metadata(NULL, "t", "secret", "a", &update));
+  CHECK_NULL_NODE(coffer_kv_delete_metadata(NULL, "t", "secret", "a"));
+  CHECK_NULL_NODE(coffer_kv_list(NULL, "t", &names, "secret", "", 0));
   CHECK_NULL_NODE(coffer_node_join(NULL, &peer, 1));
-  CHECK_NULL_NODE(coffer_node_snapshot_save(NULL, "/tmp/x"));
-  CHECK_NULL_NODE(coffer_node_snapshot_restore(NULL, "/tmp/x", NULL));
-  CHECK_NULL_NODE(coffer_node_transfer_leadership(NULL, 0));
+  CHECK_NULL_NODE(coffer_node_snapshot_save(NULL, "t", "/tmp/x"));
+  CHECK_NULL_NODE(coffer_node_snapshot_restore(NULL, "t", "/tmp/x", NULL));
+  CHECK_NULL_NODE(coffer_node_transfer_leadership(NULL, "t", 0));
   coffer_key_status_t* key = NULL;
-  CHECK_NULL_NODE(coffer_node_rotate_key(NULL, &key));
-  CHECK_NULL_NODE(coffer_node_key_status(NULL, &key));
+  CHECK_NULL_NODE(coffer_node_rotate_key(NULL, "t", &key));
+  CHECK_NULL_NODE(coffer_node_key_status(NULL, "t", &key));
   const char* share = "s";
   CHECK_NULL_NODE(coffer_node_rekey(NULL, &names, &share, 1, 3, 2));
   CHECK_NULL_NODE(coffer_node_seal_migrate(NULL, &share, 1));
+
+  coffer_created_token_t* created = NULL;
+  coffer_token_info_t* info = NULL;
+  coffer_capabilities_t* caps = NULL;
+  CHECK_NULL_NODE(coffer_token_create(NULL, "t", &created, NULL));
+  CHECK(created == NULL);
+  CHECK_NULL_NODE(
+      coffer_token_lookup(NULL, "t", &info, COFFER_TOKEN_REF_SELF, NULL));
+  CHECK_NULL_NODE(
+      coffer_token_renew(NULL, "t", &info, COFFER_TOKEN_REF_SELF, NULL, 0));
+  CHECK_NULL_NODE(coffer_token_revoke(NULL, "t", COFFER_TOKEN_REF_SELF, NULL,
+                                      COFFER_REVOKE_TREE));
+  CHECK_NULL_NODE(coffer_token_accessors(NULL, "t", &names));
+  CHECK_NULL_NODE(coffer_policy_write(NULL, "t", "p", "path \"a\" {}"));
+  CHECK_NULL_NODE(coffer_policy_read(NULL, "t", &value, &len, "p"));
+  CHECK_NULL_NODE(coffer_policy_list(NULL, "t", &names));
+  CHECK_NULL_NODE(coffer_policy_delete(NULL, "t", "p"));
+  const char* path = "secret/data/a";
+  CHECK_NULL_NODE(coffer_capabilities(NULL, "t", &caps, COFFER_TOKEN_REF_SELF,
+                                      NULL, &path, 1));
+}
+
+void test_token_create_options_init(void) {
+  coffer_token_create_options_t o;
+  memset(&o, 0xab, sizeof o);
+  coffer_token_create_options_init(&o, sizeof o);
+  CHECK(o.struct_size == sizeof o);
+  CHECK(o.renewable == 1);
+  CHECK(o.policies == NULL && o.num_policies == 0 && o.no_default_policy == 0);
+  CHECK(o.metadata == NULL && o.num_metadata == 0 && o.no_parent == 0);
+  CHECK(o.ttl_ns == 0 && o.explicit_max_ttl_ns == 0 && o.period_ns == 0);
+  CHECK(o.display_name == NULL && o.num_uses == 0 && o.orphan_endpoint == 0);
 }
 
 static void null_send(void* user_data, uint64_t to, const char* address,

@@ -12,6 +12,8 @@ static const TestCase kCases[] = {
      test_last_error_is_per_call_and_cleared_by_success},
     {"basics/shamir split and combine", test_shamir_split_and_combine},
     {"basics/a NULL sink is an invalid argument", test_sink_rejects_null},
+    {"basics/token create options have defaults",
+     test_token_create_options_init},
     {"cluster/three nodes through the C ABI", test_cluster_of_three},
     {"cluster/a sealed node and wrong shares",
      test_sealed_node_and_wrong_shares},
@@ -21,6 +23,12 @@ static const TestCase kCases[] = {
     {"snapshot/save inspect and restore", test_snapshot_save_inspect_restore},
     {"ops/operator operations and host hooks",
      test_operator_operations_and_hooks},
+    {"auth/tokens and policies", test_tokens_and_policies},
+    {"auth/token trees and orphans", test_token_trees_and_orphans},
+    {"auth/after initialize every call needs a token",
+     test_after_initialize_every_call_needs_a_token},
+    {"pending/membership before initialize takes any token",
+     test_membership_before_initialize_takes_any_token},
 };
 
 int main(int argc, char** argv) {

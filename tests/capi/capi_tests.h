@@ -9,6 +9,7 @@ void test_open_checks_its_options(void);
 void test_last_error_is_per_call_and_cleared_by_success(void);
 void test_shamir_split_and_combine(void);
 void test_sink_rejects_null(void);
+void test_token_create_options_init(void);
 
 void test_cluster_of_three(void);
 void test_sealed_node_and_wrong_shares(void);
@@ -19,5 +20,10 @@ void test_join_with_unseal_shares(void);
 void test_snapshot_save_inspect_restore(void);
 
 void test_operator_operations_and_hooks(void);
+
+void test_tokens_and_policies(void);
+void test_token_trees_and_orphans(void);
+void test_membership_before_initialize_takes_any_token(void);
+void test_after_initialize_every_call_needs_a_token(void);
 
 #endif /* COFFER_TESTS_CAPI_CAPI_TESTS_H_ */

@@ -165,23 +165,31 @@ uint64_t cluster_start_ready(cluster_t* c, int n, coffer_init_result_t** init) {
   if (leader == 0) return 0;
   CHECK_OK(coffer_node_initialize(c->nodes[leader], init, 5, 3, 5, 3));
   if (*init == NULL) return 0;
+  cluster_keep_token(c, *init);
   CHECK(cluster_wait_initialized(c));
   for (int id = 1; id <= n; ++id) {
     CHECK_OK(cluster_unseal(c, (uint64_t)id, (*init)->keys, 3));
   }
-  CHECK_OK(coffer_kv_enable_mount(c->nodes[leader], "secret", NULL));
+  CHECK_OK(coffer_kv_enable_mount(c->nodes[leader], c->token, "secret", NULL));
   return harness_case_failures == 0 ? leader : 0;
 }
 
-void cluster_put(coffer_node_t* node, const char* path, const char* value) {
+void cluster_keep_token(cluster_t* c, const coffer_init_result_t* init) {
+  snprintf(c->token, sizeof c->token, "%s", init->root_token);
+}
+
+void cluster_put(coffer_node_t* node, const char* token, const char* path,
+                 const char* value) {
   coffer_kv_field_t f[1] = {{"v", value, strlen(value)}};
-  CHECK_OK(coffer_kv_put(node, NULL, "secret", path, f, 1, NULL));
+  CHECK_OK(coffer_kv_put(node, token, NULL, "secret", path, f, 1, NULL));
 }
 
 /* The value of field "v" of secret/path, compared with `want`. */
-int cluster_value_is(coffer_node_t* node, const char* path, const char* want) {
+int cluster_value_is(coffer_node_t* node, const char* token, const char* path,
+                     const char* want) {
   coffer_kv_result_t* r = NULL;
-  int rc = coffer_kv_get(node, &r, "secret", path, 0, COFFER_READ_LINEARIZABLE);
+  int rc = coffer_kv_get(node, token, &r, "secret", path, 0,
+                         COFFER_READ_LINEARIZABLE);
   int ok = rc == COFFER_OK && r->has_data && r->num_fields == 1 &&
            r->fields[0].value_len == strlen(want) &&
            memcmp(r->fields[0].value, want, strlen(want)) == 0;

@@ -17,6 +17,9 @@ typedef struct cluster {
   /* Called on every node's options before it opens; may be NULL. */
   void (*tweak)(coffer_node_options_t* options, void* arg);
   void* tweak_arg;
+  /* The root token, once the cluster is initialized (cluster_start_ready,
+   * cluster_keep_token); "" before. */
+  char token[128];
 } cluster_t;
 
 /* Creates the directory and the network; 0 on success. */
@@ -42,14 +45,19 @@ int cluster_wait_initialized(cluster_t* c);
 /* Submits keys[0..] to node `id` until it is unsealed; a coffer code. */
 int cluster_unseal(cluster_t* c, uint64_t id, char* const* keys,
                    size_t num_keys);
+/* Keeps a copy of init->root_token as c->token. */
+void cluster_keep_token(cluster_t* c, const coffer_init_result_t* init);
 /* Starts nodes 1..n, initializes (5 shares, threshold 3), unseals all and
- * enables "secret/", CHECKing each step. Returns the leader, 0 on failure;
- * *init gets the shares. */
+ * enables "secret/" with the root token, CHECKing each step. Returns the
+ * leader, 0 on failure; *init gets the shares, c->token the root token. */
 uint64_t cluster_start_ready(cluster_t* c, int n, coffer_init_result_t** init);
-/* Writes {"v": value} to secret/path through `node` (CHECKed). */
-void cluster_put(coffer_node_t* node, const char* path, const char* value);
-/* Whether secret/path read through `node` is {"v": want}. */
-int cluster_value_is(coffer_node_t* node, const char* path, const char* want);
+/* Writes {"v": value} to secret/path through `node` with `token`
+ * (CHECKed). */
+void cluster_put(coffer_node_t* node, const char* token, const char* path,
+                 const char* value);
+/* Whether secret/path read through `node` with `token` is {"v": want}. */
+int cluster_value_is(coffer_node_t* node, const char* token, const char* path,
+                     const char* want);
 /* Sleeps `ms` milliseconds. */
 void cluster_sleep_ms(int ms);
 

@@ -26,10 +26,10 @@ static int field_is(const coffer_kv_result_t* r, const char* name,
 }
 
 /* Reads mount/path (version 0) on `node`: its data, or NULL. */
-static coffer_kv_result_t* kv_read(coffer_node_t* node, const char* path,
-                                   uint64_t version) {
+static coffer_kv_result_t* kv_read(coffer_node_t* node, const char* token,
+                                   const char* path, uint64_t version) {
   coffer_kv_result_t* r = NULL;
-  CHECK_OK(coffer_kv_get(node, &r, "secret", path, version,
+  CHECK_OK(coffer_kv_get(node, token, &r, "secret", path, version,
                          COFFER_READ_LINEARIZABLE));
   return r;
 }
@@ -52,13 +52,14 @@ static uint64_t start_initialized(cluster_t* c, int n,
   if (leader == 0) return 0;
   uint64_t follower = n > 1 ? leader % (uint64_t)n + 1 : leader;
   CHECK_OK(coffer_node_initialize(c->nodes[follower], init, 5, 3, 5, 3));
+  if (*init != NULL) cluster_keep_token(c, *init);
   CHECK(cluster_wait_initialized(c));
   return *init == NULL ? 0 : leader;
 }
 
 static void check_peers_and_leader(cluster_t* c, uint64_t leader) {
   coffer_peer_list_t* peers = NULL;
-  CHECK_OK(coffer_node_list_peers(c->nodes[leader], &peers));
+  CHECK_OK(coffer_node_list_peers(c->nodes[leader], c->token, &peers));
   if (peers == NULL) return;
   CHECK(peers->num_peers == 3);
   int leaders = 0;
@@ -95,34 +96,37 @@ static void check_peers_and_leader(cluster_t* c, uint64_t leader) {
 static void check_raw(cluster_t* c, uint64_t leader) {
   coffer_node_t* l = c->nodes[leader];
   coffer_node_t* f = c->nodes[leader % 3 + 1];
-  CHECK_OK(coffer_node_put_raw(l, "app/raw", "v\0w", 3));
+  CHECK_OK(coffer_node_put_raw(l, c->token, "app/raw", "v\0w", 3));
   char* value = NULL;
   size_t len = 0;
-  CHECK_OK(coffer_node_get_raw(f, &value, &len, "app/raw",
+  CHECK_OK(coffer_node_get_raw(f, c->token, &value, &len, "app/raw",
                                COFFER_READ_LINEARIZABLE));
   CHECK(len == 3 && value != NULL && memcmp(value, "v\0w", 3) == 0 &&
         value[3] == '\0');
   coffer_free(value);
-  CHECK_CODE(coffer_node_get_raw(f, &value, &len, "app/raw", 7),
+  CHECK_CODE(coffer_node_get_raw(f, c->token, &value, &len, "app/raw", 7),
              COFFER_INVALID_ARGUMENT);
   CHECK_MESSAGE("consistency");
-  CHECK_OK(coffer_node_delete_raw(f, "app/raw"));
-  CHECK_CODE(
-      coffer_node_get_raw(l, &value, &len, "app/raw", COFFER_READ_LINEARIZABLE),
-      COFFER_NOT_FOUND);
+  CHECK_OK(coffer_node_delete_raw(f, c->token, "app/raw"));
+  CHECK_CODE(coffer_node_get_raw(l, c->token, &value, &len, "app/raw",
+                                 COFFER_READ_LINEARIZABLE),
+             COFFER_NOT_FOUND);
   CHECK(value == NULL && len == 0);
-  CHECK_CODE(coffer_node_put_raw(l, NULL, "v", 1), COFFER_INVALID_ARGUMENT);
-  CHECK_CODE(coffer_node_put_raw(l, "p", NULL, 1), COFFER_INVALID_ARGUMENT);
-  CHECK_CODE(coffer_node_get_raw(l, NULL, &len, "p", 0),
+  CHECK_CODE(coffer_node_put_raw(l, c->token, NULL, "v", 1),
+             COFFER_INVALID_ARGUMENT);
+  CHECK_CODE(coffer_node_put_raw(l, c->token, "p", NULL, 1),
+             COFFER_INVALID_ARGUMENT);
+  CHECK_CODE(coffer_node_get_raw(l, c->token, NULL, &len, "p", 0),
              COFFER_INVALID_ARGUMENT);
 }
 
 static void check_kv(cluster_t* c, uint64_t leader) {
   coffer_node_t* l = c->nodes[leader];
   coffer_node_t* f = c->nodes[leader % 3 + 1];
-  CHECK_OK(coffer_kv_enable_mount(f, "secret", NULL));
+  CHECK_OK(coffer_kv_enable_mount(f, c->token, "secret", NULL));
   coffer_mount_list_t* mounts = NULL;
-  CHECK_OK(coffer_kv_list_mounts(l, &mounts, COFFER_READ_LINEARIZABLE));
+  CHECK_OK(
+      coffer_kv_list_mounts(l, c->token, &mounts, COFFER_READ_LINEARIZABLE));
   CHECK(mounts != NULL && mounts->num_mounts == 1 &&
         strcmp(mounts->mounts[0]->path, "secret/") == 0 &&
         mounts->mounts[0]->created_time_ns > 0);
@@ -131,21 +135,23 @@ static void check_kv(cluster_t* c, uint64_t leader) {
   coffer_mount_config_update_init(&tune, sizeof tune);
   tune.set_max_versions = 1;
   tune.max_versions = 20;
-  CHECK_OK(coffer_kv_tune_mount(f, "secret", &tune));
-  CHECK_OK(coffer_kv_list_mounts(f, &mounts, COFFER_READ_LINEARIZABLE));
+  CHECK_OK(coffer_kv_tune_mount(f, c->token, "secret", &tune));
+  CHECK_OK(
+      coffer_kv_list_mounts(f, c->token, &mounts, COFFER_READ_LINEARIZABLE));
   CHECK(mounts != NULL && mounts->num_mounts == 1 &&
         mounts->mounts[0]->max_versions == 20);
   coffer_mount_list_free(mounts);
-  CHECK_CODE(coffer_kv_tune_mount(f, "nomount", &tune), COFFER_NOT_FOUND);
+  CHECK_CODE(coffer_kv_tune_mount(f, c->token, "nomount", &tune),
+             COFFER_NOT_FOUND);
 
   coffer_kv_field_t v1[2] = {{"user", "admin", 5}, {"password", "hun\0ter", 7}};
   coffer_version_metadata_t* m = NULL;
-  CHECK_OK(coffer_kv_put(f, &m, "secret", "web", v1, 2, NULL));
+  CHECK_OK(coffer_kv_put(f, c->token, &m, "secret", "web", v1, 2, NULL));
   CHECK(m != NULL && m->version == 1 && m->created_time_ns > 0 &&
         !m->destroyed);
   coffer_version_metadata_free(m);
   for (uint64_t id = 1; id <= 3; ++id) {
-    coffer_kv_result_t* r = kv_read(c->nodes[id], "web", 0);
+    coffer_kv_result_t* r = kv_read(c->nodes[id], c->token, "web", 0);
     CHECK(r != NULL && r->has_data && r->num_fields == 2);
     /* Fields come back in byte order. */
     CHECK(r != NULL && strcmp(r->fields[0].name, "password") == 0);
@@ -157,53 +163,54 @@ static void check_kv(cluster_t* c, uint64_t leader) {
   /* Check-and-set. */
   uint64_t cas = 0;
   coffer_kv_field_t v2[1] = {{"user", "admin2", 6}};
-  CHECK_CODE(coffer_kv_put(l, NULL, "secret", "web", v2, 1, &cas),
+  CHECK_CODE(coffer_kv_put(l, c->token, NULL, "secret", "web", v2, 1, &cas),
              COFFER_ABORTED);
   cas = 1;
-  CHECK_OK(coffer_kv_put(l, &m, "secret", "web", v2, 1, &cas));
+  CHECK_OK(coffer_kv_put(l, c->token, &m, "secret", "web", v2, 1, &cas));
   CHECK(m != NULL && m->version == 2);
   coffer_version_metadata_free(m);
-  CHECK_CODE(coffer_kv_put(f, &m, "secret", "web", v2, 1, &cas),
+  CHECK_CODE(coffer_kv_put(f, c->token, &m, "secret", "web", v2, 1, &cas),
              COFFER_ABORTED);
   CHECK(m == NULL);
-  coffer_kv_result_t* r = kv_read(f, "web", 1);
+  coffer_kv_result_t* r = kv_read(f, c->token, "web", 1);
   CHECK(r != NULL && field_is(r, "user", "admin", 5));
   coffer_kv_result_free(r);
 
   /* Patch: set one field, remove another. */
   coffer_kv_field_t set[1] = {{"role", "ops", 3}};
   const char* remove[1] = {"user"};
-  CHECK_OK(coffer_kv_patch(f, &m, "secret", "web", set, 1, remove, 1, NULL));
+  CHECK_OK(coffer_kv_patch(f, c->token, &m, "secret", "web", set, 1, remove, 1,
+                           NULL));
   CHECK(m != NULL && m->version == 3);
   coffer_version_metadata_free(m);
-  r = kv_read(l, "web", 0);
+  r = kv_read(l, c->token, "web", 0);
   CHECK(r != NULL && r->num_fields == 1 && field_is(r, "role", "ops", 3));
   coffer_kv_result_free(r);
 
   /* Delete, undelete, destroy. */
-  CHECK_OK(coffer_kv_delete(f, "secret", "web"));
-  r = kv_read(l, "web", 0);
+  CHECK_OK(coffer_kv_delete(f, c->token, "secret", "web"));
+  r = kv_read(l, c->token, "web", 0);
   CHECK(r != NULL && !r->has_data && r->num_fields == 0 &&
         r->metadata->has_deletion_time && r->metadata->version == 3);
   coffer_kv_result_free(r);
   uint64_t three = 3;
-  CHECK_OK(coffer_kv_undelete(l, "secret", "web", &three, 1));
-  r = kv_read(f, "web", 0);
+  CHECK_OK(coffer_kv_undelete(l, c->token, "secret", "web", &three, 1));
+  r = kv_read(f, c->token, "web", 0);
   CHECK(r != NULL && r->has_data && !r->metadata->has_deletion_time);
   coffer_kv_result_free(r);
   uint64_t one = 1;
-  CHECK_OK(coffer_kv_destroy(f, "secret", "web", &one, 1));
-  r = kv_read(l, "web", 1);
+  CHECK_OK(coffer_kv_destroy(f, c->token, "secret", "web", &one, 1));
+  r = kv_read(l, c->token, "web", 1);
   CHECK(r != NULL && !r->has_data && r->metadata->destroyed);
   coffer_kv_result_free(r);
   uint64_t two = 2;
-  CHECK_OK(coffer_kv_delete_versions(f, "secret", "web", &two, 1));
-  r = kv_read(l, "web", 2);
+  CHECK_OK(coffer_kv_delete_versions(f, c->token, "secret", "web", &two, 1));
+  r = kv_read(l, c->token, "web", 2);
   CHECK(r != NULL && !r->has_data && r->metadata->has_deletion_time);
   coffer_kv_result_free(r);
-  CHECK_CODE(coffer_kv_delete_versions(f, "secret", "web", NULL, 0),
+  CHECK_CODE(coffer_kv_delete_versions(f, c->token, "secret", "web", NULL, 0),
              COFFER_INVALID_ARGUMENT);
-  CHECK_CODE(coffer_kv_undelete(f, "secret", "web", NULL, 1),
+  CHECK_CODE(coffer_kv_undelete(f, c->token, "secret", "web", NULL, 1),
              COFFER_INVALID_ARGUMENT);
   CHECK_MESSAGE("versions is NULL");
 
@@ -216,9 +223,9 @@ static void check_kv(cluster_t* c, uint64_t leader) {
   update.set_custom_metadata = 1;
   update.custom_metadata = custom;
   update.num_custom_metadata = 1;
-  CHECK_OK(coffer_kv_write_metadata(f, "secret", "web", &update));
+  CHECK_OK(coffer_kv_write_metadata(f, c->token, "secret", "web", &update));
   coffer_key_metadata_t* meta = NULL;
-  CHECK_OK(coffer_kv_read_metadata(l, &meta, "secret", "web",
+  CHECK_OK(coffer_kv_read_metadata(l, c->token, &meta, "secret", "web",
                                    COFFER_READ_LINEARIZABLE));
   CHECK(meta != NULL && meta->current_version == 3 && meta->max_versions == 5 &&
         meta->num_versions == 3 && meta->versions[0]->version == 1 &&
@@ -226,53 +233,56 @@ static void check_kv(cluster_t* c, uint64_t leader) {
         strcmp(meta->custom_metadata[0].name, "owner") == 0 &&
         meta->updated_time_ns >= meta->created_time_ns);
   coffer_key_metadata_free(meta);
-  CHECK_CODE(coffer_kv_write_metadata(f, "secret", "web", NULL),
+  CHECK_CODE(coffer_kv_write_metadata(f, c->token, "secret", "web", NULL),
              COFFER_INVALID_ARGUMENT);
 
   /* List. */
   coffer_kv_field_t db[1] = {{"dsn", "postgres://", 11}};
-  CHECK_OK(coffer_kv_put(f, NULL, "secret", "app/db", db, 1, NULL));
+  CHECK_OK(coffer_kv_put(f, c->token, NULL, "secret", "app/db", db, 1, NULL));
   coffer_string_list_t* names = NULL;
-  CHECK_OK(coffer_kv_list(l, &names, "secret", "", COFFER_READ_LINEARIZABLE));
+  CHECK_OK(coffer_kv_list(l, c->token, &names, "secret", "",
+                          COFFER_READ_LINEARIZABLE));
   CHECK(list_is(names, "app/", "web"));
   coffer_string_list_free(names);
-  CHECK_OK(
-      coffer_kv_list(f, &names, "secret", "app/", COFFER_READ_LINEARIZABLE));
+  CHECK_OK(coffer_kv_list(f, c->token, &names, "secret", "app/",
+                          COFFER_READ_LINEARIZABLE));
   CHECK(list_is(names, "db", NULL));
   coffer_string_list_free(names);
 
   /* Delete the metadata: the key is gone. */
-  CHECK_OK(coffer_kv_delete_metadata(f, "secret", "web"));
+  CHECK_OK(coffer_kv_delete_metadata(f, c->token, "secret", "web"));
   r = (coffer_kv_result_t*)&r; /* poisoned */
-  CHECK_CODE(coffer_kv_get(l, &r, "secret", "web", 0, 0), COFFER_NOT_FOUND);
-  CHECK(r == NULL);
-  CHECK_CODE(coffer_kv_read_metadata(l, &meta, "secret", "web", 0),
+  CHECK_CODE(coffer_kv_get(l, c->token, &r, "secret", "web", 0, 0),
              COFFER_NOT_FOUND);
-  CHECK_CODE(coffer_kv_get(l, &r, "nomount", "web", 0, 0), COFFER_NOT_FOUND);
+  CHECK(r == NULL);
+  CHECK_CODE(coffer_kv_read_metadata(l, c->token, &meta, "secret", "web", 0),
+             COFFER_NOT_FOUND);
+  CHECK_CODE(coffer_kv_get(l, c->token, &r, "nomount", "web", 0, 0),
+             COFFER_NOT_FOUND);
 
   /* Bad arguments. */
-  CHECK_CODE(coffer_kv_put(l, NULL, NULL, "k", v1, 1, NULL),
+  CHECK_CODE(coffer_kv_put(l, c->token, NULL, NULL, "k", v1, 1, NULL),
              COFFER_INVALID_ARGUMENT);
   CHECK_MESSAGE("capi: mount is NULL");
-  CHECK_CODE(coffer_kv_put(l, NULL, "secret", "k", NULL, 1, NULL),
+  CHECK_CODE(coffer_kv_put(l, c->token, NULL, "secret", "k", NULL, 1, NULL),
              COFFER_INVALID_ARGUMENT);
   coffer_kv_field_t dup[2] = {{"a", "1", 1}, {"a", "2", 1}};
-  CHECK_CODE(coffer_kv_put(l, NULL, "secret", "k", dup, 2, NULL),
+  CHECK_CODE(coffer_kv_put(l, c->token, NULL, "secret", "k", dup, 2, NULL),
              COFFER_INVALID_ARGUMENT);
   CHECK_MESSAGE("twice");
   coffer_kv_field_t unnamed[1] = {{NULL, "1", 1}};
-  CHECK_CODE(coffer_kv_put(l, NULL, "secret", "k", unnamed, 1, NULL),
+  CHECK_CODE(coffer_kv_put(l, c->token, NULL, "secret", "k", unnamed, 1, NULL),
              COFFER_INVALID_ARGUMENT);
-  CHECK_CODE(coffer_kv_get(l, &r, "secret", "k", 0, 2),
+  CHECK_CODE(coffer_kv_get(l, c->token, &r, "secret", "k", 0, 2),
              COFFER_INVALID_ARGUMENT);
   const char* null_name[1] = {NULL};
-  CHECK_CODE(
-      coffer_kv_patch(l, NULL, "secret", "app/db", NULL, 0, null_name, 1, NULL),
-      COFFER_INVALID_ARGUMENT);
+  CHECK_CODE(coffer_kv_patch(l, c->token, NULL, "secret", "app/db", NULL, 0,
+                             null_name, 1, NULL),
+             COFFER_INVALID_ARGUMENT);
   coffer_mount_config_t config;
   coffer_mount_config_init(&config, sizeof config);
   config.delete_version_after_ns = -1;
-  CHECK_CODE(coffer_kv_enable_mount(l, "other", &config),
+  CHECK_CODE(coffer_kv_enable_mount(l, c->token, "other", &config),
              COFFER_INVALID_ARGUMENT);
 }
 
@@ -282,7 +292,8 @@ void test_cluster_of_three(void) {
   uint64_t leader = start_initialized(&c, 3, &init);
   if (leader != 0) {
     CHECK(init->num_keys == 5 && init->num_recovery_keys == 0);
-    CHECK(strlen(init->root_token) == 64);
+    CHECK(strncmp(init->root_token, "hvs.", 4) == 0 &&
+          strlen(init->root_token) == 37);
     coffer_init_result_t* again = NULL;
     CHECK_CODE(coffer_node_initialize(c.nodes[leader], &again, 5, 3, 5, 3),
                COFFER_FAILED_PRECONDITION);
@@ -302,19 +313,20 @@ void test_cluster_of_three(void) {
   CHECK(next != 0 && next != leader);
   for (uint64_t id = 1; next != 0 && id <= 3; ++id) {
     if (id == leader) continue;
-    coffer_kv_result_t* r = kv_read(c.nodes[id], "app/db", 0);
+    coffer_kv_result_t* r = kv_read(c.nodes[id], c.token, "app/db", 0);
     CHECK(r != NULL && field_is(r, "dsn", "postgres://", 11));
     coffer_kv_result_free(r);
     coffer_kv_field_t v[1] = {{"n", "1", 1}};
-    CHECK_OK(coffer_kv_put(c.nodes[id], NULL, "secret", "after", v, 1, NULL));
+    CHECK_OK(coffer_kv_put(c.nodes[id], c.token, NULL, "secret", "after", v, 1,
+                           NULL));
   }
   if (next != 0) {
-    CHECK_OK(coffer_node_remove_peer(c.nodes[next], leader));
+    CHECK_OK(coffer_node_remove_peer(c.nodes[next], c.token, leader));
     coffer_peer_list_t* peers = NULL;
-    CHECK_OK(coffer_node_list_peers(c.nodes[next], &peers));
+    CHECK_OK(coffer_node_list_peers(c.nodes[next], c.token, &peers));
     CHECK(peers != NULL && peers->num_peers == 2);
     coffer_peer_list_free(peers);
-    CHECK_CODE(coffer_node_add_peer(c.nodes[next], 9, NULL, 1),
+    CHECK_CODE(coffer_node_add_peer(c.nodes[next], c.token, 9, NULL, 1),
                COFFER_INVALID_ARGUMENT);
   }
   coffer_init_result_free(init);
@@ -344,6 +356,7 @@ void test_sealed_node_and_wrong_shares(void) {
     CHECK_CODE(coffer_node_initialize(c.nodes[leader], NULL, 5, 3, 5, 3),
                COFFER_INVALID_ARGUMENT);
     CHECK_OK(coffer_node_initialize(c.nodes[leader], &init, 5, 3, 5, 3));
+    if (init != NULL) cluster_keep_token(&c, init);
     CHECK(cluster_wait_initialized(&c));
   }
   if (init == NULL) {
@@ -361,13 +374,14 @@ void test_sealed_node_and_wrong_shares(void) {
 
   /* A sealed node serves no data. */
   coffer_kv_field_t v[1] = {{"a", "b", 1}};
-  CHECK_CODE(coffer_kv_put(n, NULL, "secret", "k", v, 1, NULL),
+  CHECK_CODE(coffer_kv_put(n, c.token, NULL, "secret", "k", v, 1, NULL),
              COFFER_FAILED_PRECONDITION);
   char* value = NULL;
   size_t len = 0;
-  CHECK_CODE(coffer_node_get_raw(n, &value, &len, "x", 0),
+  CHECK_CODE(coffer_node_get_raw(n, c.token, &value, &len, "x", 0),
              COFFER_FAILED_PRECONDITION);
-  CHECK_CODE(coffer_node_put_raw(n, "x", "y", 1), COFFER_FAILED_PRECONDITION);
+  CHECK_CODE(coffer_node_put_raw(n, c.token, "x", "y", 1),
+             COFFER_FAILED_PRECONDITION);
 
   /* Malformed shares change nothing. */
   CHECK_CODE(coffer_node_unseal(n, &s, "zz", 2), COFFER_INVALID_ARGUMENT);
@@ -407,10 +421,10 @@ void test_sealed_node_and_wrong_shares(void) {
     CHECK_OK(coffer_node_unseal(n, &s, init->keys[4], strlen(init->keys[4])));
     CHECK(s != NULL && !s->sealed); /* only reports the status */
     coffer_seal_status_free(s);
-    CHECK_OK(coffer_node_put_raw(n, "x", "y", 1));
-    CHECK_OK(coffer_node_seal(n));
-    CHECK_OK(coffer_node_seal(n)); /* idempotent */
-    CHECK_CODE(coffer_node_get_raw(n, &value, &len, "x", 0),
+    CHECK_OK(coffer_node_put_raw(n, c.token, "x", "y", 1));
+    CHECK_OK(coffer_node_seal(n, c.token));
+    CHECK_OK(coffer_node_seal(n, c.token)); /* idempotent */
+    CHECK_CODE(coffer_node_get_raw(n, c.token, &value, &len, "x", 0),
                COFFER_FAILED_PRECONDITION);
   }
   coffer_init_result_free(init);
@@ -495,13 +509,14 @@ void test_auto_unseal_with_kms_callbacks(void) {
   CHECK_OK(coffer_node_initialize(c.nodes[1], &init, 5, 3, 1, 1));
   CHECK(init != NULL && init->num_keys == 0 && init->num_recovery_keys == 1);
   CHECK(state.wraps >= 1);
+  if (init != NULL) cluster_keep_token(&c, init);
   coffer_init_result_free(init);
   CHECK(wait_unsealed(c.nodes[1]));
   coffer_seal_status_t* s = NULL;
   CHECK_OK(coffer_node_seal_status(c.nodes[1], &s));
   CHECK(s != NULL && strcmp(s->type, "xorkms") == 0 && s->recovery_seal);
   coffer_seal_status_free(s);
-  CHECK_OK(coffer_node_put_raw(c.nodes[1], "k", "v", 1));
+  CHECK_OK(coffer_node_put_raw(c.nodes[1], c.token, "k", "v", 1));
 
   /* A restarted node unseals itself through the callbacks. */
   cluster_stop(&c, 1);
@@ -512,7 +527,7 @@ void test_auto_unseal_with_kms_callbacks(void) {
   CHECK(cluster_wait_leader(&c, 0) == 1);
   char* value = NULL;
   size_t len = 0;
-  CHECK_OK(coffer_node_get_raw(c.nodes[1], &value, &len, "k",
+  CHECK_OK(coffer_node_get_raw(c.nodes[1], c.token, &value, &len, "k",
                                COFFER_READ_LINEARIZABLE));
   CHECK(len == 1 && value != NULL && value[0] == 'v');
   coffer_free(value);
@@ -523,7 +538,7 @@ void test_auto_unseal_with_kms_callbacks(void) {
   s = NULL;
   CHECK_CODE(coffer_node_seal_status(c.nodes[1], &s),
              COFFER_FAILED_PRECONDITION);
-  CHECK_CODE(coffer_node_put_raw(c.nodes[1], "k", "v", 1),
+  CHECK_CODE(coffer_node_put_raw(c.nodes[1], c.token, "k", "v", 1),
              COFFER_FAILED_PRECONDITION);
   CHECK_OK(coffer_node_receive(c.nodes[1], "junk", 4)); /* dropped */
   cluster_destroy(&c);

@@ -52,10 +52,10 @@ void test_join_with_unseal_shares(void) {
   }
   /* Admitted: it catches up and unseals itself, then serves reads. */
   CHECK(wait_unsealed(&c, 4));
-  cluster_put(c.nodes[leader], "joined", "4");
-  CHECK(cluster_value_is(c.nodes[4], "joined", "4"));
+  cluster_put(c.nodes[leader], c.token, "joined", "4");
+  CHECK(cluster_value_is(c.nodes[4], c.token, "joined", "4"));
   coffer_peer_list_t* peers = NULL;
-  CHECK_OK(coffer_node_list_peers(c.nodes[leader], &peers));
+  CHECK_OK(coffer_node_list_peers(c.nodes[leader], c.token, &peers));
   CHECK(peers != NULL && peers->num_peers == 4);
   coffer_peer_list_free(peers);
 
@@ -75,10 +75,10 @@ void test_join_with_unseal_shares(void) {
   }
   CHECK(admitted);
   CHECK(wait_unsealed(&c, 5));
-  CHECK(cluster_value_is(c.nodes[5], "joined", "4"));
+  CHECK(cluster_value_is(c.nodes[5], c.token, "joined", "4"));
 
   /* Removed, it learns so. */
-  CHECK_OK(coffer_node_remove_peer(c.nodes[leader], 4));
+  CHECK_OK(coffer_node_remove_peer(c.nodes[leader], c.token, 4));
   int removed = 0;
   for (int i = 0; i < 3000 && !removed; ++i) {
     coffer_seal_status_t* s = NULL;

@@ -66,25 +66,25 @@ void test_operator_operations_and_hooks(void) {
 
   /* Transfer the leadership to a chosen follower. */
   uint64_t next = leader % 3 + 1;
-  CHECK_OK(coffer_node_transfer_leadership(c.nodes[leader], next));
+  CHECK_OK(coffer_node_transfer_leadership(c.nodes[leader], c.token, next));
   CHECK(cluster_wait_leader(&c, 0) == next);
-  CHECK_CODE(coffer_node_transfer_leadership(c.nodes[next], 99),
+  CHECK_CODE(coffer_node_transfer_leadership(c.nodes[next], c.token, 99),
              COFFER_FAILED_PRECONDITION);
 
   /* Rotate the key; every node adopts the new term. */
   coffer_key_status_t* ks = NULL;
-  CHECK_OK(coffer_node_key_status(c.nodes[next], &ks));
+  CHECK_OK(coffer_node_key_status(c.nodes[next], c.token, &ks));
   CHECK(ks != NULL && ks->term == 1);
   coffer_key_status_free(ks);
-  CHECK_OK(coffer_node_rotate_key(c.nodes[leader], &ks));
+  CHECK_OK(coffer_node_rotate_key(c.nodes[leader], c.token, &ks));
   CHECK(ks != NULL && ks->term == 2 && ks->install_time_ns > 0);
   coffer_key_status_free(ks);
-  CHECK_OK(coffer_node_rotate_key(c.nodes[leader], NULL));
+  CHECK_OK(coffer_node_rotate_key(c.nodes[leader], c.token, NULL));
   ks = NULL;
-  CHECK_OK(coffer_node_key_status(c.nodes[next], &ks));
+  CHECK_OK(coffer_node_key_status(c.nodes[next], c.token, &ks));
   CHECK(ks != NULL && ks->term == 3);
   coffer_key_status_free(ks);
-  CHECK_CODE(coffer_node_key_status(c.nodes[next], NULL),
+  CHECK_CODE(coffer_node_key_status(c.nodes[next], c.token, NULL),
              COFFER_INVALID_ARGUMENT);
 
   /* Rekey to 4 shares, threshold 2; the new shares unseal a node. */
@@ -106,9 +106,9 @@ void test_operator_operations_and_hooks(void) {
       if (shares != 4) cluster_sleep_ms(10);
     }
     CHECK(shares == 4);
-    CHECK_OK(coffer_node_seal(n));
+    CHECK_OK(coffer_node_seal(n, c.token));
     CHECK_OK(cluster_unseal(&c, leader, fresh->items, 2));
-    cluster_put(n, "rekeyed", "yes");
+    cluster_put(n, c.token, "rekeyed", "yes");
   }
   coffer_string_list_free(fresh);
   const char* null_key[1] = {NULL};

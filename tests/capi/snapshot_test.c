@@ -47,11 +47,11 @@ void test_snapshot_save_inspect_restore(void) {
   if (leader == 0) goto done;
   coffer_node_t* l = c.nodes[leader];
   coffer_node_t* f = c.nodes[leader % 3 + 1];
-  cluster_put(f, "snap", "before");
+  cluster_put(f, c.token, "snap", "before");
 
   char path[600];
   snprintf(path, sizeof path, "%s/cluster.snap", c.root);
-  CHECK_OK(coffer_node_snapshot_save(f, path));
+  CHECK_OK(coffer_node_snapshot_save(f, c.token, path));
   coffer_snapshot_inspection_t* in = NULL;
   CHECK_OK(coffer_snapshot_inspect(&in, path));
   CHECK(in != NULL && in->num_voters == 3 && in->records > 0 && in->index > 0 &&
@@ -61,29 +61,32 @@ void test_snapshot_save_inspect_restore(void) {
 
   buffer_t b;
   memset(&b, 0, sizeof b);
-  CHECK_OK(coffer_node_snapshot_save_to(l, buffer_write, &b));
+  CHECK_OK(coffer_node_snapshot_save_to(l, c.token, buffer_write, &b));
   CHECK(b.len > 0);
   buffer_t failing;
   memset(&failing, 0, sizeof failing);
   failing.fail = COFFER_CANCELLED;
-  CHECK_CODE(coffer_node_snapshot_save_to(l, buffer_write, &failing),
+  CHECK_CODE(coffer_node_snapshot_save_to(l, c.token, buffer_write, &failing),
              COFFER_CANCELLED);
 
   /* Restore from the file, then from the callback. */
-  cluster_put(l, "snap", "after");
-  CHECK_CODE(coffer_node_snapshot_restore(f, path, NULL), COFFER_UNAVAILABLE);
-  CHECK_OK(coffer_node_snapshot_restore(l, path, NULL));
-  CHECK(cluster_value_is(l, "snap", "before"));
-  cluster_put(l, "snap", "after again");
+  cluster_put(l, c.token, "snap", "after");
+  CHECK_CODE(coffer_node_snapshot_restore(f, c.token, path, NULL),
+             COFFER_UNAVAILABLE);
+  CHECK_OK(coffer_node_snapshot_restore(l, c.token, path, NULL));
+  CHECK(cluster_value_is(l, c.token, "snap", "before"));
+  cluster_put(l, c.token, "snap", "after again");
   coffer_snapshot_restore_options_t options;
   coffer_snapshot_restore_options_init(&options, sizeof options);
   CHECK(options.force == 0 && options.num_unseal_keys == 0);
-  CHECK_OK(coffer_node_snapshot_restore_from(l, buffer_read, &b, &options));
-  CHECK(cluster_value_is(f, "snap", "before"));
+  CHECK_OK(
+      coffer_node_snapshot_restore_from(l, c.token, buffer_read, &b, &options));
+  CHECK(cluster_value_is(f, c.token, "snap", "before"));
   b.pos = 0;
   b.fail = COFFER_DATA_LOSS;
-  CHECK_CODE(coffer_node_snapshot_restore_from(l, buffer_read, &b, NULL),
-             COFFER_DATA_LOSS);
+  CHECK_CODE(
+      coffer_node_snapshot_restore_from(l, c.token, buffer_read, &b, NULL),
+      COFFER_DATA_LOSS);
   free(b.data);
 
   /* A corrupt file changes nothing; bad arguments. */
@@ -97,19 +100,22 @@ void test_snapshot_save_inspect_restore(void) {
   }
   CHECK_CODE(coffer_snapshot_inspect(&in, junk), COFFER_DATA_LOSS);
   CHECK(in == NULL);
-  CHECK_CODE(coffer_node_snapshot_restore(l, junk, NULL), COFFER_DATA_LOSS);
-  CHECK(cluster_value_is(l, "snap", "before"));
+  CHECK_CODE(coffer_node_snapshot_restore(l, c.token, junk, NULL),
+             COFFER_DATA_LOSS);
+  CHECK(cluster_value_is(l, c.token, "snap", "before"));
   CHECK_CODE(coffer_snapshot_inspect(&in, "/nonexistent/x.snap"),
              COFFER_NOT_FOUND);
   CHECK_CODE(coffer_snapshot_inspect(NULL, path), COFFER_INVALID_ARGUMENT);
-  CHECK_CODE(coffer_node_snapshot_save(NULL, path), COFFER_INVALID_ARGUMENT);
-  CHECK_CODE(coffer_node_snapshot_save(l, NULL), COFFER_INVALID_ARGUMENT);
-  CHECK_CODE(coffer_node_snapshot_save_to(l, NULL, NULL),
+  CHECK_CODE(coffer_node_snapshot_save(NULL, c.token, path),
              COFFER_INVALID_ARGUMENT);
-  CHECK_CODE(coffer_node_snapshot_restore_from(l, NULL, NULL, NULL),
+  CHECK_CODE(coffer_node_snapshot_save(l, c.token, NULL),
+             COFFER_INVALID_ARGUMENT);
+  CHECK_CODE(coffer_node_snapshot_save_to(l, c.token, NULL, NULL),
+             COFFER_INVALID_ARGUMENT);
+  CHECK_CODE(coffer_node_snapshot_restore_from(l, c.token, NULL, NULL, NULL),
              COFFER_INVALID_ARGUMENT);
   options.num_unseal_keys = 1;
-  CHECK_CODE(coffer_node_snapshot_restore(l, path, &options),
+  CHECK_CODE(coffer_node_snapshot_restore(l, c.token, path, &options),
              COFFER_INVALID_ARGUMENT);
   CHECK_MESSAGE("unseal_keys is NULL");
 done:

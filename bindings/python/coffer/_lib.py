@@ -13,10 +13,17 @@ import pathlib
 from ctypes import (CFUNCTYPE, POINTER, Structure, c_char_p, c_int,
                     c_int64, c_size_t, c_uint32, c_uint64, c_void_p)
 
-ABI_VERSION = 1
+ABI_VERSION = 2
 
 READ_LINEARIZABLE = 0
 READ_STALE = 1
+
+TOKEN_REF_ID = 0
+TOKEN_REF_ACCESSOR = 1
+TOKEN_REF_SELF = 2
+
+REVOKE_TREE = 0
+REVOKE_ORPHAN = 1
 
 
 class StringList(Structure):
@@ -187,9 +194,48 @@ class KeyMetadataUpdate(Structure):
                 ("num_custom_metadata", c_size_t)]
 
 
+class TokenCreateOptions(Structure):
+    _fields_ = [("struct_size", c_size_t), ("policies", POINTER(c_char_p)),
+                ("num_policies", c_size_t), ("no_default_policy", c_int),
+                ("metadata", POINTER(KvField)), ("num_metadata", c_size_t),
+                ("no_parent", c_int), ("renewable", c_int),
+                ("ttl_ns", c_int64), ("explicit_max_ttl_ns", c_int64),
+                ("period_ns", c_int64), ("display_name", c_char_p),
+                ("num_uses", c_uint32), ("orphan_endpoint", c_int)]
+
+
+class TokenInfo(Structure):
+    _fields_ = [("accessor", c_char_p), ("policies", POINTER(c_char_p)),
+                ("num_policies", c_size_t), ("metadata", POINTER(KvField)),
+                ("num_metadata", c_size_t), ("display_name", c_char_p),
+                ("num_uses", c_uint32), ("creation_time_ns", c_int64),
+                ("creation_ttl_ns", c_int64), ("has_expire_time", c_int),
+                ("expire_time_ns", c_int64), ("ttl_ns", c_int64),
+                ("explicit_max_ttl_ns", c_int64), ("period_ns", c_int64),
+                ("renewable", c_int), ("orphan", c_int),
+                ("has_last_renewal_time", c_int),
+                ("last_renewal_time_ns", c_int64), ("type", c_char_p)]
+
+
+class CreatedToken(Structure):
+    # id is a secret (coffer_created_token_free zeroizes the C copy).
+    _fields_ = [("id", c_char_p), ("info", POINTER(TokenInfo))]
+
+
+class PathCapabilities(Structure):
+    _fields_ = [("path", c_char_p), ("capabilities", POINTER(c_char_p)),
+                ("num_capabilities", c_size_t)]
+
+
+class Capabilities(Structure):
+    _fields_ = [("paths", POINTER(POINTER(PathCapabilities))),
+                ("num_paths", c_size_t)]
+
+
 P = POINTER
 PP = lambda t: POINTER(POINTER(t))  # noqa: E731 (an out parameter)
 NODE = c_void_p
+TOKEN = c_char_p  # the caller's token (coffer/c.h, Tokens)
 U64P = POINTER(c_uint64)
 
 # name: (restype, argtypes); restype c_int means "returns a coffer code".
@@ -212,72 +258,92 @@ _PROTOTYPES = {
     "coffer_node_receive": (c_int, [NODE, c_void_p, c_size_t]),
     "coffer_node_bootstrap": (c_int, [NODE, P(Peer), c_size_t]),
     "coffer_node_join": (c_int, [NODE, P(Peer), c_size_t]),
-    "coffer_node_add_peer": (c_int, [NODE, c_uint64, c_char_p, c_int]),
-    "coffer_node_remove_peer": (c_int, [NODE, c_uint64]),
+    "coffer_node_add_peer": (c_int, [NODE, TOKEN, c_uint64, c_char_p, c_int]),
+    "coffer_node_remove_peer": (c_int, [NODE, TOKEN, c_uint64]),
     "coffer_node_leader": (c_int, [NODE, PP(LeaderInfo)]),
     "coffer_leader_info_free": (None, [P(LeaderInfo)]),
-    "coffer_node_list_peers": (c_int, [NODE, PP(PeerList)]),
+    "coffer_node_list_peers": (c_int, [NODE, TOKEN, PP(PeerList)]),
     "coffer_peer_list_free": (None, [P(PeerList)]),
     "coffer_node_initialize": (c_int, [NODE, PP(InitResult), c_int, c_int,
                                        c_int, c_int]),
     "coffer_init_result_free": (None, [P(InitResult)]),
     "coffer_node_unseal": (c_int, [NODE, PP(SealStatus), c_void_p, c_size_t]),
-    "coffer_node_seal": (c_int, [NODE]),
+    "coffer_node_seal": (c_int, [NODE, TOKEN]),
     "coffer_node_seal_status": (c_int, [NODE, PP(SealStatus)]),
     "coffer_seal_status_free": (None, [P(SealStatus)]),
-    "coffer_node_put_raw": (c_int, [NODE, c_char_p, c_void_p, c_size_t]),
-    "coffer_node_get_raw": (c_int, [NODE, P(c_void_p), P(c_size_t), c_char_p,
+    "coffer_node_put_raw": (c_int, [NODE, TOKEN, c_char_p, c_void_p, c_size_t]),
+    "coffer_node_get_raw": (c_int, [NODE, TOKEN, P(c_void_p), P(c_size_t), c_char_p,
                                     c_int]),
-    "coffer_node_delete_raw": (c_int, [NODE, c_char_p]),
+    "coffer_node_delete_raw": (c_int, [NODE, TOKEN, c_char_p]),
     "coffer_mount_config_init": (None, [P(MountConfig), c_size_t]),
-    "coffer_kv_enable_mount": (c_int, [NODE, c_char_p, P(MountConfig)]),
-    "coffer_kv_disable_mount": (c_int, [NODE, c_char_p]),
+    "coffer_kv_enable_mount": (c_int, [NODE, TOKEN, c_char_p, P(MountConfig)]),
+    "coffer_kv_disable_mount": (c_int, [NODE, TOKEN, c_char_p]),
     "coffer_mount_config_update_init": (None, [P(MountConfigUpdate),
                                                 c_size_t]),
-    "coffer_kv_tune_mount": (c_int, [NODE, c_char_p, P(MountConfigUpdate)]),
-    "coffer_kv_list_mounts": (c_int, [NODE, PP(MountList), c_int]),
+    "coffer_kv_tune_mount": (c_int, [NODE, TOKEN, c_char_p, P(MountConfigUpdate)]),
+    "coffer_kv_list_mounts": (c_int, [NODE, TOKEN, PP(MountList), c_int]),
     "coffer_mount_list_free": (None, [P(MountList)]),
     "coffer_version_metadata_free": (None, [P(VersionMetadata)]),
     "coffer_kv_result_free": (None, [P(KvResult)]),
-    "coffer_kv_put": (c_int, [NODE, PP(VersionMetadata), c_char_p, c_char_p,
+    "coffer_kv_put": (c_int, [NODE, TOKEN, PP(VersionMetadata), c_char_p, c_char_p,
                               P(KvField), c_size_t, U64P]),
-    "coffer_kv_get": (c_int, [NODE, PP(KvResult), c_char_p, c_char_p,
+    "coffer_kv_get": (c_int, [NODE, TOKEN, PP(KvResult), c_char_p, c_char_p,
                               c_uint64, c_int]),
-    "coffer_kv_patch": (c_int, [NODE, PP(VersionMetadata), c_char_p, c_char_p,
+    "coffer_kv_patch": (c_int, [NODE, TOKEN, PP(VersionMetadata), c_char_p, c_char_p,
                                 P(KvField), c_size_t, P(c_char_p), c_size_t,
                                 U64P]),
-    "coffer_kv_delete": (c_int, [NODE, c_char_p, c_char_p]),
-    "coffer_kv_delete_versions": (c_int, [NODE, c_char_p, c_char_p, U64P,
+    "coffer_kv_delete": (c_int, [NODE, TOKEN, c_char_p, c_char_p]),
+    "coffer_kv_delete_versions": (c_int, [NODE, TOKEN, c_char_p, c_char_p, U64P,
                                           c_size_t]),
-    "coffer_kv_undelete": (c_int, [NODE, c_char_p, c_char_p, U64P, c_size_t]),
-    "coffer_kv_destroy": (c_int, [NODE, c_char_p, c_char_p, U64P, c_size_t]),
-    "coffer_kv_read_metadata": (c_int, [NODE, PP(KeyMetadata), c_char_p,
+    "coffer_kv_undelete": (c_int, [NODE, TOKEN, c_char_p, c_char_p, U64P, c_size_t]),
+    "coffer_kv_destroy": (c_int, [NODE, TOKEN, c_char_p, c_char_p, U64P, c_size_t]),
+    "coffer_kv_read_metadata": (c_int, [NODE, TOKEN, PP(KeyMetadata), c_char_p,
                                         c_char_p, c_int]),
     "coffer_key_metadata_free": (None, [P(KeyMetadata)]),
     "coffer_key_metadata_update_init": (None, [P(KeyMetadataUpdate),
                                                 c_size_t]),
-    "coffer_kv_write_metadata": (c_int, [NODE, c_char_p, c_char_p,
+    "coffer_kv_write_metadata": (c_int, [NODE, TOKEN, c_char_p, c_char_p,
                                          P(KeyMetadataUpdate)]),
-    "coffer_kv_delete_metadata": (c_int, [NODE, c_char_p, c_char_p]),
-    "coffer_kv_list": (c_int, [NODE, PP(StringList), c_char_p, c_char_p,
+    "coffer_kv_delete_metadata": (c_int, [NODE, TOKEN, c_char_p, c_char_p]),
+    "coffer_kv_list": (c_int, [NODE, TOKEN, PP(StringList), c_char_p, c_char_p,
                                c_int]),
     "coffer_snapshot_restore_options_init": (None, [P(SnapshotRestoreOptions),
                                                     c_size_t]),
-    "coffer_node_snapshot_save": (c_int, [NODE, c_char_p]),
-    "coffer_node_snapshot_save_to": (c_int, [NODE, WRITE_FN, c_void_p]),
-    "coffer_node_snapshot_restore": (c_int, [NODE, c_char_p,
+    "coffer_node_snapshot_save": (c_int, [NODE, TOKEN, c_char_p]),
+    "coffer_node_snapshot_save_to": (c_int, [NODE, TOKEN, WRITE_FN, c_void_p]),
+    "coffer_node_snapshot_restore": (c_int, [NODE, TOKEN, c_char_p,
                                              P(SnapshotRestoreOptions)]),
     "coffer_node_snapshot_restore_from": (c_int, [
-        NODE, READ_FN, c_void_p, P(SnapshotRestoreOptions)]),
+        NODE, TOKEN, READ_FN, c_void_p, P(SnapshotRestoreOptions)]),
     "coffer_snapshot_inspect": (c_int, [PP(SnapshotInspection), c_char_p]),
     "coffer_snapshot_inspection_free": (None, [P(SnapshotInspection)]),
-    "coffer_node_transfer_leadership": (c_int, [NODE, c_uint64]),
-    "coffer_node_rotate_key": (c_int, [NODE, PP(KeyStatus)]),
-    "coffer_node_key_status": (c_int, [NODE, PP(KeyStatus)]),
+    "coffer_node_transfer_leadership": (c_int, [NODE, TOKEN, c_uint64]),
+    "coffer_node_rotate_key": (c_int, [NODE, TOKEN, PP(KeyStatus)]),
+    "coffer_node_key_status": (c_int, [NODE, TOKEN, PP(KeyStatus)]),
     "coffer_key_status_free": (None, [P(KeyStatus)]),
     "coffer_node_rekey": (c_int, [NODE, PP(StringList), P(c_char_p), c_size_t,
                                   c_int, c_int]),
     "coffer_node_seal_migrate": (c_int, [NODE, P(c_char_p), c_size_t]),
+    "coffer_token_create_options_init": (None, [P(TokenCreateOptions),
+                                                 c_size_t]),
+    "coffer_token_info_free": (None, [P(TokenInfo)]),
+    "coffer_created_token_free": (None, [P(CreatedToken)]),
+    "coffer_token_create": (c_int, [NODE, TOKEN, PP(CreatedToken),
+                                    P(TokenCreateOptions)]),
+    "coffer_token_lookup": (c_int, [NODE, TOKEN, PP(TokenInfo), c_int,
+                                    c_char_p]),
+    "coffer_token_renew": (c_int, [NODE, TOKEN, PP(TokenInfo), c_int,
+                                   c_char_p, c_int64]),
+    "coffer_token_revoke": (c_int, [NODE, TOKEN, c_int, c_char_p, c_int]),
+    "coffer_token_accessors": (c_int, [NODE, TOKEN, PP(StringList)]),
+    "coffer_policy_write": (c_int, [NODE, TOKEN, c_char_p, c_char_p]),
+    "coffer_policy_read": (c_int, [NODE, TOKEN, P(c_void_p), P(c_size_t),
+                                   c_char_p]),
+    "coffer_policy_list": (c_int, [NODE, TOKEN, PP(StringList)]),
+    "coffer_policy_delete": (c_int, [NODE, TOKEN, c_char_p]),
+    "coffer_capabilities": (c_int, [NODE, TOKEN, PP(Capabilities), c_int,
+                                    c_char_p, P(c_char_p), c_size_t]),
+    "coffer_capabilities_free": (None, [P(Capabilities)]),
 }
 
 

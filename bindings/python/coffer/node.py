@@ -6,6 +6,12 @@ other nodes; frames the host receives for it go to Node.receive. Every
 method is thread-safe and blocks up to the node's request timeout. Failures
 raise coffer.CofferError subclasses.
 
+Access: the calls that read or change the cluster's data or configuration
+need a caller's token; they are the methods of node.as_caller(token), a
+coffer.Caller (coffer/caller.py). The Node's own methods are those that
+need none (as in Vault): bootstrap, join, leader, initialize, unseal,
+seal_status, rekey, seal_migrate, receive and close.
+
 Values: KV data are dicts of field name -> value; values may be given as
 str (stored as UTF-8) or bytes, and are read back as str when they are valid
 UTF-8, else as bytes (or always bytes with raw=True). Times are aware UTC
@@ -16,11 +22,14 @@ import ctypes
 import dataclasses
 import datetime
 import threading
-from typing import Callable, Dict, List, Optional, Union
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Union
 
 from . import _lib
 from ._lib import lib
 from .errors import FailedPreconditionError, error_for
+
+if TYPE_CHECKING:  # coffer.caller imports this module
+    from .caller import Caller
 
 Value = Union[str, bytes]
 
@@ -204,7 +213,7 @@ class VersionMetadata:
 
 @dataclasses.dataclass(repr=False)
 class Secret:
-    """A version read by Node.kv_get: `data` is None when it is deleted or
+    """A version read by Caller.kv_get: `data` is None when it is deleted or
     destroyed."""
     data: Optional[Dict[str, Value]]
     metadata: VersionMetadata
@@ -471,13 +480,6 @@ class Node:
         arr, _keep = _peer_array(items)
         self._call(lib.coffer_node_join, arr, len(items))
 
-    def add_peer(self, id: int, address: str, voter: bool = True):
-        self._call(lib.coffer_node_add_peer, id, _bytes(address, "address"),
-                   1 if voter else 0)
-
-    def remove_peer(self, id: int):
-        self._call(lib.coffer_node_remove_peer, id)
-
     def leader(self) -> LeaderInfo:
         p = ctypes.POINTER(_lib.LeaderInfo)()
         self._call(lib.coffer_node_leader, ctypes.byref(p))
@@ -487,21 +489,6 @@ class Node:
                               i.leader_id, _str(i.leader_address), i.term)
         finally:
             lib.coffer_leader_info_free(p)
-
-    def peers(self) -> List[PeerInfo]:
-        p = ctypes.POINTER(_lib.PeerList)()
-        self._call(lib.coffer_node_list_peers, ctypes.byref(p))
-        try:
-            out = []
-            for i in range(p.contents.num_peers):
-                q = p.contents.peers[i].contents
-                out.append(PeerInfo(
-                    q.id, _str(q.address), _str(q.state), bool(q.voter),
-                    q.match_index,
-                    datetime.timedelta(microseconds=q.last_contact_ns // 1000)))
-            return out
-        finally:
-            lib.coffer_peer_list_free(p)
 
     # --- seal ---------------------------------------------------------------
 
@@ -531,9 +518,6 @@ class Node:
         finally:
             lib.coffer_seal_status_free(p)
 
-    def seal(self):
-        self._call(lib.coffer_node_seal)
-
     def seal_status(self) -> SealStatus:
         p = ctypes.POINTER(_lib.SealStatus)()
         self._call(lib.coffer_node_seal_status, ctypes.byref(p))
@@ -543,27 +527,6 @@ class Node:
             lib.coffer_seal_status_free(p)
 
     # --- operator operations ------------------------------------------------
-
-    def transfer_leadership(self, to: int = 0):
-        """Hands the leadership to voter `to` (0: the most caught-up)."""
-        self._call(lib.coffer_node_transfer_leadership, to)
-
-    def rotate_key(self) -> KeyStatus:
-        """Adds a keyring term; returns it."""
-        p = ctypes.POINTER(_lib.KeyStatus)()
-        self._call(lib.coffer_node_rotate_key, ctypes.byref(p))
-        try:
-            return _key_status(p)
-        finally:
-            lib.coffer_key_status_free(p)
-
-    def key_status(self) -> KeyStatus:
-        p = ctypes.POINTER(_lib.KeyStatus)()
-        self._call(lib.coffer_node_key_status, ctypes.byref(p))
-        try:
-            return _key_status(p)
-        finally:
-            lib.coffer_key_status_free(p)
 
     def rekey(self, current_keys, secret_shares: int,
               secret_threshold: int) -> List[str]:
@@ -584,256 +547,12 @@ class Node:
         arr, n = _shares(keys)
         self._call(lib.coffer_node_seal_migrate, arr, n)
 
-    # --- snapshots ----------------------------------------------------------
+    # --- callers ------------------------------------------------------------
 
-    def snapshot_save(self, path):
-        """Writes a verified snapshot of the cluster's state to `path`."""
-        self._call(lib.coffer_node_snapshot_save, _bytes(str(path), "path"))
+    def as_caller(self, token) -> "Caller":
+        """The calls that need a token, made with `token` (str or bytes:
+        Initialize's root token or one made by Caller.create_token). See
+        coffer.caller."""
+        from .caller import Caller
+        return Caller(self, token)
 
-    def snapshot_save_to(self, out):
-        """Streams a verified snapshot to `out`: a binary file object (its
-        write method) or a callable taking bytes."""
-        write = out.write if hasattr(out, "write") else out
-        failure = []
-
-        def on_write(user_data, data, length):
-            try:
-                write(ctypes.string_at(data, length))
-                return 0
-            except Exception as e:  # noqa: BLE001 (re-raised below)
-                failure.append(e)
-                return 14
-
-        fn = _lib.WRITE_FN(on_write)
-        try:
-            self._call(lib.coffer_node_snapshot_save_to, fn, None)
-        except Exception:
-            if failure:
-                raise failure[0]
-            raise
-
-    @staticmethod
-    def _restore_options(force, unseal_keys):
-        keys = [_bytes(k, "unseal key") for k in unseal_keys]
-        o = _lib.SnapshotRestoreOptions()
-        lib.coffer_snapshot_restore_options_init(ctypes.byref(o),
-                                                 ctypes.sizeof(o))
-        o.force = 1 if force else 0
-        arr = (ctypes.c_char_p * max(len(keys), 1))(*keys)
-        o.unseal_keys = arr
-        o.num_unseal_keys = len(keys)
-        return o, (arr, keys)
-
-    def snapshot_restore(self, path, force=False, unseal_keys=()):
-        """Replaces the cluster's data with the snapshot at `path`. Run it
-        on the leader. force: accept another cluster's snapshot, unlocked
-        by that cluster's `unseal_keys`."""
-        o, _keep = self._restore_options(force, unseal_keys)
-        self._call(lib.coffer_node_snapshot_restore,
-                   _bytes(str(path), "path"), ctypes.byref(o))
-
-    def snapshot_restore_from(self, source, force=False, unseal_keys=()):
-        """Same, reading the snapshot from `source`: a binary file object
-        (its readinto or read method)."""
-        o, _keep = self._restore_options(force, unseal_keys)
-        failure = []
-
-        def on_read(user_data, buf, cap, out_len):
-            try:
-                chunk = source.read(cap)
-                n = len(chunk)
-                ctypes.memmove(buf, chunk, n)
-                out_len[0] = n
-                return 0
-            except Exception as e:  # noqa: BLE001 (re-raised below)
-                failure.append(e)
-                return 14
-
-        fn = _lib.READ_FN(on_read)
-        try:
-            self._call(lib.coffer_node_snapshot_restore_from, fn, None,
-                       ctypes.byref(o))
-        except Exception:
-            if failure:
-                raise failure[0]
-            raise
-
-    # --- raw paths ----------------------------------------------------------
-
-    def put_raw(self, path: str, value: Value):
-        v = _bytes(value)
-        self._call(lib.coffer_node_put_raw, _bytes(path, "path"), v, len(v))
-
-    def get_raw(self, path: str, stale: bool = False) -> bytes:
-        out = ctypes.c_void_p()
-        n = ctypes.c_size_t()
-        self._call(lib.coffer_node_get_raw, ctypes.byref(out),
-                   ctypes.byref(n), _bytes(path, "path"), _consistency(stale))
-        try:
-            return ctypes.string_at(out, n.value)
-        finally:
-            lib.coffer_free(out)
-
-    def delete_raw(self, path: str):
-        self._call(lib.coffer_node_delete_raw, _bytes(path, "path"))
-
-    # --- KV version 2 -------------------------------------------------------
-
-    def enable_kv(self, path: str = "secret", max_versions: int = 0,
-                  cas_required: bool = False, delete_version_after=0):
-        c = _lib.MountConfig()
-        lib.coffer_mount_config_init(ctypes.byref(c), ctypes.sizeof(c))
-        c.max_versions = max_versions
-        c.cas_required = 1 if cas_required else 0
-        c.delete_version_after_ns = _ns(delete_version_after)
-        self._call(lib.coffer_kv_enable_mount, _bytes(path, "path"),
-                   ctypes.byref(c))
-
-    def tune_kv(self, path: str = "secret", max_versions=None,
-                cas_required=None, delete_version_after=None):
-        """Changes the given settings of a mount (Vault's <mount>/config);
-        they apply to later writes."""
-        u = _lib.MountConfigUpdate()
-        lib.coffer_mount_config_update_init(ctypes.byref(u), ctypes.sizeof(u))
-        _set_settings(u, max_versions, cas_required, delete_version_after)
-        self._call(lib.coffer_kv_tune_mount, _bytes(path, "path"),
-                   ctypes.byref(u))
-
-    def disable_kv(self, path: str):
-        self._call(lib.coffer_kv_disable_mount, _bytes(path, "path"))
-
-    def kv_mounts(self, stale: bool = False) -> List[MountInfo]:
-        p = ctypes.POINTER(_lib.MountList)()
-        self._call(lib.coffer_kv_list_mounts, ctypes.byref(p),
-                   _consistency(stale))
-        try:
-            out = []
-            for i in range(p.contents.num_mounts):
-                m = p.contents.mounts[i].contents
-                out.append(MountInfo(
-                    _str(m.path), _str(m.id), _time(m.created_time_ns),
-                    m.max_versions, bool(m.cas_required),
-                    datetime.timedelta(
-                        microseconds=m.delete_version_after_ns // 1000)))
-            return out
-        finally:
-            lib.coffer_mount_list_free(p)
-
-    def _write(self, fn, *args) -> VersionMetadata:
-        p = ctypes.POINTER(_lib.VersionMetadata)()
-        self._call(fn, ctypes.byref(p), *args)
-        try:
-            return _version_metadata(p)
-        finally:
-            lib.coffer_version_metadata_free(p)
-
-    def kv_put(self, mount: str, path: str, data: Dict[str, Value],
-               cas: Optional[int] = None) -> VersionMetadata:
-        """Writes `data` as the key's next version (check-and-set when
-        `cas` is given: AbortedError on a mismatch)."""
-        arr, _keep, n = _field_array(data, "data")
-        return self._write(lib.coffer_kv_put, _bytes(mount, "mount"),
-                           _bytes(path, "path"), arr, n, _cas(cas))
-
-    def kv_get(self, mount: str, path: str, version: int = 0,
-               stale: bool = False, raw: bool = False) -> Secret:
-        p = ctypes.POINTER(_lib.KvResult)()
-        self._call(lib.coffer_kv_get, ctypes.byref(p), _bytes(mount, "mount"),
-                   _bytes(path, "path"), version, _consistency(stale))
-        try:
-            r = p.contents
-            data = _fields(r.fields, r.num_fields, raw) if r.has_data \
-                else None
-            return Secret(data, _version_metadata(r.metadata))
-        finally:
-            lib.coffer_kv_result_free(p)
-
-    def kv_patch(self, mount: str, path: str,
-                 set: Optional[Dict[str, Value]] = None, remove=(),
-                 cas: Optional[int] = None) -> VersionMetadata:
-        arr, _keep, n = _field_array(set or {}, "set")
-        names = [_bytes(r, "field name") for r in remove]
-        rm = (ctypes.c_char_p * max(len(names), 1))(*names)
-        return self._write(lib.coffer_kv_patch, _bytes(mount, "mount"),
-                           _bytes(path, "path"), arr, n, rm, len(names),
-                           _cas(cas))
-
-    def kv_delete(self, mount: str, path: str, versions=None):
-        """Soft-deletes the current version, or the listed `versions`."""
-        m, p = _bytes(mount, "mount"), _bytes(path, "path")
-        if versions is None:
-            self._call(lib.coffer_kv_delete, m, p)
-        else:
-            self._call(lib.coffer_kv_delete_versions, m, p,
-                       *_versions(versions))
-
-    def kv_undelete(self, mount: str, path: str, versions):
-        self._call(lib.coffer_kv_undelete, _bytes(mount, "mount"),
-                   _bytes(path, "path"), *_versions(versions))
-
-    def kv_destroy(self, mount: str, path: str, versions):
-        self._call(lib.coffer_kv_destroy, _bytes(mount, "mount"),
-                   _bytes(path, "path"), *_versions(versions))
-
-    def kv_metadata(self, mount: str, path: str,
-                    stale: bool = False) -> KeyMetadata:
-        p = ctypes.POINTER(_lib.KeyMetadata)()
-        self._call(lib.coffer_kv_read_metadata, ctypes.byref(p),
-                   _bytes(mount, "mount"), _bytes(path, "path"),
-                   _consistency(stale))
-        try:
-            m = p.contents
-            versions = {}
-            for i in range(m.num_versions):
-                v = _version_metadata(m.versions[i])
-                versions[v.version] = v
-            return KeyMetadata(
-                created_time=_time(m.created_time_ns),
-                updated_time=_time(m.updated_time_ns),
-                current_version=m.current_version,
-                oldest_version=m.oldest_version,
-                max_versions=m.max_versions,
-                cas_required=bool(m.cas_required),
-                delete_version_after=datetime.timedelta(
-                    microseconds=m.delete_version_after_ns // 1000),
-                custom_metadata=_fields(m.custom_metadata,
-                                        m.num_custom_metadata),
-                versions=versions)
-        finally:
-            lib.coffer_key_metadata_free(p)
-
-    def kv_write_metadata(self, mount: str, path: str, *, max_versions=None,
-                          cas_required=None, delete_version_after=None,
-                          custom_metadata=None):
-        """Changes the given settings only; custom_metadata (a dict)
-        replaces the whole map."""
-        u = _lib.KeyMetadataUpdate()
-        lib.coffer_key_metadata_update_init(ctypes.byref(u),
-                                            ctypes.sizeof(u))
-        _set_settings(u, max_versions, cas_required, delete_version_after)
-        keep = None
-        if custom_metadata is not None:
-            arr, keep, n = _field_array(custom_metadata, "custom_metadata")
-            u.set_custom_metadata = 1
-            u.custom_metadata = arr
-            u.num_custom_metadata = n
-        self._call(lib.coffer_kv_write_metadata, _bytes(mount, "mount"),
-                   _bytes(path, "path"), ctypes.byref(u))
-        del keep
-
-    def kv_delete_metadata(self, mount: str, path: str):
-        self._call(lib.coffer_kv_delete_metadata, _bytes(mount, "mount"),
-                   _bytes(path, "path"))
-
-    def kv_list(self, mount: str, folder: str = "",
-                stale: bool = False) -> List[str]:
-        """Keys ("a") and sub-folders ("b/") of `folder`, in byte order."""
-        p = ctypes.POINTER(_lib.StringList)()
-        self._call(lib.coffer_kv_list, ctypes.byref(p), _bytes(mount, "mount"),
-                   _bytes(folder, "folder"), _consistency(stale))
-        try:
-            lst = p.contents
-            return [ctypes.string_at(lst.items[i], lst.lens[i]).decode(
-                "utf-8", "replace") for i in range(lst.num_items)]
-        finally:
-            lib.coffer_string_list_free(p)

@@ -1,6 +1,6 @@
 """Snapshot files, as an operator handles them (coffer/snapshot.h).
 
-Node.snapshot_save / snapshot_restore write and restore them; inspect()
+Caller.snapshot_save / snapshot_restore write and restore them; inspect()
 reads one without any key or node.
 """
 

@@ -4,8 +4,9 @@
         c.start()                   # open, bootstrap, elect
         keys = c.initialize()       # 5 shares, threshold 3
         c.unseal_all()
-        c.leader_node().enable_kv("secret")
-        c.node(2).kv_put("secret", "app", {"password": "s3cret"})
+        admin = c.admin()           # the leader, as the root token's holder
+        admin.enable_kv("secret")
+        c.admin(2).kv_put("secret", "app", {"password": "s3cret"})
 
 Nodes 1..n run in this process on temporary directories (removed at
 close), joined by an in-memory transport: each node's send callback queues
@@ -173,6 +174,14 @@ class Cluster:
                                    "applied everywhere")
             time.sleep(0.01)
         return self.init
+
+    def admin(self, node_id=None):
+        """Node `node_id` (the leader when None) as the caller holding the
+        root token of the last initialize()."""
+        if self.init is None:
+            raise RuntimeError("coffer.testing: not initialized")
+        node = self.leader_node() if node_id is None else self.nodes[node_id]
+        return node.as_caller(self.init.root_token)
 
     def unseal(self, node_id, keys=None):
         """Submits shares to node `node_id` until it is unsealed."""

@@ -10,7 +10,7 @@ def cluster():
         c.start()
         c.initialize()
         c.unseal_all()
-        c.leader_node().enable_kv("secret")
+        c.admin().enable_kv("secret")
         yield c
 
 

@@ -10,7 +10,7 @@ from conftest import follower_of
 
 def test_leader_and_peers_agree(cluster):
     leader = cluster.wait_for_leader()
-    peers = cluster.node(leader).peers()
+    peers = cluster.admin(leader).peers()
     assert [p.id for p in peers] == [1, 2, 3]
     assert [p.address for p in peers] == ["node-1", "node-2", "node-3"]
     assert [p.id for p in peers if p.state == "leader"] == [leader]
@@ -20,12 +20,12 @@ def test_leader_and_peers_agree(cluster):
 
 
 def test_kv_round_trip_with_str_and_bytes(cluster):
-    f = cluster.node(follower_of(cluster))
+    f = cluster.admin(follower_of(cluster))
     m = f.kv_put("secret", "app/db", {"user": "admin", "key": b"\x00\xff"})
     assert m.version == 1 and m.deletion_time is None
     assert m.created_time.tzinfo is datetime.timezone.utc
-    for node in cluster.nodes.values():
-        s = node.kv_get("secret", "app/db")
+    for i in cluster.nodes:
+        s = cluster.admin(i).kv_get("secret", "app/db")
         assert s.data == {"user": "admin", "key": b"\x00\xff"}
         assert s.metadata.version == 1
     raw = f.kv_get("secret", "app/db", raw=True)
@@ -34,7 +34,7 @@ def test_kv_round_trip_with_str_and_bytes(cluster):
 
 
 def test_check_and_set(cluster):
-    n = cluster.leader_node()
+    n = cluster.admin()
     n.kv_put("secret", "cas", {"v": "1"}, cas=0)
     with pytest.raises(coffer.AbortedError) as e:
         n.kv_put("secret", "cas", {"v": "x"}, cas=0)
@@ -44,7 +44,7 @@ def test_check_and_set(cluster):
 
 
 def test_patch_delete_undelete_destroy(cluster):
-    n = cluster.node(follower_of(cluster))
+    n = cluster.admin(follower_of(cluster))
     n.kv_put("secret", "life", {"a": "1", "b": "2"})
     assert n.kv_patch("secret", "life", set={"c": "3"},
                       remove=["a"]).version == 2
@@ -63,7 +63,7 @@ def test_patch_delete_undelete_destroy(cluster):
 
 
 def test_metadata_and_list(cluster):
-    n = cluster.leader_node()
+    n = cluster.admin()
     n.kv_put("secret", "meta/x", {"a": "1"})
     n.kv_put("secret", "meta/x", {"a": "2"})
     n.kv_write_metadata("secret", "meta/x", max_versions=4,
@@ -85,7 +85,7 @@ def test_metadata_and_list(cluster):
 
 
 def test_mounts(cluster):
-    n = cluster.leader_node()
+    n = cluster.admin()
     n.enable_kv("other", max_versions=3, cas_required=True)
     mounts = {m.path: m for m in n.kv_mounts()}
     assert mounts["other/"].max_versions == 3 and mounts["other/"].cas_required
@@ -104,16 +104,16 @@ def test_mounts(cluster):
 
 
 def test_raw_paths(cluster):
-    n = cluster.node(follower_of(cluster))
+    n = cluster.admin(follower_of(cluster))
     n.put_raw("app/raw", b"v\x00w")
-    assert cluster.leader_node().get_raw("app/raw") == b"v\x00w"
+    assert cluster.admin().get_raw("app/raw") == b"v\x00w"
     n.delete_raw("app/raw")
     with pytest.raises(coffer.NotFoundError):
         n.get_raw("app/raw")
 
 
 def test_bad_arguments(cluster):
-    n = cluster.leader_node()
+    n = cluster.admin()
     with pytest.raises(TypeError):
         n.kv_put("secret", "k", {"a": 1})
     with pytest.raises(TypeError):
@@ -125,11 +125,12 @@ def test_bad_arguments(cluster):
 def test_seal_wrong_shares_and_unseal_again(cluster):
     i = follower_of(cluster)
     n = cluster.node(i)
-    n.seal()
+    admin = cluster.admin(i)
+    admin.seal()
     status = n.seal_status()
     assert status.sealed and status.initialized and status.threshold == 3
     with pytest.raises(coffer.FailedPreconditionError):
-        n.kv_get("secret", "app/db")
+        admin.kv_get("secret", "app/db")
     with pytest.raises(coffer.InvalidArgumentError):
         n.unseal("not a share")
     wrong = [p.hex() for p in coffer.shamir.split(b"\x42" * 32, 3, 3)]
@@ -139,7 +140,7 @@ def test_seal_wrong_shares_and_unseal_again(cluster):
         n.unseal(wrong[2])
     assert n.seal_status().progress == 0
     assert not cluster.unseal(i).sealed
-    n.kv_get("secret", "cas")
+    admin.kv_get("secret", "cas")
 
 
 def test_failover_after_the_leader_closes():
@@ -147,19 +148,18 @@ def test_failover_after_the_leader_closes():
         leader = c.start()
         c.initialize()
         c.unseal_all()
-        c.node(leader).enable_kv("secret")
-        c.node(leader).kv_put("secret", "k", {"v": "1"})
+        c.admin(leader).enable_kv("secret")
+        c.admin(leader).kv_put("secret", "k", {"v": "1"})
         c.stop_node(leader)
         new = c.wait_for_leader()
         assert new != leader
-        for node in c.nodes.values():
-            assert node.kv_get("secret", "k").data == {"v": "1"}
-        for node in c.nodes.values():
-            node.kv_put("secret", "k", {"v": str(node.id)})
-            assert c.node(new).kv_get("secret", "k").data == {
-                "v": str(node.id)}
-        c.node(new).remove_peer(leader)
-        assert len(c.node(new).peers()) == 2
+        for i in c.nodes:
+            assert c.admin(i).kv_get("secret", "k").data == {"v": "1"}
+        for i in c.nodes:
+            c.admin(i).kv_put("secret", "k", {"v": str(i)})
+            assert c.admin(new).kv_get("secret", "k").data == {"v": str(i)}
+        c.admin(new).remove_peer(leader)
+        assert len(c.admin(new).peers()) == 2
 
 
 def test_threads_write_through_every_node_at_once(cluster):
@@ -169,7 +169,7 @@ def test_threads_write_through_every_node_at_once(cluster):
     def writer(node_id, t):
         try:
             for i in range(10):
-                cluster.node(node_id).kv_put(
+                cluster.admin(node_id).kv_put(
                     "secret", f"threads/{t}", {"i": str(i)})
         except Exception as e:  # noqa: BLE001 (reported below)
             errors.append(e)
@@ -181,7 +181,7 @@ def test_threads_write_through_every_node_at_once(cluster):
     for t in threads:
         t.join()
     assert errors == []
-    n = cluster.leader_node()
+    n = cluster.admin()
     assert n.kv_list("secret", "threads/") == [str(t) for t in range(6)]
     for t in range(6):
         s = n.kv_get("secret", f"threads/{t}")
@@ -194,7 +194,7 @@ def test_a_node_joins_with_the_unseal_shares():
         c.start()
         c.initialize()
         c.unseal_all()
-        c.leader_node().enable_kv("secret")
+        c.admin().enable_kv("secret")
         node = c.start_node(4)
         with pytest.raises(coffer.InvalidArgumentError):
             node.join({})
@@ -206,12 +206,13 @@ def test_a_node_joins_with_the_unseal_shares():
                 break
             time.sleep(0.01)
         assert not node.seal_status().sealed
-        c.leader_node().kv_put("secret", "joined", {"v": "4"})
-        assert node.kv_get("secret", "joined").data == {"v": "4"}
-        peers = c.leader_node().peers()
+        c.admin().kv_put("secret", "joined", {"v": "4"})
+        assert node.as_caller(c.init.root_token).kv_get(
+            "secret", "joined").data == {"v": "4"}
+        peers = c.admin().peers()
         assert [p.id for p in peers] == [1, 2, 3, 4]
         assert all(p.last_contact >= datetime.timedelta(0) for p in peers)
-        c.leader_node().remove_peer(4)
+        c.admin().remove_peer(4)
         for _ in range(3000):
             if node.seal_status().removed_from_cluster:
                 break

@@ -23,7 +23,7 @@ def ready():
         c.start()
         c.initialize()
         c.unseal_all()
-        c.leader_node().enable_kv("secret")
+        c.admin().enable_kv("secret")
         c.log_lines = lines
         yield c
 
@@ -32,18 +32,18 @@ def test_operator_operations_and_the_log_hook(ready):
     c = ready
     leader = c.wait_for_leader()
     target = leader % 3 + 1
-    c.node(leader).transfer_leadership(target)
+    c.admin(leader).transfer_leadership(target)
     assert c.wait_for_leader() == target
-    assert c.node(target).key_status().term == 1
-    status = c.node(leader).rotate_key()
+    assert c.admin(target).key_status().term == 1
+    status = c.admin(leader).rotate_key()
     assert status.term == 2 and status.install_time is not None
-    assert c.node(target).key_status().term == 2
+    assert c.admin(target).key_status().term == 2
     fresh = c.node(target).rekey(c.init.keys[:3], 4, 2)
     assert len(fresh) == 4
     with pytest.raises(coffer.FailedPreconditionError):
         c.node(target).seal_migrate(fresh[:2])
     assert c.log_lines and all(m.startswith("node ")
                                for _, m in c.log_lines)
-    peers = c.node(target).peers()
+    peers = c.admin(target).peers()
     assert all(p.last_contact.total_seconds() >= 0 for p in peers)
     assert not c.node(target).seal_status().removed_from_cluster

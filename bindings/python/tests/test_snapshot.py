@@ -23,14 +23,15 @@ def ready():
         c.start()
         c.initialize()
         c.unseal_all()
-        c.leader_node().enable_kv("secret")
+        c.admin().enable_kv("secret")
         yield c
 
 
 def test_snapshot_to_a_file_inspect_and_restore(ready, tmp_path):
     c = ready
-    leader = c.leader_node()
-    follower = next(n for n in c.nodes.values() if n is not leader)
+    leader_id = c.wait_for_leader()
+    leader = c.admin(leader_id)
+    follower = c.admin(next(i for i in c.nodes if i != leader_id))
     leader.kv_put("secret", "s", {"v": "before"})
     path = tmp_path / "cluster.snap"
     follower.snapshot_save(path)

@@ -2,6 +2,14 @@
  * `operator raft` commands); the rules every function follows (codes,
  * node errors, request errors, blocking, ownership) are in coffer/c.h.
  *
+ * Tokens. add_peer needs update with sudo on sys/storage/raft/add-peer,
+ * remove_peer update on sys/storage/raft/remove-peer, list_peers read on
+ * sys/storage/raft/configuration, transfer_leadership update with sudo
+ * on sys/step-down (coffer/c.h, Tokens). Until the cluster is initialized
+ * the three membership functions accept any token, NULL included; after,
+ * the check is a linearizable read on this node (it needs a leader, and
+ * this node unsealed: COFFER_FAILED_PRECONDITION when sealed).
+ *
  * Members are voters or non-voting learners. A safe way to grow a cluster
  * is to add a node as a learner, wait until coffer_node_list_peers shows
  * it caught up, then add it again as a voter, which promotes it. Every
@@ -43,16 +51,20 @@ COFFER_EXPORT int coffer_node_bootstrap(coffer_node_t* node,
  * outside 1..1024 bytes; COFFER_FAILED_PRECONDITION while another change
  * is in flight, when `id` is already a member in that role, was removed
  * before (ids are never admitted again), or is a learner not caught up
- * yet; the node errors and request errors. */
-COFFER_EXPORT int coffer_node_add_peer(coffer_node_t* node, uint64_t id,
-                                       const char* address, int voter);
+ * yet; COFFER_PERMISSION_DENIED for a token that may not; the node
+ * errors and request errors. */
+COFFER_EXPORT int coffer_node_add_peer(coffer_node_t* node, const char* token,
+                                       uint64_t id, const char* address,
+                                       int voter);
 /* Removes member `id`. A request: returns once the change is applied on
  * the leader. The removed node learns it (its seal status's
  * removed_from_cluster) and its id is never admitted again.
  * Errors: COFFER_INVALID_ARGUMENT for id 0; COFFER_FAILED_PRECONDITION
- * while another change is in flight or when `id` is not a member; the node
- * errors and request errors. */
-COFFER_EXPORT int coffer_node_remove_peer(coffer_node_t* node, uint64_t id);
+ * while another change is in flight or when `id` is not a member;
+ * COFFER_PERMISSION_DENIED for a token that may not; the node errors and
+ * request errors. */
+COFFER_EXPORT int coffer_node_remove_peer(coffer_node_t* node,
+                                          const char* token, uint64_t id);
 /* Asks to join an existing cluster (Vault's `operator raft join`), for a
  * node opened on an empty data directory: it asks the `num_known_peers`
  * members at `known_peers` (any members; a follower points it to the
@@ -114,10 +126,15 @@ typedef struct coffer_peer_list {
   coffer_peer_info_t** peers; /* num_peers members */
   size_t num_peers;
 } coffer_peer_list_t;
-/* The members in the configuration this node has applied, by id. Local.
- * On COFFER_OK, *out is new, freed with coffer_peer_list_free.
- * Errors: COFFER_INVALID_ARGUMENT for a NULL `out`; the node errors. */
-COFFER_EXPORT int coffer_node_list_peers(coffer_node_t* node,
+/* The members in the configuration this node has applied, by id: local,
+ * after the token check (a request once the cluster is initialized). On
+ * COFFER_OK, *out is new, freed with coffer_peer_list_free.
+ * Errors: COFFER_INVALID_ARGUMENT for a NULL `out`;
+ * COFFER_PERMISSION_DENIED for a token that may not;
+ * COFFER_FAILED_PRECONDITION when this node is sealed (after
+ * initialization); the node errors, and after initialization the request
+ * errors. */
+COFFER_EXPORT int coffer_node_list_peers(coffer_node_t* node, const char* token,
                                          coffer_peer_list_t** out);
 /* Frees `list`, its members and their strings. NULL is a no-op. */
 COFFER_EXPORT void coffer_peer_list_free(coffer_peer_list_t* list);
@@ -130,9 +147,11 @@ COFFER_EXPORT void coffer_peer_list_free(coffer_peer_list_t* list);
  * Errors: COFFER_FAILED_PRECONDITION when `to` is not a voter or there is
  * no other voter; COFFER_UNAVAILABLE without a leader or when another node
  * won the election instead; COFFER_DEADLINE_EXCEEDED when the transfer did
- * not complete (the leader gives up after an election timeout); the node
- * errors and request errors. */
+ * not complete (the leader gives up after an election timeout);
+ * COFFER_PERMISSION_DENIED for a token that may not; the node errors and
+ * request errors. */
 COFFER_EXPORT int coffer_node_transfer_leadership(coffer_node_t* node,
+                                                  const char* token,
                                                   uint64_t to);
 
 #ifdef __cplusplus

@@ -16,8 +16,9 @@ extern "C" {
 #endif
 
 /* Incremented on every incompatible change; compare with
- * coffer_abi_version() at run time. */
-#define COFFER_ABI_VERSION 1
+ * coffer_abi_version() at run time. 2: the functions that read or change
+ * the cluster's data take the caller's token (coffer/c.h, Tokens). */
+#define COFFER_ABI_VERSION 2
 
 /* Return codes: absl::StatusCode's values. coffer/c.h says which code
  * means what and what the caller should do. */

@@ -17,9 +17,26 @@
  * 1..1024 bytes of '/'-separated segments, none empty, "." or "..", with
  * no leading or trailing '/'. All are NUL-terminated.
  *
+ * Tokens (coffer/c.h): each function needs a capability on one of Vault's
+ * paths, where <mount> is the mount's path without its trailing '/':
+ *   enable_mount          update on sys/mounts/<mount>
+ *   disable_mount         delete on sys/mounts/<mount>
+ *   tune_mount            update on sys/mounts/<mount>/tune
+ *   list_mounts           read on sys/mounts
+ *   put                   create (a key without versions) or update on
+ *                         <mount>/data/<path>
+ *   get, patch, delete    read, patch, delete on <mount>/data/<path>
+ *   delete_versions,      update on <mount>/delete/<path>,
+ *   undelete, destroy     <mount>/undelete/<path>, <mount>/destroy/<path>
+ *   read_metadata         read on <mount>/metadata/<path>
+ *   write_metadata        create (no metadata yet) or update there
+ *   delete_metadata       delete there
+ *   list                  list on <mount>/metadata/<folder>
+ *
  * Every function taking a node is a request (local for a stale read) and
  * needs this node unsealed, and the leader too for a request. The common
  * KV errors, which each of them may return besides its own:
+ * COFFER_PERMISSION_DENIED for a token that may not make the call;
  * COFFER_NOT_FOUND for an absent mount; COFFER_INVALID_ARGUMENT for a NULL
  * or bad mount or path; COFFER_FAILED_PRECONDITION when this node or the
  * leader is sealed; COFFER_RESOURCE_EXHAUSTED when a record would exceed
@@ -88,7 +105,8 @@ typedef struct coffer_mount_list {
  * Errors: COFFER_INVALID_ARGUMENT for a NULL or bad `path`, a path that
  * is or nests with an enabled mount's, a bad config (negative
  * delete_version_after_ns, unset struct_size); the common KV errors. */
-COFFER_EXPORT int coffer_kv_enable_mount(coffer_node_t* node, const char* path,
+COFFER_EXPORT int coffer_kv_enable_mount(coffer_node_t* node, const char* token,
+                                         const char* path,
                                          const coffer_mount_config_t* config);
 /* A partial update of a mount's configuration: a setting changes only
  * when its set_ flag is non-zero. Fill with
@@ -111,7 +129,7 @@ COFFER_EXPORT void coffer_mount_config_update_init(
  * struct_size or a negative delete_version_after_ns; COFFER_NOT_FOUND for
  * no such mount; the common KV errors. */
 COFFER_EXPORT int coffer_kv_tune_mount(
-    coffer_node_t* node, const char* path,
+    coffer_node_t* node, const char* token, const char* path,
     const coffer_mount_config_update_t* update);
 /* Disables the mount at `path`: its secrets are unreadable at once; the
  * leader deletes its records in batches after this returns (an
@@ -119,12 +137,12 @@ COFFER_EXPORT int coffer_kv_tune_mount(
  * Errors: COFFER_INVALID_ARGUMENT for a NULL `path`; COFFER_NOT_FOUND for
  * no such mount; the common KV errors. */
 COFFER_EXPORT int coffer_kv_disable_mount(coffer_node_t* node,
-                                          const char* path);
+                                          const char* token, const char* path);
 /* The enabled mounts, read with `consistency` (a COFFER_READ_ value). On
  * COFFER_OK, *out is new, freed with coffer_mount_list_free.
  * Errors: COFFER_INVALID_ARGUMENT for a NULL `out` or a bad consistency;
  * the common KV errors. */
-COFFER_EXPORT int coffer_kv_list_mounts(coffer_node_t* node,
+COFFER_EXPORT int coffer_kv_list_mounts(coffer_node_t* node, const char* token,
                                         coffer_mount_list_t** out,
                                         int consistency);
 /* Frees `list`, its mounts and their strings. NULL is a no-op. */
@@ -169,7 +187,7 @@ COFFER_EXPORT void coffer_kv_result_free(coffer_kv_result_t* result);
  * one; COFFER_ABORTED when cas does not match (re-read and retry);
  * COFFER_RESOURCE_EXHAUSTED when the key's version numbers are exhausted;
  * the common KV errors. */
-COFFER_EXPORT int coffer_kv_put(coffer_node_t* node,
+COFFER_EXPORT int coffer_kv_put(coffer_node_t* node, const char* token,
                                 coffer_version_metadata_t** out,
                                 const char* mount, const char* path,
                                 const coffer_kv_field_t* fields,
@@ -180,9 +198,10 @@ COFFER_EXPORT int coffer_kv_put(coffer_node_t* node,
  * Errors: COFFER_INVALID_ARGUMENT for a NULL `out` or a bad consistency;
  * COFFER_NOT_FOUND for a key without versions, a version above the
  * current one or one removed by max_versions; the common KV errors. */
-COFFER_EXPORT int coffer_kv_get(coffer_node_t* node, coffer_kv_result_t** out,
-                                const char* mount, const char* path,
-                                uint64_t version, int consistency);
+COFFER_EXPORT int coffer_kv_get(coffer_node_t* node, const char* token,
+                                coffer_kv_result_t** out, const char* mount,
+                                const char* path, uint64_t version,
+                                int consistency);
 /* Writes a new version: the latest one's data with the `num_set` fields
  * at `set` added or replaced and the `num_remove` names at `remove`
  * removed. `cas` and `out` as coffer_kv_put.
@@ -190,7 +209,7 @@ COFFER_EXPORT int coffer_kv_get(coffer_node_t* node, coffer_kv_result_t** out,
  * NULL `remove` with num_remove > 0, a NULL name in it, or a name both set
  * and removed; COFFER_NOT_FOUND when the latest version is absent,
  * deleted or destroyed. */
-COFFER_EXPORT int coffer_kv_patch(coffer_node_t* node,
+COFFER_EXPORT int coffer_kv_patch(coffer_node_t* node, const char* token,
                                   coffer_version_metadata_t** out,
                                   const char* mount, const char* path,
                                   const coffer_kv_field_t* set, size_t num_set,
@@ -198,22 +217,25 @@ COFFER_EXPORT int coffer_kv_patch(coffer_node_t* node,
                                   const uint64_t* cas);
 /* Soft-deletes the key's current version (COFFER_OK when there is none).
  * Errors: the common KV errors. */
-COFFER_EXPORT int coffer_kv_delete(coffer_node_t* node, const char* mount,
-                                   const char* path);
+COFFER_EXPORT int coffer_kv_delete(coffer_node_t* node, const char* token,
+                                   const char* mount, const char* path);
 /* Soft-delete, undelete, or destroy the `num_versions` versions at
  * `versions`; versions the key does not have (or a key without any) are
  * skipped.
  * Errors: COFFER_INVALID_ARGUMENT for an empty list or NULL `versions`
  * with num_versions > 0; the common KV errors. */
 COFFER_EXPORT int coffer_kv_delete_versions(coffer_node_t* node,
+                                            const char* token,
                                             const char* mount, const char* path,
                                             const uint64_t* versions,
                                             size_t num_versions);
-COFFER_EXPORT int coffer_kv_undelete(coffer_node_t* node, const char* mount,
-                                     const char* path, const uint64_t* versions,
+COFFER_EXPORT int coffer_kv_undelete(coffer_node_t* node, const char* token,
+                                     const char* mount, const char* path,
+                                     const uint64_t* versions,
                                      size_t num_versions);
-COFFER_EXPORT int coffer_kv_destroy(coffer_node_t* node, const char* mount,
-                                    const char* path, const uint64_t* versions,
+COFFER_EXPORT int coffer_kv_destroy(coffer_node_t* node, const char* token,
+                                    const char* mount, const char* path,
+                                    const uint64_t* versions,
                                     size_t num_versions);
 
 /* --- Key metadata and listing (Vault's <mount>/metadata endpoints). Custom
@@ -247,6 +269,7 @@ typedef struct coffer_key_metadata {
  * Errors: COFFER_INVALID_ARGUMENT for a NULL `out` or a bad consistency;
  * COFFER_NOT_FOUND when the key has no metadata; the common KV errors. */
 COFFER_EXPORT int coffer_kv_read_metadata(coffer_node_t* node,
+                                          const char* token,
                                           coffer_key_metadata_t** out,
                                           const char* mount, const char* path,
                                           int consistency);
@@ -279,11 +302,12 @@ COFFER_EXPORT void coffer_key_metadata_update_init(
  * twice, or beyond the limits
  * above; the common KV errors. */
 COFFER_EXPORT int coffer_kv_write_metadata(
-    coffer_node_t* node, const char* mount, const char* path,
+    coffer_node_t* node, const char* token, const char* mount, const char* path,
     const coffer_key_metadata_update_t* update);
 /* Removes the key with every version (COFFER_OK when absent).
  * Errors: the common KV errors. */
 COFFER_EXPORT int coffer_kv_delete_metadata(coffer_node_t* node,
+                                            const char* token,
                                             const char* mount,
                                             const char* path);
 /* The keys ("a") and sub-folders ("b/") of `folder` ("" = the mount's
@@ -292,7 +316,7 @@ COFFER_EXPORT int coffer_kv_delete_metadata(coffer_node_t* node,
  * COFFER_OK, *out is new, freed with coffer_string_list_free.
  * Errors: COFFER_INVALID_ARGUMENT for a NULL `out` or `folder`, a bad
  * folder or consistency; the common KV errors. */
-COFFER_EXPORT int coffer_kv_list(coffer_node_t* node,
+COFFER_EXPORT int coffer_kv_list(coffer_node_t* node, const char* token,
                                  coffer_string_list_t** out, const char* mount,
                                  const char* folder, int consistency);
 

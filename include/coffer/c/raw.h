@@ -3,10 +3,12 @@
  * errors, blocking, ownership) are in coffer/c.h.
  *
  * A raw path is a physical path of 1..1024 bytes (NUL-terminated; the
- * prefixes "core/" and "node/" are reserved); its value is any bytes,
- * encrypted with the cluster's keyring and bound to the path before it
- * reaches the log or the disk. Every call needs this node unsealed, and
- * the leader too for writes and linearizable reads.
+ * prefixes "core/", "node/" and "sys/" are reserved); its value is any
+ * bytes, encrypted with the cluster's keyring and bound to the path before
+ * it reaches the log or the disk. Every call needs this node unsealed, and
+ * the leader too for writes and linearizable reads. Tokens (coffer/c.h):
+ * put needs update, get read, delete delete on "sys/raw/<path>", each with
+ * sudo; COFFER_PERMISSION_DENIED otherwise.
  *
  * Thread-safety: every function is thread-safe.
  * This header compiles as C99 and as C++. */
@@ -30,8 +32,9 @@ extern "C" {
  * value_len > 0; COFFER_FAILED_PRECONDITION when this node or the leader
  * is sealed; COFFER_RESOURCE_EXHAUSTED above max_entry_bytes; the node
  * errors and request errors. */
-COFFER_EXPORT int coffer_node_put_raw(coffer_node_t* node, const char* path,
-                                      const void* value, size_t value_len);
+COFFER_EXPORT int coffer_node_put_raw(coffer_node_t* node, const char* token,
+                                      const char* path, const void* value,
+                                      size_t value_len);
 /* Reads `path` with `consistency` (a COFFER_READ_ value: linearizable, a
  * request; stale, local). On COFFER_OK, *out is a copy of the value,
  * *out_len bytes NUL-terminated beyond them, freed (and zeroized) with
@@ -42,12 +45,13 @@ COFFER_EXPORT int coffer_node_put_raw(coffer_node_t* node, const char* path,
  * the leader) is sealed; COFFER_DATA_LOSS when the stored value fails
  * authentication; the node errors, and for a linearizable read the
  * request errors. */
-COFFER_EXPORT int coffer_node_get_raw(coffer_node_t* node, char** out,
-                                      size_t* out_len, const char* path,
-                                      int consistency);
+COFFER_EXPORT int coffer_node_get_raw(coffer_node_t* node, const char* token,
+                                      char** out, size_t* out_len,
+                                      const char* path, int consistency);
 /* Deletes `path` (COFFER_OK when it holds no value). A request.
  * Errors: as coffer_node_put_raw, without the value's. */
-COFFER_EXPORT int coffer_node_delete_raw(coffer_node_t* node, const char* path);
+COFFER_EXPORT int coffer_node_delete_raw(coffer_node_t* node, const char* token,
+                                         const char* path);
 
 #ifdef __cplusplus
 } /* extern "C" */

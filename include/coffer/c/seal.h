@@ -14,6 +14,10 @@
  * are NUL-terminated raw bytes, hex or base64 (a raw share holding a NUL
  * byte must be passed as hex or base64); shares returned are hex.
  *
+ * Tokens (coffer/c.h). Seal needs update with sudo on sys/seal, rotate
+ * update with sudo on sys/rotate, key status read on sys/key-status; the
+ * shares authorize the others, which take no token.
+ *
  * Thread-safety: every function is thread-safe.
  * This header compiles as C99 and as C++. */
 #ifndef COFFER_C_SEAL_H_
@@ -37,8 +41,11 @@ typedef struct coffer_init_result {
   size_t num_keys;
   char** recovery_keys; /* num_recovery_keys recovery shares, hex (KMS) */
   size_t num_recovery_keys;
-  /* The first administrator's token; only its SHA-256 is stored, so it
-   * cannot be shown again. */
+  /* The first administrator's token: an "hvs." token (37 characters)
+   * with the root policy, to pass as `token` (coffer/c.h) and to create
+   * other tokens with (coffer/c/auth.h). An ordinary token: it can be
+   * revoked. Only a keyed hash of it is stored, so it cannot be shown
+   * again. */
   char* root_token;
 } coffer_init_result_t;
 /* Initializes the cluster's seal: creates the root key and keyring and
@@ -95,9 +102,13 @@ typedef struct coffer_seal_status {
 COFFER_EXPORT int coffer_node_unseal(coffer_node_t* node,
                                      coffer_seal_status_t** out,
                                      const void* share, size_t share_len);
-/* Seals this node only: wipes its keys and unseal progress. Idempotent.
- * Local. Errors: the node errors. */
-COFFER_EXPORT int coffer_node_seal(coffer_node_t* node);
+/* Seals this node only: wipes its keys and unseal progress. Idempotent:
+ * on a sealed node COFFER_OK at once, whatever the token. Otherwise the
+ * token check is a request (a linearizable read on this node), then the
+ * sealing is local.
+ * Errors: COFFER_PERMISSION_DENIED for a token that may not; the node
+ * errors and request errors. */
+COFFER_EXPORT int coffer_node_seal(coffer_node_t* node, const char* token);
 /* This node's seal status (on a joining node, the seal of the cluster it
  * joins). Local; works sealed. On COFFER_OK, *out is new, freed with
  * coffer_seal_status_free.
@@ -126,15 +137,19 @@ typedef struct coffer_key_status {
  * request. On COFFER_OK, when `out` is not NULL, *out is the new term's
  * status, freed with coffer_key_status_free.
  * Errors: COFFER_FAILED_PRECONDITION when this node or the leader is
- * sealed; the node errors and request errors. */
-COFFER_EXPORT int coffer_node_rotate_key(coffer_node_t* node,
+ * sealed; COFFER_PERMISSION_DENIED for a token that may not; the node
+ * errors and request errors. */
+COFFER_EXPORT int coffer_node_rotate_key(coffer_node_t* node, const char* token,
                                          coffer_key_status_t** out);
 /* This node's active key term (no forwarding: after a rotation, each node
- * reports the new term once it has applied it). Local. On COFFER_OK, *out
+ * reports the new term once it has applied it): local, after the token
+ * check (a request: a linearizable read on this node). On COFFER_OK, *out
  * is new, freed with coffer_key_status_free.
  * Errors: COFFER_INVALID_ARGUMENT for a NULL `out`;
- * COFFER_FAILED_PRECONDITION when this node is sealed; the node errors. */
-COFFER_EXPORT int coffer_node_key_status(coffer_node_t* node,
+ * COFFER_FAILED_PRECONDITION when this node is sealed;
+ * COFFER_PERMISSION_DENIED for a token that may not; the node errors and
+ * request errors. */
+COFFER_EXPORT int coffer_node_key_status(coffer_node_t* node, const char* token,
                                          coffer_key_status_t** out);
 /* Frees `status`. NULL is a no-op. */
 COFFER_EXPORT void coffer_key_status_free(coffer_key_status_t* status);

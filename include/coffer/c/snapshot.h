@@ -10,6 +10,10 @@
  * and a trailer: a SHA-256 over the whole file and an HMAC keyed by a
  * secret of the cluster that made it.
  *
+ * Tokens (coffer/c.h). Saving needs read on sys/storage/raft/snapshot,
+ * restoring update there, and a forced restore update with sudo on
+ * sys/storage/raft/snapshot-force; inspecting needs no node and no token.
+ *
  * Threads. The save and restore functions block their caller for the
  * whole operation (each step bounded by request_timeout_ns) and call
  * their write or read callback on the caller's thread; the callback may
@@ -70,9 +74,10 @@ COFFER_EXPORT void coffer_snapshot_restore_options_init(
  * COFFER_FAILED_PRECONDITION when this node or the leader is sealed or the
  * cluster is not initialized; COFFER_UNAVAILABLE without a leader or for
  * an I/O error (nothing is left at `path`); COFFER_DEADLINE_EXCEEDED when
- * this node does not catch up in time; the node errors and request
- * errors. */
+ * this node does not catch up in time; COFFER_PERMISSION_DENIED for a
+ * token that may not; the node errors and request errors. */
 COFFER_EXPORT int coffer_node_snapshot_save(coffer_node_t* node,
+                                            const char* token,
                                             const char* path);
 /* Same, but streams the snapshot's bytes, in order, to `write` (called
  * with `user_data`) once the whole snapshot was written to a temporary
@@ -80,10 +85,11 @@ COFFER_EXPORT int coffer_node_snapshot_save(coffer_node_t* node,
  * Errors: COFFER_INVALID_ARGUMENT for a NULL `write`; the code `write`
  * returned; otherwise as coffer_node_snapshot_save. */
 COFFER_EXPORT int coffer_node_snapshot_save_to(coffer_node_t* node,
+                                               const char* token,
                                                coffer_write_fn write,
                                                void* user_data);
-/* Replaces the cluster's replicated data (secrets, mounts, keyring, the
- * root token's hash) with the snapshot's at `path` (`options` NULL: the
+/* Replaces the cluster's replicated data (secrets, mounts, keyring,
+ * tokens and policies) with the snapshot's at `path` (`options` NULL: the
  * defaults), on every node, atomically on each, also across crashes and
  * leader changes. The cluster keeps its membership, addresses, cluster id
  * and seal configuration: its unseal shares keep working and unsealed
@@ -102,9 +108,12 @@ COFFER_EXPORT int coffer_node_snapshot_save_to(coffer_node_t* node,
  * COFFER_UNAVAILABLE on a follower (naming the leader: call it there) or
  * when the leadership changes midway, COFFER_DEADLINE_EXCEEDED when the
  * quorum is lost midway, COFFER_ABORTED when staged batches were lost:
- * for each of these nothing changed, retry; the node errors. */
+ * for each of these nothing changed, retry; COFFER_PERMISSION_DENIED for
+ * a token that may not (nothing changed); the node errors. The token is
+ * checked against the cluster's tokens before the restore: afterwards
+ * the snapshot's tokens are the ones that work. */
 COFFER_EXPORT int coffer_node_snapshot_restore(
-    coffer_node_t* node, const char* path,
+    coffer_node_t* node, const char* token, const char* path,
     const coffer_snapshot_restore_options_t* options);
 /* Same, reading the snapshot from `read` (called with `user_data`); the
  * bytes are first copied to a temporary file in the data directory.
@@ -112,8 +121,8 @@ COFFER_EXPORT int coffer_node_snapshot_restore(
  * more than `cap` bytes; the code `read` returned; otherwise as
  * coffer_node_snapshot_restore. */
 COFFER_EXPORT int coffer_node_snapshot_restore_from(
-    coffer_node_t* node, coffer_read_fn read, void* user_data,
-    const coffer_snapshot_restore_options_t* options);
+    coffer_node_t* node, const char* token, coffer_read_fn read,
+    void* user_data, const coffer_snapshot_restore_options_t* options);
 
 /* Records of one storage path prefix. */
 typedef struct coffer_snapshot_prefix_stats {
