@@ -73,7 +73,8 @@ void RetryJoin::Run() {
   const std::chrono::milliseconds max_backoff(8000);
   for (;;) {
     // A member already (joined earlier, or bootstrapped): nothing to do.
-    absl::StatusOr<std::vector<coffer::PeerInfo>> peers = node_->ListPeers();
+    absl::StatusOr<std::vector<coffer::PeerInfo>> peers =
+        node_->ListPeers(coffer::Caller(""));
     if (!peers.ok()) return;  // closed
     if (!peers->empty()) return;
     for (const std::string& addr : config_.retry_join) {
