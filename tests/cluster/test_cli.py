@@ -180,3 +180,28 @@ def test_token_and_policy_verbs_round_trip(tmp_path):
         mine = Cli(dict(env, COFFER_TOKEN=self_tok["client_token"]))
         assert "Success!" in mine("token", "revoke", "-self")
         mine("token", "lookup", expect=2)
+
+
+def test_policy_fmt_rewrites_a_policy_the_server_still_takes(tmp_path):
+    with Cluster(1) as c:
+        c.initialized()
+        env = dict(base_env(), COFFER_ADDR=c.nodes[0].url,
+                   COFFER_TOKEN=c.token)
+        cli = Cli(env)
+        f = tmp_path / "p.hcl"
+        f.write_text('path "secret/data/*" {capabilities=["read","create"]\n'
+                     ' allowed_parameters = {"x"=[]}}\n'
+                     'path "sys/x" { policy = "read" }\n')
+        assert "Success! Formatted policy" in cli("policy", "fmt", str(f))
+        once = f.read_text()
+        cli("policy", "fmt", str(f))
+        assert f.read_text() == once  # canonical: a fixed point
+        cli("policy", "write", "p", str(f))
+        tok = json.loads(cli("token", "create", "-policy=p",
+                             "-format=json"))["auth"]["client_token"]
+        assert cli("token", "capabilities", tok,
+                   "secret/data/a") == "create, read\n"
+        bad = tmp_path / "bad.hcl"
+        bad.write_text('path "x" {')
+        out = cli("policy", "fmt", str(bad), expect=1)
+        assert "1:1" in out and bad.read_text() == 'path "x" {', out
