@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "auth_api.h"
 #include "coffer/version.h"
 #include "http_util.h"
 #include "kv_api.h"
@@ -34,10 +35,10 @@ class Api {
   void Unseal(const httplib::Request& req, httplib::Response& res);
   void Health(const httplib::Request& req, httplib::Response& res);
   void Leader(httplib::Response& res);
-  void Mounts(httplib::Response& res);
+  void Mounts(const httplib::Request& req, httplib::Response& res);
   void Mount(const std::string& method, const std::string& path,
              const httplib::Request& req, httplib::Response& res);
-  void RaftConfiguration(httplib::Response& res);
+  void RaftConfiguration(const httplib::Request& req, httplib::Response& res);
   void RemovePeer(const httplib::Request& req, httplib::Response& res);
   void AddPeer(const httplib::Request& req, httplib::Response& res);
 
@@ -241,8 +242,9 @@ json MountJson(const coffer::MountInfo& m) {
         {"delete_version_after", GoDuration(m.config.delete_version_after)}}}};
 }
 
-void Api::Mounts(httplib::Response& res) {
-  absl::StatusOr<std::vector<coffer::MountInfo>> mounts = node_->ListKvMounts();
+void Api::Mounts(const httplib::Request& req, httplib::Response& res) {
+  absl::StatusOr<std::vector<coffer::MountInfo>> mounts =
+      node_->ListKvMounts(CallerOf(req));
   if (!mounts.ok()) return StatusError(res, mounts.status());
   json data = json::object();
   for (const coffer::MountInfo& m : *mounts) data[m.path] = MountJson(m);
@@ -255,7 +257,7 @@ void Api::Mount(const std::string& method, const std::string& path,
                 const httplib::Request& req, httplib::Response& res) {
   if (path.empty()) return Error(res, 400, "missing mount path");
   if (method == "DELETE") {
-    absl::Status s = node_->DisableKvMount(path);
+    absl::Status s = node_->DisableKvMount(CallerOf(req), path);
     if (!s.ok() && s.code() != absl::StatusCode::kNotFound) {
       return StatusError(res, s);
     }
@@ -263,7 +265,7 @@ void Api::Mount(const std::string& method, const std::string& path,
   }
   if (method == "GET") {
     absl::StatusOr<std::vector<coffer::MountInfo>> mounts =
-        node_->ListKvMounts();
+        node_->ListKvMounts(CallerOf(req));
     if (!mounts.ok()) return StatusError(res, mounts.status());
     const std::string want = absl::StrCat(absl::StripSuffix(path, "/"), "/");
     for (const coffer::MountInfo& m : *mounts) {
@@ -306,7 +308,7 @@ void Api::Mount(const std::string& method, const std::string& path,
                           &config.delete_version_after)) {
     return Error(res, 400, "options.delete_version_after must be a duration");
   }
-  absl::Status s = node_->EnableKvMount(path, config);
+  absl::Status s = node_->EnableKvMount(CallerOf(req), path, config);
   if (!s.ok()) {
     if (s.code() == absl::StatusCode::kInvalidArgument) {
       return Error(res, 400, std::string(s.message()));
@@ -316,8 +318,10 @@ void Api::Mount(const std::string& method, const std::string& path,
   NoContent(res);
 }
 
-void Api::RaftConfiguration(httplib::Response& res) {
-  absl::StatusOr<std::vector<coffer::PeerInfo>> peers = node_->ListPeers();
+void Api::RaftConfiguration(const httplib::Request& req,
+                            httplib::Response& res) {
+  absl::StatusOr<std::vector<coffer::PeerInfo>> peers =
+      node_->ListPeers(CallerOf(req));
   if (!peers.ok()) return StatusError(res, peers.status());
   absl::StatusOr<coffer::LeaderInfo> leader = node_->Leader();
   if (!leader.ok()) return StatusError(res, leader.status());
@@ -361,7 +365,7 @@ void Api::RemovePeer(const httplib::Request& req, httplib::Response& res) {
   if (!body) return;
   const std::optional<uint64_t> id = ServerId(*body, res);
   if (!id) return;
-  MembershipReply(res, node_->RemovePeer(*id));
+  MembershipReply(res, node_->RemovePeer(CallerOf(req), *id));
 }
 
 // coffer's extension (Vault has no equivalent): adds a node started with
@@ -378,7 +382,8 @@ void Api::AddPeer(const httplib::Request& req, httplib::Response& res) {
   }
   const json voter = body->value("voter", json(false));
   if (!voter.is_boolean()) return Error(res, 400, "voter must be a bool");
-  absl::Status s = node_->AddPeer(*id, address, voter.get<bool>());
+  absl::Status s =
+      node_->AddPeer(CallerOf(req), *id, address, voter.get<bool>());
   MembershipReply(res, s);
 }
 
@@ -399,10 +404,11 @@ void Api::Handle(const httplib::Request& req, httplib::Response& res) {
   if (path == "sys/leader") {
     return method == "GET" ? Leader(res) : MethodNotAllowed(res);
   }
-  if (!Authorized(node_, req, res)) return;
+  if (!Unsealed(node_, res)) return;
+  if (HandleAuth(node_, method, path, req, res)) return;
   if (path == "sys/seal") {
     if (!IsWrite(method)) return MethodNotAllowed(res);
-    absl::Status s = node_->Seal();
+    absl::Status s = node_->Seal(CallerOf(req));
     return s.ok() ? NoContent(res) : StatusError(res, s);
   }
   if (path == "sys/rotate" || path == "sys/key-status") {
@@ -413,7 +419,8 @@ void Api::Handle(const httplib::Request& req, httplib::Response& res) {
       return MethodNotAllowed(res);
     }
     absl::StatusOr<coffer::KeyStatus> k =
-        rotate ? node_->RotateKey() : node_->GetKeyStatus();
+        rotate ? node_->RotateKey(CallerOf(req))
+               : node_->GetKeyStatus(CallerOf(req));
     if (!k.ok()) return StatusError(res, k.status());
     if (rotate) return NoContent(res);
     json j = {{"term", k->term},
@@ -427,17 +434,18 @@ void Api::Handle(const httplib::Request& req, httplib::Response& res) {
     // Vault's active node steps down; coffer hands the leadership to the
     // most caught-up other voter (forwarded from a standby).
     if (!IsWrite(method)) return MethodNotAllowed(res);
-    absl::Status s = node_->TransferLeadership(0);
+    absl::Status s = node_->TransferLeadership(CallerOf(req), 0);
     return s.ok() ? NoContent(res) : StatusError(res, s);
   }
   if (path == "sys/mounts") {
-    return method == "GET" ? Mounts(res) : MethodNotAllowed(res);
+    return method == "GET" ? Mounts(req, res) : MethodNotAllowed(res);
   }
   if (absl::StartsWith(path, "sys/mounts/")) {
     return Mount(method, path.substr(11), req, res);
   }
   if (path == "sys/storage/raft/configuration") {
-    return method == "GET" ? RaftConfiguration(res) : MethodNotAllowed(res);
+    return method == "GET" ? RaftConfiguration(req, res)
+                           : MethodNotAllowed(res);
   }
   if (path == "sys/storage/raft/remove-peer") {
     return IsWrite(method) ? RemovePeer(req, res) : MethodNotAllowed(res);
@@ -450,7 +458,7 @@ void Api::Handle(const httplib::Request& req, httplib::Response& res) {
     // version and mount.
     if (method != "GET") return MethodNotAllowed(res);
     absl::StatusOr<std::optional<std::string>> mount =
-        FindMount(node_, path.substr(23));
+        FindMount(node_, path.substr(23), req);
     if (!mount.ok()) return StatusError(res, mount.status());
     if (!*mount) return Error(res, 404, "");
     return Reply(res, 200,

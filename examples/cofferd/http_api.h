@@ -13,11 +13,16 @@
 //   and KV v2 under each mount: data/, delete/, undelete/, destroy/,
 //   metadata/ (LIST as GET ?list=true, which is what Vault's clients send;
 //   cpp-httplib refuses the LIST method itself), config GET.
-// Every route but init, unseal, seal-status, health and leader needs the
-// root token in X-Vault-Token (or "Authorization: Bearer"). Errors are
+//   auth/token/*, sys/policies/acl/*, sys/policy/*, sys/capabilities*
+//   (auth_api.h).
+// Every route but init, unseal, seal-status, health and leader passes the
+// token in X-Vault-Token (or "Authorization: Bearer") to the node, which
+// checks it against its policies (coffer/auth.h). Errors are
 // {"errors": [...]} with Vault's status codes: 400 bad input (and a
-// check-and-set mismatch), 403 a missing or wrong token, 404 no such key or
-// route, 405 a method the route does not take, 503 sealed or no leader.
+// check-and-set mismatch), 403 "permission denied" (a token missing,
+// unknown, expired, revoked or not allowed the call), 404 no such key or
+// route, 405 a method the route does not take, 503 sealed, no leader or no
+// quorum (never 403).
 // A standby serves every request itself: the Node forwards writes and
 // linearizable reads to the leader. "X-Coffer-Consistency: stale" makes a
 // read use this node's applied state instead (coffer's extension).

@@ -38,6 +38,7 @@ void StatusError(httplib::Response& res, const absl::Status& s) {
       break;
     case absl::StatusCode::kPermissionDenied:
       code = 403;
+      message = "permission denied";  // Vault's words, for every reason
       break;
     case absl::StatusCode::kNotFound:
       code = 404;
@@ -119,8 +120,21 @@ bool ParseUint(const json& v, uint64_t* out) {
   return v.is_string() && absl::SimpleAtoi(v.get<std::string>(), out);
 }
 
-bool Authorized(coffer::Node* node, const httplib::Request& req,
-                httplib::Response& res) {
+coffer::Caller CallerOf(const httplib::Request& req) {
+  // httplib's headers compare names case-insensitively.
+  auto it = req.headers.find("X-Vault-Token");
+  if (it != req.headers.end() && !it->second.empty()) {
+    return coffer::Caller(it->second);
+  }
+  it = req.headers.find("Authorization");
+  if (it != req.headers.end()) {
+    absl::string_view auth = it->second;
+    if (absl::ConsumePrefix(&auth, "Bearer ")) return coffer::Caller(auth);
+  }
+  return coffer::Caller("");
+}
+
+bool Unsealed(coffer::Node* node, httplib::Response& res) {
   absl::StatusOr<coffer::SealStatus> seal = node->GetSealStatus();
   if (!seal.ok()) {
     StatusError(res, seal.status());
@@ -128,16 +142,6 @@ bool Authorized(coffer::Node* node, const httplib::Request& req,
   }
   if (seal->sealed) {
     Error(res, 503, "coffer is sealed");
-    return false;
-  }
-  std::string token = req.get_header_value("X-Vault-Token");
-  if (token.empty()) {
-    const std::string header = req.get_header_value("Authorization");
-    absl::string_view auth = header;
-    if (absl::ConsumePrefix(&auth, "Bearer ")) token = std::string(auth);
-  }
-  if (token.empty() || !node->CheckRootToken(token).ok()) {
-    Error(res, 403, "permission denied");
     return false;
   }
   return true;

@@ -25,7 +25,8 @@ void NoContent(httplib::Response& res);
 // {"errors": [message]} with `code`.
 void Error(httplib::Response& res, int code, const std::string& message);
 // Maps a Node status to Vault's code and error body:
-// kInvalidArgument, kAborted (cas) -> 400; kPermissionDenied -> 403;
+// kInvalidArgument, kAborted (cas) -> 400; kPermissionDenied -> 403
+// "permission denied" (Vault's words, whatever the reason);
 // kNotFound -> 404; kFailedPrecondition, kUnavailable, kDeadlineExceeded,
 // a full backlog -> 503; an entry too large -> 413; else 500.
 void StatusError(httplib::Response& res, const absl::Status& s);
@@ -45,11 +46,16 @@ bool ParseVaultDuration(const json& v, absl::Duration* out);
 // An unsigned integer given as a JSON number or a string of digits.
 bool ParseUint(const json& v, uint64_t* out);
 
-// Answers 503 when this node is sealed (or uninitialized) and 403 without
-// the root token in X-Vault-Token or "Authorization: Bearer"; true when
-// the request may proceed.
-bool Authorized(coffer::Node* node, const httplib::Request& req,
-                httplib::Response& res);
+// The request's bearer token (X-Vault-Token, else "Authorization: Bearer
+// <token>"; empty when neither) as the Caller of a Node call. Borrows from
+// `req`'s headers: use it within the handler. The node checks the token
+// itself; cofferd never does.
+coffer::Caller CallerOf(const httplib::Request& req);
+
+// Answers 503 "coffer is sealed" when this node is sealed or
+// uninitialized (Vault's answer before any token is looked at); true when
+// the request may go on to the node.
+bool Unsealed(coffer::Node* node, httplib::Response& res);
 
 // The consistency asked for by X-Coffer-Consistency.
 coffer::ReadConsistency Consistency(const httplib::Request& req);

@@ -73,9 +73,16 @@ void RetryJoin::Run() {
   const std::chrono::milliseconds max_backoff(8000);
   for (;;) {
     // A member already (joined earlier, or bootstrapped): nothing to do.
-    absl::StatusOr<std::vector<coffer::PeerInfo>> peers = node_->ListPeers();
-    if (!peers.ok()) return;  // closed
-    if (!peers->empty()) return;
+    absl::StatusOr<std::vector<coffer::PeerInfo>> peers =
+        node_->ListPeers(coffer::Caller(""));  // any token before Initialize
+    if (!peers.ok()) {
+      if (peers.status().message() == "node: closed") return;
+      // A node of no cluster yet may fail to answer ListPeers (its access
+      // check needs a cluster): not a member, so go on and ask to join.
+      // A member that failed to answer will be refused by the leader.
+    } else if (!peers->empty()) {
+      return;
+    }
     for (const std::string& addr : config_.retry_join) {
       std::optional<coffer::Peer> leader = AskLeader(addr, config_);
       if (!leader) continue;

@@ -15,11 +15,14 @@ namespace cofferd {
 // The longest enabled mount that `path` lies in ("secret/"), or nullopt.
 // Looks at this node's applied mounts first, then asks the leader, so that
 // a mount enabled through another node a moment ago is found.
-absl::StatusOr<std::optional<std::string>> FindMount(coffer::Node* node,
-                                                     const std::string& path);
+// A caller that may not list the mounts (read on sys/mounts) gets the
+// path's first segment as its mount; the KV call it makes is checked by
+// the node like any other.
+absl::StatusOr<std::optional<std::string>> FindMount(
+    coffer::Node* node, const std::string& path, const httplib::Request& req);
 
-// Serves `path` (after /v1/, e.g. "secret/data/app/db"). REQUIRES: the
-// request carries the root token. 404 when no mount matches.
+// Serves `path` (after /v1/, e.g. "secret/data/app/db"). The node checks
+// the request's token. 404 when no mount matches.
 void HandleKv(coffer::Node* node, const std::string& path,
               const httplib::Request& req, httplib::Response& res);
 

@@ -35,9 +35,9 @@ std::string TempPath(const std::string& dir, absl::string_view what) {
 
 void Save(coffer::Node* node, const HttpApiOptions& options,
           const httplib::Request& req, httplib::Response& res) {
-  if (!Authorized(node, req, res)) return;
+  if (!Unsealed(node, res)) return;
   const std::string tmp = TempPath(options.scratch_dir, "save");
-  absl::Status s = node->SnapshotSave(tmp);
+  absl::Status s = node->SnapshotSave(CallerOf(req), tmp);
   if (!s.ok()) return StatusError(res, s);
   std::error_code ec;
   const uint64_t size = std::filesystem::file_size(tmp, ec);
@@ -66,7 +66,7 @@ void Save(coffer::Node* node, const HttpApiOptions& options,
 void Restore(coffer::Node* node, const HttpApiOptions& options, bool force,
              const httplib::Request& req, httplib::Response& res,
              const httplib::ContentReader& content) {
-  if (!Authorized(node, req, res)) return;
+  if (!Unsealed(node, res)) return;
   absl::StatusOr<coffer::LeaderInfo> leader = node->Leader();
   if (!leader.ok()) return StatusError(res, leader.status());
   if (!leader->is_self) {
@@ -103,7 +103,7 @@ void Restore(coffer::Node* node, const HttpApiOptions& options, bool force,
   for (absl::string_view k : absl::StrSplit(keys, ',', absl::SkipEmpty())) {
     o.unseal_keys.emplace_back(absl::StripAsciiWhitespace(k));
   }
-  absl::Status s = node->SnapshotRestore(tmp, o);
+  absl::Status s = node->SnapshotRestore(CallerOf(req), tmp, o);
   std::error_code ignored;
   std::filesystem::remove(tmp, ignored);
   if (!s.ok()) {

@@ -86,6 +86,11 @@ struct TempDir {
   std::string path;
 };
 
+// The root token the demo acts with once the cluster is initialized; the
+// peer listing before that takes any token.
+std::string g_root_token;
+coffer::Caller Root() { return coffer::Caller(g_root_token); }
+
 struct Lab {
   MemoryNetwork net;
   std::vector<std::unique_ptr<MemoryNetwork::Endpoint>> endpoints;
@@ -147,7 +152,7 @@ struct Lab {
 };
 
 void PrintPeers(coffer::Node& node) {
-  absl::StatusOr<std::vector<coffer::PeerInfo>> peers = node.ListPeers();
+  absl::StatusOr<std::vector<coffer::PeerInfo>> peers = node.ListPeers(Root());
   if (!peers.ok()) {
     std::printf("  error: %s\n", peers.status().ToString().c_str());
     return;
@@ -191,7 +196,7 @@ void PrintWrite(const std::string& key, const coffer::VersionMetadata& m) {
 // nullopt when absent.
 std::optional<std::string> KvGet(coffer::Node& node, const std::string& key,
                                  const std::string& field) {
-  absl::StatusOr<coffer::KvReadResult> r = node.KvGet("secret/", key);
+  absl::StatusOr<coffer::KvReadResult> r = node.KvGet(Root(), "secret/", key);
   if (r.status().code() == absl::StatusCode::kNotFound) {
     std::printf("  No value found at secret/data/%s\n", key.c_str());
     return std::nullopt;
@@ -238,6 +243,7 @@ int RunLab(const std::string& root) {
       lab.nodes.at(leader)->Initialize(init_options);
   Expect(init.ok() && init->keys.size() == 3, "the cluster is initialized");
   if (!init.ok()) return 1;
+  g_root_token = init->root_token;
   for (size_t i = 0; i < init->keys.size(); ++i) {
     std::printf("  Unseal Key %zu: %s\n", i + 1, init->keys[i].c_str());
   }
@@ -270,19 +276,19 @@ int RunLab(const std::string& root) {
   }
 
   Command("vault secrets enable -path=secret kv-v2");
-  Expect(lab.nodes.at(leader)->EnableKvMount("secret/", {}).ok(),
+  Expect(lab.nodes.at(leader)->EnableKvMount(Root(), "secret/", {}).ok(),
          "Success! Enabled the kv-v2 secrets engine at: secret/");
 
   Command("vault kv put secret/test message=\"HA cluster working\"");
   absl::StatusOr<coffer::VersionMetadata> put = lab.nodes.at(leader)->KvPut(
-      "secret/", "test", {{"message", "HA cluster working"}});
+      Root(), "secret/", "test", {{"message", "HA cluster working"}});
   Expect(put.ok(), "secret/test written");
   if (put.ok()) PrintWrite("test", *put);
 
   Command("vault operator raft list-peers");
   PrintPeers(*lab.nodes.at(leader));
   absl::StatusOr<std::vector<coffer::PeerInfo>> listed =
-      lab.nodes.at(leader)->ListPeers();
+      lab.nodes.at(leader)->ListPeers(Root());
   Expect(listed.ok() && listed->size() == 3, "three voters, one leader");
 
   std::printf("\n# The leader, node-%llu, crashes.\n",
@@ -318,7 +324,7 @@ int RunLab(const std::string& root) {
 
   const std::string snap = root + "/backup.snap";
   Command("vault operator raft snapshot save backup.snap");
-  absl::Status saved = active.SnapshotSave(snap);
+  absl::Status saved = active.SnapshotSave(Root(), snap);
   Expect(saved.ok(), "snapshot saved and verified" +
                          (saved.ok() ? "" : ": " + saved.ToString()));
 
@@ -337,14 +343,15 @@ int RunLab(const std::string& root) {
          "the snapshot is intact (SHA-256 checked without any key)");
 
   Command("vault kv put secret/important data=critical");
-  Expect(active.KvPut("secret/", "important", {{"data", "critical"}}).ok(),
-         "secret/important written after the snapshot");
+  Expect(
+      active.KvPut(Root(), "secret/", "important", {{"data", "critical"}}).ok(),
+      "secret/important written after the snapshot");
   Command("vault kv get secret/important");
   Expect(KvGet(active, "important", "data") == "critical",
          "secret/important is readable");
 
   Command("vault operator raft snapshot restore backup.snap");
-  absl::Status restored = active.SnapshotRestore(snap, {});
+  absl::Status restored = active.SnapshotRestore(Root(), snap, {});
   Expect(restored.ok(), "snapshot restored on every node" +
                             (restored.ok() ? "" : ": " + restored.ToString()));
 
@@ -369,10 +376,10 @@ int RunLab(const std::string& root) {
   std::optional<std::string> seen;
   const absl::Time end = absl::Now() + absl::Seconds(20);
   while (absl::Now() < end) {
-    absl::StatusOr<coffer::KvReadResult> r =
-        back.KvGet("secret/", "important", 0, coffer::ReadConsistency::kStale);
-    absl::StatusOr<coffer::KvReadResult> t =
-        back.KvGet("secret/", "test", 0, coffer::ReadConsistency::kStale);
+    absl::StatusOr<coffer::KvReadResult> r = back.KvGet(
+        Root(), "secret/", "important", 0, coffer::ReadConsistency::kStale);
+    absl::StatusOr<coffer::KvReadResult> t = back.KvGet(
+        Root(), "secret/", "test", 0, coffer::ReadConsistency::kStale);
     if (r.status().code() == absl::StatusCode::kNotFound && t.ok() &&
         t->data.has_value()) {
       seen = t->data->at("message");

@@ -113,3 +113,95 @@ def test_the_cli_runs_the_vault_lesson():
         wait_for(lambda: c.leader() is not before, "a new leader")
         assert "Success! coffer is sealed." in cli("operator", "seal")
         cli("status", expect=2)
+
+
+def test_token_and_policy_verbs_round_trip(tmp_path):
+    with Cluster(3) as c:
+        c.initialized()
+        env = base_env()
+        env["COFFER_ADDR"] = c.nodes[0].url
+        env["COFFER_TOKEN"] = c.token
+        cli = Cli(env)
+        cli("kv", "put", "secret/app/db", "pw=s3")
+        policy = tmp_path / "reader.hcl"
+        policy.write_text('path "secret/data/app/*" {\n'
+                          '  capabilities = ["read"]\n}\n')
+        assert "Success! Uploaded policy: reader" in cli(
+            "policy", "write", "reader", str(policy))
+        assert "Success! Uploaded policy: other" in cli(
+            "policy", "write", "other", "-",
+            stdin='path "x/*" { capabilities = ["list"] }\n')
+        assert cli("policy", "read", "reader") == policy.read_text()
+        listed = cli("policy", "list").split()
+        assert {"default", "reader", "other", "root"} <= set(listed), listed
+        assert json.loads(cli("policy", "list", "-format=json")) == sorted(
+            listed)
+        out = cli("token", "create", "-policy=reader", "-ttl=1h",
+                  "-display-name=ro", "-metadata=team=x")
+        assert "token_policies       [default reader]" in out, out
+        assert "token_duration       1h0m0s" in out, out
+        assert "token_meta_team      x" in out, out
+        made = json.loads(cli("token", "create", "-policy", "reader",
+                              "-policy=other", "-use-limit=10",
+                              "-format=json"))["auth"]
+        assert made["policies"] == ["default", "other", "reader"], made
+        assert made["num_uses"] == 10
+        tok, acc = made["client_token"], made["accessor"]
+        # The new token, on another node.
+        ro = Cli(dict(env, COFFER_TOKEN=tok, COFFER_ADDR=c.nodes[2].url))
+        assert ro("kv", "get", "-field=pw", "secret/app/db") == "s3\n"
+        out = ro("kv", "put", "secret/app/db", "pw=x", expect=2)
+        assert "permission denied" in out and "403" in out, out
+        out = ro("token", "lookup")
+        assert f"id                  {tok}" in out, out
+        assert "policies            [default other reader]" in out, out
+        out = cli("token", "lookup", "-accessor", acc)
+        assert f"accessor            {acc}" in out and tok not in out, out
+        looked = json.loads(cli("token", "lookup", "-format=json", tok))
+        assert looked["data"]["id"] == tok
+        assert ro("token", "capabilities", "secret/data/app/db") == "read\n"
+        assert cli("token", "capabilities", tok,
+                   "secret/data/zzz") == "deny\n"
+        assert cli("token", "capabilities", "secret/data/zzz") == "root\n"
+        out = ro("token", "renew", "-increment=30m")
+        assert "token_duration       30m0s" in out, out
+        assert "Success! Revoked token" in cli("token", "revoke", "-accessor",
+                                               acc)
+        for node in c.nodes:
+            gone = Cli(dict(env, COFFER_TOKEN=tok, COFFER_ADDR=node.url))
+            out = gone("kv", "get", "secret/app/db", expect=2)
+            assert "permission denied" in out, out
+        assert "Success! Deleted policy: other" in cli("policy", "delete",
+                                                       "other")
+        assert "other" not in cli("policy", "list").split()
+        self_tok = json.loads(cli("token", "create", "-orphan",
+                                  "-format=json"))["auth"]
+        assert self_tok["orphan"] is True
+        mine = Cli(dict(env, COFFER_TOKEN=self_tok["client_token"]))
+        assert "Success!" in mine("token", "revoke", "-self")
+        mine("token", "lookup", expect=2)
+
+
+def test_policy_fmt_rewrites_a_policy_the_server_still_takes(tmp_path):
+    with Cluster(1) as c:
+        c.initialized()
+        env = dict(base_env(), COFFER_ADDR=c.nodes[0].url,
+                   COFFER_TOKEN=c.token)
+        cli = Cli(env)
+        f = tmp_path / "p.hcl"
+        f.write_text('path "secret/data/*" {capabilities=["read","create"]\n'
+                     ' allowed_parameters = {"x"=[]}}\n'
+                     'path "sys/x" { policy = "read" }\n')
+        assert "Success! Formatted policy" in cli("policy", "fmt", str(f))
+        once = f.read_text()
+        cli("policy", "fmt", str(f))
+        assert f.read_text() == once  # canonical: a fixed point
+        cli("policy", "write", "p", str(f))
+        tok = json.loads(cli("token", "create", "-policy=p",
+                             "-format=json"))["auth"]["client_token"]
+        assert cli("token", "capabilities", tok,
+                   "secret/data/a") == "create, read\n"
+        bad = tmp_path / "bad.hcl"
+        bad.write_text('path "x" {')
+        out = cli("policy", "fmt", str(bad), expect=1)
+        assert "1:1" in out and bad.read_text() == 'path "x" {', out

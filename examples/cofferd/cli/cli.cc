@@ -26,7 +26,16 @@ const std::set<std::string>& ValueFlags() {
                                                        "client-cert",
                                                        "client-key",
                                                        "description",
-                                                       "unseal-key"};
+                                                       "unseal-key",
+                                                       "policy",
+                                                       "ttl",
+                                                       "explicit-max-ttl",
+                                                       "period",
+                                                       "use-limit",
+                                                       "display-name",
+                                                       "metadata",
+                                                       "increment",
+                                                       "mode"};
   return *flags;
 }
 

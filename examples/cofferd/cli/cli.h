@@ -48,10 +48,11 @@ struct CommandInfo {
   Command run;
   const char* usage;
 };
-// Defined in operator.cc, kv.cc and snapshot.cc.
+// Defined in operator.cc, kv.cc, snapshot.cc and auth.cc.
 extern const std::vector<CommandInfo>& OperatorCommands();
 extern const std::vector<CommandInfo>& KvCommands();
 extern const std::vector<CommandInfo>& SnapshotCommands();
+extern const std::vector<CommandInfo>& AuthCommands();
 
 }  // namespace coffercli
 

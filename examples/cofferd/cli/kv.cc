@@ -16,7 +16,8 @@ struct KvPath {
 };
 
 // -mount=M names the mount; otherwise the longest enabled mount that the
-// path starts with (as Vault's CLI finds it).
+// path starts with (as Vault's CLI finds it, through
+// sys/internal/ui/mounts).
 bool Resolve(Client& c, const Args& a, KvPath* out) {
   if (a.positional.empty()) {
     std::fprintf(stderr, "a path is required\n");
@@ -32,20 +33,26 @@ bool Resolve(Client& c, const Args& a, KvPath* out) {
     out->key = path;
     return true;
   }
-  Reply r = c.Call("GET", "sys/mounts");
-  if (!r.ok()) {
-    Fail(c, "finding the mount", "GET", "sys/mounts", r);
-    return false;
-  }
-  std::string best;
-  for (const auto& [m, info] : r.body["data"].items()) {
-    if ((path + "/").rfind(m, 0) == 0 && m.size() > best.size()) best = m;
-  }
-  if (best.empty()) {
+  // As Vault's CLI: the mount that serves the path, which any token with a
+  // capability under it may ask (sys/mounts needs read on sys/mounts).
+  const std::string probe = "sys/internal/ui/mounts/" + path;
+  Reply r = c.Call("GET", probe);
+  if (r.status == 404) {
     std::fprintf(stderr,
                  "Error: no kv-v2 secrets engine is mounted at a "
                  "prefix of \"%s\"\n",
                  path.c_str());
+    return false;
+  }
+  if (!r.ok()) {
+    Fail(c, "finding the mount", "GET", probe, r);
+    return false;
+  }
+  const std::string best = r.body["data"]["path"].is_string()
+                               ? r.body["data"]["path"].get<std::string>()
+                               : "";
+  if (best.empty() || best.back() != '/') {
+    std::fprintf(stderr, "Error: no mount for \"%s\"\n", path.c_str());
     return false;
   }
   out->mount = best.substr(0, best.size() - 1);

@@ -20,6 +20,7 @@ std::vector<CommandInfo> AllCommands() {
   std::vector<CommandInfo> all = OperatorCommands();
   for (const CommandInfo& c : SnapshotCommands()) all.push_back(c);
   for (const CommandInfo& c : KvCommands()) all.push_back(c);
+  for (const CommandInfo& c : AuthCommands()) all.push_back(c);
   return all;
 }
 
