@@ -35,8 +35,9 @@ bool IsNoSpace(const leveldb::Status& s) {
 }  // namespace
 
 bool IsDiskFull(const absl::Status& s) {
+  // Callers may prefix the message ("node: ").
   return s.code() == absl::StatusCode::kResourceExhausted &&
-         absl::StartsWith(s.message(), kDiskFull);
+         absl::StrContains(s.message(), kDiskFull);
 }
 
 absl::Status FromLevelDb(const leveldb::Status& s, absl::string_view what) {

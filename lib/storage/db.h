@@ -84,8 +84,9 @@ struct DbOptions {
 // else kInternal. `what` says what was attempted.
 absl::Status FromLevelDb(const leveldb::Status& s, absl::string_view what);
 
-// Whether `s` is Db's full-disk error (FromLevelDb, Write, Reopen): the
-// write may succeed once space is freed and the Db reopened.
+// Whether `s` is Db's full-disk error (FromLevelDb, Write, Reopen), as
+// is or with a prefix: the write may succeed once space is freed and the
+// Db reopened.
 bool IsDiskFull(const absl::Status& s);
 
 // One atomic write assembled by several stores. Each store stages its part

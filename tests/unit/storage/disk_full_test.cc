@@ -48,6 +48,7 @@ struct Store {
   }
   void CheckEntries(uint64_t last) {
     REQUIRE(log->LastIndex() == last);
+    CHECK(log->CheckMatchesDisk().ok());
     auto entries = log->Entries(1, last + 1, UINT64_MAX);
     REQUIRE(entries.ok());
     CHECK(entries->size() == last);
