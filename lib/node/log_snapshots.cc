@@ -1,14 +1,18 @@
 #include "node/log_snapshots.h"
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
 #include <utility>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "node/codec.h"
 #include "node/snapshot_ops.h"
 #include "snapshot/restore.h"
+#include "storage/db.h"
 #include "storage/leveldb_log.h"
 
 namespace coffer::node {
@@ -42,6 +46,13 @@ class CancellableIterator final : public storage::StateIterator {
   const std::atomic<bool>* const cancel_;
 };
 
+// A snapshot file that did not fit (lib/snapshot reports errno's text).
+bool NoSpace(const absl::Status& s) {
+  return storage::IsDiskFull(s) ||
+         absl::StrContains(s.message(), std::strerror(ENOSPC)) ||
+         absl::StrContains(s.message(), std::strerror(EDQUOT));
+}
+
 }  // namespace
 
 LogSnapshots::LogSnapshots(LoopState* loop, const Observer* observer)
@@ -65,7 +76,11 @@ absl::Status LogSnapshots::MaybeSnapshot() {
     pending_log_snapshot_.Clear();
     if (meta.index() > loop_->log->Snapshot().index()) {
       absl::Status s = loop_->log->ApplySnapshot(meta);
-      if (!s.ok()) return Annotate(s);
+      if (!s.ok()) {
+        // A full disk: adopted again once the node resumes.
+        if (storage::IsDiskFull(s)) pending_log_snapshot_ = meta;
+        return Annotate(s);
+      }
       RemoveOld();
     }
   }
@@ -115,8 +130,18 @@ absl::Status LogSnapshots::Start(uint64_t applied) {
 
 absl::Status LogSnapshots::Finish() {
   std::unique_ptr<Job> job = std::move(job_);
-  job->thread.join();
-  if (!job->bytes.ok()) return Annotate(job->bytes.status());
+  if (job->thread.joinable()) job->thread.join();
+  if (!job->bytes.ok()) {
+    const absl::Status& s = job->bytes.status();
+    if (!NoSpace(s)) return Annotate(s);
+    // The file did not fit: nothing changed but a partial file, removed
+    // now. The next snapshot is due after as many applied bytes again.
+    observer_->Log(LogLevel::kWarning,
+                   absl::StrCat("raft snapshot not made: ", s.message()));
+    std::error_code ec;
+    std::filesystem::remove(job->path, ec);
+    return absl::OkStatus();
+  }
   const raftpb::SnapshotMetadata meta = job->header.Metadata();
   if (meta.index() <= loop_->log->Snapshot().index()) {
     // A snapshot installed or restored meanwhile is as new or newer: this
@@ -126,7 +151,11 @@ absl::Status LogSnapshots::Finish() {
   }
   absl::Status s =
       loop_->log->ApplySnapshotKeeping(meta, loop_->options.trailing_logs);
-  if (!s.ok()) return Annotate(s);
+  if (!s.ok()) {
+    // A full disk: the finished job is adopted once the node resumes.
+    if (storage::IsDiskFull(s)) job_ = std::move(job);
+    return Annotate(s);
+  }
   last_snapshot_bytes_ = *job->bytes;
   RemoveOld();
   observer_->ObserveSnapshot(/*installed=*/false, meta.index());

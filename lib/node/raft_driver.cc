@@ -38,6 +38,13 @@ absl::Status NodeImpl::CreateRaft(
 
 void NodeImpl::OnTick() {
   ++loop_.now_tick;
+  if (driver_->stalled()) {
+    // A full disk (ready_driver.h): the core gets no tick; the driver
+    // retries, and requests waiting on the log time out meanwhile.
+    if (absl::Status s = driver_->OnStallTick(); !s.ok()) return Stop(s);
+    pipeline_->OnTick();
+    return;
+  }
   if (!loop_.fatal.ok()) return;
   // A removed node takes no part: it never campaigns (join_removal.cc).
   if (!membership_->removed()) loop_.raft->Tick();
@@ -48,7 +55,9 @@ void NodeImpl::OnTick() {
   if (loop_.log->PendingTrim() > 0) {
     // Deletes entries compacted by a snapshot, a bounded batch per tick.
     absl::StatusOr<uint64_t> left = loop_.log->TrimLog(1024);
-    if (!left.ok()) Stop(Annotate(left.status()));
+    if (!left.ok() && !driver_->StallIfDiskFull(left.status())) {
+      Stop(Annotate(left.status()));
+    }
   }
 }
 
@@ -123,7 +132,10 @@ void NodeImpl::SendFrame(uint64_t to, nodepb::Frame frame) {
 }
 
 void NodeImpl::Drive() {
-  while (loop_.fatal.ok() && loop_.raft->HasReady()) {
+  // A Ready kept by a full disk comes first (ready_driver.h); a stall
+  // sets loop_.fatal, which ends these loops.
+  while (loop_.fatal.ok() &&
+         (driver_->has_kept_ready() || loop_.raft->HasReady())) {
     absl::Status s = driver_->HandleReady();
     if (!s.ok()) {
       Stop(s);
@@ -132,13 +144,15 @@ void NodeImpl::Drive() {
   }
   if (!loop_.fatal.ok()) return;
   if (absl::Status s = log_snapshots_->MaybeSnapshot(); !s.ok()) {
-    return Stop(s);
+    if (!driver_->StallIfDiskFull(s)) Stop(s);
+    return;
   }
   pipeline_->ExecuteQueued();
   membership_->MaybeRecordPeers();
   snapshots_->MaybeDiscardAbandonedStaging();
   // Work started above may have produced a Ready (proposals, reads).
-  while (loop_.fatal.ok() && loop_.raft->HasReady()) {
+  while (loop_.fatal.ok() &&
+         (driver_->has_kept_ready() || loop_.raft->HasReady())) {
     absl::Status s = driver_->HandleReady();
     if (!s.ok()) {
       Stop(s);
@@ -191,7 +205,7 @@ void NodeImpl::TryAutoUnseal() {
 }
 
 void NodeImpl::OnLogSynced(const absl::Status& s, LogSyncer::Entry last) {
-  if (!loop_.fatal.ok()) return;
+  if (!loop_.fatal.ok() && !driver_->stalled()) return;
   if (absl::Status st = driver_->OnLogSynced(s, last); !st.ok()) Stop(st);
 }
 

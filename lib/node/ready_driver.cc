@@ -1,5 +1,6 @@
 #include "node/ready_driver.h"
 
+#include <algorithm>
 #include <optional>
 #include <utility>
 
@@ -8,6 +9,7 @@
 #include "base/status_macros.h"
 #include "node/codec.h"
 #include "node/snapshot_ops.h"
+#include "storage/db.h"
 
 namespace coffer::node {
 
@@ -22,24 +24,58 @@ void ReadyDriver::SendMessages(std::vector<raftpb::Message>& messages) {
 
 absl::Status ReadyDriver::OnLogSynced(const absl::Status& s,
                                       LogSyncer::Entry last) {
-  if (!s.ok()) return Annotate(s);
+  // A failed fsync is fatal; a sync refused because an earlier write found
+  // the disk full (storage::Db's sticky error) stalls the node.
+  if (!s.ok() && !storage::IsDiskFull(s)) return Annotate(s);
+  if (!s.ok() && !stalled_) StallIfDiskFull(s);
+  if (stalled_ || kept_.has_value()) {
+    // The core takes no Persisted while a Ready is kept: `last` is synced
+    // (again) once the stall is over.
+    if (!resync_.has_value() || resync_->index < last.index) resync_ = last;
+    return absl::OkStatus();
+  }
   observer_->Count("storage.log_syncs");
   loop_->raft->Persisted(last.index, last.term);
   return absl::OkStatus();
 }
 
 absl::Status ReadyDriver::HandleReady() {
-  raft::Ready rd = loop_->raft->GetReady();
-  if (rd.soft_state.has_value()) {
+  if (!kept_.has_value()) {
+    kept_.emplace();
+    kept_->rd = loop_->raft->GetReady();
+  }
+  absl::Status s = CarryOut(*kept_);
+  if (!s.ok() && kept_->retryable && StallIfDiskFull(s)) {
+    return absl::OkStatus();  // kept for OnStallTick's retry
+  }
+  kept_.reset();
+  if (!s.ok()) return s;
+  if (backoff_ != 0) {
+    backoff_ = 0;
+    observer_->Log(LogLevel::kInfo,
+                   "storage: the write that failed for a full disk succeeded "
+                   "on retry");
+  }
+  Resync();
+  return absl::OkStatus();
+}
+
+absl::Status ReadyDriver::CarryOut(Kept& k) {
+  raft::Ready& rd = k.rd;
+  k.retryable = false;
+  if (!k.soft_done && rd.soft_state.has_value()) {
     if (rd.soft_state->role == raft::Role::kLeader && !loop_->leading()) {
       leader_start_index_ = 0;  // set after this Ready
     }
     host_->OnSoftState(*rd.soft_state);
   }
+  k.soft_done = true;
   // Steps 1-2.
-  COFFER_RETURN_IF_ERROR(host_->InstallSnapshotChunks(rd));
+  if (!k.chunks_done) COFFER_RETURN_IF_ERROR(host_->InstallSnapshotChunks(rd));
+  k.chunks_done = true;
   // A leader sends first: the followers write the entries while it does.
-  if (rd.send_before_save) SendMessages(rd.messages);
+  if (rd.send_before_save && !k.sent_early) SendMessages(rd.messages);
+  k.sent_early = true;
   // An apply needs no sync of its own: the log holds its entries durably,
   // storage::Db keeps writes in order, so a crash loses only the last
   // applies, and a restart applies them again from the log. When every
@@ -50,12 +86,15 @@ absl::Status ReadyDriver::HandleReady() {
       !rd.committed_entries.empty() &&
       (rd.entries.empty() ||
        rd.committed_entries.back().index() < rd.entries.front().index());
-  if (apply_first) {
+  if (apply_first && !k.applied_first) {
     storage::WriteGroup group;
     Applied applied;
     COFFER_RETURN_IF_ERROR(
         StageCommitted(rd.committed_entries, &group, &applied));
+    k.retryable = true;
     COFFER_RETURN_IF_ERROR(CommitStep(&group, /*sync=*/false, 0, applied));
+    k.retryable = false;
+    k.applied_first = true;
     COFFER_RETURN_IF_ERROR(FinishCommitted(rd.committed_entries, applied));
   }
   // Step 3, with step 5's writes otherwise: the new entries, the hard state
@@ -78,8 +117,10 @@ absl::Status ReadyDriver::HandleReady() {
   // goes on; they count for it once they are (Raft::Persisted).
   const bool sync = loop_->options.sync && rd.must_sync;
   const bool sync_later = sync && rd.send_before_save && !rd.entries.empty();
+  k.retryable = true;
   COFFER_RETURN_IF_ERROR(
       CommitStep(&group, sync && !sync_later, rd.entries.size(), applied));
+  k.retryable = false;
   // Step 4.
   if (!rd.send_before_save) SendMessages(rd.messages);
   // Step 5: what the applied records change in memory.
@@ -105,6 +146,86 @@ absl::Status ReadyDriver::HandleReady() {
     leader_start_index_ = loop_->raft->log().LastIndex();
   }
   return absl::OkStatus();
+}
+
+bool ReadyDriver::StallIfDiskFull(const absl::Status& s) {
+  if (!storage::IsDiskFull(s)) return false;
+  if (!stalled_) {
+    stalled_ = true;
+    stalled_since_ = loop_->now_tick;
+    tries_ = 0;
+    stall_error_ = absl::ResourceExhaustedError(absl::StrCat(
+        "node: node ", loop_->options.id, " cannot write to its disk (",
+        s.message(),
+        "); it takes no requests until space is freed, and resumes by "
+        "itself"));
+    loop_->fatal = stall_error_;
+    observer_->Count("storage.disk_full_stalls");
+    observer_->Log(LogLevel::kError,
+                   absl::StrCat(s.message(),
+                                ": the node stalls, retrying as the disk "
+                                "frees up; nothing unwritten is acknowledged"));
+    pipeline_->FailUnstarted(stall_error_);
+  }
+  ScheduleRetry();
+  return true;
+}
+
+void ReadyDriver::ScheduleRetry() {
+  const uint64_t max = loop_->TicksFor(absl::Seconds(1));
+  backoff_ = backoff_ == 0 ? 1 : std::min(2 * backoff_, max);
+  retry_tick_ = loop_->now_tick + backoff_;
+}
+
+absl::Status ReadyDriver::OnStallTick() {
+  if (!stalled_ || loop_->now_tick < retry_tick_) return absl::OkStatus();
+  if (!(loop_->fatal == stall_error_)) {
+    // Stopped meanwhile for another reason: that stands.
+    stalled_ = false;
+    return absl::OkStatus();
+  }
+  ++tries_;
+  if (!loop_->db->write_error().ok()) {
+    absl::Status s = loop_->db->Reopen();
+    if (!s.ok()) {
+      // Still full, or an iterator (a snapshot being written or streamed)
+      // holds the database open: later.
+      if (!storage::IsDiskFull(s) &&
+          !(s.code() == absl::StatusCode::kFailedPrecondition &&
+            loop_->db->open_iterators() > 0)) {
+        return Annotate(s);
+      }
+      if ((tries_ & (tries_ - 1)) == 0) {
+        observer_->Log(LogLevel::kWarning,
+                       absl::StrCat("storage: still stalled after ", tries_,
+                                    " tries: ", s.message()));
+      }
+      ScheduleRetry();
+      return absl::OkStatus();
+    }
+    // What the log and the state store acknowledged must have survived.
+    COFFER_RETURN_IF_ERROR(Annotate(loop_->log->CheckMatchesDisk()));
+    COFFER_RETURN_IF_ERROR(Annotate(loop_->state->CheckMatchesDisk()));
+  }
+  stalled_ = false;
+  loop_->fatal = absl::OkStatus();
+  observer_->Count("storage.disk_full_recoveries");
+  observer_->Log(LogLevel::kWarning,
+                 absl::StrCat("storage: the database reopened after ",
+                              loop_->now_tick - stalled_since_,
+                              " ticks stalled on a full disk; the node "
+                              "resumes"));
+  if (!kept_.has_value()) {
+    backoff_ = 0;
+    Resync();
+  }
+  return absl::OkStatus();
+}
+
+void ReadyDriver::Resync() {
+  if (!resync_.has_value() || log_syncer_ == nullptr) return;
+  log_syncer_->Request(*resync_);
+  resync_.reset();
 }
 
 absl::Status ReadyDriver::CommitStep(storage::WriteGroup* group, bool sync,

@@ -15,6 +15,25 @@
 // (Command writes, membership records), so that every replica applies the
 // same state.
 //
+// A full disk (storage::IsDiskFull) stalls the node instead of stopping it.
+// When a write of step 3 or 5 fails for want of space, the driver keeps
+// the Ready: it is not advanced, and nothing it holds is acknowledged,
+// reported persisted or answered. Until the stall ends loop->fatal is a
+// kResourceExhausted error naming the full disk, so the loop feeds the
+// core nothing (the Ready contract allows no call between Ready and
+// Advance: no tick, no message, no proposal), new requests are refused
+// with it, and the requests that never reached the log are failed with it
+// (RequestPipeline::FailUnstarted); reads of the applied state that need
+// no core (stale reads) go on. Each OnStallTick past the backoff (1 tick,
+// doubling up to a second's worth of ticks) tries storage::Db::Reopen,
+// checks that the log and the state store read back what they hold in
+// memory, and ends the stall; the next HandleReady carries out the kept
+// Ready from where it failed (the steps before are not done twice), as if
+// nothing had happened. A write that fails again stalls again with the
+// next backoff. Other storage errors (corruption, EIO, a failed fsync)
+// stay fatal, and so does a full disk in steps 1-2 (a snapshot install)
+// or in a restore's swap, whose writes cannot be redone from the Ready.
+//
 // Thread-safety: loop-thread only.
 #ifndef COFFER_LIB_NODE_READY_DRIVER_H_
 #define COFFER_LIB_NODE_READY_DRIVER_H_
@@ -102,11 +121,29 @@ class ReadyDriver {
   // Close: stops the syncer (it calls back no more).
   void StopLogSyncer() { log_syncer_.reset(); }
   // The syncer made the log durable up to `last` (or failed: the node
-  // must stop with the returned error).
+  // must stop with the returned error). While stalled, or when the sync
+  // failed on a full disk (the stall then begins), `last` is synced again
+  // once the stall is over and no Ready is kept.
   absl::Status OnLogSynced(const absl::Status& s, LogSyncer::Entry last);
 
-  // Carries out one Ready. An error is fatal: the node stops.
+  // Carries out one Ready: the one kept by a stall, if any, else the
+  // core's next. An error is fatal: the node stops. A full disk is not an
+  // error: the driver stalls (see above) and returns OK.
   absl::Status HandleReady();
+  // Whether HandleReady has a kept Ready to carry out (the loop calls it
+  // then whatever the core's HasReady says).
+  bool has_kept_ready() const { return kept_.has_value(); }
+
+  // Whether the node is stalled on a full disk.
+  bool stalled() const { return stalled_; }
+  // Between Readies (log compaction, a snapshot adopted by the log): if
+  // `s` is a full disk, stalls (no Ready is kept) and returns true; else
+  // returns false and the caller stops the node with `s`.
+  bool StallIfDiskFull(const absl::Status& s);
+  // Each tick while stalled(): past the backoff, reopens the database and
+  // ends the stall when it can. An error is fatal (the reopened database
+  // does not hold what was acknowledged, or it does not open).
+  absl::Status OnStallTick();
 
   // Stages the records of the committed entries not applied yet, with
   // their applied index, into `group` (up to a restore commit).
@@ -131,6 +168,23 @@ class ReadyDriver {
                           const Applied& applied);
   absl::Status StageConfChange(const raftpb::Entry& e,
                                storage::WriteSet* writes);
+
+  // A Ready being carried out, and which of its steps are done, so that a
+  // retry after a stall does each once.
+  struct Kept {
+    raft::Ready rd;
+    bool soft_done = false;      // OnSoftState
+    bool chunks_done = false;    // steps 1-2
+    bool sent_early = false;     // a leader's messages, before step 3
+    bool applied_first = false;  // step 5 in a write of its own
+    // Set while a write runs whose failure may be retried (steps 3 and 5).
+    bool retryable = false;
+  };
+  absl::Status CarryOut(Kept& k);
+  // The stall's next try: `backoff_` doubled (1 at first), from now.
+  void ScheduleRetry();
+  // After a Ready or a stall ended: asks the syncer again for `resync_`.
+  void Resync();
   // Sends the core's messages (moved from).
   void SendMessages(std::vector<raftpb::Message>& messages);
 
@@ -140,6 +194,15 @@ class ReadyDriver {
   const Observer* const observer_;
   std::unique_ptr<LogSyncer> log_syncer_;
   uint64_t leader_start_index_ = 0;
+
+  std::optional<Kept> kept_;
+  bool stalled_ = false;
+  absl::Status stall_error_;    // loop->fatal while stalled
+  uint64_t stalled_since_ = 0;  // tick
+  uint64_t backoff_ = 0;        // ticks; 0: no failed try since the last Ready
+  uint64_t retry_tick_ = 0;
+  uint64_t tries_ = 0;  // reopens tried in this stall
+  std::optional<LogSyncer::Entry> resync_;
 };
 
 }  // namespace coffer::node

@@ -458,6 +458,15 @@ void RequestPipeline::FailWaiting(const absl::Status& s) {
   for (auto& [id, f] : forwards) f.done(s);
 }
 
+void RequestPipeline::FailUnstarted(const absl::Status& s) {
+  std::deque<Queued> queue;
+  queue.swap(leader_queue_);
+  for (Queued& q : queue) q.done(s);
+  std::map<uint64_t, Read> reads;
+  reads.swap(reads_);
+  for (auto& [seq, r] : reads) r.done(s);
+}
+
 void RequestPipeline::FailAll(const absl::Status& s) {
   FailWaiting(s);
   std::map<uint64_t, Proposal> proposals;

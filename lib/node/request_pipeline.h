@@ -122,6 +122,11 @@ class RequestPipeline {
   void FailWaiting(const absl::Status& s);
   // FailWaiting, and the proposals too (the node stopped).
   void FailAll(const absl::Status& s);
+  // Fails only what never reached the log with `s`: the leader's queue and
+  // the reads (a storage stall: ready_driver.h). Proposals and forwards
+  // stay, and time out at their deadline if the stall outlasts it, since
+  // they may still commit.
+  void FailUnstarted(const absl::Status& s);
   // Close: drops every callback without calling it.
   void Clear();
 

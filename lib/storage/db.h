@@ -3,10 +3,20 @@
 //
 // Open() checks the format record ("storage: " errors, kDataLoss for a
 // database that is not coffer's or is corrupt, kFailedPrecondition for a
-// newer format). Write() is the only write path. Its first failure (an I/O
-// error, a full disk) is sticky: that call returns kUnavailable and every
-// later write returns kFailedPrecondition without touching the disk, so a
-// store that lost a write never appends after the hole. Reopen to recover.
+// newer format). Write() is the only write path. Its first failure is
+// sticky: every later write fails without touching the disk, so a store
+// that lost a write never appends after the hole (LevelDB itself would:
+// after a failed log append it goes on writing behind the torn record,
+// which the next open reads as corruption).
+//
+// A full disk is the one failure a node recovers from in place: a write
+// that fails with ENOSPC or EDQUOT is kResourceExhausted ("storage: no
+// space left on device ..."), later writes are kResourceExhausted too, and
+// Reopen() closes and reopens the LevelDB database once space is free,
+// which clears the error (see Reopen for why a reopen is needed). Any
+// other failure (EIO, a failed fsync even with ENOSPC, corruption) is
+// kUnavailable or kDataLoss, and later writes kFailedPrecondition: a new
+// Db (the process's restart) is the only way on.
 //
 // Order: writes become durable in the order they were made (LevelDB's
 // log files are synced when it switches them, storage/ordered_log_env.h), so
@@ -24,7 +34,9 @@
 #ifndef COFFER_LIB_STORAGE_DB_H_
 #define COFFER_LIB_STORAGE_DB_H_
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -67,9 +79,15 @@ struct DbOptions {
   size_t block_cache_bytes = 8 << 20;
 };
 
-// Converts a LevelDB status: corruption is kDataLoss, I/O errors
-// kUnavailable, everything else kInternal. `what` says what was attempted.
+// Converts a LevelDB status: corruption is kDataLoss, a full disk (ENOSPC,
+// EDQUOT) kResourceExhausted, other I/O errors kUnavailable, everything
+// else kInternal. `what` says what was attempted.
 absl::Status FromLevelDb(const leveldb::Status& s, absl::string_view what);
+
+// Whether `s` is Db's full-disk error (FromLevelDb, Write, Reopen), as
+// is or with a prefix: the write may succeed once space is freed and the
+// Db reopened.
+bool IsDiskFull(const absl::Status& s);
 
 // One atomic write assembled by several stores. Each store stages its part
 // into batch() and registers a hook that updates its in-memory state; once
@@ -103,7 +121,10 @@ class Db {
   ~Db();
 
   // Writes `batch` atomically; with `sync`, returns once it is durable.
-  // Errors: see the sticky-error rule above.
+  // Errors: see the sticky-error rules above. A failed write is not in the
+  // database, now or after a reopen (LevelDB drops a torn record at the
+  // end of its log; a failed fsync, whose record may survive, is never
+  // retryable).
   absl::Status Write(leveldb::WriteBatch* batch, bool sync);
   // Writes `group`'s batch as Write does, then runs its hooks.
   absl::Status Commit(WriteGroup* group, bool sync);
@@ -123,6 +144,26 @@ class Db {
   // The sticky error, or OK while writes are accepted.
   absl::Status write_error() const;
 
+  // After a full disk (IsDiskFull(write_error())): closes and reopens the
+  // LevelDB database, which clears the sticky error. Why a reopen: after a
+  // failed log append LevelDB keeps appending behind the torn record (the
+  // next open would refuse the log as corrupt), and after a failed table
+  // write or fsync it keeps a background error that fails every later
+  // write until it is reopened; a reopen drops the torn tail, deletes the
+  // partial tables and starts a new log file and manifest.
+  //   - Does nothing (returns kResourceExhausted) while the file system has
+  //     less free space than the reopen needs (the memtable, written out as
+  //     a table, plus reserve_bytes): the database stays open for reads.
+  //   - kFailedPrecondition: the sticky error is not a full disk, or
+  //     iterators are open (a reopen would invalidate them).
+  //   - When the reopen itself fails, the database is closed: reads are
+  //     kUnavailable and writes stay refused until a later Reopen succeeds.
+  // Thread-safe; blocks reads and writes of other threads while it runs.
+  absl::Status Reopen(uint64_t reserve_bytes = 1 << 20)
+      ABSL_LOCKS_EXCLUDED(mu_, db_mu_);
+  // Iterators from NewIterator not deleted yet.
+  int open_iterators() const;
+
   // Approximate bytes on disk of keys in [start, limit).
   uint64_t ApproximateSize(absl::string_view start, absl::string_view limit);
 
@@ -131,19 +172,31 @@ class Db {
   void CompactRange(absl::string_view start, absl::string_view limit);
 
  private:
-  Db(std::unique_ptr<leveldb::Cache> cache,
+  class CountedIterator;
+
+  Db(std::string path, std::unique_ptr<leveldb::Cache> cache,
      std::unique_ptr<const leveldb::FilterPolicy> filter,
-     std::unique_ptr<OrderedLogEnv> env, std::unique_ptr<leveldb::DB> db);
+     std::unique_ptr<OrderedLogEnv> env, leveldb::Options options,
+     std::unique_ptr<leveldb::DB> db);
   absl::Status CheckFormat();
-  // The sticky error as kFailedPrecondition, or OK.
+  // The sticky error as kResourceExhausted (a full disk) or
+  // kFailedPrecondition, or OK.
   absl::Status CheckWritable() const ABSL_LOCKS_EXCLUDED(mu_);
   // Records the first failure of a write or sync; returns `s`.
   absl::Status Sticky(absl::Status s) ABSL_LOCKS_EXCLUDED(mu_);
+  // kUnavailable while a failed Reopen left the database closed.
+  absl::Status CheckOpen() const ABSL_SHARED_LOCKS_REQUIRED(db_mu_);
 
+  const std::string path_;
   std::unique_ptr<leveldb::Cache> cache_;
   std::unique_ptr<const leveldb::FilterPolicy> filter_;
   std::unique_ptr<OrderedLogEnv> env_;
-  std::unique_ptr<leveldb::DB> db_;
+  const leveldb::Options options_;  // points into cache_, filter_, env_
+  // Shared by every use of db_, exclusive for Reopen.
+  mutable absl::Mutex db_mu_;
+  std::unique_ptr<leveldb::DB> db_ ABSL_GUARDED_BY(db_mu_);
+  absl::Status closed_ ABSL_GUARDED_BY(db_mu_);  // why db_ is null
+  std::atomic<int> open_iterators_{0};
   mutable absl::Mutex mu_;
   absl::Status write_error_ ABSL_GUARDED_BY(mu_);
 };

@@ -120,6 +120,38 @@ absl::Status LevelDbLog::Load() {
   return absl::OkStatus();
 }
 
+absl::Status LevelDbLog::CheckMatchesDisk() {
+  auto differs = [](absl::string_view what) {
+    return Corrupt(absl::StrCat("after a reopen, the log's ", what,
+                                " differs from what was written before it"));
+  };
+  raftpb::HardState hard_state;
+  COFFER_RETURN_IF_ERROR(
+      ReadRecord(db_, keys::kHardState, "hard state", &hard_state));
+  if (hard_state.SerializeAsString() != hard_state_.SerializeAsString()) {
+    return differs("hard state");
+  }
+  raftpb::SnapshotMetadata snapshot;
+  COFFER_RETURN_IF_ERROR(
+      ReadRecord(db_, keys::kLogSnapshot, "snapshot metadata", &snapshot));
+  if (snapshot.SerializeAsString() != snapshot_.SerializeAsString()) {
+    return differs("snapshot metadata");
+  }
+  storagepb::LogStart start;
+  COFFER_RETURN_IF_ERROR(ReadRecord(db_, keys::kLogStart, "log start", &start));
+  if (start.index() != start_index_ || start.term() != start_term_) {
+    return differs("start");
+  }
+  if (last_index_ > start_index_) {
+    COFFER_ASSIGN_OR_RETURN(raftpb::Entry last, ReadEntry(last_index_));
+    if (last.term() != last_term_) return differs("last entry");
+  }
+  COFFER_ASSIGN_OR_RETURN(std::optional<std::string> next,
+                          db_->Get(keys::Entry(last_index_ + 1)));
+  if (next.has_value()) return differs("end");
+  return absl::OkStatus();
+}
+
 absl::StatusOr<raft::InitialState> LevelDbLog::LoadInitialState() {
   raft::InitialState state;
   state.hard_state = hard_state_;

@@ -111,6 +111,12 @@ class LevelDbLog final : public raft::WritableLogStorage {
 
   const std::string& snapshot_dir() const { return snapshot_dir_; }
 
+  // After Db::Reopen: OK if what the log keeps in memory (hard state, log
+  // start, snapshot metadata, last entry) reads back the same from the
+  // database, else kDataLoss saying what differs (an acknowledged write
+  // did not survive the reopen).
+  absl::Status CheckMatchesDisk();
+
  private:
   LevelDbLog(Db* db, std::string snapshot_dir);
   absl::Status Load();

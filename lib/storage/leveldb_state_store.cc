@@ -98,6 +98,22 @@ absl::StatusOr<std::unique_ptr<LevelDbStateStore>> LevelDbStateStore::Open(
 LevelDbStateStore::LevelDbStateStore(Db* db, const StateStoreOptions& options)
     : db_(db), options_(options) {}
 
+absl::Status LevelDbStateStore::CheckMatchesDisk() {
+  COFFER_ASSIGN_OR_RETURN(std::optional<std::string> value,
+                          db_->Get(keys::kStateMeta));
+  storagepb::StateMeta meta;
+  if (value.has_value() && !meta.ParseFromString(*value)) {
+    return absl::DataLossError("storage: state meta record does not decode");
+  }
+  if (meta.SerializeAsString() != meta_.SerializeAsString()) {
+    return absl::DataLossError(
+        absl::StrCat("storage: after a reopen, the state's applied index is ",
+                     meta.applied_index(), " on disk and ",
+                     meta_.applied_index(), " in memory"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status LevelDbStateStore::Load() {
   COFFER_ASSIGN_OR_RETURN(std::optional<std::string> value,
                           db_->Get(keys::kStateMeta));

@@ -62,6 +62,11 @@ class LevelDbStateStore final : public StateStore {
 
   uint64_t generation() const { return meta_.generation(); }
 
+  // After Db::Reopen: OK if the StateMeta kept in memory (applied index,
+  // generation, snapshot) reads back the same from the database, else
+  // kDataLoss (an acknowledged apply did not survive the reopen).
+  absl::Status CheckMatchesDisk();
+
  private:
   class Restore;
   LevelDbStateStore(Db* db, const StateStoreOptions& options);

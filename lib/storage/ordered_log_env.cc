@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstring>
 #include <string>
 
@@ -19,7 +20,13 @@ struct LogFiles {
   absl::Mutex mu;
   std::string current ABSL_GUARDED_BY(mu);  // "" before the first
   int open ABSL_GUARDED_BY(mu) = 0;         // more than 1: a switch
+  std::atomic<bool> sync_failed{false};     // OrderedLogEnv::log_sync_failed
 };
+
+leveldb::Status NoteSync(LogFiles* files, leveldb::Status s) {
+  if (!s.ok()) files->sync_failed.store(true, std::memory_order_relaxed);
+  return s;
+}
 
 // A LevelDB log file ("NNNNNN.log") that is synced before it is closed.
 class SyncOnCloseFile final : public leveldb::WritableFile {
@@ -35,10 +42,10 @@ class SyncOnCloseFile final : public leveldb::WritableFile {
     return base_->Append(data);
   }
   leveldb::Status Flush() override { return base_->Flush(); }
-  leveldb::Status Sync() override { return base_->Sync(); }
+  leveldb::Status Sync() override { return NoteSync(files_, base_->Sync()); }
   leveldb::Status Close() override {
     closed_ = true;
-    leveldb::Status s = base_->Sync();
+    leveldb::Status s = NoteSync(files_, base_->Sync());
     leveldb::Status c = base_->Close();
     {
       absl::MutexLock lock(&files_->mu);
@@ -69,7 +76,16 @@ class OrderedLogEnvImpl final : public OrderedLogEnv {
     return Wrap(name, target()->NewAppendableFile(name, result), result);
   }
 
+  bool log_sync_failed() const override {
+    return files_.sync_failed.load(std::memory_order_relaxed);
+  }
+
   leveldb::Status SyncLog() override {
+    return NoteSync(&files_, SyncCurrentLog());
+  }
+
+ private:
+  leveldb::Status SyncCurrentLog() {
     std::string name;
     {
       absl::MutexLock lock(&files_.mu);
@@ -101,7 +117,6 @@ class OrderedLogEnvImpl final : public OrderedLogEnv {
     return leveldb::Status::OK();
   }
 
- private:
   leveldb::Status Wrap(const std::string& name, leveldb::Status s,
                        leveldb::WritableFile** result) {
     if (s.ok() && absl::EndsWith(name, ".log")) {

@@ -46,6 +46,11 @@ class OrderedLogEnv : public leveldb::EnvWrapper {
   using leveldb::EnvWrapper::EnvWrapper;
   // Makes every write that returned before this call durable (see above).
   virtual leveldb::Status SyncLog() = 0;
+  // Whether an fsync of a log file has failed (in Sync, at close, or in
+  // SyncLog) since the Env was made. After a failed fsync nothing says
+  // which of the file's writes are durable, so storage::Db never retries
+  // a write past one, whatever its errno (a full disk included).
+  virtual bool log_sync_failed() const = 0;
 };
 
 // Wraps `base` (not owned; must outlive the result).
