@@ -156,13 +156,13 @@ absl::StatusOr<nodepb::OpResult> NodeImpl::Initialize(
   o.recovery_shares = init.recovery_shares();
   o.recovery_threshold = init.recovery_threshold();
   auth::CreatedToken root;
-  o.first_records = [&]() -> absl::Status {
+  auto first_records = [&]() -> absl::Status {
     BarrierReader reader(loop_.barrier.get());
     kv::BufferedTxn txn(&reader);
     COFFER_ASSIGN_OR_RETURN(root, auth_->CreateRoot(&txn));
     return WriteThrough(&txn, loop_.barrier.get());
   };
-  absl::StatusOr<seal::InitResult> r = loop_.seal->Initialize(o);
+  absl::StatusOr<seal::InitResult> r = loop_.seal->Initialize(o, first_records);
   if (!r.ok()) {
     crypto::Wipe(root.id.data(), root.id.size());
     return r.status();

@@ -101,7 +101,9 @@ absl::StatusOr<crypto::SecureBuffer> SealManager::DecodeShare(
   return out;
 }
 
-absl::StatusOr<InitResult> SealManager::Initialize(const InitOptions& options) {
+absl::StatusOr<InitResult> SealManager::Initialize(
+    const InitOptions& options,
+    const std::function<absl::Status()>& first_records) {
   COFFER_ASSIGN_OR_RETURN(sealpb::SealConfig existing, LoadConfig());
   COFFER_ASSIGN_OR_RETURN(bool barrier_initialized, barrier_->Initialized());
   if (existing.format_version() != 0 || barrier_initialized) {
@@ -144,9 +146,9 @@ absl::StatusOr<InitResult> SealManager::Initialize(const InitOptions& options) {
     COFFER_RETURN_IF_ERROR(StoreRecoveryCheck(share_key));
   }
   COFFER_RETURN_IF_ERROR(barrier_->Initialize(root));
-  if (options.first_records) {
+  if (first_records) {
     COFFER_RETURN_IF_ERROR(barrier_->Unseal(root));
-    absl::Status s = options.first_records();
+    absl::Status s = first_records();
     if (kms_ == nullptr || !s.ok()) barrier_->Seal();
     COFFER_RETURN_IF_ERROR(s);
   }

@@ -45,11 +45,6 @@ struct InitOptions {
   int secret_threshold = 3;    // Shamir seal: 1..shares (2.. if shares > 1)
   int recovery_shares = 5;     // auto seal
   int recovery_threshold = 3;  // auto seal
-  // Writes the first records behind the barrier (the root token), called
-  // once the barrier is initialized and unsealed for the call (a Shamir
-  // barrier is sealed again after it). An error fails Initialize. May be
-  // empty.
-  std::function<absl::Status()> first_records;
 };
 
 struct InitResult {
@@ -70,7 +65,13 @@ class SealManager {
   // a Kms the barrier is unsealed at once; with Shamir it stays sealed.
   // kFailedPrecondition if already initialized; kInvalidArgument for bad
   // share counts; Kms errors as kUnavailable with the Kms's message.
-  absl::StatusOr<InitResult> Initialize(const InitOptions& options);
+  // `first_records`, if set, writes the first records behind the barrier
+  // (the root token): it is called once the barrier is initialized and
+  // unsealed for the call (a Shamir barrier is sealed again after it); an
+  // error from it fails Initialize.
+  absl::StatusOr<InitResult> Initialize(
+      const InitOptions& options,
+      const std::function<absl::Status()>& first_records = nullptr);
 
   absl::StatusOr<SealStatus> Status() const;
 

@@ -79,13 +79,13 @@ bool IsDiskFullError(const absl::Status& s) {
 // Writes `prefix`<i> through `n` until one is refused for a full disk;
 // records the acknowledged ones in `acked` and the one whose outcome is
 // unknown (it timed out: its entry may commit later) in `unknown`.
-absl::Status WriteUntilRefused(Node& n, const std::string& prefix,
+absl::Status WriteUntilRefused(Node& n, const Caller& as, const std::string& prefix,
                                std::map<std::string, std::string>* acked,
                                std::map<std::string, std::string>* unknown) {
   for (int i = 0; i < 5000; ++i) {
     const std::string path = absl::StrCat(prefix, i);
     const std::string value = absl::StrCat("value-", i, std::string(200, 'v'));
-    absl::Status s = n.PutRaw(path, value);
+    absl::Status s = n.PutRaw(as, path, value);
     if (s.ok()) {
       (*acked)[path] = value;
       continue;
@@ -117,19 +117,19 @@ TEST_CASE("a node whose disk fills refuses writes and resumes by itself",
   std::map<std::string, std::string> acked, unknown;
   for (int i = 0; i < 20; ++i) {
     const std::string path = absl::StrCat("before/", i);
-    REQUIRE(n.PutRaw(path, "v").ok());
+    REQUIRE(n.PutRaw(c.root(), path, "v").ok());
     acked[path] = "v";
   }
   fs.Fill();
-  const absl::Status refused = WriteUntilRefused(n, "full/", &acked, &unknown);
+  const absl::Status refused = WriteUntilRefused(n, c.root(), "full/", &acked, &unknown);
   INFO(refused.ToString());
   REQUIRE(IsDiskFullError(refused));
   CHECK(absl::StrContains(refused.message(), "resumes by itself"));
   // The node is alive: later writes get the same clear error at once, and
   // what it applied is still served (stale reads need no write).
-  CHECK(IsDiskFullError(n.PutRaw("more", "x")));
+  CHECK(IsDiskFullError(n.PutRaw(c.root(), "more", "x")));
   absl::StatusOr<std::string> read =
-      n.GetRaw("before/3", ReadConsistency::kStale);
+      n.GetRaw(c.root(), "before/3", ReadConsistency::kStale);
   REQUIRE(read.ok());
   CHECK(*read == "v");
   CHECK(n.GetSealStatus().ok());
@@ -137,18 +137,18 @@ TEST_CASE("a node whose disk fills refuses writes and resumes by itself",
   fs.RemoveBallast();
   absl::Status again;
   REQUIRE(Eventually([&] {
-    again = n.PutRaw("after/0", "a");
+    again = n.PutRaw(c.root(), "after/0", "a");
     return again.ok();
   }));
   acked["after/0"] = "a";
   for (int i = 1; i < 20; ++i) {
     const std::string path = absl::StrCat("after/", i);
-    REQUIRE(n.PutRaw(path, "a").ok());
+    REQUIRE(n.PutRaw(c.root(), path, "a").ok());
     acked[path] = "a";
   }
   // A write whose outcome was unknown was kept, not lost: it applied.
   for (const auto& [path, value] : unknown) {
-    absl::StatusOr<std::string> v = n.GetRaw(path);
+    absl::StatusOr<std::string> v = n.GetRaw(c.root(), path);
     INFO(path);
     REQUIRE(v.ok());
     CHECK(*v == value);
@@ -159,7 +159,7 @@ TEST_CASE("a node whose disk fills refuses writes and resumes by itself",
   Node& r = c.node(1);
   for (const auto& [path, value] : acked) {
     INFO(path);
-    absl::StatusOr<std::string> v = Retry([&] { return r.GetRaw(path); });
+    absl::StatusOr<std::string> v = Retry([&] { return r.GetRaw(c.root(), path); });
     REQUIRE(v.ok());
     CHECK(*v == value);
   }
@@ -192,27 +192,27 @@ TEST_CASE("a leader whose disk fills is replaced and catches up",
   // Make it lead again, so that its disk is the one in the way.
   const uint64_t now = Leader(c);
   if (now != leader) {
-    REQUIRE(Retry([&] { return c.node(now).TransferLeadership(leader); }).ok());
+    REQUIRE(Retry([&] { return c.node(now).TransferLeadership(c.root(), leader); }).ok());
   }
   REQUIRE(Eventually([&] { return LeaderSeenBy(c.node(leader)) == leader; }));
 
   std::map<std::string, std::string> acked, unknown;
   fs.Fill();
   const absl::Status refused =
-      WriteUntilRefused(c.node(leader), "full/", &acked, &unknown);
+      WriteUntilRefused(c.node(leader), c.root(), "full/", &acked, &unknown);
   INFO(refused.ToString());
   REQUIRE(IsDiskFullError(refused));
   // The others elect a leader among themselves and take writes.
   const uint64_t other = c.AFollower(leader);
   for (int i = 0; i < 20; ++i) {
     const std::string path = absl::StrCat("others/", i);
-    REQUIRE(Retry([&] { return c.node(other).PutRaw(path, "o"); }).ok());
+    REQUIRE(Retry([&] { return c.node(other).PutRaw(c.root(), path, "o"); }).ok());
     acked[path] = "o";
   }
   fs.RemoveBallast();
   // The old leader resumes, follows, and catches up.
   REQUIRE(AppliedEverywhere(c, "others/19", "o"));
-  REQUIRE(Retry([&] { return c.node(leader).PutRaw("after", "a"); }).ok());
+  REQUIRE(Retry([&] { return c.node(leader).PutRaw(c.root(), "after", "a"); }).ok());
   acked["after"] = "a";
 
   RestartAll(c);
@@ -220,7 +220,7 @@ TEST_CASE("a leader whose disk fills is replaced and catches up",
   for (uint64_t id : c.ids()) {
     for (const auto& [path, value] : acked) {
       INFO("node " << id << " " << path);
-      CHECK(StaleReads(c.node(id), path, value));
+      CHECK(StaleReads(c.node(id), c.root(), path, value));
     }
   }
   std::printf("disk full, leader of three: %zu writes acknowledged\n",
