@@ -227,17 +227,20 @@ absl::StatusOr<std::string> PolicyToken(Node& n, const Caller& root) {
     std::string text;
     for (int r = 0; r < 10; ++r) {
       text += "path \"team-" + std::to_string(p) + "/data/app-" +
-              std::to_string(r) + "/*\" { capabilities = [\"read\", \"list\"] }\n";
+              std::to_string(r) +
+              "/*\" { capabilities = [\"read\", \"list\"] }\n";
     }
     if (p == 0) {
-      text += "path \"secret/data/bench/*\" { capabilities = [\"create\", "
-              "\"update\", \"read\"] }\n";
+      text +=
+          "path \"secret/data/bench/*\" { capabilities = [\"create\", "
+          "\"update\", \"read\"] }\n";
     }
     absl::Status s = n.WritePolicy(root, "p" + std::to_string(p), text);
     if (!s.ok()) return s;
   }
   TokenCreateRequest req;
-  for (int p = 0; p < 1000; p += 100) req.policies.push_back("p" + std::to_string(p));
+  for (int p = 0; p < 1000; p += 100)
+    req.policies.push_back("p" + std::to_string(p));
   absl::StatusOr<CreatedToken> t = n.CreateToken(root, req);
   if (!t.ok()) return t.status();
   return t->id;
@@ -293,7 +296,8 @@ int Main(int argc, char** argv) {
   absl::StatusOr<std::vector<std::string>> keys = c.StartInitialized(1, 1);
   if (!keys.ok()) return 1;
   const uint64_t leader = c.WaitForLeader();
-  if (!c.node(leader).EnableKvMount(c.root(), "secret/", MountConfig()).ok()) return 1;
+  if (!c.node(leader).EnableKvMount(c.root(), "secret/", MountConfig()).ok())
+    return 1;
   const uint64_t follower = c.AFollower(leader);
   std::string token(c.root().token());
   if (token_kind == "policy") {

@@ -95,9 +95,7 @@ struct CreatedToken {
 struct TokenRef {
   enum class Kind { kId, kAccessor, kSelf };
   static TokenRef Id(absl::string_view id) { return {Kind::kId, id}; }
-  static TokenRef Accessor(absl::string_view a) {
-    return {Kind::kAccessor, a};
-  }
+  static TokenRef Accessor(absl::string_view a) { return {Kind::kAccessor, a}; }
   // The caller's own token (Vault's lookup-self, renew-self, revoke-self).
   static TokenRef Self() { return {Kind::kSelf, {}}; }
 

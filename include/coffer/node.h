@@ -193,8 +193,8 @@ class COFFER_EXPORT Node {
   // shows it caught up: that promotes it (refused until it has caught up).
   // kFailedPrecondition while another change is in flight or for an invalid
   // change (already a member in that role); kUnavailable without a leader.
-  virtual absl::Status AddPeer(const Caller& caller, uint64_t id, const std::string& address,
-                               bool voter) = 0;
+  virtual absl::Status AddPeer(const Caller& caller, uint64_t id,
+                               const std::string& address, bool voter) = 0;
   // Removes a member, forwarded to the leader. Errors as AddPeer. The
   // removed node learns it (see GetSealStatus's removed_from_cluster) and
   // its id is never admitted again.
@@ -226,7 +226,8 @@ class COFFER_EXPORT Node {
   // This node's view of the leader (no network round trip).
   virtual absl::StatusOr<LeaderInfo> Leader() = 0;
   // The members in the configuration this node has applied, by id.
-  virtual absl::StatusOr<std::vector<PeerInfo>> ListPeers(const Caller& caller) = 0;
+  virtual absl::StatusOr<std::vector<PeerInfo>> ListPeers(
+      const Caller& caller) = 0;
 
   // Initializes the cluster's seal: creates the root key and keyring and
   // splits the unseal key into shares (or, with a Kms, wraps the root key
@@ -340,19 +341,22 @@ class COFFER_EXPORT Node {
 
   // Raw secret storage through the barrier, as Vault's sys/raw: `path` is a
   // physical path (1..1024 bytes; the prefixes "core/", "node/" and "sys/"
-  // are reserved); every call needs sudo on "sys/raw/<path>", the value is encrypted with the cluster's keyring and bound
-  // to the path. A minimal API that proves the whole path (leader execution,
-  // replication, per-node seal) until the KV v2 engine is wired in.
+  // are reserved); every call needs sudo on "sys/raw/<path>", the value is
+  // encrypted with the cluster's keyring and bound to the path. A minimal API
+  // that proves the whole path (leader execution, replication, per-node seal)
+  // until the KV v2 engine is wired in.
   //
   // PutRaw and DeleteRaw run on the leader (forwarded from a follower) and
   // return once applied there. Errors: kFailedPrecondition when this node
   // or the leader is sealed; kResourceExhausted above max_entry_bytes.
   virtual absl::Status PutRaw(const Caller& caller, absl::string_view path,
                               absl::string_view value) = 0;
-  virtual absl::Status DeleteRaw(const Caller& caller, absl::string_view path) = 0;
+  virtual absl::Status DeleteRaw(const Caller& caller,
+                                 absl::string_view path) = 0;
   // Reads `path`: kNotFound when absent; kFailedPrecondition when sealed
   // (this node; for a linearizable read on a follower, also the leader).
-  virtual absl::StatusOr<std::string> GetRaw(const Caller& caller, absl::string_view path,
+  virtual absl::StatusOr<std::string> GetRaw(
+      const Caller& caller, absl::string_view path,
       ReadConsistency consistency = ReadConsistency::kLinearizable) = 0;
 
   // --- KV version 2 secrets (types and semantics in coffer/kv.h). The
@@ -370,14 +374,16 @@ class COFFER_EXPORT Node {
   // this node (and the leader) unsealed. Blocks up to request_timeout.
 
   // Enables a mount at `path` (kInvalidArgument when it nests with another).
-  virtual absl::Status EnableKvMount(const Caller& caller, absl::string_view path,
+  virtual absl::Status EnableKvMount(const Caller& caller,
+                                     absl::string_view path,
                                      const MountConfig& config) = 0;
   // Disables the mount at `path`: its secrets are unreadable at once; its
   // records are deleted by the leader in batches, one proposal each, after
   // this returns. A batch interrupted by a change of leader is resumed by
   // the next DisableKvMount; leftovers only take space (ids are never
   // reused).
-  virtual absl::Status DisableKvMount(const Caller& caller, absl::string_view path) = 0;
+  virtual absl::Status DisableKvMount(const Caller& caller,
+                                      absl::string_view path) = 0;
   // Changes the settings set in `update` of the mount at `path` (Vault's
   // POST <mount>/config); they apply to later writes. kNotFound for no
   // such mount; kInvalidArgument for a negative or infinite
@@ -385,26 +391,34 @@ class COFFER_EXPORT Node {
   virtual absl::Status TuneKvMount(const Caller& caller, absl::string_view path,
                                    const MountConfigUpdate& update) = 0;
   // The enabled mounts, sorted by path.
-  virtual absl::StatusOr<std::vector<MountInfo>> ListKvMounts(const Caller& caller, ReadConsistency consistency = ReadConsistency::kLinearizable) = 0;
+  virtual absl::StatusOr<std::vector<MountInfo>> ListKvMounts(
+      const Caller& caller,
+      ReadConsistency consistency = ReadConsistency::kLinearizable) = 0;
 
   // Writes `data` as the key's next version; returns its metadata.
-  virtual absl::StatusOr<VersionMetadata> KvPut(const Caller& caller, absl::string_view mount, absl::string_view path, const SecretData& data,
-      const WriteOptions& options = WriteOptions()) = 0;
+  virtual absl::StatusOr<VersionMetadata> KvPut(
+      const Caller& caller, absl::string_view mount, absl::string_view path,
+      const SecretData& data, const WriteOptions& options = WriteOptions()) = 0;
   // Reads `version` (0: the current one). A deleted or destroyed version is
   // OK with no data; kNotFound for a key without versions, a version above
   // the current one or one removed by max_versions.
-  virtual absl::StatusOr<KvReadResult> KvGet(const Caller& caller, absl::string_view mount, absl::string_view path, uint64_t version = 0,
+  virtual absl::StatusOr<KvReadResult> KvGet(
+      const Caller& caller, absl::string_view mount, absl::string_view path,
+      uint64_t version = 0,
       ReadConsistency consistency = ReadConsistency::kLinearizable) = 0;
   // Writes a new version: the latest one's data with `patch` applied.
   // kNotFound when the latest version is absent, deleted or destroyed.
-  virtual absl::StatusOr<VersionMetadata> KvPatch(const Caller& caller, absl::string_view mount, absl::string_view path, const SecretPatch& patch,
+  virtual absl::StatusOr<VersionMetadata> KvPatch(
+      const Caller& caller, absl::string_view mount, absl::string_view path,
+      const SecretPatch& patch,
       const WriteOptions& options = WriteOptions()) = 0;
   // Soft-deletes the current version (OK when there is none).
   virtual absl::Status KvDelete(const Caller& caller, absl::string_view mount,
                                 absl::string_view path) = 0;
   // Soft-delete, undelete, destroy the listed versions; versions the key
   // does not have are skipped. kInvalidArgument for an empty list.
-  virtual absl::Status KvDeleteVersions(const Caller& caller, absl::string_view mount, absl::string_view path,
+  virtual absl::Status KvDeleteVersions(
+      const Caller& caller, absl::string_view mount, absl::string_view path,
       const std::vector<uint64_t>& versions) = 0;
   virtual absl::Status KvUndelete(const Caller& caller, absl::string_view mount,
                                   absl::string_view path,
@@ -414,18 +428,22 @@ class COFFER_EXPORT Node {
                                  const std::vector<uint64_t>& versions) = 0;
 
   // The key's metadata; kNotFound if it has none.
-  virtual absl::StatusOr<KeyMetadata> KvReadMetadata(const Caller& caller, absl::string_view mount, absl::string_view path,
+  virtual absl::StatusOr<KeyMetadata> KvReadMetadata(
+      const Caller& caller, absl::string_view mount, absl::string_view path,
       ReadConsistency consistency = ReadConsistency::kLinearizable) = 0;
   // Changes the fields set in `update` (creates the metadata if absent).
-  virtual absl::Status KvWriteMetadata(const Caller& caller, absl::string_view mount,
+  virtual absl::Status KvWriteMetadata(const Caller& caller,
+                                       absl::string_view mount,
                                        absl::string_view path,
                                        const KeyMetadataUpdate& update) = 0;
   // Removes the key with every version (OK when absent).
-  virtual absl::Status KvDeleteMetadata(const Caller& caller, absl::string_view mount,
+  virtual absl::Status KvDeleteMetadata(const Caller& caller,
+                                        absl::string_view mount,
                                         absl::string_view path) = 0;
   // The keys ("a") and sub-folders ("b/") of `folder` ("" = the mount's
   // root), in byte order; empty for a missing folder.
-  virtual absl::StatusOr<std::vector<std::string>> KvList(const Caller& caller, absl::string_view mount, absl::string_view folder,
+  virtual absl::StatusOr<std::vector<std::string>> KvList(
+      const Caller& caller, absl::string_view mount, absl::string_view folder,
       ReadConsistency consistency = ReadConsistency::kLinearizable) = 0;
 
   // --- Operator operations (Vault's sys/step-down, sys/rotate,
@@ -441,7 +459,8 @@ class COFFER_EXPORT Node {
   // no other voter; kUnavailable without a leader or when another node
   // won the election instead; kDeadlineExceeded when the transfer did not
   // complete (the raft core gives up after an election timeout).
-  virtual absl::Status TransferLeadership(const Caller& caller, uint64_t to = 0) = 0;
+  virtual absl::Status TransferLeadership(const Caller& caller,
+                                          uint64_t to = 0) = 0;
 
   // Adds a new term to the keyring (Vault's rotate): new data is encrypted
   // with it, older data stays readable with older terms. The leader stores
@@ -500,12 +519,15 @@ class COFFER_EXPORT Node {
   // without a leader; kDeadlineExceeded when this node does not catch up
   // within request_timeout; kUnavailable for I/O errors (nothing is left
   // at `path`). Blocks for the whole save.
-  virtual absl::Status SnapshotSave(const Caller& caller, const std::string& path) = 0;
+  virtual absl::Status SnapshotSave(const Caller& caller,
+                                    const std::string& path) = 0;
   // Same, but streams the snapshot's bytes, in order, to `write` once the
   // whole snapshot was written to a temporary file in the data directory
   // and verified. An error from `write` stops the save and is returned.
   // `write` runs on the caller's thread and may block.
-  virtual absl::Status SnapshotSaveTo(const Caller& caller, const std::function<absl::Status(absl::string_view)>& write) = 0;
+  virtual absl::Status SnapshotSaveTo(
+      const Caller& caller,
+      const std::function<absl::Status(absl::string_view)>& write) = 0;
 
   // Replaces the cluster's replicated data (secrets, mounts, keyring, the
   // tokens, policies) with the snapshot's, on every node, atomically on
@@ -530,12 +552,16 @@ class COFFER_EXPORT Node {
   // kUnavailable or kDeadlineExceeded when the leadership changes or the
   // quorum is lost midway (nothing changed, retry). Blocks for the whole
   // restore, each step bounded by request_timeout.
-  virtual absl::Status SnapshotRestore(const Caller& caller, const std::string& path, const SnapshotRestoreOptions& options) = 0;
+  virtual absl::Status SnapshotRestore(
+      const Caller& caller, const std::string& path,
+      const SnapshotRestoreOptions& options) = 0;
   // Same, reading the snapshot from `read`, which fills up to `cap` bytes
   // of `buf` and returns how many it wrote (0 at the end). The bytes are
   // first copied to a temporary file in the data directory. An error from
   // `read` stops the restore and is returned.
-  virtual absl::Status SnapshotRestoreFrom(const Caller& caller, const std::function<absl::StatusOr<size_t>(char* buf, size_t cap)>& read,
+  virtual absl::Status SnapshotRestoreFrom(
+      const Caller& caller,
+      const std::function<absl::StatusOr<size_t>(char* buf, size_t cap)>& read,
       const SnapshotRestoreOptions& options) = 0;
 
  protected:

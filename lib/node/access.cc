@@ -30,14 +30,16 @@ Access CreateOrUpdate(std::string path) {
 // "secret/" + part + "/" + key: Vault's path of a KV v2 call.
 absl::StatusOr<std::string> KvPath(const nodepb::KvOp& op,
                                    absl::string_view part) {
-  COFFER_ASSIGN_OR_RETURN(std::string mount, kv::CanonicalMountPath(op.mount()));
+  COFFER_ASSIGN_OR_RETURN(std::string mount,
+                          kv::CanonicalMountPath(op.mount()));
   return absl::StrCat(mount, part, "/", op.path());
 }
 
 absl::StatusOr<Access> KvAccess(const nodepb::KvOp& op) {
   using K = nodepb::KvOp;
   if (op.kind() == K::PURGE) return Access();  // the leader's own batches
-  if (op.kind() == K::LIST_MOUNTS) return Token("sys/mounts", Capability::kRead);
+  if (op.kind() == K::LIST_MOUNTS)
+    return Token("sys/mounts", Capability::kRead);
   if (op.kind() == K::ENABLE_MOUNT || op.kind() == K::DISABLE_MOUNT ||
       op.kind() == K::TUNE_MOUNT) {
     COFFER_ASSIGN_OR_RETURN(std::string mount,
@@ -119,14 +121,14 @@ absl::StatusOr<Access> AuthAccess(const nodepb::AuthOp& op) {
   using K = nodepb::AuthOp;
   switch (op.kind()) {
     case K::CREATE:
-      return Token(op.create_orphan() ? "auth/token/create-orphan"
-                                      : "auth/token/create",
-                   Capability::kUpdate);
+      return Token(
+          op.create_orphan() ? "auth/token/create-orphan" : "auth/token/create",
+          Capability::kUpdate);
     case K::LOOKUP:
       // lookup-self is a GET in Vault; lookup and lookup-accessor POSTs.
-      return Token(TokenPath("lookup", op.ref()),
-                   op.ref() == K::SELF ? Capability::kRead
-                                       : Capability::kUpdate);
+      return Token(TokenPath("lookup", op.ref()), op.ref() == K::SELF
+                                                      ? Capability::kRead
+                                                      : Capability::kUpdate);
     case K::RENEW:
       return Token(TokenPath("renew", op.ref()), Capability::kUpdate);
     case K::REVOKE:

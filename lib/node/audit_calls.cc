@@ -16,12 +16,11 @@ absl::StatusOr<nodepb::OpResult> NodeImpl::Audited(
   if (!audit_->loaded()) {
     // The devices of this node's applied state, loaded before the first
     // record after a change. A sealed node serves nothing a device records.
-    absl::Status loaded =
-        RunOnLoop<bool>([this]() -> absl::StatusOr<bool> {
-          absl::Status s = audit_->Load();
-          if (!s.ok() && !loop_.barrier->sealed()) return s;
-          return true;
-        }).status();
+    absl::Status loaded = RunOnLoop<bool>([this]() -> absl::StatusOr<bool> {
+                            absl::Status s = audit_->Load();
+                            if (!s.ok() && !loop_.barrier->sealed()) return s;
+                            return true;
+                          }).status();
     if (!loaded.ok()) return loaded;
   }
   absl::StatusOr<AuditLog::Call> call = audit_->Request(op, *access);
@@ -68,9 +67,8 @@ absl::Status NodeImpl::DisableAudit(const Caller& caller,
 
 absl::StatusOr<std::vector<AuditDevice>> NodeImpl::ListAudit(
     const Caller& caller) {
-  COFFER_ASSIGN_OR_RETURN(
-      nodepb::OpResult r,
-      Submit(AuditOpOf(caller, nodepb::AuditOp::LIST, "")));
+  COFFER_ASSIGN_OR_RETURN(nodepb::OpResult r,
+                          Submit(AuditOpOf(caller, nodepb::AuditOp::LIST, "")));
   COFFER_RETURN_IF_ERROR(CheckResult(r, nodepb::OpResult::kAudit, "audit"));
   std::vector<AuditDevice> out;
   for (const nodepb::AuditDeviceRecord& d : r.audit().devices()) {

@@ -32,7 +32,7 @@ constexpr size_t kAuditKeyBytes = 32;
 class AuditSink {
  public:
   AuditSink(nodepb::AuditDeviceRecord record, int fd,
-              std::function<absl::Status(absl::string_view)> callback)
+            std::function<absl::Status(absl::string_view)> callback)
       : record_(std::move(record)), fd_(fd), callback_(std::move(callback)) {}
   ~AuditSink() {
     if (fd_ > 2) ::close(fd_);
@@ -109,9 +109,9 @@ absl::StatusOr<int> OpenFile(const nodepb::AuditDeviceRecord& r,
   const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
                         static_cast<mode_t>(mode));
   if (fd < 0) {
-    return absl::UnavailableError(absl::StrCat(
-        "node: audit device ", r.path(), " cannot open ", path.string(), ": ",
-        std::strerror(errno)));
+    return absl::UnavailableError(absl::StrCat("node: audit device ", r.path(),
+                                               " cannot open ", path.string(),
+                                               ": ", std::strerror(errno)));
   }
   return fd;
 }
@@ -120,7 +120,7 @@ absl::StatusOr<std::shared_ptr<AuditSink>> OpenDevice(
     nodepb::AuditDeviceRecord r, const NodeOptions& options) {
   if (r.type() == "callback") {
     return std::make_shared<AuditSink>(std::move(r), -1,
-                                         options.audit_callback);
+                                       options.audit_callback);
   }
   COFFER_ASSIGN_OR_RETURN(int fd, OpenFile(r, options.data_dir));
   return std::make_shared<AuditSink>(std::move(r), fd, nullptr);
@@ -133,7 +133,8 @@ absl::Status CheckOptions(const nodepb::AuditDeviceRecord& r) {
                                   "\" (file or callback)"));
   }
   for (const auto& [name, value] : r.options()) {
-    const bool known = r.type() == "file" && (name == "file_path" || name == "mode");
+    const bool known =
+        r.type() == "file" && (name == "file_path" || name == "mode");
     if (!known) {
       return BadOption(absl::StrCat("unknown option \"",
                                     absl::CHexEscape(name.substr(0, 64)),
@@ -206,10 +207,12 @@ void AppendValue(const google::protobuf::Message& m,
                       : "false");
       break;
     case FD::CPPTYPE_INT32:
-      absl::StrAppend(out, rep ? r->GetRepeatedInt32(m, f, i) : r->GetInt32(m, f));
+      absl::StrAppend(out,
+                      rep ? r->GetRepeatedInt32(m, f, i) : r->GetInt32(m, f));
       break;
     case FD::CPPTYPE_INT64:
-      absl::StrAppend(out, rep ? r->GetRepeatedInt64(m, f, i) : r->GetInt64(m, f));
+      absl::StrAppend(out,
+                      rep ? r->GetRepeatedInt64(m, f, i) : r->GetInt64(m, f));
       break;
     case FD::CPPTYPE_UINT32:
       absl::StrAppend(out,
@@ -465,7 +468,8 @@ absl::StatusOr<nodepb::AuditResult> AuditLog::Enable(const nodepb::AuditOp& op,
     COFFER_ASSIGN_OR_RETURN(int fd, OpenFile(r, loop_->options.data_dir));
     if (fd > 2) ::close(fd);
   }
-  COFFER_ASSIGN_OR_RETURN(std::string key, crypto::RandomString(kAuditKeyBytes));
+  COFFER_ASSIGN_OR_RETURN(std::string key,
+                          crypto::RandomString(kAuditKeyBytes));
   r.set_hmac_key(key);
   crypto::Wipe(key.data(), key.size());
   std::string bytes = r.SerializeAsString();

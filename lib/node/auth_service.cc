@@ -167,7 +167,8 @@ absl::StatusOr<AuthService::Checked> AuthService::Check(
   if (access.create_if_absent) {
     // Vault's existence check: update for a record that exists, create for
     // one that does not. Read only when the answer depends on it.
-    const bool can_create = acl.Allowed(access.path, acl::Capability::kCreate).ok();
+    const bool can_create =
+        acl.Allowed(access.path, acl::Capability::kCreate).ok();
     if (allowed != can_create) {
       COFFER_ASSIGN_OR_RETURN(bool present, exists());
       allowed = present ? allowed : can_create;
@@ -207,9 +208,9 @@ absl::StatusOr<std::shared_ptr<const acl::Acl>> AuthService::AclFor(
   absl::StatusOr<std::unique_ptr<acl::Acl>> compiled = acl::Acl::Create(ptrs);
   if (!compiled.ok()) {
     // Stored policies passed ValidatePolicy when written.
-    return absl::DataLossError(absl::StrCat(
-        "node: the stored policies do not compile: ",
-        compiled.status().message()));
+    return absl::DataLossError(
+        absl::StrCat("node: the stored policies do not compile: ",
+                     compiled.status().message()));
   }
   std::shared_ptr<const acl::Acl> acl = *std::move(compiled);
   if (acls_.size() >= kMaxCachedAcls) acls_.clear();
@@ -287,8 +288,8 @@ absl::StatusOr<nodepb::AuthResult> AuthService::Run(const nodepb::Op& op,
       }
       const absl::string_view id =
           a.ref() == nodepb::AuthOp::SELF ? caller_id : a.ref_value();
-      absl::StatusOr<absl::Duration> ttl = store_.Renew(
-          txn, now, id, absl::Nanoseconds(a.increment_nanos()));
+      absl::StatusOr<absl::Duration> ttl =
+          store_.Renew(txn, now, id, absl::Nanoseconds(a.increment_nanos()));
       if (!ttl.ok()) return Annotate(ttl.status());
       // The renewed record: what Lookup sees once the writes land.
       COFFER_ASSIGN_OR_RETURN(auth::Token t, store_.Lookup(txn, now, id));
@@ -363,9 +364,8 @@ absl::StatusOr<nodepb::AuthResult> AuthService::Create(
   auth::CreateRequest request = ToRequest(op.create());
   if (op.create_orphan()) request.no_parent = true;
   auth::CreatePrivileges privileges;
-  privileges.sudo = caller.acl->Allowed("auth/token/create",
-                                        acl::Capability::kSudo)
-                        .ok();
+  privileges.sudo =
+      caller.acl->Allowed("auth/token/create", acl::Capability::kSudo).ok();
   privileges.may_orphan = op.create_orphan() || privileges.sudo;
   for (int attempt = 1;; ++attempt) {
     COFFER_ASSIGN_OR_RETURN(auth::TokenRandom random, auth::DrawTokenRandom());
@@ -479,8 +479,8 @@ void AuthService::OnTick() {
 
 // --- Caller threads --------------------------------------------------------
 
-absl::StatusOr<nodepb::AuthResult> AuthService::SubmitAuth(
-    const Caller& caller, nodepb::AuthOp op) {
+absl::StatusOr<nodepb::AuthResult> AuthService::SubmitAuth(const Caller& caller,
+                                                           nodepb::AuthOp op) {
   nodepb::Op wrapped;
   *wrapped.mutable_auth() = std::move(op);
   wrapped.set_token(std::string(caller.token()));
@@ -543,8 +543,8 @@ absl::StatusOr<TokenInfo> AuthService::RenewToken(const Caller& caller,
   return FromView(r.token());
 }
 
-absl::Status AuthService::RevokeToken(const Caller& caller,
-                                      const TokenRef& ref, RevokeMode mode) {
+absl::Status AuthService::RevokeToken(const Caller& caller, const TokenRef& ref,
+                                      RevokeMode mode) {
   nodepb::AuthOp op;
   op.set_kind(nodepb::AuthOp::REVOKE);
   COFFER_RETURN_IF_ERROR(SetRef(ref, &op));

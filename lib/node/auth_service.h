@@ -54,8 +54,7 @@ namespace coffer::node {
 
 class AuthService {
  public:
-  using Submit =
-      std::function<absl::StatusOr<nodepb::OpResult>(nodepb::Op op)>;
+  using Submit = std::function<absl::StatusOr<nodepb::OpResult>(nodepb::Op op)>;
   // Queues an op of the leader's own; `done` runs on the loop.
   using Enqueue = std::function<void(
       nodepb::Op op, std::function<void(absl::StatusOr<nodepb::OpResult>)>)>;
@@ -82,10 +81,9 @@ class AuthService {
   // kPermissionDenied "node: permission denied" for any refusal, the same
   // whatever the reason; kFailedPrecondition when not initialized or
   // sealed.
-  absl::StatusOr<Checked> Check(const nodepb::Op& op, const Access& access,
-                                kv::BufferedTxn* txn, bool writing,
-                                const std::function<absl::StatusOr<bool>()>&
-                                    exists);
+  absl::StatusOr<Checked> Check(
+      const nodepb::Op& op, const Access& access, kv::BufferedTxn* txn,
+      bool writing, const std::function<absl::StatusOr<bool>()>& exists);
 
   // Runs a token or policy op for `caller` (Check's result) with its writes
   // buffered in `txn`, at the leader's time for a write.
@@ -124,9 +122,9 @@ class AuthService {
                                          absl::string_view name);
   absl::StatusOr<std::vector<std::string>> ListPolicies(const Caller& caller);
   absl::Status DeletePolicy(const Caller& caller, absl::string_view name);
-  absl::StatusOr<std::map<std::string, std::vector<std::string>>>
-  Capabilities(const Caller& caller, const TokenRef& ref,
-               const std::vector<std::string>& paths);
+  absl::StatusOr<std::map<std::string, std::vector<std::string>>> Capabilities(
+      const Caller& caller, const TokenRef& ref,
+      const std::vector<std::string>& paths);
 
  private:
   absl::StatusOr<nodepb::AuthResult> SubmitAuth(const Caller& caller,

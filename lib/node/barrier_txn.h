@@ -42,8 +42,7 @@ class BarrierReader final : public kv::Reader {
 
 // Moves `txn`'s buffered writes into `barrier`, which must be in a
 // StateView request if there are any (a read buffers none).
-inline absl::Status WriteThrough(kv::BufferedTxn* txn,
-                                 seal::Barrier* barrier) {
+inline absl::Status WriteThrough(kv::BufferedTxn* txn, seal::Barrier* barrier) {
   for (const kv::Write& w : txn->TakeWrites()) {
     if (w.value.has_value()) {
       COFFER_RETURN_IF_ERROR(barrier->Put(w.key, *w.value));

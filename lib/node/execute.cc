@@ -6,9 +6,9 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "base/status_macros.h"
 #include "acl/policy.h"
 #include "auth/token.h"
+#include "base/status_macros.h"
 #include "crypto/secure_buffer.h"
 #include "kv/txn.h"
 #include "node/access.h"
@@ -73,10 +73,9 @@ absl::StatusOr<nodepb::OpResult> NodeImpl::RunChecked(const nodepb::Op& op) {
   COFFER_ASSIGN_OR_RETURN(const Access access, RequiredAccess(op));
   BarrierReader reader(loop_.barrier.get());
   kv::BufferedTxn txn(&reader);
-  COFFER_ASSIGN_OR_RETURN(
-      const AuthService::Checked caller,
-      auth_->Check(op, access, &txn, /*writing=*/true,
-                   [&] { return Exists(op, &txn); }));
+  COFFER_ASSIGN_OR_RETURN(const AuthService::Checked caller,
+                          auth_->Check(op, access, &txn, /*writing=*/true,
+                                       [&] { return Exists(op, &txn); }));
   // A limited-use token's use: proposed with the request's own writes.
   COFFER_RETURN_IF_ERROR(WriteThrough(&txn, loop_.barrier.get()));
   absl::StatusOr<nodepb::OpResult> out = RunLogical(op, caller);
@@ -118,8 +117,7 @@ absl::StatusOr<nodepb::OpResult> NodeImpl::RunLogical(
     BarrierReader reader(loop_.barrier.get());
     kv::BufferedTxn txn(&reader);
     nodepb::OpResult out;
-    COFFER_ASSIGN_OR_RETURN(*out.mutable_auth(),
-                            auth_->Run(op, caller, &txn));
+    COFFER_ASSIGN_OR_RETURN(*out.mutable_auth(), auth_->Run(op, caller, &txn));
     COFFER_RETURN_IF_ERROR(WriteThrough(&txn, loop_.barrier.get()));
     return out;
   }
@@ -127,7 +125,8 @@ absl::StatusOr<nodepb::OpResult> NodeImpl::RunLogical(
     BarrierReader reader(loop_.barrier.get());
     kv::BufferedTxn txn(&reader);
     nodepb::OpResult out;
-    COFFER_ASSIGN_OR_RETURN(*out.mutable_audit(), audit_->Run(op.audit(), &txn));
+    COFFER_ASSIGN_OR_RETURN(*out.mutable_audit(),
+                            audit_->Run(op.audit(), &txn));
     COFFER_RETURN_IF_ERROR(WriteThrough(&txn, loop_.barrier.get()));
     return out;
   }
@@ -185,10 +184,10 @@ absl::StatusOr<nodepb::OpResult> NodeImpl::Read(const nodepb::Op& op) {
   COFFER_ASSIGN_OR_RETURN(const Access access, RequiredAccess(op));
   BarrierReader reader(loop_.barrier.get());
   kv::BufferedTxn txn(&reader);
-  COFFER_ASSIGN_OR_RETURN(
-      const AuthService::Checked caller,
-      auth_->Check(op, access, &txn, /*writing=*/false,
-                   [] { return absl::StatusOr<bool>(true); }));
+  COFFER_ASSIGN_OR_RETURN(const AuthService::Checked caller,
+                          auth_->Check(op, access, &txn, /*writing=*/false, [] {
+                            return absl::StatusOr<bool>(true);
+                          }));
   nodepb::OpResult out;
   if (caller.run_as_write) {
     out.set_run_as_write(true);
@@ -201,13 +200,15 @@ absl::StatusOr<nodepb::OpResult> NodeImpl::Read(const nodepb::Op& op) {
   } else if (op.has_auth()) {
     COFFER_ASSIGN_OR_RETURN(*out.mutable_auth(), auth_->Run(op, caller, &txn));
   } else if (op.has_audit()) {
-    COFFER_ASSIGN_OR_RETURN(*out.mutable_audit(), audit_->Run(op.audit(), &txn));
+    COFFER_ASSIGN_OR_RETURN(*out.mutable_audit(),
+                            audit_->Run(op.audit(), &txn));
   } else if (op.has_authorize()) {
     // The check was all.
   } else {
     COFFER_ASSIGN_OR_RETURN(*out.mutable_value(), ReadRaw(op.get_raw().path()));
   }
-  if (caller.token.has_value()) *out.mutable_caller() = TokenViewOf(*caller.token);
+  if (caller.token.has_value())
+    *out.mutable_caller() = TokenViewOf(*caller.token);
   return out;
 }
 

@@ -6,9 +6,9 @@
 #include "absl/strings/numbers.h"
 #include "base/status_macros.h"
 #include "kv/records.h"
-#include "node/barrier_txn.h"
 #include "kv/txn.h"
 #include "kv/validate.h"
+#include "node/barrier_txn.h"
 #include "proto/kv.pb.h"
 
 namespace coffer::node {
@@ -319,7 +319,8 @@ absl::StatusOr<bool> KvService::Exists(const nodepb::KvOp& op) const {
   return true;
 }
 
-absl::Status KvService::EnableMount(const Caller& caller, absl::string_view path,
+absl::Status KvService::EnableMount(const Caller& caller,
+                                    absl::string_view path,
                                     const MountConfig& config) {
   COFFER_RETURN_IF_ERROR(CheckFinite(config.delete_version_after));
   nodepb::KvOp op = MakeOp(nodepb::KvOp::ENABLE_MOUNT, path, "");
@@ -327,7 +328,8 @@ absl::Status KvService::EnableMount(const Caller& caller, absl::string_view path
   return Write(caller, std::move(op)).status();
 }
 
-absl::Status KvService::DisableMount(const Caller& caller, absl::string_view path) {
+absl::Status KvService::DisableMount(const Caller& caller,
+                                     absl::string_view path) {
   return Write(caller, MakeOp(nodepb::KvOp::DISABLE_MOUNT, path, "")).status();
 }
 
@@ -338,10 +340,11 @@ absl::Status KvService::TuneMount(const Caller& caller, absl::string_view path,
   return Write(caller, std::move(op)).status();
 }
 
-absl::StatusOr<std::vector<MountInfo>> KvService::ListMounts(const Caller& caller, ReadConsistency consistency) {
-  COFFER_ASSIGN_OR_RETURN(
-      nodepb::KvResult r,
-      submit_(MakeOp(nodepb::KvOp::LIST_MOUNTS, "", ""), caller.token(), consistency));
+absl::StatusOr<std::vector<MountInfo>> KvService::ListMounts(
+    const Caller& caller, ReadConsistency consistency) {
+  COFFER_ASSIGN_OR_RETURN(nodepb::KvResult r,
+                          submit_(MakeOp(nodepb::KvOp::LIST_MOUNTS, "", ""),
+                                  caller.token(), consistency));
   std::vector<MountInfo> out;
   for (const kvpb::MountEntry& e : r.mounts()) {
     MountInfo m;
@@ -354,7 +357,8 @@ absl::StatusOr<std::vector<MountInfo>> KvService::ListMounts(const Caller& calle
   return out;
 }
 
-absl::StatusOr<VersionMetadata> KvService::Put(const Caller& caller, absl::string_view mount,
+absl::StatusOr<VersionMetadata> KvService::Put(const Caller& caller,
+                                               absl::string_view mount,
                                                absl::string_view path,
                                                const SecretData& data,
                                                const WriteOptions& options) {
@@ -365,7 +369,8 @@ absl::StatusOr<VersionMetadata> KvService::Put(const Caller& caller, absl::strin
   return VersionOf(r);
 }
 
-absl::StatusOr<KvReadResult> KvService::Get(const Caller& caller, absl::string_view mount,
+absl::StatusOr<KvReadResult> KvService::Get(const Caller& caller,
+                                            absl::string_view mount,
                                             absl::string_view path,
                                             uint64_t version,
                                             ReadConsistency consistency) {
@@ -379,7 +384,8 @@ absl::StatusOr<KvReadResult> KvService::Get(const Caller& caller, absl::string_v
   return out;
 }
 
-absl::StatusOr<VersionMetadata> KvService::Patch(const Caller& caller, absl::string_view mount,
+absl::StatusOr<VersionMetadata> KvService::Patch(const Caller& caller,
+                                                 absl::string_view mount,
                                                  absl::string_view path,
                                                  const SecretPatch& patch,
                                                  const WriteOptions& options) {
@@ -393,10 +399,12 @@ absl::StatusOr<VersionMetadata> KvService::Patch(const Caller& caller, absl::str
 
 absl::Status KvService::Delete(const Caller& caller, absl::string_view mount,
                                absl::string_view path) {
-  return Write(caller, MakeOp(nodepb::KvOp::DELETE_LATEST, mount, path)).status();
+  return Write(caller, MakeOp(nodepb::KvOp::DELETE_LATEST, mount, path))
+      .status();
 }
 
-absl::Status KvService::DeleteVersions(const Caller& caller, absl::string_view mount,
+absl::Status KvService::DeleteVersions(const Caller& caller,
+                                       absl::string_view mount,
                                        absl::string_view path,
                                        const std::vector<uint64_t>& versions) {
   nodepb::KvOp op = MakeOp(nodepb::KvOp::DELETE_VERSIONS, mount, path);
@@ -412,22 +420,26 @@ absl::Status KvService::Undelete(const Caller& caller, absl::string_view mount,
   return Write(caller, std::move(op)).status();
 }
 
-absl::Status KvService::Destroy(const Caller& caller, absl::string_view mount, absl::string_view path,
+absl::Status KvService::Destroy(const Caller& caller, absl::string_view mount,
+                                absl::string_view path,
                                 const std::vector<uint64_t>& versions) {
   nodepb::KvOp op = MakeOp(nodepb::KvOp::DESTROY, mount, path);
   SetVersions(versions, &op);
   return Write(caller, std::move(op)).status();
 }
 
-absl::StatusOr<KeyMetadata> KvService::ReadMetadata(const Caller& caller, absl::string_view mount, absl::string_view path,
+absl::StatusOr<KeyMetadata> KvService::ReadMetadata(
+    const Caller& caller, absl::string_view mount, absl::string_view path,
     ReadConsistency consistency) {
   COFFER_ASSIGN_OR_RETURN(
       nodepb::KvResult r,
-      submit_(MakeOp(nodepb::KvOp::READ_METADATA, mount, path), caller.token(), consistency));
+      submit_(MakeOp(nodepb::KvOp::READ_METADATA, mount, path), caller.token(),
+              consistency));
   return kv::ToKeyMetadata(r.metadata());
 }
 
-absl::Status KvService::WriteMetadata(const Caller& caller, absl::string_view mount,
+absl::Status KvService::WriteMetadata(const Caller& caller,
+                                      absl::string_view mount,
                                       absl::string_view path,
                                       const KeyMetadataUpdate& update) {
   nodepb::KvOp op = MakeOp(nodepb::KvOp::WRITE_METADATA, mount, path);
@@ -439,16 +451,19 @@ absl::Status KvService::WriteMetadata(const Caller& caller, absl::string_view mo
   return Write(caller, std::move(op)).status();
 }
 
-absl::Status KvService::DeleteMetadata(const Caller& caller, absl::string_view mount,
+absl::Status KvService::DeleteMetadata(const Caller& caller,
+                                       absl::string_view mount,
                                        absl::string_view path) {
-  return Write(caller, MakeOp(nodepb::KvOp::DELETE_METADATA, mount, path)).status();
+  return Write(caller, MakeOp(nodepb::KvOp::DELETE_METADATA, mount, path))
+      .status();
 }
 
-absl::StatusOr<std::vector<std::string>> KvService::List(const Caller& caller, absl::string_view mount, absl::string_view folder,
+absl::StatusOr<std::vector<std::string>> KvService::List(
+    const Caller& caller, absl::string_view mount, absl::string_view folder,
     ReadConsistency consistency) {
-  COFFER_ASSIGN_OR_RETURN(
-      nodepb::KvResult r,
-      submit_(MakeOp(nodepb::KvOp::LIST, mount, folder), caller.token(), consistency));
+  COFFER_ASSIGN_OR_RETURN(nodepb::KvResult r,
+                          submit_(MakeOp(nodepb::KvOp::LIST, mount, folder),
+                                  caller.token(), consistency));
   return std::vector<std::string>(r.entries().begin(), r.entries().end());
 }
 

@@ -65,36 +65,49 @@ class KvService {
   absl::StatusOr<bool> Exists(const nodepb::KvOp& op) const;
 
   // The public KV calls (coffer::Node's, with its contracts).
-  absl::Status EnableMount(const Caller& caller, absl::string_view path, const MountConfig& config);
+  absl::Status EnableMount(const Caller& caller, absl::string_view path,
+                           const MountConfig& config);
   absl::Status DisableMount(const Caller& caller, absl::string_view path);
   absl::Status TuneMount(const Caller& caller, absl::string_view path,
                          const MountConfigUpdate& update);
-  absl::StatusOr<std::vector<MountInfo>> ListMounts(const Caller& caller, ReadConsistency consistency);
-  absl::StatusOr<VersionMetadata> Put(const Caller& caller, absl::string_view mount,
+  absl::StatusOr<std::vector<MountInfo>> ListMounts(
+      const Caller& caller, ReadConsistency consistency);
+  absl::StatusOr<VersionMetadata> Put(const Caller& caller,
+                                      absl::string_view mount,
                                       absl::string_view path,
                                       const SecretData& data,
                                       const WriteOptions& options);
-  absl::StatusOr<KvReadResult> Get(const Caller& caller, absl::string_view mount,
+  absl::StatusOr<KvReadResult> Get(const Caller& caller,
+                                   absl::string_view mount,
                                    absl::string_view path, uint64_t version,
                                    ReadConsistency consistency);
-  absl::StatusOr<VersionMetadata> Patch(const Caller& caller, absl::string_view mount,
+  absl::StatusOr<VersionMetadata> Patch(const Caller& caller,
+                                        absl::string_view mount,
                                         absl::string_view path,
                                         const SecretPatch& patch,
                                         const WriteOptions& options);
-  absl::Status Delete(const Caller& caller, absl::string_view mount, absl::string_view path);
-  absl::Status DeleteVersions(const Caller& caller, absl::string_view mount, absl::string_view path,
+  absl::Status Delete(const Caller& caller, absl::string_view mount,
+                      absl::string_view path);
+  absl::Status DeleteVersions(const Caller& caller, absl::string_view mount,
+                              absl::string_view path,
                               const std::vector<uint64_t>& versions);
-  absl::Status Undelete(const Caller& caller, absl::string_view mount, absl::string_view path,
+  absl::Status Undelete(const Caller& caller, absl::string_view mount,
+                        absl::string_view path,
                         const std::vector<uint64_t>& versions);
-  absl::Status Destroy(const Caller& caller, absl::string_view mount, absl::string_view path,
+  absl::Status Destroy(const Caller& caller, absl::string_view mount,
+                       absl::string_view path,
                        const std::vector<uint64_t>& versions);
-  absl::StatusOr<KeyMetadata> ReadMetadata(const Caller& caller, absl::string_view mount,
+  absl::StatusOr<KeyMetadata> ReadMetadata(const Caller& caller,
+                                           absl::string_view mount,
                                            absl::string_view path,
                                            ReadConsistency consistency);
-  absl::Status WriteMetadata(const Caller& caller, absl::string_view mount, absl::string_view path,
+  absl::Status WriteMetadata(const Caller& caller, absl::string_view mount,
+                             absl::string_view path,
                              const KeyMetadataUpdate& update);
-  absl::Status DeleteMetadata(const Caller& caller, absl::string_view mount, absl::string_view path);
-  absl::StatusOr<std::vector<std::string>> List(const Caller& caller, absl::string_view mount,
+  absl::Status DeleteMetadata(const Caller& caller, absl::string_view mount,
+                              absl::string_view path);
+  absl::StatusOr<std::vector<std::string>> List(const Caller& caller,
+                                                absl::string_view mount,
                                                 absl::string_view folder,
                                                 ReadConsistency consistency);
 

@@ -429,9 +429,8 @@ absl::Status NodeImpl::Seal(const Caller& caller) {
       RunOnLoop<bool>([this] { return loop_.barrier->sealed(); });
   if (!sealed.ok()) return sealed.status();
   if (*sealed) return absl::OkStatus();  // nothing to do, nothing to tell
-  COFFER_RETURN_IF_ERROR(
-      Authorize(caller, kSealPath, acl::Capability::kUpdate,
-                {.sudo = true, .local = true}));
+  COFFER_RETURN_IF_ERROR(Authorize(caller, kSealPath, acl::Capability::kUpdate,
+                                   {.sudo = true, .local = true}));
   return RunOnLoop<bool>([this]() -> absl::StatusOr<bool> {
            loop_.seal->Seal();
            return true;
@@ -462,8 +461,7 @@ absl::Status NodeImpl::PutRaw(const Caller& caller, absl::string_view path,
   return Submit(std::move(op)).status();
 }
 
-absl::Status NodeImpl::DeleteRaw(const Caller& caller,
-                                 absl::string_view path) {
+absl::Status NodeImpl::DeleteRaw(const Caller& caller, absl::string_view path) {
   COFFER_RETURN_IF_ERROR(CheckRawPath(path));
   nodepb::Op op;
   op.set_token(std::string(caller.token()));
@@ -516,24 +514,24 @@ absl::StatusOr<nodepb::KvResult> NodeImpl::SubmitKv(
   nodepb::Op wrapped;
   *wrapped.mutable_kv() = std::move(op);
   wrapped.set_token(std::string(token));
-  absl::StatusOr<nodepb::OpResult> r =
-      consistency == ReadConsistency::kStale ? StaleRead(std::move(wrapped))
-                                             : Submit(std::move(wrapped));
+  absl::StatusOr<nodepb::OpResult> r = consistency == ReadConsistency::kStale
+                                           ? StaleRead(std::move(wrapped))
+                                           : Submit(std::move(wrapped));
   if (!r.ok()) return Annotate(r.status());
   COFFER_RETURN_IF_ERROR(CheckResult(*r, nodepb::OpResult::kKv, "KV"));
   return std::move(*r->mutable_kv());
 }
 
 absl::StatusOr<KeyStatus> NodeImpl::GetKeyStatus(const Caller& caller) {
-  COFFER_RETURN_IF_ERROR(
-      Authorize(caller, kKeyStatusPath, acl::Capability::kRead, {.local = true}));
+  COFFER_RETURN_IF_ERROR(Authorize(caller, kKeyStatusPath,
+                                   acl::Capability::kRead, {.local = true}));
   return RunOnLoop<KeyStatus>([this] { return ops_->KeyStatusNow(); });
 }
 
 absl::Status NodeImpl::TransferLeadership(const Caller& caller, uint64_t to) {
-  COFFER_RETURN_IF_ERROR(
-      Authorize(caller, kStepDownPath, acl::Capability::kUpdate,
-                {.sudo = true, .open_before_init = true}));
+  COFFER_RETURN_IF_ERROR(Authorize(caller, kStepDownPath,
+                                   acl::Capability::kUpdate,
+                                   {.sudo = true, .open_before_init = true}));
   return ops_->TransferLeadership(to);
 }
 

@@ -66,10 +66,10 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "acl/capability.h"
 #include "coffer/node.h"
 #include "coffer/observe.h"
 #include "kv/engine.h"
-#include "acl/capability.h"
 #include "node/audit_log.h"
 #include "node/auth_service.h"
 #include "node/completion.h"
@@ -120,12 +120,13 @@ class NodeImpl final : public Node,
   void Close() override;
   void Receive(absl::string_view frame) override;
   absl::Status Bootstrap(const std::vector<Peer>& peers) override;
-  absl::Status AddPeer(const Caller& caller, uint64_t id, const std::string& address,
-                       bool voter) override;
+  absl::Status AddPeer(const Caller& caller, uint64_t id,
+                       const std::string& address, bool voter) override;
   absl::Status RemovePeer(const Caller& caller, uint64_t id) override;
   absl::Status Join(const std::vector<Peer>& known_peers) override;
   absl::StatusOr<LeaderInfo> Leader() override;
-  absl::StatusOr<std::vector<PeerInfo>> ListPeers(const Caller& caller) override;
+  absl::StatusOr<std::vector<PeerInfo>> ListPeers(
+      const Caller& caller) override;
   absl::StatusOr<InitializeResult> Initialize(
       const InitializeOptions& options) override;
   absl::StatusOr<SealStatus> SubmitUnsealKey(absl::string_view share) override;
@@ -185,61 +186,73 @@ class NodeImpl final : public Node,
   absl::StatusOr<std::string> AuditHash(const Caller& caller,
                                         absl::string_view path,
                                         absl::string_view input) override;
-  absl::Status PutRaw(const Caller& caller, absl::string_view path, absl::string_view value) override;
+  absl::Status PutRaw(const Caller& caller, absl::string_view path,
+                      absl::string_view value) override;
   absl::Status DeleteRaw(const Caller& caller, absl::string_view path) override;
-  absl::StatusOr<std::string> GetRaw(const Caller& caller, absl::string_view path,
+  absl::StatusOr<std::string> GetRaw(const Caller& caller,
+                                     absl::string_view path,
                                      ReadConsistency consistency) override;
   // The KV v2 calls go to the KV service (kv_service.h).
   absl::Status EnableKvMount(const Caller& caller, absl::string_view path,
                              const MountConfig& config) override {
     return kv_->EnableMount(caller, path, config);
   }
-  absl::Status DisableKvMount(const Caller& caller, absl::string_view path) override {
+  absl::Status DisableKvMount(const Caller& caller,
+                              absl::string_view path) override {
     return kv_->DisableMount(caller, path);
   }
   absl::Status TuneKvMount(const Caller& caller, absl::string_view path,
                            const MountConfigUpdate& update) override {
     return kv_->TuneMount(caller, path, update);
   }
-  absl::StatusOr<std::vector<MountInfo>> ListKvMounts(const Caller& caller, ReadConsistency consistency) override {
+  absl::StatusOr<std::vector<MountInfo>> ListKvMounts(
+      const Caller& caller, ReadConsistency consistency) override {
     return kv_->ListMounts(caller, consistency);
   }
-  absl::StatusOr<VersionMetadata> KvPut(const Caller& caller, absl::string_view mount,
+  absl::StatusOr<VersionMetadata> KvPut(const Caller& caller,
+                                        absl::string_view mount,
                                         absl::string_view path,
                                         const SecretData& data,
                                         const WriteOptions& options) override {
     return kv_->Put(caller, mount, path, data, options);
   }
-  absl::StatusOr<KvReadResult> KvGet(const Caller& caller, absl::string_view mount,
+  absl::StatusOr<KvReadResult> KvGet(const Caller& caller,
+                                     absl::string_view mount,
                                      absl::string_view path, uint64_t version,
                                      ReadConsistency consistency) override {
     return kv_->Get(caller, mount, path, version, consistency);
   }
-  absl::StatusOr<VersionMetadata> KvPatch(const Caller& caller, absl::string_view mount, absl::string_view path, const SecretPatch& patch,
-      const WriteOptions& options) override {
+  absl::StatusOr<VersionMetadata> KvPatch(
+      const Caller& caller, absl::string_view mount, absl::string_view path,
+      const SecretPatch& patch, const WriteOptions& options) override {
     return kv_->Patch(caller, mount, path, patch, options);
   }
   absl::Status KvDelete(const Caller& caller, absl::string_view mount,
                         absl::string_view path) override {
     return kv_->Delete(caller, mount, path);
   }
-  absl::Status KvDeleteVersions(const Caller& caller, absl::string_view mount, absl::string_view path,
+  absl::Status KvDeleteVersions(
+      const Caller& caller, absl::string_view mount, absl::string_view path,
       const std::vector<uint64_t>& versions) override {
     return kv_->DeleteVersions(caller, mount, path, versions);
   }
-  absl::Status KvUndelete(const Caller& caller, absl::string_view mount, absl::string_view path,
+  absl::Status KvUndelete(const Caller& caller, absl::string_view mount,
+                          absl::string_view path,
                           const std::vector<uint64_t>& versions) override {
     return kv_->Undelete(caller, mount, path, versions);
   }
-  absl::Status KvDestroy(const Caller& caller, absl::string_view mount, absl::string_view path,
+  absl::Status KvDestroy(const Caller& caller, absl::string_view mount,
+                         absl::string_view path,
                          const std::vector<uint64_t>& versions) override {
     return kv_->Destroy(caller, mount, path, versions);
   }
-  absl::StatusOr<KeyMetadata> KvReadMetadata(const Caller& caller, absl::string_view mount, absl::string_view path,
+  absl::StatusOr<KeyMetadata> KvReadMetadata(
+      const Caller& caller, absl::string_view mount, absl::string_view path,
       ReadConsistency consistency) override {
     return kv_->ReadMetadata(caller, mount, path, consistency);
   }
-  absl::Status KvWriteMetadata(const Caller& caller, absl::string_view mount, absl::string_view path,
+  absl::Status KvWriteMetadata(const Caller& caller, absl::string_view mount,
+                               absl::string_view path,
                                const KeyMetadataUpdate& update) override {
     return kv_->WriteMetadata(caller, mount, path, update);
   }
@@ -247,7 +260,8 @@ class NodeImpl final : public Node,
                                 absl::string_view path) override {
     return kv_->DeleteMetadata(caller, mount, path);
   }
-  absl::StatusOr<std::vector<std::string>> KvList(const Caller& caller, absl::string_view mount, absl::string_view folder,
+  absl::StatusOr<std::vector<std::string>> KvList(
+      const Caller& caller, absl::string_view mount, absl::string_view folder,
       ReadConsistency consistency) override {
     return kv_->List(caller, mount, folder, consistency);
   }
@@ -267,11 +281,16 @@ class NodeImpl final : public Node,
   }
   // Operator snapshots go to OperatorSnapshots (operator_snapshots.h),
   // once the caller is authorized (node_impl.cc).
-  absl::Status SnapshotSave(const Caller& caller, const std::string& path) override;
-  absl::Status SnapshotSaveTo(const Caller& caller, const std::function<absl::Status(absl::string_view)>& write) override;
+  absl::Status SnapshotSave(const Caller& caller,
+                            const std::string& path) override;
+  absl::Status SnapshotSaveTo(
+      const Caller& caller,
+      const std::function<absl::Status(absl::string_view)>& write) override;
   absl::Status SnapshotRestore(const Caller& caller, const std::string& path,
                                const SnapshotRestoreOptions& options) override;
-  absl::Status SnapshotRestoreFrom(const Caller& caller, const std::function<absl::StatusOr<size_t>(char* buf, size_t cap)>& read,
+  absl::Status SnapshotRestoreFrom(
+      const Caller& caller,
+      const std::function<absl::StatusOr<size_t>(char* buf, size_t cap)>& read,
       const SnapshotRestoreOptions& options) override;
 
  private:

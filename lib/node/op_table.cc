@@ -39,10 +39,10 @@ bool IsRead(const nodepb::Op& op) {
 
 bool NeedsUnsealed(const nodepb::Op& op) {
   return op.has_put_raw() || op.has_delete_raw() || op.has_get_raw() ||
-         op.has_kv() || op.has_auth() || op.has_audit() || op.has_rotate_key() || op.has_rekey() ||
-         op.has_snapshot_prepare() || op.has_snapshot_read_index() ||
-         op.has_snapshot_stage() || op.has_snapshot_commit() ||
-         op.has_snapshot_discard();
+         op.has_kv() || op.has_auth() || op.has_audit() ||
+         op.has_rotate_key() || op.has_rekey() || op.has_snapshot_prepare() ||
+         op.has_snapshot_read_index() || op.has_snapshot_stage() ||
+         op.has_snapshot_commit() || op.has_snapshot_discard();
 }
 
 absl::Status CheckOp(const nodepb::Op& op) {
@@ -74,7 +74,8 @@ absl::Status CheckOp(const nodepb::Op& op) {
       }
       return absl::OkStatus();
     case nodepb::Op::kAuthorize:
-      if (op.authorize().path().empty() || op.authorize().path().size() > 4096) {
+      if (op.authorize().path().empty() ||
+          op.authorize().path().size() > 4096) {
         return absl::InvalidArgumentError("node: Authorize needs a path");
       }
       return absl::OkStatus();

@@ -59,10 +59,10 @@ class ReadyDriver {
  public:
   // What a write's committed entries changed.
   struct Applied {
-    uint64_t last = 0;          // the last entry applied now; 0: none
-    size_t count = 0;           // entries applied now
-    bool conf_changed = false;  // membership or peer records
-    bool core_changed = false;  // seal or keyring records
+    uint64_t last = 0;              // the last entry applied now; 0: none
+    size_t count = 0;               // entries applied now
+    bool conf_changed = false;      // membership or peer records
+    bool core_changed = false;      // seal or keyring records
     bool policies_changed = false;  // ACL policy records (auth_service.h)
     bool audit_changed = false;     // audit device records (audit_log.h)
     // A snapshot restore's commit at entries[restore_pos]: staging stopped

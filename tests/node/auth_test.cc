@@ -2,22 +2,23 @@
 // made on one node and used on another, policies that allow and refuse,
 // revocation and expiry seen by every node, uses counted exactly, and
 // revocations that survive a failover.
+#include "coffer/auth.h"
+
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <map>
 #include <memory>
-#include <cstdint>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "coffer/auth.h"
 #include "coffer/node.h"
 #include "support/catch.h"
 #include "support/cluster_fixture.h"
@@ -33,7 +34,8 @@ std::string MakeToken(Node& n, const Caller& as,
                       std::vector<std::string> policies,
                       TokenCreateRequest req = {}) {
   req.policies = std::move(policies);
-  absl::StatusOr<CreatedToken> t = Retry([&] { return n.CreateToken(as, req); });
+  absl::StatusOr<CreatedToken> t =
+      Retry([&] { return n.CreateToken(as, req); });
   INFO(t.status());
   REQUIRE(t.ok());
   return t->id;
@@ -98,9 +100,10 @@ TEST_CASE("the root token works on every node and nothing else gets in",
         Code::kInvalidArgument);
 }
 
-TEST_CASE("a token made on one node works on the others; a read-only policy "
-          "reads and cannot write",
-          "[node][auth]") {
+TEST_CASE(
+    "a token made on one node works on the others; a read-only policy "
+    "reads and cannot write",
+    "[node][auth]") {
   TestCluster c(3);
   StartUnsealed(c, kKv);
   const auto [leader, follower] = LeaderAndFollower(c);
@@ -126,7 +129,8 @@ TEST_CASE("a token made on one node works on the others; a read-only policy "
     CHECK(ReadCode(c.node(id), reader, "other") == Code::kPermissionDenied);
     CHECK(c.node(id).KvDelete(Caller(reader), "secret/", "app/db").code() ==
           Code::kPermissionDenied);
-    CHECK(c.node(id).KvReadMetadata(Caller(reader), "secret/", "app/db")
+    CHECK(c.node(id)
+              .KvReadMetadata(Caller(reader), "secret/", "app/db")
               .status()
               .code() == Code::kPermissionDenied);
   }
@@ -151,8 +155,7 @@ TEST_CASE("a token made on one node works on the others; a read-only policy "
         Code::kPermissionDenied);
 }
 
-TEST_CASE("create allows new keys only, update existing ones",
-          "[node][auth]") {
+TEST_CASE("create allows new keys only, update existing ones", "[node][auth]") {
   TestCluster c(3);
   StartUnsealed(c, kKv);
   const auto [leader, follower] = LeaderAndFollower(c);
@@ -163,8 +166,10 @@ TEST_CASE("create allows new keys only, update existing ones",
   REQUIRE(WritePolicy(c.node(leader), c.root(), "update-only",
                       R"(path "secret/data/*" { capabilities = ["update"] })")
               .ok());
-  const std::string creator = MakeToken(c.node(leader), c.root(), {"create-only"});
-  const std::string updater = MakeToken(c.node(leader), c.root(), {"update-only"});
+  const std::string creator =
+      MakeToken(c.node(leader), c.root(), {"create-only"});
+  const std::string updater =
+      MakeToken(c.node(leader), c.root(), {"update-only"});
   CHECK(PutCode(c.node(follower), creator, "new") == Code::kOk);
   CHECK(PutCode(c.node(follower), creator, "new") == Code::kPermissionDenied);
   CHECK(PutCode(c.node(follower), creator, "old") == Code::kPermissionDenied);
@@ -182,9 +187,10 @@ TEST_CASE("sudo paths need sudo", "[node][auth]") {
                       R"(path "sys/raw/*" { capabilities = ["read", "update"] }
                          path "sys/rotate" { capabilities = ["update"] })")
               .ok());
-  REQUIRE(WritePolicy(c.node(leader), c.root(), "raw-sudo",
-                      R"(path "sys/raw/*" { capabilities = ["update", "sudo"] })")
-              .ok());
+  REQUIRE(
+      WritePolicy(c.node(leader), c.root(), "raw-sudo",
+                  R"(path "sys/raw/*" { capabilities = ["update", "sudo"] })")
+          .ok());
   const std::string plain = MakeToken(c.node(leader), c.root(), {"raw"});
   const std::string sudo = MakeToken(c.node(leader), c.root(), {"raw-sudo"});
   CHECK(c.node(leader).PutRaw(Caller(plain), "a", "1").code() ==
@@ -197,14 +203,16 @@ TEST_CASE("sudo paths need sudo", "[node][auth]") {
         Code::kPermissionDenied);
 }
 
-TEST_CASE("policies are written, read, listed and deleted; a change applies "
-          "to existing tokens on every node",
-          "[node][auth]") {
+TEST_CASE(
+    "policies are written, read, listed and deleted; a change applies "
+    "to existing tokens on every node",
+    "[node][auth]") {
   TestCluster c(3);
   StartUnsealed(c, kKv);
   const auto [leader, follower] = LeaderAndFollower(c);
   REQUIRE(c.node(leader).KvPut(c.root(), "secret/", "k", {{"v", "1"}}).ok());
-  const std::string text = R"(path "secret/data/k" { capabilities = ["read"] })";
+  const std::string text =
+      R"(path "secret/data/k" { capabilities = ["read"] })";
   REQUIRE(WritePolicy(c.node(follower), c.root(), "K-Reader", text).ok());
   absl::StatusOr<std::string> read =
       c.node(leader).ReadPolicy(c.root(), "k-reader");
@@ -216,7 +224,8 @@ TEST_CASE("policies are written, read, listed and deleted; a change applies "
   CHECK(*names == std::vector<std::string>{"default", "k-reader", "root"});
 
   const std::string token = MakeToken(c.node(leader), c.root(), {"k-reader"});
-  for (uint64_t id : c.ids()) CHECK(ReadCode(c.node(id), token, "k") == Code::kOk);
+  for (uint64_t id : c.ids())
+    CHECK(ReadCode(c.node(id), token, "k") == Code::kOk);
   // Narrowed: refused at once everywhere.
   REQUIRE(WritePolicy(c.node(leader), c.root(), "k-reader",
                       R"(path "secret/data/other" { capabilities = ["read"] })")
@@ -227,7 +236,8 @@ TEST_CASE("policies are written, read, listed and deleted; a change applies "
   // Widened again, then deleted: the token keeps the name, which grants
   // nothing.
   REQUIRE(WritePolicy(c.node(leader), c.root(), "k-reader", text).ok());
-  for (uint64_t id : c.ids()) CHECK(ReadCode(c.node(id), token, "k") == Code::kOk);
+  for (uint64_t id : c.ids())
+    CHECK(ReadCode(c.node(id), token, "k") == Code::kOk);
   REQUIRE(c.node(follower).DeletePolicy(c.root(), "k-reader").ok());
   for (uint64_t id : c.ids()) {
     CHECK(ReadCode(c.node(id), token, "k") == Code::kPermissionDenied);
@@ -237,8 +247,8 @@ TEST_CASE("policies are written, read, listed and deleted; a change applies "
   CHECK(c.node(leader).DeletePolicy(c.root(), "k-reader").ok());  // absent
 
   // Malformed policies say where; the built-ins keep Vault's rules.
-  const absl::Status bad =
-      c.node(leader).WritePolicy(c.root(), "bad", "path \"a\" {\n  capabilities = [\"fly\"]\n}");
+  const absl::Status bad = c.node(leader).WritePolicy(
+      c.root(), "bad", "path \"a\" {\n  capabilities = [\"fly\"]\n}");
   CHECK(bad.code() == Code::kInvalidArgument);
   CHECK(absl::StrContains(bad.message(), "fly"));
   CHECK(c.node(leader).WritePolicy(c.root(), "root", text).code() ==
@@ -249,9 +259,10 @@ TEST_CASE("policies are written, read, listed and deleted; a change applies "
         Code::kInvalidArgument);
 }
 
-TEST_CASE("a revoked token stops working on every node at once; its children "
-          "go with it, orphans stay",
-          "[node][auth]") {
+TEST_CASE(
+    "a revoked token stops working on every node at once; its children "
+    "go with it, orphans stay",
+    "[node][auth]") {
   TestCluster c(3);
   StartUnsealed(c, kKv);
   const auto [leader, follower] = LeaderAndFollower(c);
@@ -291,7 +302,9 @@ TEST_CASE("a revoked token stops working on every node at once; its children "
       c.node(leader).LookupToken(Caller(orphan), TokenRef::Self());
   REQUIRE(o.ok());
   const std::string again = MakeToken(c.node(leader), c.root(), {"maker"});
-  REQUIRE(c.node(leader).RevokeToken(c.root(), TokenRef::Accessor(o->accessor)).ok());
+  REQUIRE(c.node(leader)
+              .RevokeToken(c.root(), TokenRef::Accessor(o->accessor))
+              .ok());
   CHECK(ReadCode(c.node(follower), orphan, "k") == Code::kPermissionDenied);
   CHECK(c.node(leader)
             .RevokeToken(c.root(), TokenRef::Accessor(o->accessor))
@@ -314,7 +327,8 @@ TEST_CASE("revoke-orphan keeps the children; it needs sudo", "[node][auth]") {
   const std::string parent = MakeToken(c.node(leader), c.root(), {"maker"});
   const std::string child = MakeToken(c.node(leader), Caller(parent), {});
   CHECK(c.node(leader)
-            .RevokeToken(Caller(parent), TokenRef::Id(parent), RevokeMode::kOrphan)
+            .RevokeToken(Caller(parent), TokenRef::Id(parent),
+                         RevokeMode::kOrphan)
             .code() == Code::kPermissionDenied);
   REQUIRE(c.node(leader)
               .RevokeToken(c.root(), TokenRef::Id(parent), RevokeMode::kOrphan)
@@ -333,7 +347,8 @@ TEST_CASE("an expired token is refused everywhere and the leader revokes it",
           "[node][auth][expiry]") {
   TestCluster c(3);
   // The host's clock, driven by the test: one hour forward at a time.
-  auto now = std::make_shared<std::atomic<int64_t>>(absl::ToUnixNanos(absl::Now()));
+  auto now =
+      std::make_shared<std::atomic<int64_t>>(absl::ToUnixNanos(absl::Now()));
   c.tweak = [now](NodeOptions& o) {
     o.clock = [now] { return absl::FromUnixNanos(now->load()); };
   };
@@ -354,7 +369,8 @@ TEST_CASE("an expired token is refused everywhere and the leader revokes it",
   const std::string accessor = info->accessor;
 
   *now += absl::ToInt64Nanoseconds(absl::Hours(1));
-  for (uint64_t id : c.ids()) CHECK(ReadCode(c.node(id), token, "k") == Code::kOk);
+  for (uint64_t id : c.ids())
+    CHECK(ReadCode(c.node(id), token, "k") == Code::kOk);
   // Renewed by 30 minutes from now: 3 h 30 after creation.
   absl::StatusOr<TokenInfo> renewed = c.node(follower).RenewToken(
       Caller(token), TokenRef::Self(), absl::Minutes(150));
@@ -374,7 +390,8 @@ TEST_CASE("an expired token is refused everywhere and the leader revokes it",
            std::find(all->begin(), all->end(), accessor) == all->end();
   }));
   // The root token never expires.
-  CHECK(ReadCode(c.node(leader), std::string(c.root().token()), "k") == Code::kOk);
+  CHECK(ReadCode(c.node(leader), std::string(c.root().token()), "k") ==
+        Code::kOk);
 }
 
 TEST_CASE("num_uses is never exceeded, whichever nodes the uses come from",
@@ -439,35 +456,39 @@ TEST_CASE("a failover in the middle of a tree's revocation loses none of it",
   REQUIRE(before.ok());
   REQUIRE(before->size() == 1102);  // root, the tree's top and its children
 
-  REQUIRE(c.node(leader).RevokeToken(c.root(), TokenRef::Id(root_of_tree)).ok());
+  REQUIRE(
+      c.node(leader).RevokeToken(c.root(), TokenRef::Id(root_of_tree)).ok());
   // Refused at once, however far the batches got.
-  CHECK(ReadCode(c.node(leader), children.back(), "k") == Code::kPermissionDenied);
+  CHECK(ReadCode(c.node(leader), children.back(), "k") ==
+        Code::kPermissionDenied);
   c.Stop(leader);
   const uint64_t next = Leader(c, {leader});
   for (const std::string& t : {children.front(), children.back()}) {
     CHECK(ReadCode(c.node(next), t, "k") == Code::kPermissionDenied);
   }
   // The new leader finishes the work.
-  CHECK(Eventually([&] {
-    absl::StatusOr<std::vector<std::string>> left =
-        c.node(next).ListTokenAccessors(c.root());
-    return left.ok() && left->size() == 1;
-  }, absl::Seconds(20)));
+  CHECK(Eventually(
+      [&] {
+        absl::StatusOr<std::vector<std::string>> left =
+            c.node(next).ListTokenAccessors(c.root());
+        return left.ok() && left->size() == 1;
+      },
+      absl::Seconds(20)));
   REQUIRE(c.Start(leader).ok());
 }
 
-TEST_CASE("capabilities of a token, by id, accessor or self",
-          "[node][auth]") {
+TEST_CASE("capabilities of a token, by id, accessor or self", "[node][auth]") {
   TestCluster c(3);
   StartUnsealed(c, kKv);
   const uint64_t leader = Leader(c);
-  REQUIRE(WritePolicy(c.node(leader), c.root(), "p",
-                      R"(path "secret/data/a/*" { capabilities = ["read", "list"] }
+  REQUIRE(
+      WritePolicy(c.node(leader), c.root(), "p",
+                  R"(path "secret/data/a/*" { capabilities = ["read", "list"] }
                          path "secret/data/a/secret" { capabilities = ["deny"] })")
-              .ok());
+          .ok());
   const std::string token = MakeToken(c.node(leader), c.root(), {"p"});
-  const std::vector<std::string> paths = {"secret/data/a/x", "secret/data/a/secret",
-                                          "secret/data/b"};
+  const std::vector<std::string> paths = {
+      "secret/data/a/x", "secret/data/a/secret", "secret/data/b"};
   using Caps = std::map<std::string, std::vector<std::string>>;
   const Caps want = {{"secret/data/a/x", {"list", "read"}},
                      {"secret/data/a/secret", {"deny"}},
@@ -491,7 +512,8 @@ TEST_CASE("capabilities of a token, by id, accessor or self",
             .code() == Code::kPermissionDenied);
 }
 
-TEST_CASE("a snapshot carries tokens and policies back", "[node][auth][snapshot]") {
+TEST_CASE("a snapshot carries tokens and policies back",
+          "[node][auth][snapshot]") {
   TestCluster c(3);
   StartUnsealed(c, kKv);
   const uint64_t leader = Leader(c);
@@ -526,7 +548,8 @@ TEST_CASE("a snapshot carries tokens and policies back", "[node][auth][snapshot]
               .ok());
   for (uint64_t id : c.ids()) {
     INFO("node " << id);
-    CHECK(Eventually([&] { return ReadCode(c.node(id), token, "k") == Code::kOk; }));
+    CHECK(Eventually(
+        [&] { return ReadCode(c.node(id), token, "k") == Code::kOk; }));
   }
   CHECK(c.node(leader).ReadPolicy(c.root(), "r").ok());
 }

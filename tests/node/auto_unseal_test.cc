@@ -37,7 +37,8 @@ TEST_CASE("nodes with a Kms unseal themselves and after a restart",
     CHECK(Unsealed(c.node(id)));  // at Open, before any leader exists
   }
   REQUIRE(c.WaitForLeader() != 0);
-  for (uint64_t id : c.ids()) CHECK(*c.node(id).GetRaw(c.root(), "secret/k") == "kms");
+  for (uint64_t id : c.ids())
+    CHECK(*c.node(id).GetRaw(c.root(), "secret/k") == "kms");
 }
 
 }  // namespace

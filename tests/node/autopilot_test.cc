@@ -27,7 +27,8 @@ TEST_CASE("the leader reports how long ago each peer answered",
           "[node][autopilot]") {
   TestCluster c(3);
   const uint64_t leader = StartCluster(c);
-  absl::StatusOr<std::vector<PeerInfo>> peers = c.node(leader).ListPeers(c.root());
+  absl::StatusOr<std::vector<PeerInfo>> peers =
+      c.node(leader).ListPeers(c.root());
   INFO(peers.status());
   REQUIRE(peers.ok());
   for (const PeerInfo& p : *peers) {
@@ -36,13 +37,15 @@ TEST_CASE("the leader reports how long ago each peer answered",
   }
   const uint64_t follower = c.AFollower(leader);
   // A follower reports no contact times: that is the leader's view.
-  absl::StatusOr<std::vector<PeerInfo>> seen = c.node(follower).ListPeers(c.root());
+  absl::StatusOr<std::vector<PeerInfo>> seen =
+      c.node(follower).ListPeers(c.root());
   REQUIRE(seen.ok());
   for (const PeerInfo& p : *seen) CHECK(p.last_contact == absl::ZeroDuration());
   // Live peers answer every heartbeat; a stopped one's time keeps growing.
   c.Stop(follower);
   REQUIRE(Eventually([&] {
-    return LastContactOf(c.node(leader), c.root(), follower) > absl::Milliseconds(500);
+    return LastContactOf(c.node(leader), c.root(), follower) >
+           absl::Milliseconds(500);
   }));
   const uint64_t other = 6 - leader - follower;
   CHECK(LastContactOf(c.node(leader), c.root(), other) <
@@ -75,7 +78,8 @@ TEST_CASE("dead server cleanup removes dead voters down to min_quorum",
   // A third is dead but stays: removing it would leave two voters.
   c.Stop(followers[2]);
   REQUIRE(Eventually([&] {
-    return LastContactOf(c.node(leader), c.root(), followers[2]) > absl::Seconds(3);
+    return LastContactOf(c.node(leader), c.root(), followers[2]) >
+           absl::Seconds(3);
   }));
   CHECK(Voters(c.node(leader), c.root()) ==
         std::set<uint64_t>{leader, followers[2], followers[3]});
@@ -95,7 +99,8 @@ TEST_CASE("without cleanup_dead_servers a dead voter stays",
   const uint64_t follower = c.AFollower(leader);
   c.Stop(follower);
   REQUIRE(Eventually([&] {
-    return LastContactOf(c.node(leader), c.root(), follower) > absl::Milliseconds(900);
+    return LastContactOf(c.node(leader), c.root(), follower) >
+           absl::Milliseconds(900);
   }));
   CHECK(Voters(c.node(leader), c.root()).size() == 3);
 }

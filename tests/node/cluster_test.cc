@@ -35,7 +35,8 @@ TEST_CASE("a three node cluster elects a leader and serves raw secrets",
   CHECK(info->term >= 2);
   CHECK(c.node(leader).Leader()->is_self);
 
-  absl::StatusOr<std::vector<PeerInfo>> peers = c.node(leader).ListPeers(c.root());
+  absl::StatusOr<std::vector<PeerInfo>> peers =
+      c.node(leader).ListPeers(c.root());
   REQUIRE(peers.ok());
   REQUIRE(peers->size() == 3);
   for (const PeerInfo& p : *peers) {
@@ -46,7 +47,8 @@ TEST_CASE("a three node cluster elects a leader and serves raw secrets",
   // The first leader records the bootstrap addresses in the replicated
   // state, so every node reports them.
   REQUIRE(Eventually([&] {
-    absl::StatusOr<std::vector<PeerInfo>> p = c.node(follower).ListPeers(c.root());
+    absl::StatusOr<std::vector<PeerInfo>> p =
+        c.node(follower).ListPeers(c.root());
     if (!p.ok() || p->size() != 3) return false;
     for (const PeerInfo& x : *p) {
       if (x.address != TestCluster::Address(x.id)) return false;
@@ -100,7 +102,8 @@ TEST_CASE("a three node cluster elects a leader and serves raw secrets",
   CHECK_FALSE(c.node(leader).GetSealStatus()->sealed);
 
   REQUIRE(c.node(leader).PutRaw(c.root(), "secret/a", "alpha").ok());
-  REQUIRE(c.node(follower).PutRaw(c.root(), "secret/b", "beta").ok());  // forwarded
+  REQUIRE(
+      c.node(follower).PutRaw(c.root(), "secret/b", "beta").ok());  // forwarded
   for (uint64_t id : c.ids()) {
     CHECK(*c.node(id).GetRaw(c.root(), "secret/a") == "alpha");
     CHECK(*c.node(id).GetRaw(c.root(), "secret/b") == "beta");
@@ -113,10 +116,12 @@ TEST_CASE("a three node cluster elects a leader and serves raw secrets",
   CHECK(c.node(follower).GetRaw(c.root(), "secret/none").status().code() ==
         Code::kNotFound);
   REQUIRE(c.node(follower).DeleteRaw(c.root(), "secret/a").ok());
-  CHECK(c.node(leader).GetRaw(c.root(), "secret/a").status().code() == Code::kNotFound);
+  CHECK(c.node(leader).GetRaw(c.root(), "secret/a").status().code() ==
+        Code::kNotFound);
   CHECK(c.node(leader).PutRaw(c.root(), "core/keyring", "x").code() ==
         Code::kInvalidArgument);
-  CHECK(c.node(leader).GetRaw(c.root(), "").status().code() == Code::kInvalidArgument);
+  CHECK(c.node(leader).GetRaw(c.root(), "").status().code() ==
+        Code::kInvalidArgument);
 }
 
 TEST_CASE("a sealed node refuses data but keeps replicating",
@@ -141,7 +146,8 @@ TEST_CASE("a sealed node refuses data but keeps replicating",
   // acknowledgements: a write commits only if a sealed node replicates.
   c.Stop(other);
   REQUIRE(
-      PutWithRetry(c.node(leader), c.root(), "secret/x", "written-while-sealed").ok());
+      PutWithRetry(c.node(leader), c.root(), "secret/x", "written-while-sealed")
+          .ok());
   REQUIRE(c.Unseal(sealed, {keys[1], keys[0]}).ok());
   CHECK(*c.node(sealed).GetRaw(c.root(), "secret/x", ReadConsistency::kStale) ==
         "written-while-sealed");
@@ -172,7 +178,8 @@ TEST_CASE("wrong and malformed unseal shares are refused", "[node][seal]") {
   REQUIRE(s.ok());
   CHECK(s->sealed);
   CHECK(s->progress == 0);
-  CHECK(n.PutRaw(c.root(), "secret/a", "1").code() == Code::kFailedPrecondition);
+  CHECK(n.PutRaw(c.root(), "secret/a", "1").code() ==
+        Code::kFailedPrecondition);
   REQUIRE(c.Unseal(1, {init->keys[2], init->keys[1]}).ok());
   CHECK(n.PutRaw(c.root(), "secret/a", "1").ok());
 }
@@ -198,7 +205,8 @@ TEST_CASE("the leader's crash elects a new leader and writes continue",
   REQUIRE(c.Unseal(old_leader, {keys[0], keys[1]}).ok());
   CHECK(Eventually([&] {
     absl::StatusOr<std::string> v =
-        c.node(old_leader).GetRaw(c.root(), "secret/after", ReadConsistency::kStale);
+        c.node(old_leader)
+            .GetRaw(c.root(), "secret/after", ReadConsistency::kStale);
     return v.ok() && *v == "2";
   }));
   CHECK(*c.node(old_leader).GetRaw(c.root(), "secret/after") == "2");
@@ -212,7 +220,8 @@ TEST_CASE("a restart of every node comes back sealed with the data intact",
   for (int i = 0; i < 10; ++i) {
     const uint64_t via = c.ids()[i % 3];
     REQUIRE(c.node(via)
-                .PutRaw(c.root(), "secret/" + std::to_string(i), "v" + std::to_string(i))
+                .PutRaw(c.root(), "secret/" + std::to_string(i),
+                        "v" + std::to_string(i))
                 .ok());
   }
   // Every node has applied everything before the restart.
@@ -241,7 +250,8 @@ TEST_CASE("a restart of every node comes back sealed with the data intact",
   }
   const uint64_t new_leader = c.WaitForLeader();
   REQUIRE(
-      PutWithRetry(c.node(c.AFollower(new_leader)), c.root(), "secret/new", "n").ok());
+      PutWithRetry(c.node(c.AFollower(new_leader)), c.root(), "secret/new", "n")
+          .ok());
   CHECK(*c.node(leader).GetRaw(c.root(), "secret/new") == "n");
 }
 
@@ -289,7 +299,8 @@ TEST_CASE("without a quorum writes fail with kUnavailable and stale reads work",
   CHECK(s.code() == Code::kUnavailable);
   CHECK(c.node(survivor).GetRaw(c.root(), "secret/q").status().code() ==
         Code::kUnavailable);
-  CHECK(*c.node(survivor).GetRaw(c.root(), "secret/q", ReadConsistency::kStale) == "1");
+  CHECK(*c.node(survivor).GetRaw(c.root(), "secret/q",
+                                 ReadConsistency::kStale) == "1");
 }
 
 TEST_CASE("a write forwarded to a leader that is cut off fails early",
@@ -322,20 +333,29 @@ TEST_CASE("a fourth node joins and a node is removed",
   REQUIRE(c.Start(4).ok());  // an empty node, not bootstrapped
   const uint64_t follower = c.AFollower(leader);
   // As Vault does: a non-voter first, promoted once it has caught up.
-  REQUIRE(c.node(follower).AddPeer(c.root(), 4, TestCluster::Address(4), false).ok());
-  absl::StatusOr<std::vector<PeerInfo>> learners = c.node(leader).ListPeers(c.root());
+  REQUIRE(c.node(follower)
+              .AddPeer(c.root(), 4, TestCluster::Address(4), false)
+              .ok());
+  absl::StatusOr<std::vector<PeerInfo>> learners =
+      c.node(leader).ListPeers(c.root());
   REQUIRE(learners.ok());
   REQUIRE(learners->size() == 4);
   CHECK_FALSE(learners->back().voter);
   REQUIRE(Eventually([&] {
-    absl::StatusOr<std::vector<PeerInfo>> p = c.node(leader).ListPeers(c.root());
+    absl::StatusOr<std::vector<PeerInfo>> p =
+        c.node(leader).ListPeers(c.root());
     return p.ok() && p->size() == 4 && p->back().match_index > 0 &&
-           c.node(follower).AddPeer(c.root(), 4, TestCluster::Address(4), true).ok();
+           c.node(follower)
+               .AddPeer(c.root(), 4, TestCluster::Address(4), true)
+               .ok();
   }));
-  CHECK(c.node(leader).AddPeer(c.root(), 4, TestCluster::Address(4), true).code() ==
-        Code::kFailedPrecondition);  // already a member
-  CHECK(c.node(leader).RemovePeer(c.root(), 9).code() == Code::kFailedPrecondition);
-  absl::StatusOr<std::vector<PeerInfo>> peers = c.node(leader).ListPeers(c.root());
+  CHECK(c.node(leader)
+            .AddPeer(c.root(), 4, TestCluster::Address(4), true)
+            .code() == Code::kFailedPrecondition);  // already a member
+  CHECK(c.node(leader).RemovePeer(c.root(), 9).code() ==
+        Code::kFailedPrecondition);
+  absl::StatusOr<std::vector<PeerInfo>> peers =
+      c.node(leader).ListPeers(c.root());
   REQUIRE(peers.ok());
   REQUIRE(peers->size() == 4);
   CHECK(peers->back().id == 4);
@@ -379,13 +399,15 @@ TEST_CASE("an isolated leader's write is never applied",
     absl::SleepFor(absl::Milliseconds(600));
     c.network().Heal();
   });
-  absl::Status s = c.node(old_leader).PutRaw(c.root(), "secret/minority", "lost");
+  absl::Status s =
+      c.node(old_leader).PutRaw(c.root(), "secret/minority", "lost");
   healer.join();
   CHECK(
       (s.code() == Code::kUnavailable || s.code() == Code::kDeadlineExceeded));
   const uint64_t leader = c.WaitForLeader();
   REQUIRE(leader != 0);
-  REQUIRE(PutWithRetry(c.node(leader), c.root(), "secret/majority", "kept").ok());
+  REQUIRE(
+      PutWithRetry(c.node(leader), c.root(), "secret/majority", "kept").ok());
   for (uint64_t id : c.ids()) {
     CHECK(*c.node(id).GetRaw(c.root(), "secret/majority") == "kept");
     CHECK(c.node(id).GetRaw(c.root(), "secret/minority").status().code() ==
@@ -397,9 +419,11 @@ TEST_CASE("a request above max_entry_bytes is refused", "[node][limits]") {
   TestCluster c(1);
   c.tweak = [](NodeOptions& o) { o.max_entry_bytes = 4096; };
   StartUnsealed(c);
-  CHECK(c.node(1).PutRaw(c.root(), "secret/big", std::string(8192, 'x')).code() ==
-        Code::kResourceExhausted);
-  CHECK(c.node(1).PutRaw(c.root(), "secret/small", std::string(1024, 'x')).ok());
+  CHECK(
+      c.node(1).PutRaw(c.root(), "secret/big", std::string(8192, 'x')).code() ==
+      Code::kResourceExhausted);
+  CHECK(
+      c.node(1).PutRaw(c.root(), "secret/small", std::string(1024, 'x')).ok());
 }
 
 TEST_CASE("a follower far behind catches up from a snapshot",
@@ -416,9 +440,10 @@ TEST_CASE("a follower far behind catches up from a snapshot",
   // Enough writes for several snapshots: the entries the stopped node
   // misses are compacted away on the others.
   for (int i = 0; i < 60; ++i) {
-    REQUIRE(c.node(leader)
-                .PutRaw(c.root(), "secret/s" + std::to_string(i), std::to_string(i))
-                .ok());
+    REQUIRE(
+        c.node(leader)
+            .PutRaw(c.root(), "secret/s" + std::to_string(i), std::to_string(i))
+            .ok());
   }
   REQUIRE(c.Start(behind).ok());
   REQUIRE(c.Unseal(behind, {keys[0], keys[1]}).ok());
@@ -494,7 +519,8 @@ TEST_CASE("the leader removes itself and the others go on",
   const uint64_t leader = Leader(c, {old_leader});
   CHECK(leader != old_leader);
   REQUIRE(PutWithRetry(c.node(leader), c.root(), "secret/after", "1").ok());
-  absl::StatusOr<std::vector<PeerInfo>> peers = c.node(leader).ListPeers(c.root());
+  absl::StatusOr<std::vector<PeerInfo>> peers =
+      c.node(leader).ListPeers(c.root());
   REQUIRE(peers.ok());
   CHECK(peers->size() == 2);
 }

@@ -179,10 +179,10 @@ TEST_CASE("damaged frames never take the process down",
                             ReadConsistency::kLinearizable);
   }
   const uint64_t follower = c.AFollower(leader);
-  REQUIRE(
-      c.node(follower)
-          .SnapshotSaveTo(c.root(), [](absl::string_view) { return absl::OkStatus(); })
-          .ok());
+  REQUIRE(c.node(follower)
+              .SnapshotSaveTo(
+                  c.root(), [](absl::string_view) { return absl::OkStatus(); })
+              .ok());
   c.AddId(4);
   c.tweak = [&](NodeOptions& o) {
     rec.Attach(o);
@@ -210,7 +210,8 @@ TEST_CASE("damaged frames never take the process down",
   std::thread writer([&] {
     for (int i = 0; !stop; ++i) {
       (void)c.node(c.ids()[i % 4])
-          .KvPut(c.root(), "secret/", "w" + std::to_string(i % 50), {{"v", "y"}});
+          .KvPut(c.root(), "secret/", "w" + std::to_string(i % 50),
+                 {{"v", "y"}});
     }
   });
   // Paced, so that the loops take them in between real traffic rather than
@@ -259,8 +260,11 @@ TEST_CASE("only members forward requests", "[node][cluster][faults]") {
   *batch.mutable_forward_batch()->add_requests() = *req;
   c.node(leader).Receive(batch.SerializeAsString());
   // A write made after them is applied after anything they could cause.
-  REQUIRE(Retry([&] { return c.node(leader).PutRaw(c.root(), "marker", "m"); }).ok());
-  CHECK(c.node(leader).GetRaw(c.root(), "forged").status().code() == Code::kNotFound);
+  REQUIRE(Retry([&] {
+            return c.node(leader).PutRaw(c.root(), "marker", "m");
+          }).ok());
+  CHECK(c.node(leader).GetRaw(c.root(), "forged").status().code() ==
+        Code::kNotFound);
 }
 
 TEST_CASE("a forwarded request takes its answer only from the node asked",
@@ -293,7 +297,8 @@ TEST_CASE("a forwarded request takes its answer only from the node asked",
            frame.forward_batch().responses_size() > 0;
   });
   absl::StatusOr<VersionMetadata> put;
-  REQUIRE(c.node(leader).EnableKvMount(c.root(), "secret/", MountConfig()).ok());
+  REQUIRE(
+      c.node(leader).EnableKvMount(c.root(), "secret/", MountConfig()).ok());
   std::thread caller([&] {
     put = c.node(follower).KvPut(c.root(), "secret/", "k", {{"v", "real"}});
   });

@@ -79,7 +79,8 @@ bool IsDiskFullError(const absl::Status& s) {
 // Writes `prefix`<i> through `n` until one is refused for a full disk;
 // records the acknowledged ones in `acked` and the one whose outcome is
 // unknown (it timed out: its entry may commit later) in `unknown`.
-absl::Status WriteUntilRefused(Node& n, const Caller& as, const std::string& prefix,
+absl::Status WriteUntilRefused(Node& n, const Caller& as,
+                               const std::string& prefix,
                                std::map<std::string, std::string>* acked,
                                std::map<std::string, std::string>* unknown) {
   for (int i = 0; i < 5000; ++i) {
@@ -121,7 +122,8 @@ TEST_CASE("a node whose disk fills refuses writes and resumes by itself",
     acked[path] = "v";
   }
   fs.Fill();
-  const absl::Status refused = WriteUntilRefused(n, c.root(), "full/", &acked, &unknown);
+  const absl::Status refused =
+      WriteUntilRefused(n, c.root(), "full/", &acked, &unknown);
   INFO(refused.ToString());
   REQUIRE(IsDiskFullError(refused));
   CHECK(absl::StrContains(refused.message(), "resumes by itself"));
@@ -159,7 +161,8 @@ TEST_CASE("a node whose disk fills refuses writes and resumes by itself",
   Node& r = c.node(1);
   for (const auto& [path, value] : acked) {
     INFO(path);
-    absl::StatusOr<std::string> v = Retry([&] { return r.GetRaw(c.root(), path); });
+    absl::StatusOr<std::string> v =
+        Retry([&] { return r.GetRaw(c.root(), path); });
     REQUIRE(v.ok());
     CHECK(*v == value);
   }
@@ -192,7 +195,9 @@ TEST_CASE("a leader whose disk fills is replaced and catches up",
   // Make it lead again, so that its disk is the one in the way.
   const uint64_t now = Leader(c);
   if (now != leader) {
-    REQUIRE(Retry([&] { return c.node(now).TransferLeadership(c.root(), leader); }).ok());
+    REQUIRE(Retry([&] {
+              return c.node(now).TransferLeadership(c.root(), leader);
+            }).ok());
   }
   REQUIRE(Eventually([&] { return LeaderSeenBy(c.node(leader)) == leader; }));
 
@@ -206,13 +211,16 @@ TEST_CASE("a leader whose disk fills is replaced and catches up",
   const uint64_t other = c.AFollower(leader);
   for (int i = 0; i < 20; ++i) {
     const std::string path = absl::StrCat("others/", i);
-    REQUIRE(Retry([&] { return c.node(other).PutRaw(c.root(), path, "o"); }).ok());
+    REQUIRE(
+        Retry([&] { return c.node(other).PutRaw(c.root(), path, "o"); }).ok());
     acked[path] = "o";
   }
   fs.RemoveBallast();
   // The old leader resumes, follows, and catches up.
   REQUIRE(AppliedEverywhere(c, "others/19", "o"));
-  REQUIRE(Retry([&] { return c.node(leader).PutRaw(c.root(), "after", "a"); }).ok());
+  REQUIRE(Retry([&] {
+            return c.node(leader).PutRaw(c.root(), "after", "a");
+          }).ok());
   acked["after"] = "a";
 
   RestartAll(c);

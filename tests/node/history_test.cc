@@ -202,7 +202,8 @@ class Client {
     if (kind < 4) {
       op.kind = Op::kRead;
       op.invoke = Stamp();
-      absl::StatusOr<KvReadResult> r = n.KvGet(Caller(token_), "secret/", op.key);
+      absl::StatusOr<KvReadResult> r =
+          n.KvGet(Caller(token_), "secret/", op.key);
       const uint64_t now = Stamp();
       if (r.ok() && r->data.has_value()) {
         op.response = now;
@@ -287,9 +288,9 @@ TEST_CASE(
   std::vector<std::unique_ptr<Client>> clients;
   std::vector<std::thread> threads;
   for (int i = 0; i < 6; ++i) {
-    clients.push_back(std::make_unique<Client>(
-        c.ids()[i % 3], i, seed + static_cast<uint64_t>(i),
-        std::string(c.root().token())));
+    clients.push_back(std::make_unique<Client>(c.ids()[i % 3], i,
+                                               seed + static_cast<uint64_t>(i),
+                                               std::string(c.root().token())));
   }
   for (auto& cl : clients) {
     threads.emplace_back([&, p = cl.get()] { p->Run(stop, gate); });
@@ -340,8 +341,9 @@ TEST_CASE(
       finals;
   for (uint64_t id : c.ids()) {
     Node& n = c.node(id);
-    REQUIRE(Eventually(
-        [&] { return n.GetRaw(c.root(), "barrier", ReadConsistency::kStale).ok(); }));
+    REQUIRE(Eventually([&] {
+      return n.GetRaw(c.root(), "barrier", ReadConsistency::kStale).ok();
+    }));
     for (int k = 0; k < 4; ++k) {
       const std::string key = absl::StrCat("k", k);
       absl::StatusOr<KeyMetadata> meta =
@@ -434,7 +436,8 @@ TEST_CASE(
     threads.emplace_back([&, t] {
       Node& n = c.node(c.ids()[t % 3]);
       for (;;) {
-        absl::StatusOr<KeyMetadata> meta = n.KvReadMetadata(c.root(), "secret/", "k");
+        absl::StatusOr<KeyMetadata> meta =
+            n.KvReadMetadata(c.root(), "secret/", "k");
         uint64_t current = 0;
         if (meta.ok()) {
           current = meta->current_version;
@@ -449,8 +452,8 @@ TEST_CASE(
         if (current >= kVersions) return;
         WriteOptions w;
         w.cas = current;
-        absl::StatusOr<VersionMetadata> r =
-            n.KvPut(c.root(), "secret/", "k", {{"writer", std::to_string(t)}}, w);
+        absl::StatusOr<VersionMetadata> r = n.KvPut(
+            c.root(), "secret/", "k", {{"writer", std::to_string(t)}}, w);
         std::lock_guard<std::mutex> l(mu);
         if (r.ok()) {
           if (r->version != current + 1 || winners.count(r->version) != 0) {

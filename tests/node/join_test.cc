@@ -344,8 +344,8 @@ TEST_CASE("a lagging node is never marked removed", "[node][join][removal]") {
   absl::SleepFor(absl::Milliseconds(800));
   c.network().Heal();
   REQUIRE(Eventually([&] {
-    absl::StatusOr<std::string> v =
-        c.node(lagging).GetRaw(c.root(), "secret/while-away", ReadConsistency::kStale);
+    absl::StatusOr<std::string> v = c.node(lagging).GetRaw(
+        c.root(), "secret/while-away", ReadConsistency::kStale);
     return v.ok() && *v == "w";
   }));
   CHECK_FALSE(Removed(c.node(lagging)));

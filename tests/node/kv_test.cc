@@ -19,7 +19,8 @@ namespace coffer::testing {
 namespace {
 
 // Writes secret/`path`, retrying while there is no leader or it changes.
-absl::StatusOr<VersionMetadata> PutWithRetry(Node& n, const Caller& as, const std::string& path,
+absl::StatusOr<VersionMetadata> PutWithRetry(Node& n, const Caller& as,
+                                             const std::string& path,
                                              const SecretData& data) {
   return Retry([&] { return n.KvPut(as, "secret/", path, data); });
 }
@@ -64,11 +65,12 @@ TEST_CASE("kv versions are written and read on the leader and a follower",
   CHECK(got->metadata.version == 2);
   REQUIRE(got->data.has_value());
   CHECK(*got->data == SecretData{{"user", "u2"}});
-  CHECK(DataOf(c.node(leader), c.root(), "app/db", 1) == SecretData{{"user", "u1"}});
+  CHECK(DataOf(c.node(leader), c.root(), "app/db", 1) ==
+        SecretData{{"user", "u1"}});
   for (uint64_t id : c.ids()) {
     CHECK(Eventually([&] {
-      return DataOf(c.node(id), c.root(), "app/db", 2, ReadConsistency::kStale) ==
-             SecretData{{"user", "u2"}};
+      return DataOf(c.node(id), c.root(), "app/db", 2,
+                    ReadConsistency::kStale) == SecretData{{"user", "u2"}};
     }));
   }
 
@@ -82,7 +84,9 @@ TEST_CASE("kv versions are written and read on the leader and a follower",
   CHECK(DataOf(c.node(leader), c.root(), "app/db") ==
         SecretData{{"password", "p3"}, {"user", "u2"}});
 
-  REQUIRE(c.node(follower).KvPut(c.root(), "secret/", "app/web", {{"k", "v"}}).ok());
+  REQUIRE(c.node(follower)
+              .KvPut(c.root(), "secret/", "app/web", {{"k", "v"}})
+              .ok());
   REQUIRE(c.node(leader).KvPut(c.root(), "secret/", "top", {{"k", "v"}}).ok());
   absl::StatusOr<std::vector<std::string>> root =
       c.node(follower).KvList(c.root(), "secret/", "");
@@ -93,16 +97,24 @@ TEST_CASE("kv versions are written and read on the leader and a follower",
   REQUIRE(app.ok());
   CHECK(*app == std::vector<std::string>{"db", "web"});
 
-  CHECK(c.node(follower).KvGet(c.root(), "secret/", "missing").status().code() ==
-        Code::kNotFound);
-  CHECK(c.node(follower).KvGet(c.root(), "secret/", "app/db", 9).status().code() ==
-        Code::kNotFound);
-  CHECK(c.node(follower).KvPut(c.root(), "nomount/", "a", {{"k", "v"}}).status().code() ==
-        Code::kNotFound);
-  CHECK(c.node(leader).KvPut(c.root(), "secret/", "a", {{"", "v"}}).status().code() ==
-        Code::kInvalidArgument);
-  CHECK(c.node(leader).EnableKvMount(c.root(), "secret/inner", MountConfig()).code() ==
-        Code::kInvalidArgument);
+  CHECK(
+      c.node(follower).KvGet(c.root(), "secret/", "missing").status().code() ==
+      Code::kNotFound);
+  CHECK(c.node(follower)
+            .KvGet(c.root(), "secret/", "app/db", 9)
+            .status()
+            .code() == Code::kNotFound);
+  CHECK(c.node(follower)
+            .KvPut(c.root(), "nomount/", "a", {{"k", "v"}})
+            .status()
+            .code() == Code::kNotFound);
+  CHECK(c.node(leader)
+            .KvPut(c.root(), "secret/", "a", {{"", "v"}})
+            .status()
+            .code() == Code::kInvalidArgument);
+  CHECK(c.node(leader)
+            .EnableKvMount(c.root(), "secret/inner", MountConfig())
+            .code() == Code::kInvalidArgument);
 }
 
 TEST_CASE(
@@ -122,9 +134,11 @@ TEST_CASE(
   });
   for (int i = 1; i <= 5; ++i) {
     const std::string value = secret + std::to_string(i);
-    REQUIRE(PutWithRetry(c.node(leader), c.root(), "app/key", {{"v", value}}).ok());
+    REQUIRE(
+        PutWithRetry(c.node(leader), c.root(), "app/key", {{"v", value}}).ok());
     // Right after the leader acknowledged it, the follower reads it.
-    CHECK(DataOf(c.node(follower), c.root(), "app/key") == SecretData{{"v", value}});
+    CHECK(DataOf(c.node(follower), c.root(), "app/key") ==
+          SecretData{{"v", value}});
   }
   CHECK(frames > 0);
   CHECK(with_secret == 0);
@@ -137,7 +151,9 @@ TEST_CASE("two concurrent writers with one cas value: exactly one wins",
   const auto [leader, follower] = LeaderAndFollower(c);
   WriteOptions create;
   create.cas = 0;
-  REQUIRE(c.node(follower).KvPut(c.root(), "secret/", "k", {{"n", "0"}}, create).ok());
+  REQUIRE(c.node(follower)
+              .KvPut(c.root(), "secret/", "k", {{"n", "0"}}, create)
+              .ok());
   CHECK(c.node(leader)
             .KvPut(c.root(), "secret/", "k", {{"n", "x"}}, create)
             .status()
@@ -151,8 +167,8 @@ TEST_CASE("two concurrent writers with one cas value: exactly one wins",
     std::vector<std::thread> writers;
     for (uint64_t id : {leader, follower}) {
       writers.emplace_back([&, id] {
-        absl::StatusOr<VersionMetadata> r =
-            c.node(id).KvPut(c.root(), "secret/", "k", {{"n", std::to_string(id)}}, cas);
+        absl::StatusOr<VersionMetadata> r = c.node(id).KvPut(
+            c.root(), "secret/", "k", {{"n", std::to_string(id)}}, cas);
         if (r.ok() && r->version == round + 1) ++wins;
         if (r.status().code() == Code::kAborted) ++aborted;
       });
@@ -170,8 +186,10 @@ TEST_CASE("two concurrent writers with one cas value: exactly one wins",
   KeyMetadataUpdate u;
   u.cas_required = true;
   REQUIRE(c.node(follower).KvWriteMetadata(c.root(), "secret/", "k", u).ok());
-  CHECK(c.node(leader).KvPut(c.root(), "secret/", "k", {{"n", "y"}}).status().code() ==
-        Code::kInvalidArgument);
+  CHECK(c.node(leader)
+            .KvPut(c.root(), "secret/", "k", {{"n", "y"}})
+            .status()
+            .code() == Code::kInvalidArgument);
 }
 
 TEST_CASE("a check-and-set is refused only against committed versions",
@@ -186,7 +204,8 @@ TEST_CASE("a check-and-set is refused only against committed versions",
   const uint64_t leader = Leader(c);
   WriteOptions cas;
   cas.cas = 0;
-  REQUIRE(c.node(leader).KvPut(c.root(), "secret/", "k", {{"n", "1"}}, cas).ok());
+  REQUIRE(
+      c.node(leader).KvPut(c.root(), "secret/", "k", {{"n", "1"}}, cas).ok());
   c.network().Isolate(leader);
   cas.cas = 1;
   absl::StatusOr<VersionMetadata> first, second;
@@ -212,8 +231,8 @@ TEST_CASE("a check-and-set is refused only against committed versions",
   INFO("first: " << first.status() << "; second: " << second.status());
   CHECK(first.status().code() != Code::kAborted);
   CHECK(second.status().code() != Code::kAborted);
-  absl::StatusOr<KeyMetadata> meta =
-      Retry([&] { return c.node(other).KvReadMetadata(c.root(), "secret/", "k"); });
+  absl::StatusOr<KeyMetadata> meta = Retry(
+      [&] { return c.node(other).KvReadMetadata(c.root(), "secret/", "k"); });
   REQUIRE(meta.ok());
   CHECK(meta->current_version == 1);
 }
@@ -252,7 +271,8 @@ TEST_CASE("kv delete undelete destroy and metadata through the node",
   REQUIRE(f.KvUndelete(c.root(), "secret/", "k", {1, 2}).ok());
   CHECK(DataOf(f, c.root(), "k", 1) == SecretData{{"v", "1"}});
   CHECK(DataOf(f, c.root(), "k", 2) == std::nullopt);
-  CHECK(f.KvDestroy(c.root(), "secret/", "k", {}).code() == Code::kInvalidArgument);
+  CHECK(f.KvDestroy(c.root(), "secret/", "k", {}).code() ==
+        Code::kInvalidArgument);
 
   KeyMetadataUpdate u;
   u.max_versions = 2;
@@ -269,18 +289,22 @@ TEST_CASE("kv delete undelete destroy and metadata through the node",
   REQUIRE(meta->versions.size() == 3);
   CHECK(meta->versions.at(2).destroyed);
   // The next write prunes to max_versions and carries the custom metadata.
-  absl::StatusOr<VersionMetadata> v4 = f.KvPut(c.root(), "secret/", "k", {{"v", "4"}});
+  absl::StatusOr<VersionMetadata> v4 =
+      f.KvPut(c.root(), "secret/", "k", {{"v", "4"}});
   REQUIRE(v4.ok());
   CHECK(v4->custom_metadata == CustomMetadata{{"owner", "team-a"}});
   CHECK(v4->deletion_time == v4->created_time + absl::Hours(1));
-  meta = c.node(leader).KvReadMetadata(c.root(), "secret/", "k", ReadConsistency::kStale);
+  meta = c.node(leader).KvReadMetadata(c.root(), "secret/", "k",
+                                       ReadConsistency::kStale);
   REQUIRE(meta.ok());
   CHECK(meta->oldest_version == 3);
   CHECK(meta->versions.size() == 2);
-  CHECK(f.KvGet(c.root(), "secret/", "k", 1).status().code() == Code::kNotFound);
+  CHECK(f.KvGet(c.root(), "secret/", "k", 1).status().code() ==
+        Code::kNotFound);
 
   REQUIRE(f.KvDeleteMetadata(c.root(), "secret/", "k").ok());
-  CHECK(f.KvReadMetadata(c.root(), "secret/", "k").status().code() == Code::kNotFound);
+  CHECK(f.KvReadMetadata(c.root(), "secret/", "k").status().code() ==
+        Code::kNotFound);
   CHECK(f.KvGet(c.root(), "secret/", "k").status().code() == Code::kNotFound);
   CHECK(f.KvList(c.root(), "secret/", "")->empty());
 }
@@ -305,7 +329,8 @@ TEST_CASE("tuning a kv mount changes later writes on every node",
   for (uint64_t v = 0; v < 4; ++v) {
     WriteOptions w;
     w.cas = v;
-    REQUIRE(f.KvPut(c.root(), "secret/", "k", {{"v", std::to_string(v + 1)}}, w).ok());
+    REQUIRE(f.KvPut(c.root(), "secret/", "k", {{"v", std::to_string(v + 1)}}, w)
+                .ok());
   }
   absl::StatusOr<KeyMetadata> meta =
       c.node(leader).KvReadMetadata(c.root(), "secret/", "k");
@@ -316,7 +341,8 @@ TEST_CASE("tuning a kv mount changes later writes on every node",
   CHECK(f.TuneKvMount(c.root(), "nomount/", u).code() == Code::kNotFound);
   MountConfigUpdate bad;
   bad.delete_version_after = absl::InfiniteDuration();
-  CHECK(f.TuneKvMount(c.root(), "secret/", bad).code() == Code::kInvalidArgument);
+  CHECK(f.TuneKvMount(c.root(), "secret/", bad).code() ==
+        Code::kInvalidArgument);
 }
 
 TEST_CASE("a disabled kv mount is gone and a new one starts empty",
@@ -329,7 +355,8 @@ TEST_CASE("a disabled kv mount is gone and a new one starts empty",
   cfg.max_versions = 3;
   REQUIRE(f.EnableKvMount(c.root(), "team/a", cfg).ok());
   for (int i = 0; i < 20; ++i) {
-    REQUIRE(f.KvPut(c.root(), "team/a/", "k" + std::to_string(i), {{"v", "x"}}).ok());
+    REQUIRE(f.KvPut(c.root(), "team/a/", "k" + std::to_string(i), {{"v", "x"}})
+                .ok());
   }
   absl::StatusOr<std::vector<MountInfo>> mounts = f.ListKvMounts(c.root());
   REQUIRE(mounts.ok());
@@ -359,7 +386,8 @@ TEST_CASE("disabling a kv mount purges its records in several proposals",
   Node& f = c.node(c.AFollower(leader));
   REQUIRE(f.EnableKvMount(c.root(), "gone/", MountConfig()).ok());
   for (int i = 0; i < 40; ++i) {
-    REQUIRE(f.KvPut(c.root(), "gone/", "k" + std::to_string(i), {{"v", "x"}}).ok());
+    REQUIRE(
+        f.KvPut(c.root(), "gone/", "k" + std::to_string(i), {{"v", "x"}}).ok());
   }
   absl::StatusOr<std::vector<MountInfo>> mounts = f.ListKvMounts(c.root());
   REQUIRE(mounts.ok());
@@ -374,8 +402,8 @@ TEST_CASE("disabling a kv mount purges its records in several proposals",
   for (uint64_t id : c.ids()) {
     CHECK(Eventually([&] {
       for (int i = 0; i < 40; ++i) {
-        absl::StatusOr<std::string> r = c.node(id).GetRaw(c.root(), 
-            meta + "k" + std::to_string(i), ReadConsistency::kStale);
+        absl::StatusOr<std::string> r = c.node(id).GetRaw(
+            c.root(), meta + "k" + std::to_string(i), ReadConsistency::kStale);
         if (r.status().code() != Code::kNotFound) return false;
       }
       return true;
@@ -394,13 +422,17 @@ TEST_CASE("a sealed node refuses kv operations", "[node][kv][seal]") {
   Node& f = c.node(follower);
   CHECK(f.KvPut(c.root(), "secret/", "k", {{"v", "2"}}).status().code() ==
         Code::kFailedPrecondition);
-  CHECK(f.KvGet(c.root(), "secret/", "k").status().code() == Code::kFailedPrecondition);
-  CHECK(f.KvGet(c.root(), "secret/", "k", 0, ReadConsistency::kStale).status().code() ==
+  CHECK(f.KvGet(c.root(), "secret/", "k").status().code() ==
         Code::kFailedPrecondition);
-  CHECK(f.KvList(c.root(), "secret/", "").status().code() == Code::kFailedPrecondition);
+  CHECK(f.KvGet(c.root(), "secret/", "k", 0, ReadConsistency::kStale)
+            .status()
+            .code() == Code::kFailedPrecondition);
+  CHECK(f.KvList(c.root(), "secret/", "").status().code() ==
+        Code::kFailedPrecondition);
   CHECK(f.EnableKvMount(c.root(), "other/", MountConfig()).code() ==
         Code::kFailedPrecondition);
-  CHECK(f.KvDelete(c.root(), "secret/", "k").code() == Code::kFailedPrecondition);
+  CHECK(f.KvDelete(c.root(), "secret/", "k").code() ==
+        Code::kFailedPrecondition);
   // The cluster itself goes on.
   CHECK(DataOf(c.node(leader), c.root(), "k") == SecretData{{"v", "1"}});
 }
@@ -410,7 +442,8 @@ TEST_CASE("kv secrets survive a leader crash and a full restart",
   TestCluster c(3);
   std::vector<std::string> keys = StartUnsealed(c, Setup().Kv("secret/")).keys;
   const uint64_t old_leader = c.WaitForLeader();
-  REQUIRE(c.node(old_leader).KvPut(c.root(), "secret/", "a", {{"v", "1"}}).ok());
+  REQUIRE(
+      c.node(old_leader).KvPut(c.root(), "secret/", "a", {{"v", "1"}}).ok());
 
   c.Stop(old_leader);
   const uint64_t leader = Leader(c, {old_leader});
@@ -445,7 +478,8 @@ TEST_CASE("kv secrets survive a leader crash and a full restart",
   }
   const uint64_t new_leader = c.WaitForLeader();
   REQUIRE(
-      PutWithRetry(c.node(c.AFollower(new_leader)), c.root(), "a", {{"v", "3"}}).ok());
+      PutWithRetry(c.node(c.AFollower(new_leader)), c.root(), "a", {{"v", "3"}})
+          .ok());
   CHECK(DataOf(c.node(new_leader), c.root(), "a") == SecretData{{"v", "3"}});
 }
 
@@ -461,8 +495,8 @@ TEST_CASE("kv values and field names never reach the disk in plaintext",
   REQUIRE(c.node(2).KvPatch(c.root(), "secret/", "p", patch).ok());
   for (uint64_t id : c.ids()) {
     REQUIRE(Eventually([&] {
-      absl::StatusOr<KvReadResult> r =
-          c.node(id).KvGet(c.root(), "secret/", "p", 2, ReadConsistency::kStale);
+      absl::StatusOr<KvReadResult> r = c.node(id).KvGet(
+          c.root(), "secret/", "p", 2, ReadConsistency::kStale);
       return r.ok() && r->data.has_value();
     }));
   }

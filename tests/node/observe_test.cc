@@ -31,14 +31,17 @@ TEST_CASE("the logger sees elections and seal changes but no secret",
   const InitializeResult init = StartUnsealed(c, Setup().ViaLeader());
   const uint64_t leader = Leader(c);
   const std::string value = "v4lue-that-must-stay-secret";
-  REQUIRE(Retry([&] { return c.node(leader).PutRaw(c.root(), "p", value); }).ok());
+  REQUIRE(
+      Retry([&] { return c.node(leader).PutRaw(c.root(), "p", value); }).ok());
   REQUIRE(Retry([&] {
-            return c.node(leader).EnableKvMount(c.root(), "secret/", MountConfig());
+            return c.node(leader).EnableKvMount(c.root(), "secret/",
+                                                MountConfig());
           }).ok());
   SecretData data;
   data["password"] = "kv-secret-pa55word";
-  REQUIRE(
-      Retry([&] { return c.node(leader).KvPut(c.root(), "secret", "db", data); }).ok());
+  REQUIRE(Retry([&] {
+            return c.node(leader).KvPut(c.root(), "secret", "db", data);
+          }).ok());
   absl::StatusOr<std::vector<std::string>> rekeyed =
       Retry([&] { return c.node(leader).Rekey(init.keys, 3, 2); });
   REQUIRE(rekeyed.ok());
@@ -46,8 +49,9 @@ TEST_CASE("the logger sees elections and seal changes but no secret",
   const uint64_t follower = c.AFollower(leader);
   REQUIRE(c.node(follower).Seal(c.root()).ok());
   REQUIRE(c.Unseal(follower, {(*rekeyed)[0], (*rekeyed)[1]}).ok());
-  REQUIRE(
-      Retry([&] { return c.node(leader).TransferLeadership(c.root(), follower); }).ok());
+  REQUIRE(Retry([&] {
+            return c.node(leader).TransferLeadership(c.root(), follower);
+          }).ok());
   REQUIRE(c.WaitForLeader() == follower);
 
   // What happened is there.
@@ -117,7 +121,8 @@ TEST_CASE("metrics see the commit index grow and time requests",
   CHECK(foll.counter("raft.leader_changes") >= 1);
   // A failed request counts as an error.
   const uint64_t errors = foll.counter("node.request_errors");
-  CHECK(c.node(follower).GetRaw(c.root(), "absent").status().code() == Code::kNotFound);
+  CHECK(c.node(follower).GetRaw(c.root(), "absent").status().code() ==
+        Code::kNotFound);
   CHECK(foll.counter("node.request_errors") == errors + 1);
 }
 
@@ -128,7 +133,9 @@ TEST_CASE("a malformed raft message is refused, counted and logged",
   c.tweak = [&](NodeOptions& o) { rec.Attach(o); };
   StartUnsealed(c);
   const auto [leader, follower] = LeaderAndFollower(c);
-  REQUIRE(Retry([&] { return c.node(leader).PutRaw(c.root(), "before", "b"); }).ok());
+  REQUIRE(Retry([&] {
+            return c.node(leader).PutRaw(c.root(), "before", "b");
+          }).ok());
   absl::StatusOr<LeaderInfo> info = c.node(follower).Leader();
   REQUIRE(info.ok());
 
@@ -166,7 +173,9 @@ TEST_CASE("a malformed raft message is refused, counted and logged",
   }
   CHECK(logged == 2);
   // The follower goes on replicating.
-  REQUIRE(Retry([&] { return c.node(leader).PutRaw(c.root(), "after", "a"); }).ok());
+  REQUIRE(Retry([&] {
+            return c.node(leader).PutRaw(c.root(), "after", "a");
+          }).ok());
   CHECK(Eventually([&] {
     absl::StatusOr<std::string> v =
         c.node(follower).GetRaw(c.root(), "after", ReadConsistency::kStale);
@@ -220,7 +229,8 @@ uint64_t SnapshotsInstalledCatchingUp(uint64_t trailing_logs, int writes) {
   REQUIRE(rec.metrics.at(leader).counter("raft.snapshot_saves") > 0);
   REQUIRE(c.Start(follower).ok());
   REQUIRE(Eventually([&] {
-    absl::StatusOr<std::vector<PeerInfo>> peers = c.node(leader).ListPeers(c.root());
+    absl::StatusOr<std::vector<PeerInfo>> peers =
+        c.node(leader).ListPeers(c.root());
     absl::StatusOr<LeaderInfo> info = c.node(follower).Leader();
     if (!peers.ok() || !info.ok() || info->leader_id != leader) return false;
     uint64_t last = 0, theirs = 0;

@@ -106,8 +106,9 @@ TEST_CASE("a Shamir cluster migrates to auto-unseal and back",
     CHECK_FALSE(s->migration);
     CHECK(s->recovery_seal);
     CHECK(s->type == "test-kms");
-    CHECK(Retry([&] { return c.node(id).GetRaw(c.root(), "kept"); }).value_or("") ==
-          "value");
+    CHECK(Retry([&] {
+            return c.node(id).GetRaw(c.root(), "kept");
+          }).value_or("") == "value");
   }
   RestartAll(c);
   WaitUnsealedAll(c);
@@ -141,8 +142,9 @@ TEST_CASE("a Shamir cluster migrates to auto-unseal and back",
              s->type == "shamir";
     }));
     if (id != leader) REQUIRE(c.Unseal(id, {back[0], back[2]}).ok());
-    CHECK(Retry([&] { return c.node(id).GetRaw(c.root(), "kept"); }).value_or("") ==
-          "value");
+    CHECK(Retry([&] {
+            return c.node(id).GetRaw(c.root(), "kept");
+          }).value_or("") == "value");
   }
   // Plain Shamir from now on: a restart needs the shares.
   c.tweak = nullptr;

@@ -68,7 +68,8 @@ TEST_CASE("a learner cannot receive the leadership", "[node][ops][transfer]") {
   c.AddId(4);
   REQUIRE(c.Start(4).ok());
   REQUIRE(Retry([&] {
-            return c.node(leader).AddPeer(c.root(), 4, TestCluster::Address(4), false);
+            return c.node(leader).AddPeer(c.root(), 4, TestCluster::Address(4),
+                                          false);
           }).ok());
   CHECK(c.node(leader).TransferLeadership(c.root(), 4).code() ==
         Code::kFailedPrecondition);
@@ -110,7 +111,8 @@ TEST_CASE("a key rotation is adopted everywhere and old data stays readable",
   StartUnsealed(c);
   uint64_t leader = c.WaitForLeader();
   const uint64_t follower = c.AFollower(leader);
-  REQUIRE(Retry([&] { return c.node(leader).PutRaw(c.root(), "old", "v1"); }).ok());
+  REQUIRE(
+      Retry([&] { return c.node(leader).PutRaw(c.root(), "old", "v1"); }).ok());
   for (uint64_t id : c.ids()) {
     REQUIRE(Eventually([&] { return TermOnNode(c.node(id), c.root()) == 1; }));
   }
@@ -133,17 +135,25 @@ TEST_CASE("a key rotation is adopted everywhere and old data stays readable",
   // New writes use term 2 whichever node leads; old data still reads.
   std::vector<std::string> written;
   for (uint64_t id : c.ids()) {
-    REQUIRE(Retry([&] { return c.node(leader).TransferLeadership(c.root(), id); }).ok());
+    REQUIRE(Retry([&] {
+              return c.node(leader).TransferLeadership(c.root(), id);
+            }).ok());
     leader = c.WaitForLeader();
     REQUIRE(leader == id);
     const std::string path = "new-" + std::to_string(id);
-    REQUIRE(Retry([&] { return c.node(leader).PutRaw(c.root(), path, "v2"); }).ok());
+    REQUIRE(Retry([&] {
+              return c.node(leader).PutRaw(c.root(), path, "v2");
+            }).ok());
     written.push_back(path);
   }
   for (uint64_t id : c.ids()) {
-    CHECK(Retry([&] { return c.node(id).GetRaw(c.root(), "old"); }).value_or("") == "v1");
+    CHECK(Retry([&] {
+            return c.node(id).GetRaw(c.root(), "old");
+          }).value_or("") == "v1");
     for (const std::string& p : written) {
-      CHECK(Retry([&] { return c.node(id).GetRaw(c.root(), p); }).value_or("") == "v2");
+      CHECK(Retry([&] {
+              return c.node(id).GetRaw(c.root(), p);
+            }).value_or("") == "v2");
     }
   }
 
@@ -160,13 +170,15 @@ TEST_CASE("a restart keeps the rotated keyring", "[node][ops][rotate]") {
   TestCluster c(3);
   const std::vector<std::string> keys = StartUnsealed(c).keys;
   const uint64_t leader = c.WaitForLeader();
-  REQUIRE(Retry([&] { return c.node(leader).PutRaw(c.root(), "a", "1"); }).ok());
+  REQUIRE(
+      Retry([&] { return c.node(leader).PutRaw(c.root(), "a", "1"); }).ok());
   REQUIRE(Retry([&] { return c.node(leader).RotateKey(c.root()); }).ok());
   absl::StatusOr<KeyStatus> again =
       Retry([&] { return c.node(leader).RotateKey(c.root()); });
   REQUIRE(again.ok());
   CHECK(again->term == 3);
-  REQUIRE(Retry([&] { return c.node(leader).PutRaw(c.root(), "b", "2"); }).ok());
+  REQUIRE(
+      Retry([&] { return c.node(leader).PutRaw(c.root(), "b", "2"); }).ok());
   for (uint64_t id : c.ids()) {
     REQUIRE(Eventually([&] { return TermOnNode(c.node(id), c.root()) == 3; }));
   }
@@ -188,7 +200,8 @@ TEST_CASE("a rotation that is never committed changes no node",
   TestCluster c(3);
   StartUnsealed(c);
   const uint64_t leader = c.WaitForLeader();
-  REQUIRE(Retry([&] { return c.node(leader).PutRaw(c.root(), "a", "1"); }).ok());
+  REQUIRE(
+      Retry([&] { return c.node(leader).PutRaw(c.root(), "a", "1"); }).ok());
   c.network().Isolate(leader);
   absl::StatusOr<KeyStatus> r = c.node(leader).RotateKey(c.root());
   CHECK_FALSE(r.ok());
@@ -200,7 +213,9 @@ TEST_CASE("a rotation that is never committed changes no node",
   REQUIRE(Retry([&] { return c.node(now).PutRaw(c.root(), "b", "2"); }).ok());
   for (uint64_t id : c.ids()) {
     CHECK(Eventually([&] { return TermOnNode(c.node(id), c.root()) == 1; }));
-    CHECK(Retry([&] { return c.node(id).GetRaw(c.root(), "a"); }).value_or("") == "1");
+    CHECK(Retry([&] {
+            return c.node(id).GetRaw(c.root(), "a");
+          }).value_or("") == "1");
     CHECK(StaleReads(c.node(id), c.root(), "b", "2"));
   }
 }
@@ -250,7 +265,8 @@ TEST_CASE("an automatic rotation that is never committed changes no node",
     REQUIRE(k->term == 1);
     if (k->encryptions >= 64) break;
     const std::string path = "a" + std::to_string(i);
-    REQUIRE(Retry([&] { return c.node(leader).PutRaw(c.root(), path, "1"); }).ok());
+    REQUIRE(
+        Retry([&] { return c.node(leader).PutRaw(c.root(), path, "1"); }).ok());
   }
   c.network().Isolate(leader);
   CHECK_FALSE(c.node(leader).PutRaw(c.root(), "lost", "x").ok());
@@ -259,17 +275,21 @@ TEST_CASE("an automatic rotation that is never committed changes no node",
   c.network().Heal();
   REQUIRE(c.WaitForLeader() != 0);
   // Leading again, it writes what every node decrypts.
-  REQUIRE(Retry([&] {
-            return c.node(c.WaitForLeader()).TransferLeadership(c.root(), leader);
-          }).ok());
+  REQUIRE(
+      Retry([&] {
+        return c.node(c.WaitForLeader()).TransferLeadership(c.root(), leader);
+      }).ok());
   REQUIRE(c.WaitForLeader() == leader);
-  REQUIRE(Retry([&] { return c.node(leader).PutRaw(c.root(), "b", "2"); }).ok());
+  REQUIRE(
+      Retry([&] { return c.node(leader).PutRaw(c.root(), "b", "2"); }).ok());
   CHECK(AgreedTerm(c) >= 1);
   for (uint64_t id : c.ids()) {
     CHECK(StaleReads(c.node(id), c.root(), "a0", "1"));
     CHECK(StaleReads(c.node(id), c.root(), "b", "2"));
-    CHECK(c.node(id).GetRaw(c.root(), "lost", ReadConsistency::kStale).status().code() ==
-          Code::kNotFound);
+    CHECK(c.node(id)
+              .GetRaw(c.root(), "lost", ReadConsistency::kStale)
+              .status()
+              .code() == Code::kNotFound);
   }
 }
 
@@ -286,8 +306,9 @@ TEST_CASE("rotation and key status need an unsealed node",
   REQUIRE(c.node(leader).Seal(c.root()).ok());
   const uint64_t other = Followers(c, leader).at(1);
   // The leader is sealed: a forwarded rotation is refused there.
-  CHECK(Retry([&] { return c.node(other).RotateKey(c.root()); }).status().code() ==
-        Code::kFailedPrecondition);
+  CHECK(Retry([&] { return c.node(other).RotateKey(c.root()); })
+            .status()
+            .code() == Code::kFailedPrecondition);
 }
 
 TEST_CASE("rekey replaces the unseal shares on every node",
@@ -295,7 +316,8 @@ TEST_CASE("rekey replaces the unseal shares on every node",
   TestCluster c(3);
   const std::vector<std::string> old_keys = StartUnsealed(c).keys;
   const auto [leader, follower] = LeaderAndFollower(c);
-  REQUIRE(Retry([&] { return c.node(leader).PutRaw(c.root(), "a", "1"); }).ok());
+  REQUIRE(
+      Retry([&] { return c.node(leader).PutRaw(c.root(), "a", "1"); }).ok());
 
   // Wrong current shares: a well-formed share of another secret.
   const std::string wrong(66, 'a');
@@ -369,7 +391,8 @@ TEST_CASE("a follower that misses a rotation adopts it from a snapshot",
   const uint64_t installs = counter.installs;
   c.network().Heal();
   REQUIRE(Eventually([&] { return counter.installs > installs; }));
-  REQUIRE(Eventually([&] { return TermOnNode(c.node(follower), c.root()) == 2; }));
+  REQUIRE(
+      Eventually([&] { return TermOnNode(c.node(follower), c.root()) == 2; }));
   CHECK(Eventually([&] {
     return c.node(follower)
                .GetRaw(c.root(), "k39", ReadConsistency::kStale)

@@ -68,7 +68,8 @@ TEST_CASE("Bootstrap checks its peer list", "[node][bootstrap]") {
   CHECK(n.Bootstrap({Peer{1, "elsewhere"}}).code() == Code::kInvalidArgument);
   // Nothing happens before Bootstrap: no leader, no writes.
   CHECK(n.Leader()->leader_id == 0);
-  CHECK(n.PutRaw(c.root(), "secret/a", "1").code() == Code::kFailedPrecondition);
+  CHECK(n.PutRaw(c.root(), "secret/a", "1").code() ==
+        Code::kFailedPrecondition);
   CHECK(n.Initialize({}).status().code() == Code::kUnavailable);
 
   REQUIRE(n.Bootstrap({Peer{1, "node-1"}}).ok());
@@ -88,7 +89,8 @@ TEST_CASE("a closed node fails every call", "[node][lifecycle]") {
   n.Close();  // idempotent
   using Code = absl::StatusCode;
   CHECK(n.Leader().status().code() == Code::kFailedPrecondition);
-  CHECK(n.PutRaw(c.root(), "secret/a", "1").code() == Code::kFailedPrecondition);
+  CHECK(n.PutRaw(c.root(), "secret/a", "1").code() ==
+        Code::kFailedPrecondition);
   n.Receive("garbage");  // ignored
 }
 

@@ -47,10 +47,12 @@ struct TempDir {
 
 // Writes secret/`key`, retrying while there is no leader or the leader
 // changes (the write is idempotent).
-absl::Status Put(Node& n, const Caller& as, const std::string& key, const std::string& value) {
-  const absl::Status s = Retry([&] {
-                           return n.KvPut(as, "secret/", key, {{"value", value}});
-                         }).status();
+absl::Status Put(Node& n, const Caller& as, const std::string& key,
+                 const std::string& value) {
+  const absl::Status s =
+      Retry([&] {
+        return n.KvPut(as, "secret/", key, {{"value", value}});
+      }).status();
   if (!s.ok()) UNSCOPED_INFO("put " << key << ": " << s.ToString());
   return s;
 }
@@ -82,7 +84,8 @@ absl::Status RestoreOnLeader(TestCluster& c, const std::string& path,
   return s;
 }
 
-bool Shows(Node& n, const Caller& as, const std::string& key, const std::string& value) {
+bool Shows(Node& n, const Caller& as, const std::string& key,
+           const std::string& value) {
   return Eventually([&] { return StaleValue(n, as, key) == value; });
 }
 
@@ -109,7 +112,8 @@ TEST_CASE("a snapshot is saved on the leader and on a follower and inspected",
   // A write acknowledged just before a follower's save is in it: restoring
   // that snapshot later brings it back.
   REQUIRE(Put(c.node(leader), c.root(), "b", "2").ok());
-  REQUIRE(c.node(follower).SnapshotSave(c.root(), dir.File("follower.snap")).ok());
+  REQUIRE(
+      c.node(follower).SnapshotSave(c.root(), dir.File("follower.snap")).ok());
 
   absl::StatusOr<SnapshotInspection> lead =
       InspectSnapshot(dir.File("leader.snap"));
@@ -141,10 +145,11 @@ TEST_CASE("a snapshot is saved on the leader and on a follower and inspected",
   // Streamed: the same kind of file, verified before the first byte.
   std::string streamed;
   REQUIRE(c.node(follower)
-              .SnapshotSaveTo(c.root(), [&](absl::string_view bytes) {
-                streamed.append(bytes.data(), bytes.size());
-                return absl::OkStatus();
-              })
+              .SnapshotSaveTo(c.root(),
+                              [&](absl::string_view bytes) {
+                                streamed.append(bytes.data(), bytes.size());
+                                return absl::OkStatus();
+                              })
               .ok());
   WriteFile(dir.File("streamed.snap"), streamed);
   absl::StatusOr<SnapshotInspection> s =
@@ -154,17 +159,19 @@ TEST_CASE("a snapshot is saved on the leader and on a follower and inspected",
   CHECK(s->file_bytes == streamed.size());
   // An error of the host's writer stops the save and is returned.
   CHECK(c.node(leader)
-            .SnapshotSaveTo(c.root(), [](absl::string_view) {
-              return absl::UnavailableError("disk full");
-            })
+            .SnapshotSaveTo(c.root(),
+                            [](absl::string_view) {
+                              return absl::UnavailableError("disk full");
+                            })
             .code() == Code::kUnavailable);
 
   CHECK(InspectSnapshot(dir.File("missing.snap")).status().code() ==
         Code::kNotFound);
   // A sealed node saves nothing.
   REQUIRE(c.node(follower).Seal(c.root()).ok());
-  CHECK(c.node(follower).SnapshotSave(c.root(), dir.File("sealed.snap")).code() ==
-        Code::kFailedPrecondition);
+  CHECK(
+      c.node(follower).SnapshotSave(c.root(), dir.File("sealed.snap")).code() ==
+      Code::kFailedPrecondition);
   CHECK_FALSE(std::filesystem::exists(dir.File("sealed.snap")));
 }
 
@@ -189,11 +196,14 @@ TEST_CASE("a restore that stops while staging discards what it staged",
   TempDir dir;
   uint64_t leader = c.WaitForLeader();
   for (int i = 0; i < 40; ++i) {
-    REQUIRE(Put(c.node(leader), c.root(), "k" + std::to_string(i), std::string(1000, 'x'))
+    REQUIRE(Put(c.node(leader), c.root(), "k" + std::to_string(i),
+                std::string(1000, 'x'))
                 .ok());
   }
   // Last in key order, and too large for the entries of the cluster below.
-  REQUIRE(c.node(leader).PutRaw(c.root(), "zz/big", std::string(40 << 10, 'y')).ok());
+  REQUIRE(c.node(leader)
+              .PutRaw(c.root(), "zz/big", std::string(40 << 10, 'y'))
+              .ok());
   REQUIRE(c.node(leader).SnapshotSave(c.root(), dir.File("s.snap")).ok());
   c.tweak = [](NodeOptions& o) { o.max_entry_bytes = 32 << 10; };
   RestartAll(c);
@@ -204,7 +214,8 @@ TEST_CASE("a restore that stops while staging discards what it staged",
   CHECK(s.code() == Code::kResourceExhausted);
   leader = c.WaitForLeader();
   REQUIRE(Put(c.node(leader), c.root(), "after", "yes").ok());
-  for (uint64_t id : c.ids()) CHECK(Shows(c.node(id), c.root(), "after", "yes"));
+  for (uint64_t id : c.ids())
+    CHECK(Shows(c.node(id), c.root(), "after", "yes"));
   for (uint64_t id : c.ids()) c.Stop(id);
   for (uint64_t id : c.ids()) {
     INFO("node " << id);
@@ -269,7 +280,8 @@ TEST_CASE("a new leader discards what a restore cut by a crash staged",
   REQUIRE(Put(c.node(c.WaitForLeader()), c.root(), "marker", "m").ok());
   REQUIRE(c.Start(leader).ok());
   REQUIRE(c.Unseal(leader, {keys[0], keys[1]}).ok());
-  for (uint64_t id : c.ids()) REQUIRE(Shows(c.node(id), c.root(), "marker", "m"));
+  for (uint64_t id : c.ids())
+    REQUIRE(Shows(c.node(id), c.root(), "marker", "m"));
   for (uint64_t id : c.ids()) c.Stop(id);
   for (uint64_t id : c.ids()) {
     INFO("node " << id);
@@ -286,7 +298,9 @@ TEST_CASE("a restore drops later writes and brings back earlier ones",
   uint64_t leader = c.WaitForLeader();
   REQUIRE(Put(c.node(leader), c.root(), "test", "HA cluster working").ok());
   REQUIRE(Put(c.node(leader), c.root(), "changed", "before").ok());
-  REQUIRE(c.node(c.AFollower(leader)).SnapshotSave(c.root(), dir.File("s.snap")).ok());
+  REQUIRE(c.node(c.AFollower(leader))
+              .SnapshotSave(c.root(), dir.File("s.snap"))
+              .ok());
   REQUIRE(Put(c.node(leader), c.root(), "important", "later").ok());
   REQUIRE(Put(c.node(leader), c.root(), "changed", "after").ok());
   REQUIRE(c.node(leader).KvDeleteMetadata(c.root(), "secret/", "test").ok());
@@ -295,7 +309,8 @@ TEST_CASE("a restore drops later writes and brings back earlier ones",
   const uint64_t down = c.AFollower(leader);
   c.Stop(down);
   absl::Status follower_try =
-      c.node(c.AFollower(leader)).SnapshotRestore(c.root(), dir.File("s.snap"), {});
+      c.node(c.AFollower(leader))
+          .SnapshotRestore(c.root(), dir.File("s.snap"), {});
   CHECK(follower_try.code() == Code::kUnavailable);
   CHECK(follower_try.message().find("leader") != absl::string_view::npos);
   REQUIRE(RestoreOnLeader(c, dir.File("s.snap")).ok());
@@ -308,7 +323,8 @@ TEST_CASE("a restore drops later writes and brings back earlier ones",
     CHECK(Shows(c.node(id), c.root(), "important", "<absent>"));
   }
   // Linearizable reads agree, and the restored cluster takes new writes.
-  absl::StatusOr<KvReadResult> r = c.node(leader).KvGet(c.root(), "secret/", "changed");
+  absl::StatusOr<KvReadResult> r =
+      c.node(leader).KvGet(c.root(), "secret/", "changed");
   REQUIRE(r.ok());
   CHECK(r->data->at("value") == "before");
   REQUIRE(Put(c.node(leader), c.root(), "after-restore", "yes").ok());
@@ -347,7 +363,8 @@ TEST_CASE("a node down during a restore catches up from a raft snapshot",
   const uint64_t down = c.AFollower(leader);
   c.Stop(down);
   for (int i = 0; i < 20; ++i) {
-    REQUIRE(Put(c.node(leader), c.root(), "gone" + std::to_string(i), "g").ok());
+    REQUIRE(
+        Put(c.node(leader), c.root(), "gone" + std::to_string(i), "g").ok());
   }
   REQUIRE(RestoreOnLeader(c, dir.File("s.snap")).ok());
   for (int i = 0; i < 40; ++i) {
@@ -442,11 +459,13 @@ TEST_CASE("a restore keeps the live membership and reaches a new member",
 
   c.AddId(4);
   REQUIRE(c.Start(4).ok());
-  REQUIRE(c.node(leader).AddPeer(c.root(), 4, TestCluster::Address(4), false).ok());
+  REQUIRE(
+      c.node(leader).AddPeer(c.root(), 4, TestCluster::Address(4), false).ok());
   REQUIRE(Put(c.node(leader), c.root(), "new", "n").ok());
   REQUIRE(RestoreOnLeader(c, dir.File("s.snap")).ok());
 
-  absl::StatusOr<std::vector<PeerInfo>> peers = c.node(leader).ListPeers(c.root());
+  absl::StatusOr<std::vector<PeerInfo>> peers =
+      c.node(leader).ListPeers(c.root());
   REQUIRE(peers.ok());
   REQUIRE(peers->size() == 4);
   CHECK(peers->back().id == 4);
@@ -514,7 +533,8 @@ TEST_CASE("a corrupt truncated or tampered snapshot is refused as data loss",
   for (const char* name :
        {"flipped.snap", "truncated.snap", "empty.snap", "forged.snap"}) {
     INFO(name);
-    absl::Status s = c.node(leader).SnapshotRestore(c.root(), dir.File(name), {});
+    absl::Status s =
+        c.node(leader).SnapshotRestore(c.root(), dir.File(name), {});
     CHECK(s.code() == Code::kDataLoss);
     CHECK(s.message().substr(0, 6) == "node: ");
   }
@@ -522,13 +542,15 @@ TEST_CASE("a corrupt truncated or tampered snapshot is refused as data loss",
         Code::kDataLoss);
   // Nothing changed, on any node.
   for (uint64_t id : c.ids()) CHECK(Shows(c.node(id), c.root(), "k", "after"));
-  CHECK(c.node(leader).SnapshotRestore(c.root(), dir.File("none.snap"), {}).code() ==
-        Code::kNotFound);
+  CHECK(c.node(leader)
+            .SnapshotRestore(c.root(), dir.File("none.snap"), {})
+            .code() == Code::kNotFound);
 
   // A sealed leader restores nothing.
   REQUIRE(c.node(leader).Seal(c.root()).ok());
-  CHECK(c.node(leader).SnapshotRestore(c.root(), dir.File("good.snap"), {}).code() ==
-        Code::kFailedPrecondition);
+  CHECK(c.node(leader)
+            .SnapshotRestore(c.root(), dir.File("good.snap"), {})
+            .code() == Code::kFailedPrecondition);
 }
 
 TEST_CASE("restore from a reader and save to a writer round trip",
@@ -539,10 +561,11 @@ TEST_CASE("restore from a reader and save to a writer round trip",
   REQUIRE(Put(c.node(leader), c.root(), "k", "v1").ok());
   std::string bytes;
   REQUIRE(c.node(leader)
-              .SnapshotSaveTo(c.root(), [&](absl::string_view b) {
-                bytes.append(b.data(), b.size());
-                return absl::OkStatus();
-              })
+              .SnapshotSaveTo(c.root(),
+                              [&](absl::string_view b) {
+                                bytes.append(b.data(), b.size());
+                                return absl::OkStatus();
+                              })
               .ok());
   REQUIRE(Put(c.node(leader), c.root(), "k", "v2").ok());
   size_t offset = 0;
@@ -558,11 +581,12 @@ TEST_CASE("restore from a reader and save to a writer round trip",
   // The reader's error is returned and nothing changes.
   REQUIRE(Put(c.node(leader), c.root(), "k", "v3").ok());
   CHECK(c.node(leader)
-            .SnapshotRestoreFrom(c.root(), 
-                [](char*, size_t) -> absl::StatusOr<size_t> {
-                  return absl::AbortedError("the host gave up");
-                },
-                {})
+            .SnapshotRestoreFrom(c.root(),
+                                 [](char*, size_t) -> absl::StatusOr<size_t> {
+                                   return absl::AbortedError(
+                                       "the host gave up");
+                                 },
+                                 {})
             .code() == Code::kAborted);
   CHECK(Shows(c.node(leader), c.root(), "k", "v3"));
 }
@@ -634,8 +658,9 @@ TEST_CASE("another cluster's snapshot needs force and that cluster's shares",
   REQUIRE(RestoreOnLeader(b, dir.File("b.snap")).ok());
   CHECK(Shows(b.node(again), b.root(), "written-by-b", "yes"));
   // A's snapshot is still another cluster's.
-  CHECK(b.node(again).SnapshotRestore(b.root(), dir.File("a.snap"), {}).code() ==
-        Code::kFailedPrecondition);
+  CHECK(
+      b.node(again).SnapshotRestore(b.root(), dir.File("a.snap"), {}).code() ==
+      Code::kFailedPrecondition);
 }
 
 // Not run by default (hidden tag): prints how long a save and a restore of
@@ -656,13 +681,17 @@ TEST_CASE("snapshot save and restore times", "[.][measure]") {
   for (int t = 0; t < 8; ++t) {
     writers.emplace_back([&, t] {
       for (int i = t; i < n; i += 8) {
-        REQUIRE(c.node(leader).PutRaw(c.root(), "k/" + std::to_string(i), value).ok());
+        REQUIRE(c.node(leader)
+                    .PutRaw(c.root(), "k/" + std::to_string(i), value)
+                    .ok());
       }
     });
   }
   for (std::thread& w : writers) w.join();
   absl::Time start = absl::Now();
-  REQUIRE(c.node(c.AFollower(leader)).SnapshotSave(c.root(), dir.File("s.snap")).ok());
+  REQUIRE(c.node(c.AFollower(leader))
+              .SnapshotSave(c.root(), dir.File("s.snap"))
+              .ok());
   const absl::Duration save = absl::Now() - start;
   absl::StatusOr<SnapshotInspection> in = InspectSnapshot(dir.File("s.snap"));
   REQUIRE(in.ok());

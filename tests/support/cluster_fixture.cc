@@ -42,8 +42,9 @@ InitializeResult StartUnsealed(TestCluster& c, const Setup& setup) {
     }
   }
   if (!setup.kv_mount.empty()) {
-    REQUIRE(
-        c.node(Leader(c)).EnableKvMount(c.root(), setup.kv_mount, setup.kv_config).ok());
+    REQUIRE(c.node(Leader(c))
+                .EnableKvMount(c.root(), setup.kv_mount, setup.kv_config)
+                .ok());
   }
   return *std::move(init);
 }
@@ -100,10 +101,12 @@ bool Initialized(Node& n) {
   return s.ok() && s->initialized;
 }
 
-bool StaleReads(Node& n, const Caller& as, const std::string& path, const std::string& value) {
+bool StaleReads(Node& n, const Caller& as, const std::string& path,
+                const std::string& value) {
   return Eventually(
       [&] {
-        return n.GetRaw(as, path, ReadConsistency::kStale).value_or("") == value;
+        return n.GetRaw(as, path, ReadConsistency::kStale).value_or("") ==
+               value;
       },
       kSetupTimeout);
 }

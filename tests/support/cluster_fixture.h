@@ -136,7 +136,8 @@ bool Initialized(Node& n);
 
 // Whether `n` reads `value` at `path` from its own applied state (a stale
 // read), waiting up to kSetupTimeout.
-bool StaleReads(Node& n, const Caller& as, const std::string& path, const std::string& value);
+bool StaleReads(Node& n, const Caller& as, const std::string& path,
+                const std::string& value);
 
 // Whether every running node of `c` reads `value` at `path` from its own
 // applied state, waiting up to kSetupTimeout for each: for "the write is
