@@ -6,7 +6,8 @@
  * remove_peer update on sys/storage/raft/remove-peer, list_peers read on
  * sys/storage/raft/configuration, transfer_leadership update with sudo
  * on sys/step-down (coffer/c.h, Tokens). Until the cluster is initialized
- * the three membership functions accept any token, NULL included; after,
+ * the membership functions and transfer_leadership accept any token,
+ * NULL included; after,
  * the check is a linearizable read on this node (it needs a leader, and
  * this node unsealed: COFFER_FAILED_PRECONDITION when sealed).
  *

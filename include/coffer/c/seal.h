@@ -104,8 +104,8 @@ COFFER_EXPORT int coffer_node_unseal(coffer_node_t* node,
                                      const void* share, size_t share_len);
 /* Seals this node only: wipes its keys and unseal progress. Idempotent:
  * on a sealed node COFFER_OK at once, whatever the token. Otherwise the
- * token check is a request (a linearizable read on this node), then the
- * sealing is local.
+ * token is checked on this node's applied state (no round trip, so it
+ * works while the leader is sealed), then the sealing is local.
  * Errors: COFFER_PERMISSION_DENIED for a token that may not; the node
  * errors and request errors. */
 COFFER_EXPORT int coffer_node_seal(coffer_node_t* node, const char* token);
@@ -142,8 +142,8 @@ typedef struct coffer_key_status {
 COFFER_EXPORT int coffer_node_rotate_key(coffer_node_t* node, const char* token,
                                          coffer_key_status_t** out);
 /* This node's active key term (no forwarding: after a rotation, each node
- * reports the new term once it has applied it): local, after the token
- * check (a request: a linearizable read on this node). On COFFER_OK, *out
+ * reports the new term once it has applied it): local, after a token check
+ * on this node's applied state (no round trip). On COFFER_OK, *out
  * is new, freed with coffer_key_status_free.
  * Errors: COFFER_INVALID_ARGUMENT for a NULL `out`;
  * COFFER_FAILED_PRECONDITION when this node is sealed;
