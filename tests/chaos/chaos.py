@@ -240,6 +240,10 @@ def perform(node, op, stale=False):
     elif (status == 400 and op.kind == "cas"
           and "check-and-set" in errors(body)):
         op.status, op.ret, op.error = "fail", now, "cas mismatch"
+    elif status in (413, 429):
+        # Refused before it ran (a full disk, too many requests): it took
+        # no effect, and is no check-and-set answer either.
+        op.status, op.ret, op.error = "refused", now, f"{status} {errors(body)}"
     elif status >= 500:
         op.error = f"{status} {errors(body)}"  # unknown
     else:

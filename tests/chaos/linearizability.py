@@ -11,7 +11,9 @@ None). Operations (Op.kind):
   read() -> (version, value)    ok: legal iff the register holds exactly
                                 that ((0, None) for a key not written yet).
 
-Outcomes (Op.status): "ok" and "fail" are definite; "unknown" (a timeout,
+Outcomes (Op.status): "ok" and "fail" are definite; "refused" (turned away
+before it ran: a full disk, too many requests) took no effect and
+constrains nothing but that its value is never read; "unknown" (a timeout,
 a broken connection, a 5xx) may or may not have taken effect. An unknown
 write is given an infinite completion time: it may take effect at any point
 after its invocation, or never (it is simply never linearized); an unknown
@@ -231,7 +233,7 @@ def end_checks(history, final):
                 winners.setdefault((op.key, op.cas), []).append(op)
         if op.status in ("ok", "unknown"):
             written.setdefault(op.key, {})[op.value] = op
-        elif op.status == "fail":
+        elif op.status in ("fail", "refused"):
             failed.setdefault(op.key, {})[op.value] = op
     for (key, cas), ops in sorted(winners.items()):
         if len(ops) > 1:
