@@ -392,16 +392,13 @@ absl::Status AuditLog::Load() {
           absl::StrCat("node: the audit device record ", key, " is corrupt"));
     }
     absl::StatusOr<std::shared_ptr<AuditSink>> d =
-        OpenDevice(std::move(r), loop_->options);
-    // A device this node cannot open stays in the table and keeps
-    // nothing: with no other device, requests here fail (fail closed).
+        OpenDevice(r, loop_->options);
     if (!d.ok()) {
-      nodepb::AuditDeviceRecord broken;
-      broken.ParseFromString(*bytes);
-      broken.set_type("callback");  // a device that cannot write
-      devices.push_back(
-          std::make_shared<AuditSink>(std::move(broken), -1, nullptr));
-      continue;
+      // A device this node cannot open stays in the table and keeps
+      // nothing (a callback device without a callback): with no other
+      // device, requests here fail (fail closed).
+      r.set_type("callback");
+      d = std::make_shared<AuditSink>(std::move(r), -1, nullptr);
     }
     devices.push_back(*std::move(d));
   }

@@ -440,12 +440,7 @@ void RequestPipeline::OnSoftState(const raft::SoftState& prev) {
 }
 
 void RequestPipeline::AbandonLeaderWork(const absl::Status& s) {
-  std::deque<Queued> queue;
-  queue.swap(leader_queue_);
-  for (Queued& q : queue) q.done(s);
-  std::map<uint64_t, Read> reads;
-  reads.swap(reads_);
-  for (auto& [seq, r] : reads) r.done(s);
+  FailUnstarted(s);
   // Proposals stay: they may still commit, and complete (or are found lost)
   // when their index is applied. Only their overlay goes.
   loop_->view->ClearInFlight();
