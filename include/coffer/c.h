@@ -127,9 +127,10 @@
  * Threads and callbacks. Every function is thread-safe, except that a
  * handle or result must not be freed or closed while another thread uses
  * it, and an _init function writes only the caller's struct. A node calls
- * the host's callbacks (coffer/c/host.h) one at a time: on its event-loop
- * thread while the loop runs (it starts inside coffer_node_open and ends
- * when coffer_node_shutdown or coffer_node_close returns), and during
+ * the host's callbacks (coffer/c/host.h) one at a time, except the audit
+ * callback (which host.h describes): on its event-loop thread while the
+ * loop runs (it starts inside coffer_node_open and ends when
+ * coffer_node_shutdown or coffer_node_close returns), and during
  * coffer_node_open also on the caller's thread. The snapshot functions
  * call their read and write callbacks on the caller's thread. A callback
  * must not call into the node that called it, except coffer_node_receive;
@@ -141,6 +142,7 @@
 #ifndef COFFER_C_H_
 #define COFFER_C_H_
 
+#include "coffer/c/audit.h"
 #include "coffer/c/auth.h"
 #include "coffer/c/cluster.h"
 #include "coffer/c/common.h"

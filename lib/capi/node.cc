@@ -201,6 +201,14 @@ absl::StatusOr<std::unique_ptr<coffer_node>> OpenNode(
   }
   n.trailing_logs = o.trailing_logs;
   n.key_rotation_max_operations = o.key_rotation_max_operations;
+  if (o.audit != nullptr) {
+    n.audit_callback = [fn = o.audit, user_data = o.audit_user_data](
+                           absl::string_view record) -> absl::Status {
+      const std::string copy(record);  // NUL-terminated, as promised
+      const int rc = fn(user_data, copy.c_str(), copy.size());
+      return rc == COFFER_OK ? absl::OkStatus() : CallbackError(rc, "audit");
+    };
+  }
   COFFER_ASSIGN_OR_RETURN(handle->node, coffer::Node::Open(n));
   return handle;
 }

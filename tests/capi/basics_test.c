@@ -44,6 +44,7 @@ void test_free_functions_accept_null(void) {
   coffer_token_info_free(NULL);
   coffer_created_token_free(NULL);
   coffer_capabilities_free(NULL);
+  coffer_audit_devices_free(NULL);
   coffer_token_create_options_init(NULL, sizeof(coffer_token_create_options_t));
   CHECK(1); /* reaching here is the test */
 }

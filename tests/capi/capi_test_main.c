@@ -27,6 +27,7 @@ static const TestCase kCases[] = {
     {"auth/token trees and orphans", test_token_trees_and_orphans},
     {"auth/after initialize every call needs a token",
      test_after_initialize_every_call_needs_a_token},
+    {"audit/devices record requests with secrets hashed", test_audit_devices},
     {"pending/membership before initialize takes any token",
      test_membership_before_initialize_takes_any_token},
 };

@@ -26,4 +26,6 @@ void test_token_trees_and_orphans(void);
 void test_membership_before_initialize_takes_any_token(void);
 void test_after_initialize_every_call_needs_a_token(void);
 
+void test_audit_devices(void);
+
 #endif /* COFFER_TESTS_CAPI_CAPI_TESTS_H_ */

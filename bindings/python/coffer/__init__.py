@@ -12,7 +12,7 @@ package, then by the system loader.
 
 from . import shamir, snapshot, testing  # noqa: F401
 from ._lib import lib as _library  # not _lib: that is the ctypes module
-from .caller import Caller, CreatedToken, TokenInfo
+from .caller import AuditDevice, Caller, CreatedToken, TokenInfo
 from .errors import (AbortedError, AlreadyExistsError, CancelledError,
                      CofferError, DataLossError, DeadlineExceededError,
                      FailedPreconditionError, InternalError,
@@ -28,7 +28,8 @@ __version__ = _library.coffer_version().decode()
 ABI_VERSION = _library.coffer_abi_version()
 
 __all__ = [
-    "Node", "Caller", "CreatedToken", "TokenInfo", "CofferError", "AbortedError", "AlreadyExistsError",
+    "Node", "Caller", "AuditDevice", "CreatedToken", "TokenInfo",
+    "CofferError", "AbortedError", "AlreadyExistsError",
     "CancelledError", "DataLossError", "DeadlineExceededError",
     "FailedPreconditionError", "InternalError", "InvalidArgumentError",
     "NotFoundError", "OutOfRangeError", "PermissionDeniedError",

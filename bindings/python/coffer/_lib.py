@@ -37,6 +37,7 @@ WRITE_FN = CFUNCTYPE(c_int, c_void_p, c_void_p, c_size_t)
 READ_FN = CFUNCTYPE(c_int, c_void_p, c_void_p, c_size_t, POINTER(c_size_t))
 LOG_FN = CFUNCTYPE(None, c_void_p, c_int, c_char_p, c_size_t)
 METRIC_FN = CFUNCTYPE(None, c_void_p, c_int, c_char_p, ctypes.c_double)
+AUDIT_FN = CFUNCTYPE(c_int, c_void_p, c_void_p, c_size_t)
 
 
 class Kms(Structure):
@@ -68,7 +69,8 @@ class NodeOptions(Structure):
                 ("log", LOG_FN), ("log_user_data", c_void_p),
                 ("metric", METRIC_FN), ("metric_user_data", c_void_p),
                 ("trailing_logs", c_uint64),
-                ("key_rotation_max_operations", c_uint64)]
+                ("key_rotation_max_operations", c_uint64),
+                ("audit", AUDIT_FN), ("audit_user_data", c_void_p)]
 
 
 class LeaderInfo(Structure):
@@ -232,6 +234,17 @@ class Capabilities(Structure):
                 ("num_paths", c_size_t)]
 
 
+class AuditDevice(Structure):
+    _fields_ = [("path", c_char_p), ("type", c_char_p),
+                ("description", c_char_p), ("options", POINTER(KvField)),
+                ("num_options", c_size_t)]
+
+
+class AuditDevices(Structure):
+    _fields_ = [("devices", POINTER(POINTER(AuditDevice))),
+                ("num_devices", c_size_t)]
+
+
 P = POINTER
 PP = lambda t: POINTER(POINTER(t))  # noqa: E731 (an out parameter)
 NODE = c_void_p
@@ -344,6 +357,13 @@ _PROTOTYPES = {
     "coffer_capabilities": (c_int, [NODE, TOKEN, PP(Capabilities), c_int,
                                     c_char_p, P(c_char_p), c_size_t]),
     "coffer_capabilities_free": (None, [P(Capabilities)]),
+    "coffer_audit_enable": (c_int, [NODE, TOKEN, c_char_p, c_char_p,
+                                    c_char_p, P(KvField), c_size_t]),
+    "coffer_audit_disable": (c_int, [NODE, TOKEN, c_char_p]),
+    "coffer_audit_list": (c_int, [NODE, TOKEN, PP(AuditDevices)]),
+    "coffer_audit_devices_free": (None, [P(AuditDevices)]),
+    "coffer_audit_hash": (c_int, [NODE, TOKEN, P(c_void_p), P(c_size_t),
+                                  c_char_p, c_char_p, c_size_t]),
 }
 
 

@@ -69,6 +69,15 @@ class CreatedToken:
         return f"CreatedToken(<id>, accessor={self.info.accessor!r})"
 
 
+@dataclasses.dataclass
+class AuditDevice:
+    """An enabled audit device (Vault's sys/audit list entry)."""
+    path: str  # with its trailing "/"
+    type: str
+    description: str
+    options: Dict[str, str]
+
+
 def _token_info(p):
     t = p.contents
     return TokenInfo(
@@ -547,6 +556,55 @@ class Caller:
             return out
         finally:
             lib.coffer_capabilities_free(p)
+
+    # --- Audit devices (Vault's sys/audit, sys/audit-hash) -------------------
+
+    def enable_audit(self, path: str, type: str, options=None, *,
+                     description: str = ""):
+        """Enables an audit device of `type` ("file" with options
+        {"file_path": ...}, or "callback": the node's audit hook) at
+        `path`. Needs sudo."""
+        arr, keep, n = _field_array(options or {}, "options")
+        self._call(lib.coffer_audit_enable, _bytes(path, "path"),
+                   _bytes(type, "type"), _bytes(description, "description"),
+                   arr, n)
+        del keep
+
+    def disable_audit(self, path: str):
+        """Disables the device at `path`; NotFoundError when none."""
+        self._call(lib.coffer_audit_disable, _bytes(path, "path"))
+
+    def audit_devices(self) -> List[AuditDevice]:
+        """The enabled devices, by path. Needs sudo."""
+        p = ctypes.POINTER(_lib.AuditDevices)()
+        self._call(lib.coffer_audit_list, ctypes.byref(p))
+        try:
+            out = []
+            for i in range(p.contents.num_devices):
+                d = p.contents.devices[i].contents
+                out.append(AuditDevice(
+                    path=_str(d.path), type=_str(d.type),
+                    description=_str(d.description),
+                    options={k: v if isinstance(v, str) else
+                             v.decode("utf-8", "replace")
+                             for k, v in _fields(d.options,
+                                                 d.num_options).items()}))
+            return out
+        finally:
+            lib.coffer_audit_devices_free(p)
+
+    def audit_hash(self, path: str, value) -> str:
+        """"hmac-sha256:<hex>" of `value` (str or bytes) under the key of
+        the device at `path`, to find a known value in its records."""
+        v = _bytes(value)
+        out = ctypes.c_void_p()
+        n = ctypes.c_size_t()
+        self._call(lib.coffer_audit_hash, ctypes.byref(out), ctypes.byref(n),
+                   _bytes(path, "path"), v, len(v))
+        try:
+            return ctypes.string_at(out, n.value).decode("ascii")
+        finally:
+            lib.coffer_free(out)
 
     def _list(self, fn) -> List[str]:
         p = ctypes.POINTER(_lib.StringList)()

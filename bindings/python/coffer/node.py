@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # coffer.caller imports this module
 Value = Union[str, bytes]
 
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+_UNAVAILABLE = 14  # COFFER_UNAVAILABLE: an audit record not kept
 
 
 def check(rc):
@@ -313,9 +314,14 @@ class Node:
     check_quorum, random_seed, retry_join ({id: address}),
     retry_join_interval, cleanup_dead_servers,
     dead_server_last_contact_threshold, min_quorum, migrate_from_kms,
-    mlock, trailing_logs, key_rotation_max_operations; and the hooks log(level: int, message: str) and
-    metric(kind: int, name: str, value: float) (coffer/observe.h), called
-    on the node's loop thread (exceptions in them are swallowed).
+    mlock, trailing_logs, key_rotation_max_operations; and the hooks
+    log(level: int, message: str) and metric(kind: int, name: str, value:
+    float) (coffer/observe.h), called on the node's loop thread (exceptions
+    in them are swallowed), and audit(record: str), where the node's
+    "callback" audit devices send their records (one JSON object each): it
+    is called on the thread of the audited call, from many threads at once,
+    and an exception in it means the record was not kept (then, when no
+    other device kept it, the audited request fails).
     """
 
     def __init__(self, id: int, address: str, data_dir: str,
@@ -327,7 +333,8 @@ class Node:
                  retry_join_interval=None, cleanup_dead_servers=None,
                  dead_server_last_contact_threshold=None, min_quorum=None,
                  migrate_from_kms=None, mlock=None, log=None, metric=None,
-                 trailing_logs=None, key_rotation_max_operations=None):
+                 audit=None, trailing_logs=None,
+                 key_rotation_max_operations=None):
         self._handle = None
         self._lock = threading.Condition()
         self._calls = 0
@@ -373,6 +380,16 @@ class Node:
                     pass
             self._metric_fn = _lib.METRIC_FN(on_metric)
             o.metric = self._metric_fn
+        self._audit_fn = None
+        if audit is not None:
+            def on_audit(user_data, record, length):
+                try:
+                    audit(ctypes.string_at(record, length).decode("utf-8"))
+                    return 0
+                except Exception:  # noqa: BLE001 (the record was not kept)
+                    return _UNAVAILABLE
+            self._audit_fn = _lib.AUDIT_FN(on_audit)
+            o.audit = self._audit_fn
         retry = list(retry_join.items()) if isinstance(retry_join, dict) \
             else list(retry_join or [])
         self._retry = _peer_array(retry)

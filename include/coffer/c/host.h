@@ -115,6 +115,18 @@ typedef void (*coffer_log_fn)(void* user_data, int level, const char* message,
 typedef void (*coffer_metric_fn)(void* user_data, int kind, const char* name,
                                  double value);
 
+/* Audit sink of the node's "callback" audit devices (coffer/c/audit.h):
+ * one record, a JSON object of record_len bytes, NUL-terminated, without a
+ * newline, borrowed for the call. Return COFFER_OK when the record is
+ * kept, any other code when it is not: then, when no other device kept
+ * it, the audited request fails and changes nothing (Vault's rule).
+ * Records hold HMACs of secrets, never secrets. Unlike the other
+ * callbacks, it is called on the thread of the audited call, from many
+ * threads at once: it must be thread-safe; it must not call into any
+ * node. */
+typedef int (*coffer_audit_fn)(void* user_data, const char* record,
+                               size_t record_len);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -123,6 +123,11 @@ typedef struct coffer_node_options {
   void* metric_user_data; /* passed to metric */
   uint64_t trailing_logs;
   uint64_t key_rotation_max_operations;
+  /* Where this node's "callback" audit devices send their records
+   * (coffer/c/audit.h); NULL (default): such a device cannot record
+   * here. */
+  coffer_audit_fn audit;
+  void* audit_user_data; /* passed to audit */
 } coffer_node_options_t;
 /* Writes the defaults and struct_size into the first `struct_size` bytes
  * at `options` (pass sizeof *options; a NULL `options` or a size smaller
