@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "audit_api.h"
 #include "auth_api.h"
 #include "coffer/version.h"
 #include "http_util.h"
@@ -406,6 +407,7 @@ void Api::Handle(const httplib::Request& req, httplib::Response& res) {
   }
   if (!Unsealed(node_, res)) return;
   if (HandleAuth(node_, method, path, req, res)) return;
+  if (HandleAudit(node_, method, path, req, res)) return;
   if (path == "sys/seal") {
     if (!IsWrite(method)) return MethodNotAllowed(res);
     absl::Status s = node_->Seal(CallerOf(req));

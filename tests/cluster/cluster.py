@@ -29,6 +29,39 @@ COFFER_CLI = os.environ.get(
 # Liveness bound for waits: generous, since the machine is shared.
 WAIT_SECONDS = 60
 
+# Secrets a cluster saw over HTTP (tokens, unseal keys, secret values, of
+# at least this many characters, so that short ones cannot match by
+# chance): when the cluster closes after a passing test, none may appear in
+# any file it wrote (Cluster.check_no_secret_leaked).
+MIN_SECRET_CHARS = 8
+SECRET_FIELDS = ("root_token", "keys", "keys_base64", "recovery_keys",
+                 "recovery_keys_base64", "client_token", "secret_id",
+                 "password", "key", "token", "otp", "encoded_token",
+                 "encoded_root_token")
+
+
+def collect_secrets(out, value):
+    """Adds every string of `value` (nested) to `out`."""
+    if isinstance(value, str):
+        if len(value) >= MIN_SECRET_CHARS:
+            out.add(value)
+    elif isinstance(value, dict):
+        for v in value.values():
+            collect_secrets(out, v)
+    elif isinstance(value, list):
+        for v in value:
+            collect_secrets(out, v)
+
+
+def collect_fields(out, body):
+    """Adds the SECRET_FIELDS of `body` (and of its auth and data)."""
+    if not isinstance(body, dict):
+        return
+    for part in (body, body.get("auth"), body.get("data")):
+        if isinstance(part, dict):
+            for name in SECRET_FIELDS:
+                collect_secrets(out, part.get(name))
+
 
 def free_ports(n):
     """n distinct free loopback TCP ports."""
@@ -185,6 +218,12 @@ class Node:
         except urllib.error.HTTPError as e:
             raw, status, hdrs = e.read(), e.code, e.headers
         parsed = json.loads(raw) if raw.strip() else None
+        seen = self.cluster.secrets
+        collect_secrets(seen, token)
+        collect_fields(seen, body)
+        collect_fields(seen, parsed)
+        if isinstance(body, dict) and "/data/" in path:
+            collect_secrets(seen, body.get("data"))  # a KV v2 write
         return Response(status, parsed, hdrs)
 
     def get(self, path, **kw):
@@ -256,6 +295,7 @@ class Cluster:
         self.tls = Tls(self.dir) if tls else None
         self.token = None
         self.keys = None
+        self.secrets = set()
         self.join_api = join_api  # retry_join's address (default: node 1)
         ports = free_ports(2 * n)
         self.nodes = [Node(self, i + 1, ports[2 * i], ports[2 * i + 1])
@@ -278,16 +318,40 @@ class Cluster:
         if exc_type is not None:
             for node in self.nodes:
                 print(f"--- node {node.id} log ---\n{node.log()}")
-        self.close()
+        self.close(check=exc_type is None)
         return False
 
-    def close(self):
+    def close(self, check=False):
+        """Stops every node and removes the directory; with check, first
+        checks that no secret leaked into a file."""
         if self.closed:
             return
         self.closed = True
         for node in self.nodes:
             node.kill()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        try:
+            if check:
+                self.check_no_secret_leaked()
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def check_no_secret_leaked(self):
+        """No secret in clear in any file of the cluster's directory: every
+        node's log, audit files, and the data directories (raft log,
+        LevelDB tables, snapshots), which hold values encrypted and tokens
+        only as keyed hashes."""
+        leaks = []
+        paths = [os.path.join(top, name)
+                 for top, _, files in os.walk(self.dir) for name in files]
+        for path in paths:
+            with open(path, "rb") as f:
+                content = f.read()
+            for secret in self.secrets:
+                if secret.encode() in content:
+                    leaks.append(f"{os.path.relpath(path, self.dir)}: "
+                                 f"{secret[:4]}... ({len(secret)} chars)")
+        assert not leaks, "secrets in logs or audit files:\n" + "\n".join(
+            sorted(leaks))
 
     def node(self, node_id):
         return self.nodes[node_id - 1]

@@ -48,11 +48,12 @@ struct CommandInfo {
   Command run;
   const char* usage;
 };
-// Defined in operator.cc, kv.cc, snapshot.cc and auth.cc.
+// Defined in operator.cc, kv.cc, snapshot.cc, auth.cc and audit.cc.
 extern const std::vector<CommandInfo>& OperatorCommands();
 extern const std::vector<CommandInfo>& KvCommands();
 extern const std::vector<CommandInfo>& SnapshotCommands();
 extern const std::vector<CommandInfo>& AuthCommands();
+extern const std::vector<CommandInfo>& AuditCommands();
 
 }  // namespace coffercli
 
