@@ -318,6 +318,19 @@ int Main(int argc, char** argv) {
               "operation", "via", "clients", "ops/s", "p50 ms", "p99 ms",
               "errors", "batch", "fsync/s", "cpu us/op", "top us/op",
               "disk KB/op");
+  // The keys the reads ask for, unless a put run wrote them first.
+  bool seeded = false;
+  auto seed = [&]() {
+    for (int cl = 0; cl < 16 && !seeded; ++cl) {
+      for (int i = 0; i < 64; ++i) {
+        if (!c.node(leader).KvPut(c.root(), "secret/", Key(cl, i), data).ok()) {
+          std::fprintf(stderr, "node_bench: seeding the read keys failed\n");
+          std::exit(1);
+        }
+      }
+    }
+    seeded = true;
+  };
   for (const auto& [via, id] :
        {std::pair<const char*, uint64_t>{"leader", leader},
         {"follower", follower}}) {
@@ -337,6 +350,7 @@ int Main(int argc, char** argv) {
                   via, 16)) {
         continue;
       }
+      seed();
       Print(what, via, 16,
             Run(16, length, counters.at(leader),
                 [&, cons = consistency](int cl, int i) {
