@@ -117,6 +117,20 @@ static void check_bad_arguments(coffer_node_t* n, const char* root) {
   CHECK_CODE(coffer_audit_list(n, root, NULL), COFFER_INVALID_ARGUMENT);
 }
 
+/* Whether `n` lists `want` devices within five seconds: a change made
+ * through one node reaches the others when they apply it. */
+static int wait_devices(coffer_node_t* n, const char* token, size_t want) {
+  for (int i = 0; i < 500; ++i) {
+    coffer_audit_devices_t* d = NULL;
+    int ok = coffer_audit_list(n, token, &d) == COFFER_OK &&
+             d->num_devices == want;
+    coffer_audit_devices_free(d);
+    if (ok) return 1;
+    cluster_sleep_ms(10);
+  }
+  return 0;
+}
+
 void test_audit_devices(void) {
   audit_sink_t s;
   memset(&s, 0, sizeof s);
@@ -136,6 +150,7 @@ void test_audit_devices(void) {
       coffer_audit_enable(f, root, "cb", "callback", "the host's", NULL, 0));
   coffer_kv_field_t file_path[1] = {{"file_path", "audit.log", 9}};
   CHECK_OK(coffer_audit_enable(l, root, "file/", "file", NULL, file_path, 1));
+  CHECK(wait_devices(f, root, 2));
   check_list(f, root);
   check_bad_arguments(l, root);
   REQUIRE_NO_FAILURE();
@@ -183,6 +198,7 @@ void test_audit_devices(void) {
   /* Only the callback device left, and it refuses: requests fail and
    * change nothing (Vault's rule). */
   CHECK_OK(coffer_audit_disable(l, root, "file"));
+  CHECK(wait_devices(f, root, 1)); /* f applies the disable a moment later */
   set_refuse(&s, 1);
   coffer_kv_field_t w[1] = {{"v", "lost", 4}};
   CHECK(coffer_kv_put(f, root, NULL, "secret", "refused", w, 1, NULL) !=
@@ -194,10 +210,7 @@ void test_audit_devices(void) {
              COFFER_NOT_FOUND);
   coffer_kv_result_free(r);
   CHECK_OK(coffer_audit_disable(l, root, "cb"));
-  coffer_audit_devices_t* d = NULL;
-  CHECK_OK(coffer_audit_list(f, root, &d));
-  CHECK(d != NULL && d->num_devices == 0);
-  coffer_audit_devices_free(d);
+  CHECK(wait_devices(f, root, 0));
 done:
   coffer_init_result_free(init);
   cluster_destroy(&c);

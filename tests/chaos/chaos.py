@@ -157,16 +157,22 @@ class ChaosCluster(Cluster):
             self.close()
             raise
 
-    def close(self):
+    def close(self, check=False):
+        """Stops the nodes; with check, looks for leaked secrets while the
+        nodes' filesystems are still mounted; then undoes the faults."""
         if self.closed:
             return
         for node in self.nodes:
             node.kill()
-        for fn in reversed(self.cleanups):
-            fn()
-        if self.proxies is not None:
-            self.proxies.close()
-        super().close()
+        try:
+            if check:
+                self.check_no_secret_leaked()
+        finally:
+            for fn in reversed(self.cleanups):
+                fn()
+            if self.proxies is not None:
+                self.proxies.close()
+            super().close()
 
     def live(self):
         """Nodes running and not paused."""
