@@ -256,29 +256,35 @@ void Metadata(Node* node, const std::string& mount, const std::string& key,
 
 absl::StatusOr<std::optional<std::string>> FindMount(
     Node* node, const std::string& path, const httplib::Request& req) {
-  const std::string probe = path + "/";
+  const coffer::Caller caller = CallerOf(req);
+  absl::StatusOr<coffer::MountInfo> m;
   for (coffer::ReadConsistency c : {coffer::ReadConsistency::kStale,
                                     coffer::ReadConsistency::kLinearizable}) {
-    absl::StatusOr<std::vector<coffer::MountInfo>> mounts =
-        node->ListKvMounts(CallerOf(req), c);
-    if (mounts.status().code() == absl::StatusCode::kPermissionDenied) {
-      // Vault lets any token with a capability under a mount find it
-      // (sys/internal/ui/mounts); the library's mount list needs read on
-      // sys/mounts. Until it has a narrower call: the first segment.
-      const size_t slash = path.find('/');
-      if (slash == std::string::npos || slash == 0) return std::nullopt;
-      return path.substr(0, slash + 1);
+    // Stale first; refused, it may be a mount this node has not applied.
+    m = node->FindKvMount(caller, path, c);
+    if (m.ok()) return m->path;
+    if (m.status().code() != absl::StatusCode::kPermissionDenied) {
+      return m.status();
     }
-    if (!mounts.ok()) return mounts.status();
-    std::string best;
-    for (const coffer::MountInfo& m : *mounts) {
-      if (absl::StartsWith(probe, m.path) && m.path.size() > best.size()) {
-        best = m.path;
-      }
-    }
-    if (!best.empty()) return best;
   }
-  return std::nullopt;
+  // Refused: no mount serves the path, or the token may use nothing under
+  // it. A caller that may list the mounts learns which (Vault's 404 for
+  // no route); any other gets the refusal.
+  absl::StatusOr<std::vector<coffer::MountInfo>> mounts =
+      node->ListKvMounts(caller, coffer::ReadConsistency::kLinearizable);
+  if (mounts.status().code() == absl::StatusCode::kPermissionDenied) {
+    return m.status();
+  }
+  if (!mounts.ok()) return mounts.status();
+  const std::string probe = path + "/";
+  std::string best;
+  for (const coffer::MountInfo& info : *mounts) {
+    if (absl::StartsWith(probe, info.path) && info.path.size() > best.size()) {
+      best = info.path;
+    }
+  }
+  if (best.empty()) return std::nullopt;
+  return best;  // the KV call is refused by the node, as any other
 }
 
 void HandleKv(Node* node, const std::string& path, const httplib::Request& req,

@@ -12,12 +12,13 @@
 
 namespace cofferd {
 
-// The longest enabled mount that `path` lies in ("secret/"), or nullopt.
-// Looks at this node's applied mounts first, then asks the leader, so that
-// a mount enabled through another node a moment ago is found.
-// A caller that may not list the mounts (read on sys/mounts) gets the
-// path's first segment as its mount; the KV call it makes is checked by
-// the node like any other.
+// The longest enabled mount that `path` lies in ("secret/"), or nullopt,
+// as the caller may see it (Node::FindKvMount, Vault's
+// sys/internal/ui/mounts: a mount its token grants something under).
+// Asks this node's applied state first, then the leader, so that a mount
+// enabled through another node a moment ago is found. Refused, it tells
+// "no mount" (nullopt) from "no access" only to a caller that may list
+// the mounts (read on sys/mounts); any other gets kPermissionDenied.
 absl::StatusOr<std::optional<std::string>> FindMount(
     coffer::Node* node, const std::string& path, const httplib::Request& req);
 

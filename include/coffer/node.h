@@ -278,7 +278,8 @@ class COFFER_EXPORT Node {
   virtual absl::StatusOr<TokenInfo> LookupToken(const Caller& caller,
                                                 const TokenRef& ref) = 0;
   // Renews the token `ref` names by `increment` (zero: its last ttl;
-  // periodic tokens get their period). Returns it as renewed.
+  // periodic tokens get their period): renew, renew-accessor, renew-self.
+  // Returns it as renewed. kNotFound for an unknown accessor.
   virtual absl::StatusOr<TokenInfo> RenewToken(
       const Caller& caller, const TokenRef& ref,
       absl::Duration increment = absl::ZeroDuration()) = 0;
@@ -393,6 +394,16 @@ class COFFER_EXPORT Node {
   // The enabled mounts, sorted by path.
   virtual absl::StatusOr<std::vector<MountInfo>> ListKvMounts(
       const Caller& caller,
+      ReadConsistency consistency = ReadConsistency::kLinearizable) = 0;
+  // The mount that serves `path` (the longest mount path that prefixes
+  // it, "secret" finding "secret/"), for a caller whose token grants any
+  // capability on some path under that mount: Vault's
+  // sys/internal/ui/mounts/<path>, which is how a client finds the mount
+  // of a path without read on sys/mounts. kPermissionDenied when no mount
+  // serves the path as well, so that it cannot list the mounts;
+  // kInvalidArgument for an empty path.
+  virtual absl::StatusOr<MountInfo> FindKvMount(
+      const Caller& caller, absl::string_view path,
       ReadConsistency consistency = ReadConsistency::kLinearizable) = 0;
 
   // Writes `data` as the key's next version; returns its metadata.

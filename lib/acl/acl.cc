@@ -220,6 +220,20 @@ absl::Status Acl::Allowed(absl::string_view path, Capability capability,
   return absl::OkStatus();
 }
 
+bool Acl::GrantsUnder(absl::string_view prefix) const {
+  if (root_) return true;
+  auto grants = [](const CapabilitySet& caps) {
+    return !caps.empty() && !caps.Has(Capability::kDeny);
+  };
+  if (grants(Capabilities(prefix))) return true;
+  for (const MergedRule& r : index_->rules()) {
+    if (grants(r.capabilities) && PatternReachesUnder(r.pattern, prefix)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 std::vector<std::string> Acl::CapabilityNames(absl::string_view path) const {
   if (root_) return {"root"};
   CapabilitySet caps = Capabilities(path);

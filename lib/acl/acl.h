@@ -102,6 +102,11 @@ class Acl {
   // none; else the granted capabilities' names, sorted.
   std::vector<std::string> CapabilityNames(absl::string_view path) const;
 
+  // True if the ACL grants any capability (deny aside) on some path that
+  // starts with `prefix`: Vault's test of whether a token may see a mount
+  // (sys/internal/ui/mounts). Root sees everything.
+  bool GrantsUnder(absl::string_view prefix) const;
+
   bool is_root() const { return root_; }
 
  private:

@@ -84,4 +84,27 @@ bool PatternMatches(absl::string_view pattern, absl::string_view path) {
   return true;
 }
 
+bool PatternReachesUnder(absl::string_view pattern, absl::string_view prefix) {
+  const bool glob = absl::EndsWith(pattern, "*");
+  if (glob) pattern.remove_suffix(1);
+  std::vector<absl::string_view> want = absl::StrSplit(pattern, '/');
+  // The prefix's last segment is partial: a path under it extends it.
+  std::vector<absl::string_view> have = absl::StrSplit(prefix, '/');
+  const size_t full = have.size() - 1;
+  for (size_t i = 0; i <= full; ++i) {
+    if (i == want.size()) return false;  // the path has more segments
+    const bool partial = glob && i + 1 == want.size();
+    if (i == full) {
+      // The path's segment here is have[i] followed by anything.
+      if (want[i] == "+" && !partial) return true;
+      return partial ? absl::StartsWith(want[i], have[i]) ||
+                           absl::StartsWith(have[i], want[i])
+                     : absl::StartsWith(want[i], have[i]);
+    }
+    if (partial) return absl::StartsWith(have[i], want[i]);
+    if (want[i] != "+" && want[i] != have[i]) return false;
+  }
+  return false;  // not reached: the loop returns at i == full
+}
+
 }  // namespace coffer::acl

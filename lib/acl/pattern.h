@@ -61,6 +61,11 @@ bool TakesPriority(const Specificity& a, const Specificity& b);
 // REQUIRES: ValidatePattern(pattern).ok().
 bool PatternMatches(absl::string_view pattern, absl::string_view path);
 
+// True if `pattern` matches some path that starts with `prefix` (Vault's
+// test of whether a rule reaches under a mount). REQUIRES:
+// ValidatePattern(pattern).ok().
+bool PatternReachesUnder(absl::string_view pattern, absl::string_view prefix);
+
 }  // namespace coffer::acl
 
 #endif  // COFFER_LIB_ACL_PATTERN_H_

@@ -75,6 +75,22 @@ absl::StatusOr<UsableToken> FindUsable(kv::Reader* txn, absl::Time now,
   return UsableToken{*std::move(token), std::move(usable)};
 }
 
+absl::StatusOr<UsableToken> FindUsableByAccessor(kv::Reader* txn,
+                                                 absl::Time now,
+                                                 absl::string_view accessor) {
+  COFFER_RETURN_IF_ERROR(CheckNow(now));
+  const absl::Status invalid = absl::NotFoundError("auth: invalid accessor");
+  COFFER_ASSIGN_OR_RETURN(std::optional<Hasher> hasher, LoadHasher(txn));
+  if (!hasher.has_value()) return invalid;
+  COFFER_ASSIGN_OR_RETURN(std::optional<StoredToken> token,
+                          FindByAccessor(txn, *hasher, accessor));
+  if (!token.has_value()) return invalid;
+  absl::StatusOr<Usable> usable = CheckUsable(txn, *token, now);
+  if (absl::IsPermissionDenied(usable.status())) return invalid;
+  COFFER_RETURN_IF_ERROR(usable.status());
+  return UsableToken{*std::move(token), *std::move(usable)};
+}
+
 Token ToToken(const authpb::TokenEntry& e, bool orphan, absl::Time now) {
   Token t;
   t.accessor = e.accessor();

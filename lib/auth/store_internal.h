@@ -48,6 +48,11 @@ struct UsableToken {
 };
 absl::StatusOr<UsableToken> FindUsable(kv::Reader* txn, absl::Time now,
                                        absl::string_view id);
+// The token with `accessor` if it is usable at `now`; kNotFound "auth:
+// invalid accessor" otherwise, the same for every reason.
+absl::StatusOr<UsableToken> FindUsableByAccessor(kv::Reader* txn,
+                                                 absl::Time now,
+                                                 absl::string_view accessor);
 
 // The Token of an entry at `now`; `orphan` as the ancestor walk found it
 // (a child whose parent is making its children orphans is one already).

@@ -241,18 +241,9 @@ absl::StatusOr<Token> TokenStore::Lookup(kv::Reader* txn, absl::Time now,
 
 absl::StatusOr<Token> TokenStore::LookupAccessor(
     kv::Reader* txn, absl::Time now, absl::string_view accessor) const {
-  COFFER_RETURN_IF_ERROR(CheckNow(now));
-  const absl::Status invalid = absl::NotFoundError("auth: invalid accessor");
-  COFFER_ASSIGN_OR_RETURN(std::optional<Hasher> hasher,
-                          internal::LoadHasher(txn));
-  if (!hasher.has_value()) return invalid;
-  COFFER_ASSIGN_OR_RETURN(std::optional<StoredToken> token,
-                          internal::FindByAccessor(txn, *hasher, accessor));
-  if (!token.has_value()) return invalid;
-  absl::StatusOr<Usable> usable = CheckUsable(txn, *token, now);
-  if (absl::IsPermissionDenied(usable.status())) return invalid;
-  COFFER_RETURN_IF_ERROR(usable.status());
-  return internal::ToToken(token->entry, usable->orphan, now);
+  COFFER_ASSIGN_OR_RETURN(internal::UsableToken t,
+                          internal::FindUsableByAccessor(txn, now, accessor));
+  return internal::ToToken(t.token.entry, t.usable.orphan, now);
 }
 
 absl::StatusOr<std::vector<std::string>> TokenStore::ListAccessors(
@@ -307,6 +298,21 @@ absl::StatusOr<absl::Duration> TokenStore::Renew(
   COFFER_RETURN_IF_ERROR(CheckDuration("increment", increment));
   COFFER_ASSIGN_OR_RETURN(internal::UsableToken t,
                           internal::FindUsable(txn, now, id));
+  return RenewUsable(txn, now, std::move(t), increment);
+}
+
+absl::StatusOr<absl::Duration> TokenStore::RenewAccessor(
+    kv::Txn* txn, absl::Time now, absl::string_view accessor,
+    absl::Duration increment) const {
+  COFFER_RETURN_IF_ERROR(CheckDuration("increment", increment));
+  COFFER_ASSIGN_OR_RETURN(internal::UsableToken t,
+                          internal::FindUsableByAccessor(txn, now, accessor));
+  return RenewUsable(txn, now, std::move(t), increment);
+}
+
+absl::StatusOr<absl::Duration> TokenStore::RenewUsable(
+    kv::Txn* txn, absl::Time now, internal::UsableToken t,
+    absl::Duration increment) const {
   authpb::TokenEntry& e = t.token.entry;
   if (!Expires(e)) {
     return absl::InvalidArgumentError(

@@ -60,6 +60,10 @@
 
 namespace coffer::auth {
 
+namespace internal {
+struct UsableToken;
+}  // namespace internal
+
 struct TokenStoreOptions {
   // Vault's default_lease_ttl: the ttl of a token created without one
   // (except root tokens, which then never expire). Default 768 h; positive,
@@ -152,6 +156,11 @@ class TokenStore {
   absl::StatusOr<absl::Duration> Renew(kv::Txn* txn, absl::Time now,
                                        absl::string_view id,
                                        absl::Duration increment) const;
+  // Vault's auth/token/renew-accessor: Renew for the token with
+  // `accessor`; kNotFound "auth: invalid accessor" if none is usable.
+  absl::StatusOr<absl::Duration> RenewAccessor(kv::Txn* txn, absl::Time now,
+                                               absl::string_view accessor,
+                                               absl::Duration increment) const;
 
   // --- Revocation. Each call marks its token revoked at once (it and its
   // whole tree are refused from this txn on), then removes records within
@@ -196,6 +205,10 @@ class TokenStore {
   const TokenStoreOptions& options() const { return options_; }
 
  private:
+  absl::StatusOr<absl::Duration> RenewUsable(kv::Txn* txn, absl::Time now,
+                                             internal::UsableToken t,
+                                             absl::Duration increment) const;
+
   const TokenStoreOptions options_;
 };
 

@@ -127,6 +127,19 @@ int coffer_kv_disable_mount(coffer_node_t* node, const char* token,
   });
 }
 
+namespace {
+
+void FillMount(const coffer::MountInfo& in, coffer_mount_info_t* m) {
+  m->path = CopyBytes(in.path);
+  m->id = CopyBytes(in.id);
+  m->created_time_ns = Nanos(in.created_time);
+  m->max_versions = in.config.max_versions;
+  m->cas_required = in.config.cas_required;
+  m->delete_version_after_ns = Nanos(in.config.delete_version_after);
+}
+
+}  // namespace
+
 int coffer_kv_list_mounts(coffer_node_t* node, const char* token,
                           coffer_mount_list_t** out, int consistency) {
   return RunOnNode(
@@ -140,28 +153,39 @@ int coffer_kv_list_mounts(coffer_node_t* node, const char* token,
         r->mounts = NewArray<coffer_mount_info_t*>(mounts.size());
         r->num_mounts = mounts.size();
         for (size_t i = 0; i < mounts.size(); ++i) {
-          coffer_mount_info_t* m = r->mounts[i] = New<coffer_mount_info_t>();
-          m->path = CopyBytes(mounts[i].path);
-          m->id = CopyBytes(mounts[i].id);
-          m->created_time_ns = Nanos(mounts[i].created_time);
-          m->max_versions = mounts[i].config.max_versions;
-          m->cas_required = mounts[i].config.cas_required;
-          m->delete_version_after_ns =
-              Nanos(mounts[i].config.delete_version_after);
+          FillMount(mounts[i], r->mounts[i] = New<coffer_mount_info_t>());
         }
         return absl::OkStatus();
       });
 }
 
+int coffer_kv_find_mount(coffer_node_t* node, const char* token,
+                         coffer_mount_info_t** out, const char* path,
+                         int consistency) {
+  return RunOnNode(
+      node, Result(out, coffer_mount_info_free),
+      [&](Node& n, Result<coffer_mount_info_t>& r) -> absl::Status {
+        COFFER_RETURN_IF_ERROR(NotNull(path, "path"));
+        COFFER_RETURN_IF_ERROR(CheckConsistency(consistency));
+        COFFER_ASSIGN_OR_RETURN(
+            coffer::MountInfo m,
+            n.FindKvMount(AsCaller(token), path,
+                          static_cast<coffer::ReadConsistency>(consistency)));
+        FillMount(m, r.get());
+        return absl::OkStatus();
+      });
+}
+
+void coffer_mount_info_free(coffer_mount_info_t* mount) {
+  if (mount == nullptr) return;
+  coffer_free(mount->path);
+  coffer_free(mount->id);
+  coffer_free(mount);
+}
+
 void coffer_mount_list_free(coffer_mount_list_t* list) {
   if (list == nullptr) return;
-  FreeArray(
-      list->mounts, list->num_mounts, +[](coffer_mount_info_t* m) {
-        if (m == nullptr) return;
-        coffer_free(m->path);
-        coffer_free(m->id);
-        coffer_free(m);
-      });
+  FreeArray(list->mounts, list->num_mounts, coffer_mount_info_free);
   coffer_free(list);
 }
 

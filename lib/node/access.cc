@@ -40,6 +40,12 @@ absl::StatusOr<Access> KvAccess(const nodepb::KvOp& op) {
   if (op.kind() == K::PURGE) return Access();  // the leader's own batches
   if (op.kind() == K::LIST_MOUNTS)
     return Token("sys/mounts", Capability::kRead);
+  if (op.kind() == K::FIND_MOUNT) {
+    Access a = Token(absl::StrCat("sys/internal/ui/mounts/", op.path()),
+                     Capability::kRead);
+    a.decided_by_result = true;
+    return a;
+  }
   if (op.kind() == K::ENABLE_MOUNT || op.kind() == K::DISABLE_MOUNT ||
       op.kind() == K::TUNE_MOUNT) {
     COFFER_ASSIGN_OR_RETURN(std::string mount,

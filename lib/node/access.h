@@ -45,6 +45,10 @@ struct Access {
   bool create_if_absent = false;
   // Allowed before the cluster is initialized (there are no tokens yet).
   bool open_before_init = false;
+  // The op's result decides (FIND_MOUNT): the token must be usable, and the
+  // op answers only with a mount its ACL grants something under. `path` is
+  // for the audit record only.
+  bool decided_by_result = false;
 };
 
 // What `op` needs. kInvalidArgument for an op whose paths are malformed

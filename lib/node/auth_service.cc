@@ -163,7 +163,8 @@ absl::StatusOr<AuthService::Checked> AuthService::Check(
   if (!token.ok()) return CallerError(token.status());
   COFFER_ASSIGN_OR_RETURN(out.acl, AclFor(txn, token->policies));
   const acl::Acl& acl = *out.acl;
-  bool allowed = acl.Allowed(access.path, access.capability).ok();
+  bool allowed = access.decided_by_result ||
+                 acl.Allowed(access.path, access.capability).ok();
   if (access.create_if_absent) {
     // Vault's existence check: update for a record that exists, create for
     // one that does not. Read only when the answer depends on it.
@@ -282,17 +283,18 @@ absl::StatusOr<nodepb::AuthResult> AuthService::Run(const nodepb::Op& op,
       return out;
     }
     case nodepb::AuthOp::RENEW: {
-      if (a.ref() == nodepb::AuthOp::ACCESSOR) {
-        return absl::InvalidArgumentError(
-            "node: renewing by accessor is not supported: renew by token");
-      }
-      const absl::string_view id =
+      const absl::Duration increment = absl::Nanoseconds(a.increment_nanos());
+      const bool by_accessor = a.ref() == nodepb::AuthOp::ACCESSOR;
+      const absl::string_view ref =
           a.ref() == nodepb::AuthOp::SELF ? caller_id : a.ref_value();
       absl::StatusOr<absl::Duration> ttl =
-          store_.Renew(txn, now, id, absl::Nanoseconds(a.increment_nanos()));
+          by_accessor ? store_.RenewAccessor(txn, now, ref, increment)
+                      : store_.Renew(txn, now, ref, increment);
       if (!ttl.ok()) return Annotate(ttl.status());
-      // The renewed record: what Lookup sees once the writes land.
-      COFFER_ASSIGN_OR_RETURN(auth::Token t, store_.Lookup(txn, now, id));
+      // The renewed record: what a lookup sees once the writes land.
+      COFFER_ASSIGN_OR_RETURN(auth::Token t,
+                              by_accessor ? store_.LookupAccessor(txn, now, ref)
+                                          : store_.Lookup(txn, now, ref));
       *out.mutable_token() = TokenViewOf(t);
       return out;
     }

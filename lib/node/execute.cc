@@ -110,7 +110,7 @@ absl::StatusOr<nodepb::OpResult> NodeImpl::RunLogical(
   }
   if (op.has_kv()) {
     nodepb::OpResult out;
-    COFFER_ASSIGN_OR_RETURN(*out.mutable_kv(), kv_->Run(op.kv(), Now()));
+    COFFER_ASSIGN_OR_RETURN(*out.mutable_kv(), RunKv(op.kv(), caller));
     return out;
   }
   if (op.has_auth()) {
@@ -194,7 +194,7 @@ absl::StatusOr<nodepb::OpResult> NodeImpl::Read(const nodepb::Op& op) {
     return out;
   }
   if (op.has_kv()) {
-    COFFER_ASSIGN_OR_RETURN(*out.mutable_kv(), kv_->Run(op.kv(), Now()));
+    COFFER_ASSIGN_OR_RETURN(*out.mutable_kv(), RunKv(op.kv(), caller));
   } else if (op.has_snapshot_read_index()) {
     return snapshots_->RunOp(op);
   } else if (op.has_auth()) {
@@ -209,6 +209,20 @@ absl::StatusOr<nodepb::OpResult> NodeImpl::Read(const nodepb::Op& op) {
   }
   if (caller.token.has_value())
     *out.mutable_caller() = TokenViewOf(*caller.token);
+  return out;
+}
+
+absl::StatusOr<nodepb::KvResult> NodeImpl::RunKv(
+    const nodepb::KvOp& op, const AuthService::Checked& caller) {
+  COFFER_ASSIGN_OR_RETURN(nodepb::KvResult out, kv_->Run(op, Now()));
+  if (op.kind() == nodepb::KvOp::FIND_MOUNT) {
+    // Only a mount the caller may use something under; no mount at all is
+    // refused the same way, so the call cannot list the mounts.
+    if (out.mounts().empty() || caller.acl == nullptr ||
+        !caller.acl->GrantsUnder(out.mounts(0).path())) {
+      return absl::PermissionDeniedError("node: permission denied");
+    }
+  }
   return out;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "base/status_macros.h"
 #include "kv/records.h"
@@ -175,6 +176,29 @@ kv::EngineOptions EngineOptionsFor(const NodeOptions& options) {
   return out;
 }
 
+// Adds `m` to a LIST_MOUNTS or FIND_MOUNT result.
+absl::Status AddMountEntry(const MountInfo& m, nodepb::KvResult* out) {
+  kvpb::MountEntry* e = out->add_mounts();
+  e->set_path(m.path);
+  uint64_t id = 0;
+  if (!absl::SimpleHexAtoi(m.id, &id)) {
+    return absl::InternalError("node: a mount id that is not hex");
+  }
+  e->set_id(id);
+  e->set_created_time_nanos(kv::ToNanos(m.created_time));
+  *e->mutable_config() = kv::ToRecord(m.config);
+  return absl::OkStatus();
+}
+
+MountInfo MountInfoOf(const kvpb::MountEntry& e) {
+  MountInfo m;
+  m.path = e.path();
+  m.id = kv::MountIdString(e.id());
+  m.created_time = kv::FromNanos(e.created_time_nanos());
+  m.config = kv::ToMountConfig(e.config());
+  return m;
+}
+
 }  // namespace
 
 KvService::KvService(const NodeOptions& options, Submit submit,
@@ -214,16 +238,25 @@ absl::StatusOr<nodepb::KvResult> KvService::Run(const nodepb::KvOp& op,
       COFFER_ASSIGN_OR_RETURN(std::vector<MountInfo> mounts,
                               engine_.ListMounts(&txn));
       for (const MountInfo& m : mounts) {
-        kvpb::MountEntry* e = out.add_mounts();
-        e->set_path(m.path);
-        uint64_t id = 0;
-        if (!absl::SimpleHexAtoi(m.id, &id)) {
-          return absl::InternalError("node: a mount id that is not hex");
-        }
-        e->set_id(id);
-        e->set_created_time_nanos(kv::ToNanos(m.created_time));
-        *e->mutable_config() = kv::ToRecord(m.config);
+        COFFER_RETURN_IF_ERROR(AddMountEntry(m, &out));
       }
+      break;
+    }
+    case nodepb::KvOp::FIND_MOUNT: {
+      COFFER_ASSIGN_OR_RETURN(std::vector<MountInfo> mounts,
+                              engine_.ListMounts(&txn));
+      // Vault's router: the longest mount path that prefixes the path
+      // (taken as a folder, so "secret" finds "secret/").
+      std::string probe = op.path();
+      if (!absl::EndsWith(probe, "/")) probe.push_back('/');
+      const MountInfo* best = nullptr;
+      for (const MountInfo& m : mounts) {
+        if (absl::StartsWith(probe, m.path) &&
+            (best == nullptr || m.path.size() > best->path.size())) {
+          best = &m;
+        }
+      }
+      if (best != nullptr) COFFER_RETURN_IF_ERROR(AddMountEntry(*best, &out));
       break;
     }
     case nodepb::KvOp::PUT: {
@@ -346,15 +379,21 @@ absl::StatusOr<std::vector<MountInfo>> KvService::ListMounts(
                           submit_(MakeOp(nodepb::KvOp::LIST_MOUNTS, "", ""),
                                   caller.token(), consistency));
   std::vector<MountInfo> out;
-  for (const kvpb::MountEntry& e : r.mounts()) {
-    MountInfo m;
-    m.path = e.path();
-    m.id = kv::MountIdString(e.id());
-    m.created_time = kv::FromNanos(e.created_time_nanos());
-    m.config = kv::ToMountConfig(e.config());
-    out.push_back(std::move(m));
-  }
+  for (const kvpb::MountEntry& e : r.mounts()) out.push_back(MountInfoOf(e));
   return out;
+}
+
+absl::StatusOr<MountInfo> KvService::FindMount(const Caller& caller,
+                                               absl::string_view path,
+                                               ReadConsistency consistency) {
+  if (path.empty()) return absl::InvalidArgumentError("node: path is empty");
+  COFFER_ASSIGN_OR_RETURN(nodepb::KvResult r,
+                          submit_(MakeOp(nodepb::KvOp::FIND_MOUNT, "", path),
+                                  caller.token(), consistency));
+  if (r.mounts_size() != 1) {
+    return absl::InternalError("node: a mount lookup without its mount");
+  }
+  return MountInfoOf(r.mounts(0));
 }
 
 absl::StatusOr<VersionMetadata> KvService::Put(const Caller& caller,

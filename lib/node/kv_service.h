@@ -72,6 +72,9 @@ class KvService {
                          const MountConfigUpdate& update);
   absl::StatusOr<std::vector<MountInfo>> ListMounts(
       const Caller& caller, ReadConsistency consistency);
+  absl::StatusOr<MountInfo> FindMount(const Caller& caller,
+                                      absl::string_view path,
+                                      ReadConsistency consistency);
   absl::StatusOr<VersionMetadata> Put(const Caller& caller,
                                       absl::string_view mount,
                                       absl::string_view path,

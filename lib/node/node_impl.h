@@ -209,6 +209,11 @@ class NodeImpl final : public Node,
       const Caller& caller, ReadConsistency consistency) override {
     return kv_->ListMounts(caller, consistency);
   }
+  absl::StatusOr<MountInfo> FindKvMount(const Caller& caller,
+                                        absl::string_view path,
+                                        ReadConsistency consistency) override {
+    return kv_->FindMount(caller, path, consistency);
+  }
   absl::StatusOr<VersionMetadata> KvPut(const Caller& caller,
                                         absl::string_view mount,
                                         absl::string_view path,
@@ -415,6 +420,9 @@ class NodeImpl final : public Node,
   absl::StatusOr<nodepb::OpResult> RunChecked(const nodepb::Op& op);
   absl::StatusOr<nodepb::OpResult> RunLogical(
       const nodepb::Op& op, const AuthService::Checked& caller);
+  // A KV op for `caller`, on the loop, for a read or a write.
+  absl::StatusOr<nodepb::KvResult> RunKv(const nodepb::KvOp& op,
+                                         const AuthService::Checked& caller);
   absl::StatusOr<nodepb::OpResult> Initialize(const nodepb::Initialize& init);
   // Vault's existence check of a create_if_absent access.
   absl::StatusOr<bool> Exists(const nodepb::Op& op, kv::Reader* txn);

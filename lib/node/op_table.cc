@@ -28,6 +28,7 @@ bool IsRead(const nodepb::Op& op) {
   if (!op.has_kv()) return false;
   switch (op.kv().kind()) {
     case nodepb::KvOp::LIST_MOUNTS:
+    case nodepb::KvOp::FIND_MOUNT:
     case nodepb::KvOp::GET:
     case nodepb::KvOp::READ_METADATA:
     case nodepb::KvOp::LIST:

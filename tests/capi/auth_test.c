@@ -162,9 +162,14 @@ static void check_lookup_and_renew(coffer_node_t* l, coffer_node_t* f,
         info->has_last_renewal_time && info->last_renewal_time_ns > 0);
   coffer_token_info_free(info);
   CHECK_OK(coffer_token_renew(l, root, NULL, COFFER_TOKEN_REF_ID, app, 0));
-  CHECK_CODE(
-      coffer_token_renew(l, root, NULL, COFFER_TOKEN_REF_ACCESSOR, accessor, 0),
-      COFFER_INVALID_ARGUMENT);
+  CHECK_OK(coffer_token_renew(f, root, &info, COFFER_TOKEN_REF_ACCESSOR,
+                              accessor, HOUR_NS));
+  CHECK(info != NULL && info->ttl_ns == HOUR_NS &&
+        strcmp(info->accessor, accessor) == 0);
+  coffer_token_info_free(info);
+  CHECK_CODE(coffer_token_renew(l, root, NULL, COFFER_TOKEN_REF_ACCESSOR,
+                                "no-such-accessor", 0),
+             COFFER_NOT_FOUND);
   /* The root token never expires, so it cannot be renewed. */
   CHECK_CODE(coffer_token_renew(l, root, NULL, COFFER_TOKEN_REF_SELF, NULL, 0),
              COFFER_INVALID_ARGUMENT);

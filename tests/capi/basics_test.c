@@ -93,6 +93,8 @@ void test_null_node_is_an_invalid_argument(void) {
   CHECK_NULL_NODE(coffer_kv_disable_mount(NULL, "t", "secret"));
   CHECK_NULL_NODE(coffer_kv_tune_mount(NULL, "t", "secret", NULL));
   CHECK_NULL_NODE(coffer_kv_list_mounts(NULL, "t", &mounts, 0));
+  coffer_mount_info_t* mount = NULL;
+  CHECK_NULL_NODE(coffer_kv_find_mount(NULL, "t", &mount, "secret/a", 0));
   CHECK_NULL_NODE(
       coffer_kv_put(NULL, "t", &version, "secret", "a", &field, 1, NULL));
   CHECK_NULL_NODE(coffer_kv_get(NULL, "t", &kv, "secret", "a", 0, 0));

@@ -143,6 +143,19 @@ static void check_kv(cluster_t* c, uint64_t leader) {
   coffer_mount_list_free(mounts);
   CHECK_CODE(coffer_kv_tune_mount(f, c->token, "nomount", &tune),
              COFFER_NOT_FOUND);
+  coffer_mount_info_t* found = NULL;
+  CHECK_OK(coffer_kv_find_mount(f, c->token, &found, "secret/app/db",
+                                COFFER_READ_LINEARIZABLE));
+  CHECK(found != NULL && strcmp(found->path, "secret/") == 0 &&
+        found->max_versions == 20);
+  coffer_mount_info_free(found);
+  found = (coffer_mount_info_t*)&found; /* poisoned */
+  CHECK_CODE(
+      coffer_kv_find_mount(l, c->token, &found, "nomount/x", COFFER_READ_STALE),
+      COFFER_PERMISSION_DENIED);
+  CHECK(found == NULL);
+  CHECK_CODE(coffer_kv_find_mount(l, c->token, &found, NULL, COFFER_READ_STALE),
+             COFFER_INVALID_ARGUMENT);
 
   coffer_kv_field_t v1[2] = {{"user", "admin", 5}, {"password", "hun\0ter", 7}};
   coffer_version_metadata_t* m = NULL;

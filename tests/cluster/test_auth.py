@@ -2,9 +2,11 @@
 node checks every request's token (Vault's auth/token/*, sys/policies/acl,
 sys/capabilities)."""
 
+import os
 import re
+import subprocess
 
-from cluster import Cluster, wait_for
+from cluster import COFFER_CLI, Cluster, wait_for
 
 READ_ONLY = 'path "secret/data/app/*" {\n  capabilities = ["read"]\n}\n'
 
@@ -101,6 +103,15 @@ def test_read_only_token_reads_and_is_refused_writes_on_every_node():
         assert r.status == 200, r
         assert r.body["auth"]["lease_duration"] == 1800, r
         assert r.body["auth"]["client_token"] == tok
+        # By accessor: the same renewal, and no token in the answer.
+        r = b.post("auth/token/renew-accessor",
+                   {"accessor": auth["accessor"], "increment": "45m"})
+        assert r.status == 200, r
+        assert r.body["auth"]["lease_duration"] == 2700, r
+        assert r.body["auth"]["client_token"] == "", r
+        assert r.body["auth"]["accessor"] == auth["accessor"]
+        r = b.post("auth/token/renew-accessor", {"accessor": "nosuch"})
+        assert r.status == 404, r
         r = a.post("auth/token/revoke", {"token": tok})
         assert r.status == 204, r
         for n in c.nodes:
@@ -175,3 +186,47 @@ def test_no_quorum_and_sealed_are_503_not_403():
             for path in ("secret/data/x", "auth/token/lookup-self"):
                 r = leader.get(path, token=t, timeout=120)
                 assert r.status in (500, 503), (path, r)
+
+
+def test_a_narrow_token_finds_its_mount_and_no_other():
+    """Vault's sys/internal/ui/mounts: a token without read on sys/mounts
+    finds the mount of a path it may use (how the CLI routes `kv get`),
+    on a mount that is not the path's first segment too."""
+    with Cluster(3) as c:
+        c.initialized()
+        a, b, d = c.nodes
+        assert a.post("sys/mounts/team/kv",
+                      {"type": "kv", "options": {"version": "2"}}
+                      ).status == 204
+        assert a.request("PUT", "sys/policies/acl/team", {
+            "policy": 'path "team/kv/data/app/*" '
+                      '{ capabilities = ["read", "create", "update"] }'
+        }).status == 204
+        tok = create(a, policies=["team"])["client_token"]
+        r = b.post("team/kv/data/app/db", {"data": {"pw": "n3sted"}},
+                   token=tok)
+        assert r.status == 200, r
+        for n in c.nodes:
+            assert n.get("sys/mounts", token=tok).status == 403
+            r = n.get("sys/internal/ui/mounts/team/kv/app/db", token=tok)
+            assert r.status == 200, (n.id, r)
+            assert r.body["data"]["path"] == "team/kv/", r
+            r = n.get("team/kv/data/app/db", token=tok)
+            assert r.status == 200, (n.id, r)
+            assert r.body["data"]["data"] == {"pw": "n3sted"}, r
+            # A mount it may use nothing under, and no mount at all: the
+            # same refusal, so that it cannot list the mounts.
+            for path in ("sys/internal/ui/mounts/secret/x",
+                         "sys/internal/ui/mounts/nomount/x"):
+                assert n.get(path, token=tok).status == 403, (n.id, path)
+            assert n.get("nomount/data/x", token=tok).status == 403
+            # A token that may list the mounts is told there is none.
+            assert n.get("nomount/data/x").status == 404
+        # The CLI routes `kv get` the same way.
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("VAULT_", "COFFER_"))}
+        env.update(VAULT_ADDR=d.url, VAULT_TOKEN=tok)
+        p = subprocess.run([COFFER_CLI, "kv", "get", "-field=pw",
+                            "team/kv/app/db"], capture_output=True,
+                           text=True, env=env, timeout=60)
+        assert (p.returncode, p.stdout) == (0, "n3sted\n"), p

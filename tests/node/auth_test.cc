@@ -377,6 +377,17 @@ TEST_CASE("an expired token is refused everywhere and the leader revokes it",
   INFO(renewed.status());
   REQUIRE(renewed.ok());
   CHECK(renewed->ttl == absl::Minutes(150));
+  // By accessor (renew-accessor), by another caller: the same rules.
+  renewed = c.node(leader).RenewToken(c.root(), TokenRef::Accessor(accessor),
+                                      absl::Minutes(150));
+  INFO(renewed.status());
+  REQUIRE(renewed.ok());
+  CHECK(renewed->ttl == absl::Minutes(150));
+  CHECK(renewed->accessor == accessor);
+  CHECK(c.node(follower)
+            .RenewToken(c.root(), TokenRef::Accessor("no-such-accessor"))
+            .status()
+            .code() == absl::StatusCode::kNotFound);
 
   *now += absl::ToInt64Nanoseconds(absl::Hours(3));
   for (uint64_t id : c.ids()) {
@@ -646,6 +657,58 @@ TEST_CASE("when no audit device can record, requests fail and change nothing",
   bad.type = "file";
   CHECK(c.node(leader).EnableAudit(c.root(), bad).code() ==
         Code::kInvalidArgument);  // no file_path
+}
+
+TEST_CASE("a token finds the mount of a path it may use, and only such a mount",
+          "[node][auth][mounts]") {
+  TestCluster c(3);
+  StartUnsealed(c, kKv);
+  const auto [leader, follower] = LeaderAndFollower(c);
+  REQUIRE(Retry([&] {
+            return c.node(leader).EnableKvMount(c.root(), "team/kv/", {});
+          }).ok());
+  REQUIRE(WritePolicy(c.node(leader), c.root(), "app",
+                      R"(path "team/kv/data/app/*" { capabilities = ["read"] }
+                         path "secret/data/hidden/*" { capabilities = ["deny"] })")
+              .ok());
+  const std::string app = MakeToken(c.node(follower), c.root(), {"app"});
+  for (uint64_t id : c.ids()) {
+    INFO("node " << id);
+    Node& n = c.node(id);
+    // Without read on sys/mounts, the path's own mount is found...
+    CHECK(n.ListKvMounts(Caller(app)).status().code() ==
+          Code::kPermissionDenied);
+    for (ReadConsistency rc :
+         {ReadConsistency::kLinearizable, ReadConsistency::kStale}) {
+      absl::StatusOr<MountInfo> m =
+          n.FindKvMount(Caller(app), "team/kv/app/db", rc);
+      INFO(m.status());
+      REQUIRE(m.ok());
+      CHECK(m->path == "team/kv/");
+      CHECK(m->config.max_versions == MountConfig().max_versions);
+    }
+    // ...but not one it may use nothing under, nor a path under no mount:
+    // the same refusal, so the call cannot list the mounts.
+    CHECK(n.FindKvMount(Caller(app), "secret/hidden/x").status().code() ==
+          Code::kPermissionDenied);
+    CHECK(n.FindKvMount(Caller(app), "nomount/x").status().code() ==
+          Code::kPermissionDenied);
+    CHECK(n.FindKvMount(Caller("hvs.not-a-token"), "team/kv/app/db")
+              .status()
+              .code() == Code::kPermissionDenied);
+    // Root sees every mount; the longest prefix wins; a bare mount name
+    // finds its mount.
+    absl::StatusOr<MountInfo> m = n.FindKvMount(c.root(), "team/kv");
+    REQUIRE(m.ok());
+    CHECK(m->path == "team/kv/");
+    m = n.FindKvMount(c.root(), "secret/a/b/c");
+    REQUIRE(m.ok());
+    CHECK(m->path == "secret/");
+    CHECK(n.FindKvMount(c.root(), "team/other").status().code() ==
+          Code::kPermissionDenied);
+    CHECK(n.FindKvMount(c.root(), "").status().code() ==
+          Code::kInvalidArgument);
+  }
 }
 
 }  // namespace

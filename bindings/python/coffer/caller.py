@@ -99,6 +99,12 @@ def _token_info(p):
         type=_str(t.type))
 
 
+def _mount_info(m):
+    return MountInfo(
+        _str(m.path), _str(m.id), _time(m.created_time_ns), m.max_versions,
+        bool(m.cas_required), _duration(m.delete_version_after_ns))
+
+
 def _ref(token_id, accessor):
     """(ref_kind, ref) of the C ABI: the token `token_id` or `accessor`
     names, or the caller's own when both are None."""
@@ -301,17 +307,22 @@ class Caller:
         self._call(lib.coffer_kv_list_mounts, ctypes.byref(p),
                    _consistency(stale))
         try:
-            out = []
-            for i in range(p.contents.num_mounts):
-                m = p.contents.mounts[i].contents
-                out.append(MountInfo(
-                    _str(m.path), _str(m.id), _time(m.created_time_ns),
-                    m.max_versions, bool(m.cas_required),
-                    datetime.timedelta(
-                        microseconds=m.delete_version_after_ns // 1000)))
-            return out
+            return [_mount_info(p.contents.mounts[i].contents)
+                    for i in range(p.contents.num_mounts)]
         finally:
             lib.coffer_mount_list_free(p)
+
+    def find_kv_mount(self, path: str, stale: bool = False) -> MountInfo:
+        """The mount that serves `path`, if this caller's token grants
+        anything under it (Vault's sys/internal/ui/mounts/<path>);
+        PermissionDeniedError otherwise, and when no mount serves it."""
+        p = ctypes.POINTER(_lib.MountInfo)()
+        self._call(lib.coffer_kv_find_mount, ctypes.byref(p),
+                   _bytes(path, "path"), _consistency(stale))
+        try:
+            return _mount_info(p.contents)
+        finally:
+            lib.coffer_mount_info_free(p)
 
     def _write(self, fn, *args) -> VersionMetadata:
         p = ctypes.POINTER(_lib.VersionMetadata)()
@@ -485,10 +496,12 @@ class Caller:
         finally:
             lib.coffer_token_info_free(p)
 
-    def renew_token(self, token_id=None, *, increment=0) -> TokenInfo:
-        """Renews the token `token_id` (this caller's own without it) by
-        `increment` (0: its last ttl); returns it as renewed."""
-        kind, ref = _ref(token_id, None)
+    def renew_token(self, token_id=None, *, accessor=None,
+                    increment=0) -> TokenInfo:
+        """Renews the token `token_id` or `accessor` names (this caller's
+        own without either) by `increment` (0: its last ttl); returns it as
+        renewed."""
+        kind, ref = _ref(token_id, accessor)
         p = ctypes.POINTER(_lib.TokenInfo)()
         self._call(lib.coffer_token_renew, ctypes.byref(p), kind, ref,
                    _ns(increment))

@@ -66,6 +66,12 @@ def test_a_token_with_a_policy_can_do_what_it_grants_only(cluster, admin):
             app.peers()
         with pytest.raises(coffer.PermissionDeniedError):
             app.token_accessors()
+        # The mount of a path it may use, without read on sys/mounts.
+        assert app.find_kv_mount("secret/app/x").path == "secret/"
+        with pytest.raises(coffer.PermissionDeniedError):
+            app.kv_mounts()
+        with pytest.raises(coffer.PermissionDeniedError):
+            app.find_kv_mount("nomount/x", stale=True)
 
     # Lookups: self, by id, by accessor.
     app = cluster.node(1).as_caller(created.id)
@@ -80,6 +86,12 @@ def test_a_token_with_a_policy_can_do_what_it_grants_only(cluster, admin):
     renewed = app.renew_token(increment=datetime.timedelta(hours=2))
     assert renewed.ttl > datetime.timedelta(hours=1)
     assert renewed.last_renewal_time is not None
+    renewed = admin.renew_token(accessor=info.accessor,
+                                increment=datetime.timedelta(hours=3))
+    assert renewed.accessor == info.accessor
+    assert renewed.ttl == datetime.timedelta(hours=3)
+    with pytest.raises(coffer.NotFoundError):
+        admin.renew_token(accessor="nosuchaccessor")
 
     # Capabilities, as the admin sees the app token's, and its own.
     caps = admin.capabilities(["secret/data/app/x", "secret/data/other"],

@@ -178,10 +178,10 @@ COFFER_EXPORT int coffer_token_lookup(coffer_node_t* node, const char* token,
  * its last ttl; a periodic token gets its period), never beyond its
  * explicit_max_ttl or the system maximum. On COFFER_OK, when `out` is not
  * NULL, *out is the token as renewed, freed with coffer_token_info_free.
- * Errors: COFFER_INVALID_ARGUMENT for a bad ref_kind, COFFER_TOKEN_REF_ACCESSOR
- * (the node renews by id or self only), a NULL id, a negative increment,
- * or a token that is not renewable or never expires;
- * COFFER_PERMISSION_DENIED also for an id that is not a usable token; the
+ * Errors: COFFER_INVALID_ARGUMENT for a bad ref_kind, a NULL id or
+ * accessor, a negative increment, or a token that is not renewable or
+ * never expires; COFFER_PERMISSION_DENIED also for an id that is not a
+ * usable token; COFFER_NOT_FOUND for an accessor of no usable token; the
  * common auth errors. */
 COFFER_EXPORT int coffer_token_renew(coffer_node_t* node, const char* token,
                                      coffer_token_info_t** out, int ref_kind,

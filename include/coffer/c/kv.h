@@ -23,6 +23,7 @@
  *   disable_mount         delete on sys/mounts/<mount>
  *   tune_mount            update on sys/mounts/<mount>/tune
  *   list_mounts           read on sys/mounts
+ *   find_mount            any capability on a path under the mount found
  *   put                   create (a key without versions) or update on
  *                         <mount>/data/<path>
  *   get, patch, delete    read, patch, delete on <mount>/data/<path>
@@ -147,6 +148,21 @@ COFFER_EXPORT int coffer_kv_list_mounts(coffer_node_t* node, const char* token,
                                         int consistency);
 /* Frees `list`, its mounts and their strings. NULL is a no-op. */
 COFFER_EXPORT void coffer_mount_list_free(coffer_mount_list_t* list);
+/* The mount that serves `path` (the longest enabled mount path that
+ * prefixes it; "secret" finds "secret/"), read with `consistency`, for a
+ * token that grants any capability on some path under that mount: Vault's
+ * sys/internal/ui/mounts/<path>, how a client without read on sys/mounts
+ * finds the mount of a path. On COFFER_OK, *out is new, freed with
+ * coffer_mount_info_free.
+ * Errors: COFFER_PERMISSION_DENIED also when no mount serves the path (so
+ * that the call cannot list the mounts); COFFER_INVALID_ARGUMENT for a
+ * NULL `out`, a NULL or empty `path` or a bad consistency; the common KV
+ * errors. */
+COFFER_EXPORT int coffer_kv_find_mount(coffer_node_t* node, const char* token,
+                                       coffer_mount_info_t** out,
+                                       const char* path, int consistency);
+/* Frees `mount` and its strings. NULL is a no-op. */
+COFFER_EXPORT void coffer_mount_info_free(coffer_mount_info_t* mount);
 
 /* What Vault reports about one version. */
 typedef struct coffer_version_metadata {

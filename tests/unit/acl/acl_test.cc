@@ -149,3 +149,26 @@ TEST_CASE("an ACL can be built over borrowed policies", "[acl][build]") {
 
 }  // namespace
 }  // namespace coffer::acl::testing
+
+namespace coffer::acl::testing {
+namespace {
+
+TEST_CASE("an ACL grants under a mount when a rule reaches into it",
+          "[acl][mounts]") {
+  auto acl = MakeAcl({P("app", {R("team/kv/data/app/*", {C::kRead}),
+                                R("secret/data/hidden/*", {C::kDeny}),
+                                R("+/list-only/", {C::kList})})});
+  CHECK(acl->GrantsUnder("team/kv/"));
+  CHECK(acl->GrantsUnder("team/"));
+  CHECK(acl->GrantsUnder("other/"));  // +/list-only/ reaches under any mount
+  CHECK_FALSE(acl->GrantsUnder("team/kw/"));
+  auto narrow = MakeAcl({P("app", {R("team/kv/data/app/*", {C::kRead}),
+                                   R("secret/data/hidden/*", {C::kDeny})})});
+  CHECK_FALSE(narrow->GrantsUnder("secret/"));  // deny grants nothing
+  CHECK_FALSE(narrow->GrantsUnder("other/"));
+  CHECK(MakeAcl({RootPolicy()})->GrantsUnder("anything/"));
+  CHECK_FALSE(MakeAcl({})->GrantsUnder("secret/"));
+}
+
+}  // namespace
+}  // namespace coffer::acl::testing

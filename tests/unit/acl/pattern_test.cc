@@ -2,6 +2,9 @@
 // order's tie-breakers one at a time.
 #include "acl/pattern.h"
 
+#include <string>
+#include <vector>
+
 #include "absl/status/status.h"
 #include "support/catch.h"
 
@@ -141,6 +144,74 @@ TEST_CASE("rule 5: the lexicographically smaller pattern loses",
           "[acl][pattern]") {
   CHECK(Beats("secret/+/b", "secret/+/a"));
   CHECK(Beats("x/+/bb*", "x/+/aa*"));
+}
+
+}  // namespace
+}  // namespace coffer::acl
+
+namespace coffer::acl {
+namespace {
+
+TEST_CASE("a pattern reaches under a mount when it can match a path there",
+          "[acl][pattern]") {
+  CHECK(PatternReachesUnder("secret/data/app/*", "secret/"));
+  CHECK(PatternReachesUnder("secret/data/app", "secret/"));
+  CHECK(PatternReachesUnder("secret/", "secret/"));
+  CHECK(PatternReachesUnder("secret*", "secret/"));
+  CHECK(PatternReachesUnder("sec*", "secret/"));
+  CHECK(PatternReachesUnder("+/kv/data/*", "team/kv/"));
+  CHECK_FALSE(PatternReachesUnder("+/data/*", "team/kv/"));
+  CHECK(PatternReachesUnder("team/+/data/x", "team/kv/"));
+  CHECK(PatternReachesUnder("*", "secret/"));
+  CHECK_FALSE(PatternReachesUnder("secret", "secret/"));
+  CHECK_FALSE(PatternReachesUnder("secretary/*", "secret/"));
+  CHECK_FALSE(PatternReachesUnder("other/*", "secret/"));
+  CHECK_FALSE(PatternReachesUnder("team/+", "team/kv/x/"));
+  CHECK_FALSE(PatternReachesUnder("team/kw*", "team/kv/"));
+}
+
+// Every path of up to `len` bytes over {a, b, /}.
+void Paths(std::string prefix, size_t len, std::vector<std::string>* out) {
+  out->push_back(prefix);
+  if (len == 0) return;
+  for (char c : {'a', 'b', '/'}) Paths(prefix + c, len - 1, out);
+}
+
+TEST_CASE("reaching under a prefix agrees with matching some path under it",
+          "[acl][pattern]") {
+  // Exhaustive over a small alphabet: patterns of up to two segments from
+  // {"", a, b, ab, +}, plain or glob; prefixes of up to 3 bytes; witness
+  // paths the prefix followed by up to 6 bytes (enough for these sizes).
+  const std::vector<std::string> segs = {"", "a", "b", "ab", "+"};
+  std::vector<std::string> patterns;
+  for (const std::string& x : segs) {
+    patterns.push_back(x);
+    for (const std::string& y : segs) patterns.push_back(x + "/" + y);
+  }
+  for (size_t i = 0, n = patterns.size(); i < n; ++i) {
+    patterns.push_back(patterns[i] + "*");
+  }
+  std::vector<std::string> prefixes;
+  Paths("", 3, &prefixes);
+  std::vector<std::string> suffixes;
+  Paths("", 6, &suffixes);
+  int checked = 0;
+  for (const std::string& p : patterns) {
+    if (!ValidatePattern(p).ok()) continue;
+    for (const std::string& prefix : prefixes) {
+      bool some = false;
+      for (const std::string& s : suffixes) {
+        if (PatternMatches(p, prefix + s)) {
+          some = true;
+          break;
+        }
+      }
+      INFO("pattern \"" << p << "\" prefix \"" << prefix << "\"");
+      CHECK(PatternReachesUnder(p, prefix) == some);
+      ++checked;
+    }
+  }
+  CHECK(checked > 1000);
 }
 
 }  // namespace
