@@ -1,7 +1,9 @@
 """deploy/: the systemd unit, the compose file and every .hcl in it.
 
 The unit is checked with systemd-analyze (verify, and security's exposure
-score) where systemd-analyze is installed; the compose file's structure
+score) where systemd-analyze is installed, and its system call filter
+against what cofferd calls through the whole lab (under strace, where
+strace is installed); the compose file's structure
 with PyYAML or `docker compose config`, whichever is there; every .hcl by
 starting cofferd on it (paths, ports and certificates made local).
 """
@@ -88,6 +90,66 @@ def test_the_unit_passes_systemd_analyze(tmp_path):
                         f"--threshold={MAX_EXPOSURE}", str(unit)],
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stdout[-2000:] + p.stderr
+
+
+def syscall_group(analyze, name):
+    """The system calls of a systemd group (@name), nested groups
+    expanded."""
+    out = subprocess.run([analyze, "syscall-filter", name],
+                         capture_output=True, text=True, timeout=60).stdout
+    calls = set()
+    for line in out.splitlines()[1:]:
+        item = line.strip()
+        if item.startswith("@"):
+            calls |= syscall_group(analyze, item)
+        elif re.fullmatch(r"[a-z_0-9]+", item):
+            calls.add(item)
+    return calls
+
+
+def test_cofferd_calls_only_what_the_units_filter_allows(tmp_path):
+    # Under systemd a call outside SystemCallFilter fails with EPERM: a
+    # dependency that starts using one would break the unit's nodes only
+    # there. So the whole lab (init, unseal, joins, writes, a failover,
+    # snapshots, a restart) runs with each cofferd under strace, and every
+    # call it made must be inside the filter.
+    analyze, strace = shutil.which("systemd-analyze"), shutil.which("strace")
+    if analyze is None or strace is None:
+        pytest.skip("systemd-analyze or strace is not installed: the "
+                    "unit's system call filter is not checked")
+    if subprocess.run([strace, "-qq", "-o", os.devnull, "true"],
+                      capture_output=True).returncode != 0:
+        pytest.skip("strace cannot trace here (ptrace refused): the "
+                    "unit's system call filter is not checked")
+    s = unit_settings()
+    allowed, denied = set(), set()
+    for spec in s["SystemCallFilter"]:
+        names = spec.lstrip("~").split()
+        calls = set()
+        for n in names:
+            calls |= syscall_group(analyze, n) if n.startswith("@") else {n}
+        (denied if spec.startswith("~") else allowed).update(calls)
+    allowed -= denied
+    assert len(allowed) > 100, "systemd-analyze listed no groups"
+    traces = tmp_path / "traces"
+    traces.mkdir()
+    wrapper = tmp_path / "cofferd"
+    wrapper.write_text(f'#!/bin/sh\nexec {strace} -f -qq -o '
+                       f'{traces}/trace.$$ {COFFERD} "$@"\n')
+    wrapper.chmod(0o755)
+    env = dict(os.environ, COFFERD_BIN=str(wrapper))
+    p = subprocess.run([sys.executable, os.path.join(ROOT, "scripts/lab")],
+                       env=env, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
+    used = set()
+    for trace in traces.iterdir():
+        for line in trace.read_text(errors="replace").splitlines():
+            m = re.match(r"\d+\s+([a-z_0-9]+)\(", line)
+            if m:
+                used.add(m.group(1))
+    assert len(used) > 20, f"strace recorded {len(used)} system calls"
+    assert used <= allowed, \
+        f"outside SystemCallFilter: {sorted(used - allowed)}"
 
 
 def load_compose():
