@@ -1,6 +1,9 @@
 #include "client.h"
 
+#include <chrono>
 #include <cstdlib>
+#include <random>
+#include <thread>
 
 namespace coffercli {
 namespace {
@@ -26,6 +29,10 @@ ClientOptions OptionsFromEnvironment() {
   o.client_key = Env("COFFER_CLIENT_KEY", "VAULT_CLIENT_KEY");
   const std::string skip = Env("COFFER_SKIP_VERIFY", "VAULT_SKIP_VERIFY");
   o.skip_verify = !skip.empty() && skip != "0" && skip != "false";
+  if (std::string n = Env("COFFER_MAX_RETRIES", "VAULT_MAX_RETRIES");
+      !n.empty()) {
+    o.max_retries = std::atoi(n.c_str());
+  }
   return o;
 }
 
@@ -66,6 +73,24 @@ Reply Client::Finish(const httplib::Result& res) {
   return r;
 }
 
+Reply Client::Retrying(const std::function<Reply()>& send) const {
+  // Vault's rule (its API client's retry policy): 412 and every 5xx but
+  // 501, with hashicorp/go-retryablehttp's linear jitter backoff.
+  auto retry = [](int status) {
+    return status == 412 || (status >= 500 && status != 501);
+  };
+  Reply r = send();
+  std::mt19937 jitter(std::random_device{}());
+  std::uniform_int_distribution<int> ms(1000, 1500);
+  for (int attempt = 1; attempt <= options_.max_retries && retry(r.status);
+       ++attempt) {
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(attempt * ms(jitter)));
+    r = send();
+  }
+  return r;
+}
+
 Reply Client::Call(const std::string& method, const std::string& path,
                    const std::optional<json>& body) {
   httplib::Request req;
@@ -76,11 +101,19 @@ Reply Client::Call(const std::string& method, const std::string& path,
     req.body = body->dump();
     req.set_header("Content-Type", "application/json");
   }
-  return Finish(http_->send(req));
+  return Retrying([&] { return Finish(http_->send(req)); });
 }
 
 Reply Client::Download(const std::string& path,
                        const std::function<bool(const char*, size_t)>& sink) {
+  // Only a 2xx answer's body reaches `sink`, so a retried answer wrote
+  // nothing.
+  return Retrying([&] { return DownloadOnce(path, sink); });
+}
+
+Reply Client::DownloadOnce(
+    const std::string& path,
+    const std::function<bool(const char*, size_t)>& sink) {
   Reply r;
   std::string error_body;
   int status = 0;
@@ -112,16 +145,19 @@ Reply Client::Upload(
     const std::function<size_t(size_t, char*, size_t)>& source) {
   httplib::Headers headers = Headers();
   headers.insert(extra.begin(), extra.end());
-  return Finish(http_->Post(
-      ("/v1/" + path).c_str(), headers, size,
-      [&](size_t offset, size_t length, httplib::DataSink& sink) {
-        char buf[64 * 1024];
-        size_t n = source(offset, buf, std::min(length, sizeof(buf)));
-        if (n == 0) return false;
-        sink.write(buf, n);
-        return true;
-      },
-      "application/octet-stream"));
+  // `source` reads by offset: a retry sends the body again from its start.
+  return Retrying([&] {
+    return Finish(http_->Post(
+        ("/v1/" + path).c_str(), headers, size,
+        [&](size_t offset, size_t length, httplib::DataSink& sink) {
+          char buf[64 * 1024];
+          size_t n = source(offset, buf, std::min(length, sizeof(buf)));
+          if (n == 0) return false;
+          sink.write(buf, n);
+          return true;
+        },
+        "application/octet-stream"));
+  });
 }
 
 std::string Client::Describe(const std::string& method, const std::string& path,

@@ -1,7 +1,7 @@
 // The `coffer` CLI's HTTP client: Vault's API over cpp-httplib, configured
 // as Vault's CLI is (COFFER_ADDR or VAULT_ADDR, COFFER_TOKEN or VAULT_TOKEN,
 // COFFER_CACERT, COFFER_CLIENT_CERT, COFFER_CLIENT_KEY,
-// COFFER_SKIP_VERIFY; each also as VAULT_*).
+// COFFER_SKIP_VERIFY, COFFER_MAX_RETRIES; each also as VAULT_*).
 #ifndef COFFER_EXAMPLES_COFFERD_CLI_CLIENT_H_
 #define COFFER_EXAMPLES_COFFERD_CLI_CLIENT_H_
 
@@ -24,6 +24,11 @@ struct ClientOptions {
   std::string client_cert;
   std::string client_key;
   bool skip_verify = false;
+  // Retries of a request answered 412 or 5xx other than 501, as Vault's
+  // CLI (VAULT_MAX_RETRIES, default 2: three attempts in all; 0 or less:
+  // none). The n-th retry waits n times 1 to 1.5 s (linear with jitter).
+  // A request that got no answer (no connection) is not retried.
+  int max_retries = 2;
 };
 
 // Reads the environment into options (flags may override afterwards).
@@ -41,7 +46,8 @@ class Client {
  public:
   explicit Client(const ClientOptions& options);
 
-  // `path` is after /v1/. `body` is sent as JSON when set.
+  // `path` is after /v1/. `body` is sent as JSON when set. Call, Download
+  // and Upload retry as options().max_retries says (and block meanwhile).
   Reply Call(const std::string& method, const std::string& path,
              const std::optional<json>& body = std::nullopt);
   // GET that hands the body to `sink` in pieces (for large downloads).
@@ -59,6 +65,10 @@ class Client {
 
  private:
   Reply Finish(const httplib::Result& res);
+  Reply DownloadOnce(const std::string& path,
+                     const std::function<bool(const char*, size_t)>& sink);
+  // Runs `send` until its reply is not one to retry, or retries run out.
+  Reply Retrying(const std::function<Reply()>& send) const;
   httplib::Headers Headers() const;
 
   ClientOptions options_;

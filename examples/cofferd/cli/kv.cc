@@ -64,11 +64,14 @@ std::string Api(const KvPath& p, const std::string& op) {
   return p.mount + "/" + op + "/" + p.key;
 }
 
+// "== Secret Path ==" over the path, as Vault's padEqualSigns: as wide
+// as the path, the padding rounded up to even, and two signs a side when
+// the path is not wider than the title.
 void Header(const std::string& title, const std::string& text) {
-  const std::string bar(
-      (text.size() > title.size() + 4 ? (text.size() - title.size() - 2) / 2
-                                      : 2),
-      '=');
+  const size_t used = title.size() + 2;
+  size_t pad = text.size() > used ? text.size() - used : 4;
+  pad += pad % 2;
+  const std::string bar(pad / 2, '=');
   std::printf("%s %s %s\n%s\n\n", bar.c_str(), title.c_str(), bar.c_str(),
               text.c_str());
 }

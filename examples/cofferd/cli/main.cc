@@ -4,7 +4,9 @@
 //
 // Address and token from COFFER_ADDR / COFFER_TOKEN (or VAULT_ADDR /
 // VAULT_TOKEN); -address, -ca-cert, -client-cert, -client-key and
-// -tls-skip-verify override them. Exit codes as Vault's CLI: 0 success,
+// -tls-skip-verify override them. A 412 or 5xx answer (but 501) is
+// retried COFFER_MAX_RETRIES (VAULT_MAX_RETRIES) times, default 2, as
+// Vault's CLI does. Exit codes as Vault's CLI: 0 success,
 // 1 a local error (usage, files, connection), 2 an error from the server
 // (and `status` of a sealed node).
 #include <cstdio>
@@ -32,8 +34,8 @@ int Usage(const std::vector<CommandInfo>& commands) {
   }
   std::fprintf(stderr,
                "\nEnvironment: COFFER_ADDR, COFFER_TOKEN, COFFER_CACERT, "
-               "COFFER_CLIENT_CERT,\nCOFFER_CLIENT_KEY, COFFER_SKIP_VERIFY "
-               "(or the same with VAULT_).\n");
+               "COFFER_CLIENT_CERT,\nCOFFER_CLIENT_KEY, COFFER_SKIP_VERIFY, "
+               "COFFER_MAX_RETRIES (or the same with\nVAULT_).\n");
   return 1;
 }
 
