@@ -239,6 +239,14 @@ absl::StatusOr<Token> TokenStore::Lookup(kv::Reader* txn, absl::Time now,
   return internal::ToToken(t.token.entry, t.usable.orphan, now);
 }
 
+absl::StatusOr<TokenStore::Checked> TokenStore::LookupChecked(
+    kv::Reader* txn, absl::Time now, absl::string_view id) const {
+  COFFER_ASSIGN_OR_RETURN(internal::UsableToken t,
+                          internal::FindUsable(txn, now, id));
+  return Checked{internal::ToToken(t.token.entry, t.usable.orphan, now),
+                 t.usable.usable_until};
+}
+
 absl::StatusOr<Token> TokenStore::LookupAccessor(
     kv::Reader* txn, absl::Time now, absl::string_view accessor) const {
   COFFER_ASSIGN_OR_RETURN(internal::UsableToken t,

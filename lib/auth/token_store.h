@@ -129,6 +129,16 @@ class TokenStore {
   // CheckUsable): kPermissionDenied otherwise, the same for every reason.
   absl::StatusOr<Token> Lookup(kv::Reader* txn, absl::Time now,
                                absl::string_view id) const;
+  // Lookup, with until when its answer holds as long as no record under
+  // kTokenPrefix changes: the earliest expiry of the token and of the
+  // ancestors its use depends on (nullopt: none expires). For a cache of
+  // checked callers.
+  struct Checked {
+    Token token;
+    std::optional<absl::Time> usable_until;
+  };
+  absl::StatusOr<Checked> LookupChecked(kv::Reader* txn, absl::Time now,
+                                        absl::string_view id) const;
   // The token with `accessor`, if usable at `now`; kNotFound otherwise.
   absl::StatusOr<Token> LookupAccessor(kv::Reader* txn, absl::Time now,
                                        absl::string_view accessor) const;

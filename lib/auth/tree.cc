@@ -51,6 +51,14 @@ absl::StatusOr<Usable> CheckUsable(kv::Reader* txn, const StoredToken& token,
   }
   Usable usable;
   usable.orphan = self.parent_hash().empty();
+  auto bound = [&](const authpb::TokenEntry& e) {
+    if (!Expires(e)) return;
+    const absl::Time t = FromNanos(e.expire_time_nanos());
+    if (!usable.usable_until.has_value() || t < *usable.usable_until) {
+      usable.usable_until = t;
+    }
+  };
+  bound(self);
   crypto::Digest child = token.hash;
   std::string parent_hash = self.parent_hash();
   while (!parent_hash.empty()) {
@@ -75,6 +83,7 @@ absl::StatusOr<Usable> CheckUsable(kv::Reader* txn, const StoredToken& token,
     if (usable.depth == 1 && Expires(p->entry)) {
       usable.bounding_parent = p->entry;
     }
+    bound(p->entry);
     child = parent;
     parent_hash = p->entry.parent_hash();
   }

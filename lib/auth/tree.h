@@ -59,6 +59,9 @@ struct Usable {
   // The parent whose expiry bounds the token's, if any: a live, expiring
   // parent. A parent that is making its children orphans bounds nothing.
   std::optional<authpb::TokenEntry> bounding_parent;
+  // The earliest expiry of the token and of the ancestors walked: until
+  // then (unless its records change) it stays usable. nullopt: never.
+  std::optional<absl::Time> usable_until;
 };
 
 // OK with the walk's findings if the token may be used at `now`: it is

@@ -26,7 +26,10 @@ absl::StatusOr<nodepb::OpResult> NodeImpl::Audited(
   absl::StatusOr<AuditLog::Call> call = audit_->Request(op, *access);
   if (!call.ok()) return call.status();  // fail closed: nothing ran
   nodepb::Op copy;
-  if (call->audited()) copy = op;
+  if (call->audited()) {
+    op.set_want_caller(true);
+    copy = op;
+  }
   absl::StatusOr<nodepb::OpResult> r = run(std::move(op));
   if (call->audited()) {
     COFFER_RETURN_IF_ERROR(audit_->Response(*call, copy, r));

@@ -9,6 +9,7 @@
 #include "acl/records.h"
 #include "auth/random.h"
 #include "base/status_macros.h"
+#include "crypto/hash.h"
 #include "crypto/secure_buffer.h"
 #include "kv/records.h"
 #include "node/barrier_txn.h"
@@ -26,6 +27,7 @@ constexpr size_t kExpiredPerBatch = 256;
 // a few record reads and a compilation, not a wrong answer).
 constexpr size_t kMaxCachedAcls = 1024;
 constexpr size_t kMaxCachedPolicies = 4096;
+constexpr size_t kMaxCachedCallers = 4096;
 
 absl::Status Denied() {
   return absl::PermissionDeniedError("node: permission denied");
@@ -158,10 +160,10 @@ absl::StatusOr<AuthService::Checked> AuthService::Check(
     }
     return loop_->SealedError();
   }
-  absl::StatusOr<auth::Token> token =
-      store_.Lookup(txn, loop_->Clock(), op.token());
-  if (!token.ok()) return CallerError(token.status());
-  COFFER_ASSIGN_OR_RETURN(out.acl, AclFor(txn, token->policies));
+  COFFER_ASSIGN_OR_RETURN(CachedCaller who,
+                          FindCaller(op.token(), txn, /*cached=*/!writing));
+  std::optional<auth::Token> token = std::move(who.token);
+  out.acl = std::move(who.acl);
   const acl::Acl& acl = *out.acl;
   bool allowed = access.decided_by_result ||
                  acl.Allowed(access.path, access.capability).ok();
@@ -191,6 +193,40 @@ absl::StatusOr<AuthService::Checked> AuthService::Check(
   }
   out.token = *std::move(token);
   return out;
+}
+
+absl::StatusOr<AuthService::CachedCaller> AuthService::FindCaller(
+    absl::string_view id, kv::Reader* txn, bool cached) {
+  const absl::Time now = loop_->Clock();
+  crypto::Digest key{};
+  if (cached) {
+    key = crypto::Sha256::Hash(id);
+    if (auto it = callers_.find(key); it != callers_.end()) {
+      const std::optional<absl::Time>& until = it->second.usable_until;
+      if (!until.has_value() || now < *until) {
+        CachedCaller hit = it->second;
+        if (hit.token.expire_time.has_value()) {
+          hit.token.ttl =
+              std::max(absl::ZeroDuration(), *hit.token.expire_time - now);
+        }
+        return hit;
+      }
+      callers_.erase(it);  // expired: the store refuses it (or has news)
+    }
+  }
+  absl::StatusOr<auth::TokenStore::Checked> found =
+      store_.LookupChecked(txn, now, id);
+  if (!found.ok()) return CallerError(found.status());
+  CachedCaller who;
+  COFFER_ASSIGN_OR_RETURN(who.acl, AclFor(txn, found->token.policies));
+  who.token = std::move(found->token);
+  who.usable_until = found->usable_until;
+  // A token with limited uses changes with every use: never cached.
+  if (cached && who.token.num_uses == 0) {
+    if (callers_.size() >= kMaxCachedCallers) callers_.clear();
+    callers_.emplace(key, who);
+  }
+  return who;
 }
 
 absl::StatusOr<std::shared_ptr<const acl::Acl>> AuthService::AclFor(
@@ -249,7 +285,10 @@ absl::StatusOr<std::shared_ptr<const acl::Policy>> AuthService::LoadPolicy(
 void AuthService::InvalidatePolicies() {
   policies_.clear();
   acls_.clear();
+  callers_.clear();  // they hold compiled ACLs
 }
+
+void AuthService::InvalidateTokens() { callers_.clear(); }
 
 // --- Running token and policy ops ----------------------------------------
 

@@ -45,6 +45,7 @@
 #include "acl/acl.h"
 #include "auth/token_store.h"
 #include "coffer/auth.h"
+#include "crypto/hash.h"
 #include "kv/txn.h"
 #include "node/access.h"
 #include "node/loop_state.h"
@@ -102,6 +103,8 @@ class AuthService {
   void OnTick();
   // The policy records changed, or the whole state did, or the role.
   void InvalidatePolicies();
+  // A token record changed (an applied write under "sys/token/").
+  void InvalidateTokens();
 
   // --- Caller threads: coffer::Node's token and policy calls.
   absl::StatusOr<CreatedToken> CreateToken(const Caller& caller,
@@ -127,6 +130,18 @@ class AuthService {
       const std::vector<std::string>& paths);
 
  private:
+  // A caller's token as the store shows it, with its ACL and until when
+  // that holds (auth::TokenStore::Checked).
+  struct CachedCaller {
+    auth::Token token;
+    std::shared_ptr<const acl::Acl> acl;
+    std::optional<absl::Time> usable_until;
+  };
+  // The caller with token `id` on `txn`'s state; from the cache of
+  // checked callers when `cached` (reads: `txn` is the applied state).
+  // Errors as Check's.
+  absl::StatusOr<CachedCaller> FindCaller(absl::string_view id, kv::Reader* txn,
+                                          bool cached);
   absl::StatusOr<nodepb::AuthResult> SubmitAuth(const Caller& caller,
                                                 nodepb::AuthOp op);
   // The compiled ACL of `policies` (sorted names), from the cache.
@@ -155,6 +170,13 @@ class AuthService {
   absl::flat_hash_map<std::string, std::shared_ptr<const acl::Policy>>
       policies_;  // by name; a null pointer: no such policy
   absl::flat_hash_map<std::string, std::shared_ptr<const acl::Acl>> acls_;
+  // Reads' cache of checked callers, by the SHA-256 of their token (never
+  // the token itself). A write checks on the leader's state with its
+  // writes in flight, so only reads (on the applied state) use it. Dropped
+  // with the policy cache and whenever an applied entry writes under
+  // "sys/token/" (before that entry's requests complete); an entry past
+  // its usable_until is looked up again.
+  absl::flat_hash_map<crypto::Digest, CachedCaller> callers_;
   uint64_t next_tidy_tick_ = 0;
   bool tidy_queued_ = false;
 };

@@ -79,7 +79,7 @@ absl::StatusOr<nodepb::OpResult> NodeImpl::RunChecked(const nodepb::Op& op) {
   // A limited-use token's use: proposed with the request's own writes.
   COFFER_RETURN_IF_ERROR(WriteThrough(&txn, loop_.barrier.get()));
   absl::StatusOr<nodepb::OpResult> out = RunLogical(op, caller);
-  if (out.ok() && caller.token.has_value()) {
+  if (out.ok() && caller.token.has_value() && op.want_caller()) {
     *out->mutable_caller() = TokenViewOf(*caller.token);
   }
   return out;
@@ -207,7 +207,7 @@ absl::StatusOr<nodepb::OpResult> NodeImpl::Read(const nodepb::Op& op) {
   } else {
     COFFER_ASSIGN_OR_RETURN(*out.mutable_value(), ReadRaw(op.get_raw().path()));
   }
-  if (caller.token.has_value())
+  if (caller.token.has_value() && op.want_caller())
     *out.mutable_caller() = TokenViewOf(*caller.token);
   return out;
 }

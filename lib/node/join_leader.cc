@@ -150,7 +150,8 @@ absl::StatusOr<nodepb::JoinChallenge> Membership::MakeJoinChallenge(
   COFFER_ASSIGN_OR_RETURN(crypto::SecureBuffer nonce,
                           crypto::RandomSecret(kNonceBytes));
   std::string plain(nonce.view());
-  base::PutBigEndian64(&plain, static_cast<uint64_t>(UnixMillis(LoopState::Now())));
+  base::PutBigEndian64(&plain,
+                       static_cast<uint64_t>(UnixMillis(LoopState::Now())));
   nodepb::JoinChallenge ch;
   // Inside a request: the records include keyring changes in flight, and
   // the barrier may checkpoint its encryption count (proposed below).

@@ -368,6 +368,7 @@ class NodeImpl final : public Node,
   void OnEntryApplied(const raftpb::Entry& e) override;
   void OnCoreApplied() override;
   void OnPoliciesApplied() override { auth_->InvalidatePolicies(); }
+  void OnTokensApplied() override { auth_->InvalidateTokens(); }
   void OnAuditApplied() override { audit_->Invalidate(); }
   void OnAdvanced() override;
   void OnFrame(const nodepb::Frame& frame);

@@ -6,6 +6,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "auth/records.h"
 #include "base/status_macros.h"
 #include "node/codec.h"
 #include "node/snapshot_ops.h"
@@ -299,6 +300,9 @@ absl::Status ReadyDriver::StageCommitted(
           applied->policies_changed = true;
         }
         if (absl::StartsWith(key, kAuditPrefix)) applied->audit_changed = true;
+        if (absl::StartsWith(key, auth::kTokenPrefix)) {
+          applied->tokens_changed = true;
+        }
         if (absl::StartsWith(key, kPeersPrefix)) applied->conf_changed = true;
       }
     }
@@ -318,6 +322,7 @@ absl::Status ReadyDriver::FinishApply(const std::vector<raftpb::Entry>& entries,
   // Before the requests complete: a policy write is acknowledged only once
   // no cached copy of the old one can be used.
   if (applied.policies_changed) host_->OnPoliciesApplied();
+  if (applied.tokens_changed) host_->OnTokensApplied();
   if (applied.audit_changed) host_->OnAuditApplied();
   for (const raftpb::Entry& e : entries) {
     if (e.index() > applied.last) break;  // a restore's swap comes first

@@ -64,6 +64,7 @@ class ReadyDriver {
     bool conf_changed = false;      // membership or peer records
     bool core_changed = false;      // seal or keyring records
     bool policies_changed = false;  // ACL policy records (auth_service.h)
+    bool tokens_changed = false;    // token records (auth/records.h)
     bool audit_changed = false;     // audit device records (audit_log.h)
     // A snapshot restore's commit at entries[restore_pos]: staging stopped
     // before it (snapshot_restore.cc).
@@ -95,6 +96,9 @@ class ReadyDriver {
     // ACL policy records changed (Applied::policies_changed), before the
     // entries' requests complete.
     virtual void OnPoliciesApplied() = 0;
+    // Token records changed (Applied::tokens_changed), before the entries'
+    // requests complete.
+    virtual void OnTokensApplied() = 0;
     // Audit device records changed (Applied::audit_changed).
     virtual void OnAuditApplied() = 0;
     // A restore commit that a write stopped at (Applied::restore): the
