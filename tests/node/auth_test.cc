@@ -711,5 +711,68 @@ TEST_CASE("a token finds the mount of a path it may use, and only such a mount",
   }
 }
 
+TEST_CASE(
+    "reads see a token's every change at once, though each node caches "
+    "the tokens it checked",
+    "[node][auth][cache]") {
+  TestCluster c(3);
+  auto now =
+      std::make_shared<std::atomic<int64_t>>(absl::ToUnixNanos(absl::Now()));
+  c.tweak = [now](NodeOptions& o) {
+    o.clock = [now] { return absl::FromUnixNanos(now->load()); };
+  };
+  StartUnsealed(c, kKv);
+  const auto [leader, follower] = LeaderAndFollower(c);
+  REQUIRE(c.node(leader).KvPut(c.root(), "secret/", "k", {{"v", "1"}}).ok());
+  // The parent may create children (Vault's default policy does not).
+  REQUIRE(WritePolicy(c.node(leader), c.root(), "r",
+                      R"(path "secret/data/*" { capabilities = ["read"] }
+                         path "auth/token/create" { capabilities = ["update"] })")
+              .ok());
+  TokenCreateRequest two_hours;
+  two_hours.ttl = absl::Hours(2);
+  const std::string parent =
+      MakeToken(c.node(leader), c.root(), {"r"}, two_hours);
+  const std::string child = MakeToken(c.node(follower), Caller(parent), {"r"});
+  auto reads = [&](const std::string& token, absl::StatusCode want) {
+    for (uint64_t id : c.ids()) {
+      INFO("node " << id);
+      // Twice: the second from the node's cache, when it keeps one.
+      CHECK(ReadCode(c.node(id), token, "k") == want);
+      CHECK(ReadCode(c.node(id), token, "k") == want);
+    }
+  };
+  reads(child, Code::kOk);
+  reads(parent, Code::kOk);
+  // A policy narrowed: refused at once, though the token did not change.
+  REQUIRE(WritePolicy(c.node(follower), c.root(), "r",
+                      R"(path "secret/data/other" { capabilities = ["read"] })")
+              .ok());
+  reads(child, Code::kPermissionDenied);
+  REQUIRE(WritePolicy(c.node(follower), c.root(), "r",
+                      R"(path "secret/data/*" { capabilities = ["read"] })")
+              .ok());
+  reads(child, Code::kOk);
+  // The parent revoked through another node: the child too, everywhere,
+  // though the child's own record is removed only later.
+  REQUIRE(c.node(follower).RevokeToken(c.root(), TokenRef::Id(parent)).ok());
+  reads(child, Code::kPermissionDenied);
+  reads(parent, Code::kPermissionDenied);
+  // Renewed past the expiry its cached check saw: still served.
+  const std::string renewed =
+      MakeToken(c.node(leader), c.root(), {"r"}, two_hours);
+  reads(renewed, Code::kOk);
+  *now += absl::ToInt64Nanoseconds(absl::Minutes(90));
+  REQUIRE(c.node(follower)
+              .RenewToken(Caller(renewed), TokenRef::Self(), absl::Hours(2))
+              .ok());
+  *now += absl::ToInt64Nanoseconds(absl::Minutes(60));  // past the old expiry
+  reads(renewed, Code::kOk);
+  // Expiry needs no write: past its expire time, the cached token is
+  // refused.
+  *now += absl::ToInt64Nanoseconds(absl::Hours(1));
+  reads(renewed, Code::kPermissionDenied);
+}
+
 }  // namespace
 }  // namespace coffer::testing
