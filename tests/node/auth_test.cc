@@ -640,6 +640,12 @@ TEST_CASE("when no audit device can record, requests fail and change nothing",
   sink.path = "host";
   sink.type = "callback";
   REQUIRE(c.node(leader).EnableAudit(c.root(), sink).ok());
+  // The follower opens the device once it applies the change.
+  REQUIRE(Eventually([&] {
+    absl::StatusOr<std::vector<AuditDevice>> d =
+        c.node(follower).ListAudit(c.root());
+    return d.ok() && d->size() == 1;
+  }));
   REQUIRE(c.node(follower).KvPut(c.root(), "secret/", "a", {{"v", "1"}}).ok());
   CHECK(*records >= 2);
   *failing = true;
