@@ -296,8 +296,9 @@ absl::StatusOr<std::optional<std::vector<RecoveryPeer>>> RecoverFromPeersFile(
       absl::StrCat("recovered the raft configuration from ", path,
                    " (quorum lost for good): voters ", IdList(voters),
                    "; non-voters ", IdList(learners),
-                   "; every other member is dropped; the log keeps its ",
-                   log->LastIndex(), " entries (commit index ", commit,
+                   "; every other member is dropped; the log is kept (last "
+                   "index ",
+                   log->LastIndex(), ", commit index ", commit,
                    "); deleting the file"));
   if (!unknown.empty()) {
     observer.Log(

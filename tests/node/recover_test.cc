@@ -216,6 +216,35 @@ TEST_CASE(
   }
 }
 
+TEST_CASE(
+    "one survivor recovers alone; an id its log never named is accepted and "
+    "logged",
+    "[node][recover]") {
+  RecordingLogger logger;
+  TestCluster c(3);
+  c.tweak = [&](NodeOptions& o) { o.logger = &logger; };
+  const InitializeResult init = StartUnsealed(c);
+  const std::vector<std::string> shares(init.keys.end() - 2, init.keys.end());
+  PutRawMany(c.node(Leader(c)), c.root(), "k/", 10);
+  REQUIRE(AppliedEverywhere(c, "k/9", "v"));
+  for (uint64_t id : c.ids()) c.Stop(id);
+
+  // Node 9 never existed: a learner the leader will look for in vain.
+  WriteFile(PeersPath(c, 1),
+            "[{\"id\": 1, \"address\": \"node-1\"},\n"
+            " {\"id\": 9, \"address\": \"node-9\", \"non_voter\": true}]");
+  c.network().DropUnroutable(true);
+  REQUIRE(c.Start(1).ok());
+  CHECK(logger.Has("voters 1; non-voters 9"));
+  CHECK(logger.Has("ids this node's log never named: 9"));
+  REQUIRE(c.Unseal(1, shares).ok());
+  REQUIRE(c.WaitForLeader() == 1);
+  CHECK(Voters(c.node(1), c.root()) == std::set<uint64_t>{1});
+  CHECK(AllReadable(c.node(1), c.root(), Keys("k/", 10)));
+  PutRawMany(c.node(1), c.root(), "after/", 5);
+  CHECK(AllReadable(c.node(1), c.root(), Keys("after/", 5)));
+}
+
 TEST_CASE("a new node with peers.json is refused: it has nothing to recover",
           "[node][recover]") {
   TestCluster c(1);
