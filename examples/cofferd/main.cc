@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <thread>
@@ -29,6 +30,42 @@ namespace {
 
 void Log(const std::string& line) {
   std::fprintf(stderr, "cofferd: %s\n", line.c_str());
+}
+
+// The node's warnings and errors (peers.json recovery, a stopped node, a
+// refused frame) on stderr, as the daemon's own lines; thread-safe
+// (one fprintf per line).
+class StderrLogger final : public coffer::Logger {
+ public:
+  void Log(coffer::LogLevel level, absl::string_view message) override {
+    if (level < coffer::LogLevel::kWarning) return;
+    std::fprintf(stderr, "cofferd: %s: %.*s\n", coffer::LogLevelName(level),
+                 static_cast<int>(message.size()), message.data());
+  }
+};
+
+// Vault keeps peers.json in <path>/raft/; the library reads it from the
+// data directory itself (node/recover.h). A file in Vault's place is moved
+// there first. Returns false (and says why) if it cannot be, or if both
+// places hold one.
+bool MoveVaultPeersFile(const std::string& path) {
+  const std::filesystem::path vault =
+      std::filesystem::path(path) / "raft" / "peers.json";
+  const std::filesystem::path ours = std::filesystem::path(path) / "peers.json";
+  std::error_code ec;
+  if (!std::filesystem::exists(vault, ec)) return true;
+  if (std::filesystem::exists(ours, ec)) {
+    Log(absl::StrCat("both ", vault.string(), " and ", ours.string(),
+                     " exist: keep one"));
+    return false;
+  }
+  std::filesystem::rename(vault, ours, ec);
+  if (ec) {
+    Log(absl::StrCat("cannot move ", vault.string(), " to ", ours.string(),
+                     ": ", ec.message()));
+    return false;
+  }
+  return true;
 }
 
 int Usage() {
@@ -93,7 +130,10 @@ int Run(const std::string& config_file) {
                                                                            : 1;
   }
 
+  if (!MoveVaultPeersFile(c.path)) return 2;
+  StderrLogger logger;
   coffer::NodeOptions o;
+  o.logger = &logger;
   o.id = c.node_id;
   o.address = c.cluster_addr;
   o.data_dir = c.path;

@@ -64,6 +64,8 @@ class COFFER_EXPORT Logger {
 //   raft.entries_applied     committed entries applied to the state
 //   raft.messages_refused    raft messages from peers the core refused as
 //                            malformed (logged at 1, 2, 4, ... refusals)
+//   raft.peers_recovered     configurations recovered from peers.json at
+//                            Open (NodeOptions::data_dir)
 //   storage.writes           steps' writes (see storage.write_latency)
 //   storage.synced_writes    of those, the ones that waited for an fsync
 //   storage.log_syncs        fsyncs of a leader's log made off the loop

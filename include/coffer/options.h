@@ -31,6 +31,22 @@ struct NodeOptions {
   // Directory of this node's durable state (raft log, state machine,
   // snapshots). Required; created when missing. One Node at a time may use
   // it (LevelDB locks it).
+  //
+  // Recovery when quorum is lost for good (Vault's raft/peers.json): when
+  // <data_dir>/peers.json exists at Open, the node rewrites its raft
+  // configuration to exactly the members the file lists, keeping its log,
+  // logs it at kWarning, counts "raft.peers_recovered" and deletes the
+  // file. Write the same file into every surviving member's data directory
+  // while they are stopped, then start them. The format, Vault's with
+  // coffer's numeric ids:
+  //   [{"id": "1", "address": "host1:8201", "non_voter": false}, ...]
+  // (id: a positive integer, as a number or a string of digits; address:
+  // the member's address, used where no replicated record has one;
+  // non_voter: optional, default false). Open refuses to start, changing
+  // nothing, with kInvalidArgument for a malformed file ("node:
+  // <path>:<line>:<column>: ...") or one that does not list this node, and
+  // kFailedPrecondition in a data directory without raft state or of a
+  // removed node. The file is only read at Open: a running node ignores it.
   std::string data_dir;
 
   // --- Host interfaces (borrowed; must outlive the Node) ------------------

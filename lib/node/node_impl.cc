@@ -14,6 +14,7 @@
 #include "node/codec.h"
 #include "node/op_table.h"
 #include "node/options.h"
+#include "node/recover.h"
 #include "node/run_on_loop.h"
 #include "storage/recovery.h"
 
@@ -104,6 +105,10 @@ absl::Status NodeImpl::OpenStorage() {
   COFFER_ASSIGN_OR_RETURN(loop_.state, storage::LevelDbStateStore::Open(
                                            loop_.db.get(), state_options));
   COFFER_RETURN_IF_ERROR(storage::Reconcile(*loop_.log, *loop_.state));
+  // peers.json (node/recover.h): before the core reads the configuration.
+  COFFER_ASSIGN_OR_RETURN(
+      std::optional<std::vector<RecoveryPeer>> recovered,
+      RecoverFromPeersFile(loop_.options, loop_.log.get(), observer_));
 
   loop_.view = std::make_unique<StateView>(loop_.state.get());
   seal::BarrierOptions barrier_options;
@@ -153,6 +158,13 @@ absl::Status NodeImpl::OpenStorage() {
       &loop_, &observer_, pipeline_.get(), log_snapshots_.get(),
       static_cast<OperatorSnapshots::Host*>(this));
   loop_.random = std::make_unique<raft::SeededRandom>(seed);
+  if (recovered.has_value()) {
+    // Members without a replicated address record (ids new to the log)
+    // are reached at the file's addresses.
+    for (const RecoveryPeer& p : *recovered) {
+      if (p.id != loop_.options.id) membership_->Learn(p.id, p.address);
+    }
+  }
   COFFER_RETURN_IF_ERROR(CreateRaft({}));
   COFFER_RETURN_IF_ERROR(membership_->LoadPeerRecords());
   TryAutoUnseal();

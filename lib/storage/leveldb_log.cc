@@ -417,6 +417,42 @@ absl::Status LevelDbLog::ApplySnapshot(
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::set<uint64_t>> LevelDbLog::ReplaceConfiguration(
+    const raftpb::ConfState& conf) {
+  std::set<uint64_t> history;
+  const raftpb::ConfState& old = snapshot_.conf_state();
+  for (const auto* ids : {&old.voters(), &old.learners(),
+                          &old.voters_outgoing(), &old.learners_next()}) {
+    history.insert(ids->begin(), ids->end());
+  }
+  leveldb::WriteBatch batch;
+  for (uint64_t index : conf_changes_) {
+    COFFER_ASSIGN_OR_RETURN(raftpb::Entry entry, ReadEntry(index));
+    raftpb::ConfChange cc;
+    if (!cc.ParseFromString(entry.data())) {
+      return Corrupt(absl::StrCat("log entry ", index,
+                                  " is not a valid membership change"));
+    }
+    for (const raftpb::ConfChangeSingle& ch : cc.changes()) {
+      history.insert(ch.node_id());
+    }
+    // Same index and term, so the log matching property (Raft paper 5.3)
+    // still holds between survivors that replace the same entries.
+    raftpb::Entry blank;
+    blank.set_term(entry.term());
+    blank.set_index(index);
+    blank.set_type(raftpb::ENTRY_NORMAL);
+    batch.Put(keys::Entry(index), blank.SerializeAsString());
+  }
+  raftpb::SnapshotMetadata meta = snapshot_;
+  *meta.mutable_conf_state() = conf;
+  batch.Put(std::string(keys::kLogSnapshot), meta.SerializeAsString());
+  COFFER_RETURN_IF_ERROR(db_->Write(&batch, /*sync=*/true));
+  snapshot_ = std::move(meta);
+  conf_changes_.clear();
+  return history;
+}
+
 absl::Status LevelDbLog::Compact(uint64_t compact_index) {
   if (compact_index <= FirstIndex()) return absl::OkStatus();
   if (compact_index > last_index_ + 1) {

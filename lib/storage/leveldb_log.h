@@ -95,6 +95,22 @@ class LevelDbLog final : public raft::WritableLogStorage {
   absl::Status ApplySnapshotKeeping(const raftpb::SnapshotMetadata& metadata,
                                     uint64_t keep_entries);
 
+  // Recovery of a cluster that lost its quorum for good (node/recover.h),
+  // on a stopped node's log: makes `conf` the configuration of the whole
+  // log. Every membership-change entry the log holds becomes an empty
+  // normal entry of the same index and term (a no-op when applied), and the
+  // snapshot metadata's configuration (the one at the log start) becomes
+  // `conf`, in one synced write. The raft core then recovers `conf` at
+  // start-up, and so does any node that later receives these entries or
+  // this snapshot. Entries, terms, the hard state and the snapshot index
+  // are unchanged. Running it again with the same `conf` changes nothing
+  // more. Returns the node ids the log's history named (the old
+  // configuration and the replaced entries). Errors: kDataLoss for an
+  // entry that does not decode, a write's error (storage::Db).
+  // REQUIRES: `conf` is a usable configuration (at least one voter).
+  absl::StatusOr<std::set<uint64_t>> ReplaceConfiguration(
+      const raftpb::ConfState& conf);
+
   // Compaction by entry count: when the log holds more than `max_entries`
   // entries, compacts it down to that many, but never past
   // `applied_index` + 1 (entries not yet applied stay). Like Compact, only

@@ -167,6 +167,25 @@ class Node:
         wait_for(lambda: self.running() and self.get("sys/seal-status").status
                  == 200, f"node {self.id} serving its API")
 
+    def run_to_exit(self, timeout=WAIT_SECONDS):
+        """Starts the node as start() does, for a node expected to refuse
+        to start: waits for its exit and returns the exit status (fails if
+        it is still running after timeout)."""
+        assert self.proc is None or self.proc.poll() is not None
+        with open(self.config_path, "w") as f:
+            json.dump(self.config(), f, indent=2)
+        with open(self.log_path, "ab") as log:
+            proc = subprocess.Popen(
+                [COFFERD, "server", f"-config={self.config_path}"],
+                stdout=log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, start_new_session=True)
+        try:
+            return proc.wait(timeout=timeout)
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
     def running(self):
         return self.proc is not None and self.proc.poll() is None
 

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "storage/db.h"
 #include "support/catch.h"
@@ -207,6 +208,60 @@ TEST_CASE("snapshot chunks are read from the latest snapshot file",
         absl::StatusCode::kOutOfRange);
   CHECK(f.log->ReadSnapshotChunk(3, 0, 10).status().code() ==
         absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_CASE(
+    "ReplaceConfiguration blanks membership entries and sets the "
+    "configuration at the log start",
+    "[storage][log][recover]") {
+  LogFixture f;
+  auto conf_entry = [](uint64_t index, uint64_t term, uint64_t id) {
+    raftpb::ConfChange cc;
+    raftpb::ConfChangeSingle* ch = cc.add_changes();
+    ch->set_type(raftpb::CONF_ADD_VOTER);
+    ch->set_node_id(id);
+    raftpb::Entry e = MakeEntry(index, term, cc.SerializeAsString());
+    e.set_type(raftpb::ENTRY_CONF_CHANGE);
+    return e;
+  };
+  std::vector<raftpb::Entry> entries = {conf_entry(1, 1, 7), MakeEntry(2, 1),
+                                        conf_entry(3, 2, 8), MakeEntry(4, 2)};
+  REQUIRE(f.log->Save(MakeHardState(3, 8, 3), entries, true).ok());
+  raftpb::ConfState conf;
+  conf.add_voters(1);
+  conf.add_voters(2);
+  conf.add_learners(9);
+  absl::StatusOr<std::set<uint64_t>> history =
+      f.log->ReplaceConfiguration(conf);
+  REQUIRE(history.ok());
+  CHECK(*history == std::set<uint64_t>{7, 8});
+
+  // Durable: a reopen reads the same.
+  f.Reopen();
+  auto state = f.log->LoadInitialState();
+  REQUIRE(state.ok());
+  CHECK(state->conf_state.SerializeAsString() == conf.SerializeAsString());
+  CHECK(state->hard_state.term() == 3);
+  CHECK(state->hard_state.voted_for() == 8);
+  CHECK(state->hard_state.commit() == 3);
+  CHECK(f.log->Snapshot().index() == 0);
+  auto read = f.log->Entries(1, 5, UINT64_MAX);
+  REQUIRE(read.ok());
+  REQUIRE(read->size() == 4);
+  for (const raftpb::Entry& e : *read) {
+    CHECK(e.type() == raftpb::ENTRY_NORMAL);
+    CHECK(e.term() == entries[e.index() - 1].term());
+  }
+  CHECK((*read)[0].data().empty());
+  CHECK((*read)[1].data() == "cmd-2");
+  CHECK((*read)[2].data().empty());
+  CHECK((*read)[3].data() == "cmd-4");
+
+  // Again: nothing left to blank; the history is the configuration itself.
+  history = f.log->ReplaceConfiguration(conf);
+  REQUIRE(history.ok());
+  CHECK(*history == std::set<uint64_t>{1, 2, 9});
+  CHECK(f.log->LastIndex() == 4);
 }
 
 }  // namespace
