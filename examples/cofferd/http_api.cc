@@ -406,6 +406,8 @@ void Api::Handle(const httplib::Request& req, httplib::Response& res) {
   if (path == "sys/leader") {
     return method == "GET" ? Leader(res) : MethodNotAllowed(res);
   }
+  // GET is served by RegisterMetricsApi's route, registered first.
+  if (path == "sys/metrics") return MethodNotAllowed(res);
   if (!Unsealed(node_, res)) return;
   if (HandleAuth(node_, method, path, req, res)) return;
   if (HandleAudit(node_, method, path, req, res)) return;

@@ -280,3 +280,10 @@ def test_a_bad_telemetry_value_is_refused_with_its_line(tmp_path, extra,
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 2, r
     assert expected in r.stderr, r.stderr
+
+
+def test_only_get_reads_metrics():
+    with Cluster(1) as c:
+        c.initialized()
+        r = c.nodes[0].post("sys/metrics", {})
+        assert r.status == 405, r
