@@ -111,6 +111,53 @@ absl::Status Duration(const json& obj, const std::string& name,
   return absl::OkStatus();
 }
 
+// One telemetry setting, given as written (a string, or an HCL or JSON
+// value formatted); unknown keys are kept by the caller, not refused
+// (Vault has many: statsd_address, circonus_*, ...).
+absl::Status TelemetryKey(const std::string& key, const std::string& value,
+                          TelemetryConfig* t) {
+  const std::string where = absl::StrCat("telemetry.", key);
+  if (key == "prometheus_retention_time") {
+    int64_t seconds = 0;
+    absl::Duration d;
+    if (absl::SimpleAtoi(value, &seconds) && seconds >= 0) {
+      d = absl::Seconds(seconds);
+    } else if (!absl::ParseDuration(value, &d) || d < absl::ZeroDuration()) {
+      return Bad(where,
+                 "must be a duration such as \"24h\" or a number of seconds "
+                 "(0 disables the Prometheus format)");
+    }
+    t->prometheus_retention_time = d;
+  } else if (key == "disable_hostname" ||
+             key == "unauthenticated_metrics_access") {
+    if (value != "true" && value != "false") {
+      return Bad(where, "must be true or false");
+    }
+    (key == "disable_hostname" ? t->disable_hostname
+                               : t->unauthenticated_metrics_access) =
+        value == "true";
+  }
+  return absl::OkStatus();
+}
+
+// JSON's telemetry object: every key kept as written (strings as they are,
+// other values in JSON), the known ones parsed.
+absl::Status ParseTelemetry(const json& root, Config* c) {
+  auto t = Object(root, "telemetry", "telemetry");
+  if (!t.ok()) return t.status();
+  if (*t == nullptr) return absl::OkStatus();
+  for (auto it = (*t)->begin(); it != (*t)->end(); ++it) {
+    const std::string value =
+        it->is_string() ? it->get<std::string>() : it->dump();
+    if (absl::Status s = TelemetryKey(it.key(), value, &c->telemetry_config);
+        !s.ok()) {
+      return s;
+    }
+    c->telemetry.emplace_back(it.key(), value);
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ParseStorage(const json& root, Config* c) {
   auto storage = Object(root, "storage", "storage");
   if (!storage.ok()) return storage.status();
@@ -224,12 +271,28 @@ absl::Status ParseListener(const json& root, Config* c) {
   if (!tcp.ok()) return tcp.status();
   if (*tcp == nullptr) return Bad("listener.tcp", "required");
   const json& t = **tcp;
-  if (absl::Status s =
-          OnlyKnown(t, "listener.tcp",
-                    {"address", "cluster_address", "tls_disable",
-                     "tls_cert_file", "tls_key_file", "tls_client_ca_file"});
+  if (absl::Status s = OnlyKnown(
+          t, "listener.tcp",
+          {"address", "cluster_address", "tls_disable", "tls_cert_file",
+           "tls_key_file", "tls_client_ca_file", "telemetry"});
       !s.ok()) {
     return s;
+  }
+  auto telemetry = Object(t, "telemetry", "listener.tcp.telemetry");
+  if (!telemetry.ok()) return telemetry.status();
+  if (*telemetry != nullptr) {
+    if (absl::Status s = OnlyKnown(**telemetry, "listener.tcp.telemetry",
+                                   {"unauthenticated_metrics_access"});
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s =
+            Bool(**telemetry, "unauthenticated_metrics_access",
+                 "listener.tcp.telemetry.unauthenticated_metrics_access",
+                 &c->telemetry_config.unauthenticated_metrics_access);
+        !s.ok()) {
+      return s;
+    }
   }
   c->address = "127.0.0.1:8200";
   if (absl::Status s =
@@ -374,8 +437,14 @@ class HclConfig {
         return At(b.pos, "telemetry." + b.type, "unknown block");
       }
       for (const hcl::Attribute& a : t->body.attributes) {
-        telemetry_.emplace_back(
-            a.key, a.value.is_string() ? a.value.string : hcl::Format(a.value));
+        std::string value =
+            a.value.is_string() ? a.value.string : hcl::Format(a.value);
+        if (absl::Status s = TelemetryKey(a.key, value, &telemetry_config_);
+            !s.ok()) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              a.value.pos.line, ":", a.value.pos.column, ": ", s.message()));
+        }
+        telemetry_.emplace_back(a.key, std::move(value));
       }
     }
     if (const hcl::Attribute* ui = body.Find("ui")) {
@@ -395,6 +464,7 @@ class HclConfig {
   std::vector<std::pair<std::string, std::string>> telemetry() const {
     return telemetry_;
   }
+  const TelemetryConfig& telemetry_config() const { return telemetry_config_; }
 
   // FromJson's error `s` ("key: reason"), prefixed with where that key, or
   // the nearest enclosing one, was written.
@@ -500,6 +570,7 @@ class HclConfig {
   json root_ = json::object();
   std::map<std::string, hcl::Pos> pos_;  // key path -> where it was written
   std::vector<std::pair<std::string, std::string>> telemetry_;
+  TelemetryConfig telemetry_config_;
 };
 
 }  // namespace
@@ -534,7 +605,7 @@ absl::StatusOr<Config> FromJson(const json& root) {
   if (absl::Status s = OnlyKnown(
           root, "",
           {"storage", "listener", "api_addr", "cluster_addr", "node_id",
-           "disable_mlock", "seal", "coffer", "ui", "log_level"});
+           "disable_mlock", "seal", "coffer", "ui", "log_level", "telemetry"});
       !s.ok()) {
     return s;
   }
@@ -584,6 +655,7 @@ absl::StatusOr<Config> FromJson(const json& root) {
     return s;
   }
   if (absl::Status s = ParseSeal(root); !s.ok()) return s;
+  if (absl::Status s = ParseTelemetry(root, &c); !s.ok()) return s;
   if (absl::Status s = ParseCoffer(root, &c); !s.ok()) return s;
   if (!c.peers.empty()) {
     bool self = false;
@@ -637,6 +709,10 @@ absl::StatusOr<Config> ParseHclConfig(absl::string_view text) {
   absl::StatusOr<Config> c = FromJson(reader.root());
   if (!c.ok()) return reader.Locate(c.status());
   c->telemetry = reader.telemetry();
+  const bool unauthenticated =
+      c->telemetry_config.unauthenticated_metrics_access;  // the listener's
+  c->telemetry_config = reader.telemetry_config();
+  c->telemetry_config.unauthenticated_metrics_access |= unauthenticated;
   return c;
 }
 

@@ -13,10 +13,13 @@
 //       "address": "127.0.0.1:8200",         // the HTTP API
 //       "cluster_address": "127.0.0.1:8201", // peer traffic
 //       "tls_disable": false, "tls_cert_file": "...", "tls_key_file": "...",
-//       "tls_client_ca_file": "..."          // given: mutual TLS
+//       "tls_client_ca_file": "...",         // given: mutual TLS
+//       "telemetry": {"unauthenticated_metrics_access": false}
 //     }},
 //     "api_addr": "https://10.0.0.1:8200", "cluster_addr": "10.0.0.1:8201",
 //     "disable_mlock": false,
+//     "telemetry": {"prometheus_retention_time": "24h",
+//                   "disable_hostname": true},      // other keys: kept
 //     "seal": {"shamir": {}},                // the only seal cofferd offers
 //     "coffer": {"tick": "100ms", "election_ticks": 10,
 //                "request_timeout": "10s", "sync": true}
@@ -38,7 +41,9 @@
 //   listener "tcp" { address = "...", cluster_address = "...",
 //                    tls_disable = true, tls_cert_file = "...", ... }
 //   api_addr = "..."  cluster_addr = "..."  ui = true  disable_mlock = true
-//   telemetry { prometheus_retention_time = "30s" }  // kept, not used
+//   telemetry { prometheus_retention_time = "30s"     // see TelemetryConfig
+//               disable_hostname = true }            // others: kept
+//   listener "tcp" { telemetry { unauthenticated_metrics_access = true } }
 //   seal "shamir" {}                                 // others: refused
 //   coffer { tick = "100ms" }
 //
@@ -74,6 +79,23 @@ struct TlsConfig {
   std::string client_ca_file;  // PEM CA; set: peers must present a cert
 };
 
+// Metrics settings (Vault's telemetry stanza and the listener's telemetry
+// block); see metrics.h.
+struct TelemetryConfig {
+  // telemetry.prometheus_retention_time (Vault's default 24h; a duration,
+  // or an integer of seconds). Zero refuses ?format=prometheus, as Vault.
+  // cofferd never expires a value: the library reports a gauge only when
+  // it changes, so an unchanged gauge must not vanish after the period.
+  absl::Duration prometheus_retention_time = absl::Hours(24);
+  // telemetry.disable_hostname: false labels every gauge host="<name>"
+  // (Vault prefixes the gauge's name with it instead; see docs/design.md).
+  bool disable_hostname = false;
+  // listener.tcp.telemetry.unauthenticated_metrics_access (Vault's place;
+  // also accepted in the top-level telemetry stanza): sys/metrics without
+  // a token.
+  bool unauthenticated_metrics_access = false;
+};
+
 struct Config {
   std::string path;  // storage.raft.path
   uint64_t node_id = 0;
@@ -90,9 +112,11 @@ struct Config {
   int election_ticks = 10;
   absl::Duration request_timeout = absl::Seconds(10);
   bool sync = true;
-  // vault.hcl's telemetry { } settings (key, value as written): accepted so
-  // that a Vault file loads, kept for the host; cofferd exports no metrics.
+  // vault.hcl's telemetry { } settings (key, value as written), all kept;
+  // the ones cofferd uses are also parsed into telemetry_config, the others
+  // (statsd_address, ...) are accepted so that a Vault file loads.
   std::vector<std::pair<std::string, std::string>> telemetry;
+  TelemetryConfig telemetry_config;
 };
 
 // Parses and validates a configuration. kInvalidArgument naming the key and

@@ -14,6 +14,7 @@
 #include "coffer/version.h"
 #include "http_util.h"
 #include "kv_api.h"
+#include "metrics.h"
 #include "snapshot_api.h"
 
 namespace cofferd {
@@ -405,6 +406,8 @@ void Api::Handle(const httplib::Request& req, httplib::Response& res) {
   if (path == "sys/leader") {
     return method == "GET" ? Leader(res) : MethodNotAllowed(res);
   }
+  // GET is served by RegisterMetricsApi's route, registered first.
+  if (path == "sys/metrics") return MethodNotAllowed(res);
   if (!Unsealed(node_, res)) return;
   if (HandleAuth(node_, method, path, req, res)) return;
   if (HandleAudit(node_, method, path, req, res)) return;
@@ -483,8 +486,13 @@ void RegisterHttpApi(httplib::Server* server, coffer::Node* node,
                      const HttpApiOptions& options) {
   RegisterSnapshotApi(server, node, options);  // before the catch-all
   auto api = std::make_shared<Api>(node, options);
-  auto handler = [api](const httplib::Request& req, httplib::Response& res) {
+  auto handler = [api, metrics = options.metrics](const httplib::Request& req,
+                                                  httplib::Response& res) {
+    const absl::Time start = absl::Now();
     api->Handle(req, res);
+    if (metrics != nullptr) {
+      metrics->ObserveHttp(req.method, res.status, absl::Now() - start);
+    }
   };
   const std::string pattern = "/v1/(.*)";
   server->Get(pattern, handler);

@@ -41,11 +41,16 @@
 
 namespace cofferd {
 
+class MetricsRegistry;
+
 struct HttpApiOptions {
   std::string api_addr;                       // this node's API URL
   std::map<uint64_t, std::string> api_addrs;  // other nodes', when known
   // Where snapshots pass through on their way (the data directory).
   std::string scratch_dir;
+  // Set: every /v1/ request but snapshots' is counted and timed there
+  // (MetricsRegistry::ObserveHttp). Borrowed; outlives the server.
+  MetricsRegistry* metrics = nullptr;
 };
 
 // Registers the routes on `server`. `node` is borrowed and must outlive

@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -23,6 +24,7 @@
 #include "http_server.h"
 #include "httplib.h"
 #include "join.h"
+#include "metrics.h"
 #include "peer_transport.h"
 
 namespace cofferd {
@@ -132,6 +134,14 @@ int Run(const std::string& config_file) {
 
   if (!MoveVaultPeersFile(c.path)) return 2;
   StderrLogger logger;
+  // Before the node, which reports to it, and outliving it.
+  std::string hostname;
+  if (!c.telemetry_config.disable_hostname) {
+    char name[256] = {};
+    if (gethostname(name, sizeof(name) - 1) == 0) hostname = name;
+  }
+  MetricsRegistry metrics(hostname);
+
   coffer::NodeOptions o;
   o.logger = &logger;
   o.id = c.node_id;
@@ -143,6 +153,7 @@ int Run(const std::string& config_file) {
   o.request_timeout = c.request_timeout;
   o.sync = c.sync;
   o.mlock = !c.disable_mlock;
+  o.metrics = &metrics;
   absl::StatusOr<std::unique_ptr<coffer::Node>> node = coffer::Node::Open(o);
   if (!node.ok()) {
     Log(std::string(node.status().message()));
@@ -176,9 +187,12 @@ int Run(const std::string& config_file) {
   HttpApiOptions api;
   api.api_addr = c.api_addr;
   api.scratch_dir = c.path;
+  api.metrics = &metrics;
   for (const PeerConfig& p : c.peers) {
     if (!p.api_addr.empty()) api.api_addrs[p.node_id] = p.api_addr;
   }
+  RegisterMetricsApi(server.get(), node->get(), &metrics,
+                     c.telemetry_config);  // before the catch-all
   RegisterHttpApi(server.get(), node->get(), api);
   std::string host;
   int port = 0;

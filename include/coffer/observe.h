@@ -50,13 +50,17 @@ class COFFER_EXPORT Logger {
 //
 // Gauges (reported when they change):
 //   raft.term, raft.commit_index, raft.applied_index, raft.last_index,
-//   raft.is_leader (0 or 1), node.sealed (0 or 1)
+//   raft.is_leader (0 or 1), node.sealed (0 or 1),
+//   raft.apply_lag           committed entries not yet applied here
+//                            (raft.commit_index - raft.applied_index)
 // Counters (deltas):
 //   node.requests            requests started by callers of this node
 //                            (writes, linearizable reads, operator
 //                            operations: what may be forwarded)
 //   node.request_errors      of those, the ones that failed
 //   raft.leader_changes      changes of the leader this node knows
+//   raft.became_candidate    elections this node started (not pre-votes)
+//   raft.became_leader       elections this node won
 //   raft.snapshot_saves      snapshots of the state made by this node
 //   raft.snapshot_installs   snapshots received from a leader and installed
 //   raft.entries_written     log entries this node wrote (its batching:

@@ -96,6 +96,12 @@ void Observer::ObserveLoop() {
   gauge("raft.commit_index", loop_->raft->log().committed(), observed_.commit);
   gauge("raft.applied_index", loop_->state->AppliedIndex(), observed_.applied);
   gauge("raft.last_index", loop_->raft->log().LastIndex(), observed_.last);
+  // Committed but not yet applied (applied can pass a follower's known
+  // commit index only through a snapshot: 0 then).
+  const uint64_t commit = loop_->raft->log().committed();
+  const uint64_t applied = loop_->state->AppliedIndex();
+  gauge("raft.apply_lag", commit > applied ? commit - applied : 0,
+        observed_.apply_lag);
   const bool leader = loop_->soft.role == raft::Role::kLeader;
   if (leader != observed_.leader) {
     observed_.leader = leader;
@@ -109,6 +115,8 @@ void Observer::ObserveSoftState(const raft::SoftState& prev,
   if (prev.role != now.role) {
     Log(LogLevel::kInfo, absl::StrCat("became ", raft::RoleName(now.role),
                                       " in term ", loop_->raft->term()));
+    if (now.role == raft::Role::kCandidate) Count("raft.became_candidate");
+    if (now.role == raft::Role::kLeader) Count("raft.became_leader");
   }
   if (prev.lead != now.lead) {
     Count("raft.leader_changes");

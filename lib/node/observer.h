@@ -58,6 +58,7 @@ class Observer {
     uint64_t commit = 0;
     uint64_t applied = 0;
     uint64_t last = 0;
+    uint64_t apply_lag = UINT64_MAX;  // reported on the first pass
     bool leader = false;
   };
   Observed observed_;

@@ -144,7 +144,7 @@ class Node:
         else:
             join = self.cluster.join_api or self.cluster.nodes[0].url
             raft["retry_join"] = [{"leader_api_addr": join}]
-        return {
+        config = {
             "storage": {"raft": raft},
             "listener": {"tcp": tcp},
             "api_addr": self.url,
@@ -153,6 +153,9 @@ class Node:
             "coffer": {"tick": "50ms", "election_ticks": 10,
                        "request_timeout": "10s"},
         }
+        if self.cluster.config_hook:
+            self.cluster.config_hook(self, config)
+        return config
 
     def start(self):
         assert self.proc is None or self.proc.poll() is not None
@@ -306,16 +309,19 @@ class Cluster:
 
     bootstrap: how many of the nodes are initial voters (the first ones);
     the others start with retry_join to node 1 (or to join_api).
+    config_hook: called as config_hook(node, config) with each node's JSON
+    configuration (a dict) before it is written, to add or change keys.
     """
 
     def __init__(self, n=3, tls=False, bootstrap=None, start=True,
-                 join_api=None):
+                 join_api=None, config_hook=None):
         self.dir = tempfile.mkdtemp(prefix="coffer-cluster-")
         self.tls = Tls(self.dir) if tls else None
         self.token = None
         self.keys = None
         self.secrets = set()
         self.join_api = join_api  # retry_join's address (default: node 1)
+        self.config_hook = config_hook
         ports = free_ports(2 * n)
         self.nodes = [Node(self, i + 1, ports[2 * i], ports[2 * i + 1])
                       for i in range(n)]

@@ -111,13 +111,55 @@ TEST_CASE("a vault.hcl gives the same configuration as its JSON form",
                             {"disable_hostname", "true"}});
 }
 
+TEST_CASE("the telemetry settings cofferd uses are parsed, others kept",
+          "[cofferd][config]") {
+  absl::StatusOr<Config> h = ParseHclConfig(kHcl);
+  REQUIRE(h.ok());
+  CHECK(h->telemetry_config.prometheus_retention_time == absl::Seconds(30));
+  CHECK(h->telemetry_config.disable_hostname);
+  CHECK_FALSE(h->telemetry_config.unauthenticated_metrics_access);
+  // Vault's place for unauthenticated access: the listener's block.
+  std::string hcl = kBase;
+  hcl.replace(hcl.find("  tls_disable"), 0,
+              "  telemetry { unauthenticated_metrics_access = true }\n");
+  absl::StatusOr<Config> l =
+      ParseHclConfig(hcl +
+                     "telemetry {\n  prometheus_retention_time = 0\n"
+                     "  statsd_address = \"x:8125\"\n}\n");
+  REQUIRE(l.status().ToString() == "OK");
+  CHECK(l->telemetry_config.unauthenticated_metrics_access);
+  CHECK(l->telemetry_config.prometheus_retention_time == absl::ZeroDuration());
+  CHECK_FALSE(l->telemetry_config.disable_hostname);
+  CHECK(l->telemetry.size() == 2);
+  // The defaults, and the JSON form.
+  absl::StatusOr<Config> j = ParseConfig(kJson);
+  REQUIRE(j.ok());
+  CHECK(j->telemetry_config.prometheus_retention_time == absl::Hours(24));
+  absl::StatusOr<Config> t = ParseConfig(std::string(kJson).replace(
+      std::string(kJson).rfind('}'), 1,
+      R"(, "telemetry": {"prometheus_retention_time": "1h",
+                "unauthenticated_metrics_access": true, "x": 1}})"));
+  REQUIRE(t.status().ToString() == "OK");
+  CHECK(t->telemetry_config.prometheus_retention_time == absl::Hours(1));
+  CHECK(t->telemetry_config.unauthenticated_metrics_access);
+  CHECK(t->telemetry.size() == 3);
+  // Bad values of the known keys name the key and where.
+  CHECK(HclError(std::string(kBase) +
+                 "telemetry {\n  disable_hostname = \"maybe\"\n}\n") ==
+        "10:22: telemetry.disable_hostname: must be true or false");
+  CHECK(HclError(hcl.replace(hcl.find("metrics_access = true"), 21,
+                             "metrics_access = 1")) ==
+        "7:15: listener.tcp.telemetry.unauthenticated_metrics_access: must "
+        "be true or false");
+}
+
 TEST_CASE("vault.hcl errors name the line, column and key",
           "[cofferd][config]") {
   const std::string base = kBase;
   CHECK(HclError(base + "max_lease_ttl = \"768h\"\n") ==
         "9:1: max_lease_ttl: unknown key (expected one of: api_addr, "
         "cluster_addr, coffer, disable_mlock, listener, log_level, node_id, "
-        "seal, storage, ui)");
+        "seal, storage, telemetry, ui)");
   std::string consul = base;
   consul.replace(consul.find("\"raft\""), 6, "\"consul\"");
   CHECK(HclError(consul) ==

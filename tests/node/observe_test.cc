@@ -126,6 +126,46 @@ TEST_CASE("metrics see the commit index grow and time requests",
   CHECK(foll.counter("node.request_errors") == errors + 1);
 }
 
+TEST_CASE("metrics count elections and report the apply lag",
+          "[node][observe]") {
+  Recorders rec;
+  TestCluster c(3);
+  c.tweak = [&](NodeOptions& o) { rec.Attach(o); };
+  StartUnsealed(c);
+  const auto [leader, follower] = LeaderAndFollower(c);
+  RecordingMetrics& lead = rec.metrics.at(leader);
+  RecordingMetrics& foll = rec.metrics.at(follower);
+  // The leader won an election it started; the follower won none.
+  CHECK(lead.counter("raft.became_leader") >= 1);
+  CHECK(lead.counter("raft.became_candidate") >= 1);
+  CHECK(foll.counter("raft.became_leader") == 0);
+  // Once the writes are applied everywhere, the lag is back to 0; every
+  // value it took is commit - applied, never more than what was written
+  // plus the entries of the setup.
+  PutRawMany(c.node(follower), c.root(), "k", 10);
+  for (RecordingMetrics* m : {&lead, &foll}) {
+    REQUIRE(Eventually([&] {
+      const std::vector<double> lag = m->gauge("raft.apply_lag");
+      const std::vector<double> commit = m->gauge("raft.commit_index");
+      const std::vector<double> applied = m->gauge("raft.applied_index");
+      return !lag.empty() && lag.back() == 0 && !commit.empty() &&
+             !applied.empty() && applied.back() == commit.back();
+    }));
+    const std::vector<double> commit = m->gauge("raft.commit_index");
+    for (double lag : m->gauge("raft.apply_lag")) {
+      CHECK(lag >= 0);
+      CHECK(lag <= commit.back());
+    }
+  }
+  // A leadership transfer makes the follower a candidate, then the leader.
+  REQUIRE(Retry([&] {
+            return c.node(leader).TransferLeadership(c.root(), follower);
+          }).ok());
+  REQUIRE(c.WaitForLeader() == follower);
+  CHECK(Eventually([&] { return foll.counter("raft.became_leader") == 1; }));
+  CHECK(foll.counter("raft.became_candidate") >= 1);
+}
+
 TEST_CASE("a malformed raft message is refused, counted and logged",
           "[node][observe]") {
   Recorders rec;
