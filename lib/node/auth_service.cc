@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "acl/parse.h"
 #include "acl/records.h"
+#include "auth/methods.h"
 #include "auth/random.h"
 #include "base/status_macros.h"
 #include "crypto/secure_buffer.h"
@@ -65,12 +66,14 @@ nodepb::TokenView TokenViewOf(const auth::Token& t) {
     v.set_has_last_renewal_time(true);
     v.set_last_renewal_time_nanos(kv::ToNanos(*t.last_renewal_time));
   }
+  if (!t.mount_path.empty()) {
+    v.set_path(absl::StrCat("auth/", t.mount_path, "login"));
+  }
+  for (const std::string& c : t.bound_cidrs) v.add_bound_cidrs(c);
   return v;
 }
 
-namespace {
-
-TokenInfo FromView(const nodepb::TokenView& v) {
+TokenInfo TokenInfoOf(const nodepb::TokenView& v) {
   TokenInfo t;
   t.accessor = v.accessor();
   t.policies.assign(v.policies().begin(), v.policies().end());
@@ -88,8 +91,12 @@ TokenInfo FromView(const nodepb::TokenView& v) {
   if (v.has_last_renewal_time()) {
     t.last_renewal_time = kv::FromNanos(v.last_renewal_time_nanos());
   }
+  t.path = v.path();
+  t.bound_cidrs.assign(v.bound_cidrs().begin(), v.bound_cidrs().end());
   return t;
 }
+
+namespace {
 
 auth::CreateRequest ToRequest(const nodepb::TokenCreate& c) {
   auth::CreateRequest r;
@@ -150,6 +157,10 @@ absl::StatusOr<AuthService::Checked> AuthService::Check(
     bool writing, const std::function<absl::StatusOr<bool>()>& exists) {
   Checked out;
   if (access.kind == Access::Kind::kInternal) return out;
+  if (access.kind == Access::Kind::kOpen) {
+    if (loop_->barrier->sealed()) return loop_->SealedError();
+    return out;
+  }
   if (loop_->barrier->sealed()) {
     if (access.open_before_init) {
       absl::StatusOr<SealStatus> st = loop_->seal->Status();
@@ -161,6 +172,10 @@ absl::StatusOr<AuthService::Checked> AuthService::Check(
   absl::StatusOr<auth::Token> token =
       store_.Lookup(txn, loop_->Clock(), op.token());
   if (!token.ok()) return CallerError(token.status());
+  // A login's token: its method still enabled, the caller in its CIDRs.
+  absl::Status bound =
+      auth::CheckTokenBindings(txn, *token, op.remote_address());
+  if (!bound.ok()) return CallerError(bound);
   COFFER_ASSIGN_OR_RETURN(out.acl, AclFor(txn, token->policies));
   const acl::Acl& acl = *out.acl;
   bool allowed = acl.Allowed(access.path, access.capability).ok();
@@ -483,7 +498,7 @@ absl::StatusOr<nodepb::AuthResult> AuthService::SubmitAuth(const Caller& caller,
                                                            nodepb::AuthOp op) {
   nodepb::Op wrapped;
   *wrapped.mutable_auth() = std::move(op);
-  wrapped.set_token(std::string(caller.token()));
+  SetCaller(caller, &wrapped);
   absl::StatusOr<nodepb::OpResult> r = submit_(std::move(wrapped));
   if (!r.ok()) return r.status();
   COFFER_RETURN_IF_ERROR(CheckResult(*r, nodepb::OpResult::kAuth, "token"));
@@ -516,7 +531,7 @@ absl::StatusOr<CreatedToken> AuthService::CreateToken(
   CreatedToken out;
   out.id = r.id();
   Wipe(r.mutable_id());
-  out.info = FromView(r.token());
+  out.info = TokenInfoOf(r.token());
   return out;
 }
 
@@ -527,7 +542,7 @@ absl::StatusOr<TokenInfo> AuthService::LookupToken(const Caller& caller,
   COFFER_RETURN_IF_ERROR(SetRef(ref, &op));
   COFFER_ASSIGN_OR_RETURN(nodepb::AuthResult r,
                           SubmitAuth(caller, std::move(op)));
-  return FromView(r.token());
+  return TokenInfoOf(r.token());
 }
 
 absl::StatusOr<TokenInfo> AuthService::RenewToken(const Caller& caller,
@@ -540,7 +555,7 @@ absl::StatusOr<TokenInfo> AuthService::RenewToken(const Caller& caller,
   op.set_increment_nanos(kv::ToNanos(increment));
   COFFER_ASSIGN_OR_RETURN(nodepb::AuthResult r,
                           SubmitAuth(caller, std::move(op)));
-  return FromView(r.token());
+  return TokenInfoOf(r.token());
 }
 
 absl::Status AuthService::RevokeToken(const Caller& caller, const TokenRef& ref,

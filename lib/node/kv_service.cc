@@ -342,9 +342,9 @@ absl::Status KvService::TuneMount(const Caller& caller, absl::string_view path,
 
 absl::StatusOr<std::vector<MountInfo>> KvService::ListMounts(
     const Caller& caller, ReadConsistency consistency) {
-  COFFER_ASSIGN_OR_RETURN(nodepb::KvResult r,
-                          submit_(MakeOp(nodepb::KvOp::LIST_MOUNTS, "", ""),
-                                  caller.token(), consistency));
+  COFFER_ASSIGN_OR_RETURN(
+      nodepb::KvResult r,
+      submit_(MakeOp(nodepb::KvOp::LIST_MOUNTS, "", ""), caller, consistency));
   std::vector<MountInfo> out;
   for (const kvpb::MountEntry& e : r.mounts()) {
     MountInfo m;
@@ -377,7 +377,7 @@ absl::StatusOr<KvReadResult> KvService::Get(const Caller& caller,
   nodepb::KvOp op = MakeOp(nodepb::KvOp::GET, mount, path);
   op.set_version(version);
   COFFER_ASSIGN_OR_RETURN(nodepb::KvResult r,
-                          submit_(std::move(op), caller.token(), consistency));
+                          submit_(std::move(op), caller, consistency));
   KvReadResult out;
   out.metadata = VersionOf(r);
   if (r.has_data()) out.data = ToSecretData(r.data());
@@ -433,7 +433,7 @@ absl::StatusOr<KeyMetadata> KvService::ReadMetadata(
     ReadConsistency consistency) {
   COFFER_ASSIGN_OR_RETURN(
       nodepb::KvResult r,
-      submit_(MakeOp(nodepb::KvOp::READ_METADATA, mount, path), caller.token(),
+      submit_(MakeOp(nodepb::KvOp::READ_METADATA, mount, path), caller,
               consistency));
   return kv::ToKeyMetadata(r.metadata());
 }
@@ -461,9 +461,9 @@ absl::Status KvService::DeleteMetadata(const Caller& caller,
 absl::StatusOr<std::vector<std::string>> KvService::List(
     const Caller& caller, absl::string_view mount, absl::string_view folder,
     ReadConsistency consistency) {
-  COFFER_ASSIGN_OR_RETURN(nodepb::KvResult r,
-                          submit_(MakeOp(nodepb::KvOp::LIST, mount, folder),
-                                  caller.token(), consistency));
+  COFFER_ASSIGN_OR_RETURN(
+      nodepb::KvResult r,
+      submit_(MakeOp(nodepb::KvOp::LIST, mount, folder), caller, consistency));
   return std::vector<std::string>(r.entries().begin(), r.entries().end());
 }
 
