@@ -3,7 +3,9 @@
 // throughput and latency at 1, 16 and 64 concurrent clients on the leader
 // and through a follower, linearizable and stale reads per second, and the
 // time from a leader crash to the first write acknowledged by the new
-// leader (median of 5).
+// leader (median of 5); and logins per second at 16 clients (AppRole, and
+// userpass at Vault's scrypt cost: each login is one raft write, the
+// userpass ones also a read and a hash on the client's thread).
 //
 // Usage: node_bench [seconds per run, default 3] [value bytes, default 256]
 //                   [nosync: options.sync = false] [only: e.g. "put leader 64"]
@@ -246,6 +248,32 @@ absl::StatusOr<std::string> PolicyToken(Node& n, const Caller& root) {
   return t->id;
 }
 
+// An approle role with a secret-id of unlimited uses, and a userpass user
+// hashed at Vault's scrypt cost (the method's defaults), for the login runs.
+struct LoginSetup {
+  LoginSetup(Node& n, const Caller& root) {
+    AuthMethods& m = n.auth_methods();
+    AppRole role;
+    role.token.token_policies = {"default"};
+    if (!m.Enable(root, {"approle/", "approle", "", "", {}}).ok() ||
+        !m.WriteRole(root, "approle/", "bench", role).ok() ||
+        !m.Enable(root, {"userpass/", "userpass", "", "", {}}).ok() ||
+        !m.WriteUser(root, "userpass/", "bench", role.token, "bench-password")
+             .ok()) {
+      std::fprintf(stderr, "node_bench: setting up the logins failed\n");
+      std::exit(1);
+    }
+    absl::StatusOr<std::string> id = m.ReadRoleId(root, "approle/", "bench");
+    absl::StatusOr<SecretId> secret =
+        m.GenerateSecretId(root, "approle/", "bench", {}, {});
+    if (!id.ok() || !secret.ok()) std::exit(1);
+    role_id = *id;
+    secret_id = secret->secret_id;
+  }
+  std::string role_id;
+  std::string secret_id;
+};
+
 int Usage() {
   std::fprintf(stderr,
                "usage: node_bench [seconds [secret_bytes [sync|nosync "
@@ -254,7 +282,7 @@ int Usage() {
                "  secret_bytes  1-1048576 (default 256)\n"
                "  only          runs whose name starts with it, as \"put "
                "leader 64\",\n"
-               "                \"linear follower\", \"stale\" or "
+               "                \"linear follower\", \"stale\", \"login\" or "
                "\"failover\" (\"\": all)\n"
                "  root|policy   the clients' token (default root)\n");
   return 2;
@@ -340,6 +368,24 @@ int Main(int argc, char** argv) {
       Print("kv put", via, clients,
             Run(clients, length, counters.at(leader), [&](int cl, int i) {
               return n.KvPut(as, "secret/", Key(cl, i), data).status();
+            }));
+    }
+    if (wanted("login", via, 16)) {
+      static LoginSetup* setup = nullptr;
+      if (setup == nullptr) setup = new LoginSetup(c.node(leader), c.root());
+      Print("approle login", via, 16,
+            Run(16, length, counters.at(leader), [&](int, int) {
+              return n.auth_methods()
+                  .AppRoleLogin(Caller(""), "approle/", setup->role_id,
+                                setup->secret_id)
+                  .status();
+            }));
+      Print("userpass login", via, 16,
+            Run(16, length, counters.at(leader), [&](int, int) {
+              return n.auth_methods()
+                  .UserpassLogin(Caller(""), "userpass/", "bench",
+                                 "bench-password")
+                  .status();
             }));
     }
     for (auto [what, consistency] :

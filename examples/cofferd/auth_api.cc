@@ -102,7 +102,7 @@ json LookupData(const coffer::TokenInfo& t, const std::string& id) {
             {"meta", Meta(t.metadata)},
             {"num_uses", t.num_uses},
             {"orphan", t.orphan},
-            {"path", "auth/token/create"},
+            {"path", t.path.empty() ? "auth/token/create" : t.path},
             {"policies", t.policies},
             {"renewable", t.renewable},
             {"ttl", Seconds(t.ttl)},

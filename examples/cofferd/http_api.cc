@@ -11,6 +11,7 @@
 #include "absl/strings/strip.h"
 #include "audit_api.h"
 #include "auth_api.h"
+#include "auth_methods_api.h"
 #include "coffer/version.h"
 #include "http_util.h"
 #include "kv_api.h"
@@ -411,6 +412,7 @@ void Api::Handle(const httplib::Request& req, httplib::Response& res) {
   if (!Unsealed(node_, res)) return;
   if (HandleAuth(node_, method, path, req, res)) return;
   if (HandleAudit(node_, method, path, req, res)) return;
+  if (HandleAuthMethods(node_, method, path, req, res)) return;
   if (path == "sys/seal") {
     if (!IsWrite(method)) return MethodNotAllowed(res);
     absl::Status s = node_->Seal(CallerOf(req));

@@ -124,14 +124,16 @@ coffer::Caller CallerOf(const httplib::Request& req) {
   // httplib's headers compare names case-insensitively.
   auto it = req.headers.find("X-Vault-Token");
   if (it != req.headers.end() && !it->second.empty()) {
-    return coffer::Caller(it->second);
+    return coffer::Caller(it->second, req.remote_addr);
   }
   it = req.headers.find("Authorization");
   if (it != req.headers.end()) {
     absl::string_view auth = it->second;
-    if (absl::ConsumePrefix(&auth, "Bearer ")) return coffer::Caller(auth);
+    if (absl::ConsumePrefix(&auth, "Bearer ")) {
+      return coffer::Caller(auth, req.remote_addr);
+    }
   }
-  return coffer::Caller("");
+  return coffer::Caller("", req.remote_addr);
 }
 
 bool Unsealed(coffer::Node* node, httplib::Response& res) {

@@ -31,16 +31,25 @@
 
 namespace coffer {
 
-// The caller of one Node call. Borrowed: `token` must outlive the call,
-// which does not keep it. A distinct type, so that a token is never passed
-// where a path was meant.
+// The caller of one Node call. Borrowed: `token` and `remote_address`
+// must outlive the call, which does not keep them. A distinct type, so that
+// a token is never passed where a path was meant.
+//
+// `remote_address` is the client's IP address (IPv4 or IPv6, no port) as
+// the host saw it, or empty when the host has none: it is checked against
+// the bound CIDRs of login tokens, roles and secret-ids
+// (coffer/auth_methods.h), which an empty one never satisfies.
 class Caller {
  public:
   explicit Caller(absl::string_view token) : token_(token) {}
+  Caller(absl::string_view token, absl::string_view remote_address)
+      : token_(token), remote_address_(remote_address) {}
   absl::string_view token() const { return token_; }
+  absl::string_view remote_address() const { return remote_address_; }
 
  private:
   absl::string_view token_;
+  absl::string_view remote_address_;
 };
 
 // Vault's auth/token/create parameters.
@@ -81,6 +90,11 @@ struct TokenInfo {
   bool orphan = false;
   std::optional<absl::Time> last_renewal_time;
   std::string type = "service";
+  // A token from a login (coffer/auth_methods.h): Vault's "path" (e.g.
+  // "auth/approle/login"; empty otherwise) and the CIDR blocks it is
+  // usable from (empty: anywhere).
+  std::string path;
+  std::vector<std::string> bound_cidrs;
 };
 
 // A token just created. Secret: `id` is the credential; hand it to its

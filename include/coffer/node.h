@@ -67,6 +67,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "coffer/auth.h"
+#include "coffer/auth_methods.h"
 #include "coffer/export.h"
 #include "coffer/kv.h"
 #include "coffer/options.h"
@@ -320,6 +321,11 @@ class COFFER_EXPORT Node {
   virtual absl::StatusOr<std::map<std::string, std::vector<std::string>>>
   Capabilities(const Caller& caller, const TokenRef& ref,
                const std::vector<std::string>& paths) = 0;
+
+  // --- Auth methods and logins (Vault's sys/auth, auth/approle/*,
+  // auth/userpass/*; coffer/auth_methods.h). The object lives as long as
+  // the node; its calls fail like the node's once it is closed.
+  virtual AuthMethods& auth_methods() = 0;
 
   // --- Audit devices (Vault's sys/audit, sudo; coffer/auth.h).
 

@@ -113,6 +113,9 @@ Token ToToken(const authpb::TokenEntry& e, bool orphan, absl::Time now) {
   if (e.last_renewal_time_nanos() != 0) {
     t.last_renewal_time = FromNanos(e.last_renewal_time_nanos());
   }
+  t.bound_cidrs.assign(e.bound_cidrs().begin(), e.bound_cidrs().end());
+  t.mount_accessor = e.mount_accessor();
+  t.mount_path = e.mount_path();
   return t;
 }
 

@@ -76,8 +76,28 @@ struct Token {
   bool orphan = false;
   std::optional<absl::Time> last_renewal_time;
   std::string type = "service";  // the only type there is yet
+  // A token from a login: usable only from these CIDR blocks (empty: from
+  // anywhere), and only while the method at mount_path with mount_accessor
+  // is enabled (both empty: not from a login).
+  std::vector<std::string> bound_cidrs;
+  std::string mount_accessor;
+  std::string mount_path;
 
   friend bool operator==(const Token&, const Token&) = default;
+};
+
+// A token a login issues (TokenStore::CreateLogin): an orphan whose
+// settings come from the method's role or user, not from a parent.
+struct LoginTokenRequest {
+  std::vector<std::string> policies;  // sanitized; "default" is added
+  TokenMetadata metadata;             // {"role_name": ...}, {"username": ...}
+  absl::Duration ttl;                 // zero: the default ttl
+  absl::Duration max_ttl;             // zero: the system max; caps renewals
+  uint32_t num_uses = 0;              // 0: unlimited
+  std::vector<std::string> bound_cidrs;
+  std::string display_name;    // Vault's: "approle", "userpass-<name>"
+  std::string mount_accessor;  // non-empty
+  std::string mount_path;      // non-empty, "approle/"
 };
 
 // A request to create a token (Vault's auth/token/create parameters).

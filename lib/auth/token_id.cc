@@ -64,6 +64,11 @@ crypto::Digest Hasher::Accessor(absl::string_view accessor) const {
   return Keyed(salt_.view(), "token-accessor", accessor);
 }
 
+crypto::Digest Hasher::Other(absl::string_view domain,
+                             absl::string_view value) const {
+  return Keyed(salt_.view(), domain, value);
+}
+
 std::string DigestHex(const crypto::Digest& d) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;

@@ -49,6 +49,10 @@ class Hasher {
   crypto::Digest TokenId(absl::string_view id) const;
   // HMAC-SHA256(salt, "token-accessor\0" + accessor).
   crypto::Digest Accessor(absl::string_view accessor) const;
+  // HMAC-SHA256(salt, domain + "\0" + value), for the other credentials
+  // kept as keyed hashes (AppRole's role-ids and secret-ids). REQUIRES:
+  // `domain` holds no NUL and is neither "token-id" nor "token-accessor".
+  crypto::Digest Other(absl::string_view domain, absl::string_view value) const;
 
  private:
   crypto::SecureBuffer salt_;

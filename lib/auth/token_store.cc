@@ -232,6 +232,62 @@ absl::StatusOr<CreatedToken> TokenStore::Create(
   return created;
 }
 
+absl::StatusOr<CreatedToken> TokenStore::CreateLogin(
+    kv::Txn* txn, absl::Time now, const LoginTokenRequest& request,
+    const TokenRandom& random) const {
+  COFFER_RETURN_IF_ERROR(CheckNow(now));
+  COFFER_RETURN_IF_ERROR(CheckDuration("ttl", request.ttl));
+  COFFER_RETURN_IF_ERROR(CheckDuration("max_ttl", request.max_ttl));
+  if (request.mount_accessor.empty() || request.mount_path.empty()) {
+    return absl::InvalidArgumentError("auth: a login token needs its method");
+  }
+  std::vector<std::string> policies =
+      SanitizePolicies(request.policies, /*add_default=*/true);
+  if (HasRoot(policies)) {
+    return absl::InvalidArgumentError(
+        "auth: a login cannot issue a root token");
+  }
+  const absl::Duration zero = absl::ZeroDuration();
+  COFFER_ASSIGN_OR_RETURN(
+      absl::Duration ttl,
+      CalculateTtl({options_.default_ttl, options_.max_ttl}, zero, request.ttl,
+                   zero, request.max_ttl, now, now));
+  authpb::TokenEntry entry;
+  entry.set_format_version(kFormatVersion);
+  for (std::string& policy : policies) entry.add_policies(std::move(policy));
+  entry.set_display_name(request.display_name);
+  for (const auto& [name, value] : request.metadata) {
+    if (name.empty()) {
+      return absl::InvalidArgumentError("auth: a metadata name is empty");
+    }
+    authpb::MetadataEntry* m = entry.add_metadata();
+    m->set_name(name);
+    m->set_value(value);
+  }
+  entry.set_num_uses(request.num_uses);
+  entry.set_creation_time_nanos(ToNanos(now));
+  entry.set_creation_ttl_nanos(ToNanos(ttl));
+  entry.set_ttl_nanos(ToNanos(ttl));
+  entry.set_expire_time_nanos(ToNanos(now + ttl));
+  entry.set_explicit_max_ttl_nanos(ToNanos(request.max_ttl));
+  entry.set_renewable(true);
+  for (const std::string& c : request.bound_cidrs) entry.add_bound_cidrs(c);
+  entry.set_mount_accessor(request.mount_accessor);
+  entry.set_mount_path(request.mount_path);
+
+  kv::BufferedTxn scratch(txn);
+  COFFER_ASSIGN_OR_RETURN(std::optional<Hasher> hasher,
+                          internal::LoadHasher(&scratch));
+  if (!hasher.has_value()) {
+    return absl::FailedPreconditionError("auth: no token store yet");
+  }
+  COFFER_ASSIGN_OR_RETURN(CreatedToken created,
+                          StoreNew(&scratch, now, *hasher, std::move(entry),
+                                   random, options_.max_entry_bytes));
+  internal::CopyWrites(&scratch, txn);
+  return created;
+}
+
 absl::StatusOr<Token> TokenStore::Lookup(kv::Reader* txn, absl::Time now,
                                          absl::string_view id) const {
   COFFER_ASSIGN_OR_RETURN(internal::UsableToken t,

@@ -123,6 +123,16 @@ class TokenStore {
                                       const CreatePrivileges& privileges,
                                       const TokenRandom& random) const;
 
+  // A login's token (auth/methods.h): an orphan with request.policies
+  // sanitized ("default" added, "root" refused with kInvalidArgument), the
+  // ttl of Vault's CalculateTTL with request.max_ttl (if set) as its
+  // explicit max, renewable, and request's metadata, uses, bound CIDRs and
+  // method. kFailedPrecondition if no token was ever created (no salt: the
+  // cluster is not initialized); kAborted as Create.
+  absl::StatusOr<CreatedToken> CreateLogin(kv::Txn* txn, absl::Time now,
+                                           const LoginTokenRequest& request,
+                                           const TokenRandom& random) const;
+
   // --- Reads.
 
   // The token `id` names if it is usable at `now` (auth/tree.h,

@@ -18,6 +18,7 @@
 #include <openssl/aead.h>
 #include <openssl/digest.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/hkdf.h>
 #include <openssl/hmac.h>
 #include <openssl/mem.h>
@@ -44,6 +45,7 @@ namespace coffer::crypto::internal {
   X(HMAC_Update)                      \
   X(HMAC_Final)                       \
   X(HKDF)                             \
+  X(EVP_PBE_scrypt)                   \
   X(RAND_bytes)                       \
   X(CRYPTO_memcmp)                    \
   X(OPENSSL_cleanse)                  \

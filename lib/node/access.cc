@@ -186,12 +186,76 @@ absl::StatusOr<Access> AuditAccess(const nodepb::AuditOp& op) {
   }
 }
 
+// Vault's sys/auth (sudo) and the auth methods' own paths. Logins need no
+// token; everything else the capability on the method's path.
+absl::StatusOr<Access> MethodAccess(const nodepb::AuthMethodOp& op) {
+  using K = nodepb::AuthMethodOp;
+  const std::string base = absl::StrCat("auth/", op.mount());
+  const std::string role = absl::StrCat(base, "role/", op.name());
+  const std::string user = absl::StrCat(base, "users/", op.name());
+  switch (op.kind()) {
+    case K::ENABLE: {
+      std::string path = absl::StrCat("sys/auth/", op.mount());
+      if (!path.empty() && path.back() == '/') path.pop_back();
+      return Token(std::move(path), Capability::kUpdate, /*sudo=*/true);
+    }
+    case K::DISABLE: {
+      std::string path = absl::StrCat("sys/auth/", op.mount());
+      if (!path.empty() && path.back() == '/') path.pop_back();
+      return Token(std::move(path), Capability::kDelete, /*sudo=*/true);
+    }
+    case K::LIST:
+      return Token("sys/auth", Capability::kRead);
+    case K::PURGE:
+      return Access();  // the leader's own batches
+    case K::WRITE_ROLE:
+      return CreateOrUpdate(role);
+    case K::READ_ROLE:
+      return Token(role, Capability::kRead);
+    case K::LIST_ROLES:
+      return Token(absl::StrCat(base, "role"), Capability::kList);
+    case K::DELETE_ROLE:
+      return Token(role, Capability::kDelete);
+    case K::READ_ROLE_ID:
+      return Token(absl::StrCat(role, "/role-id"), Capability::kRead);
+    case K::GENERATE_SECRET_ID:
+      return Token(absl::StrCat(role, "/secret-id"), Capability::kUpdate);
+    case K::LOOKUP_SECRET_ID:
+      return Token(absl::StrCat(role, "/secret-id-accessor/lookup"),
+                   Capability::kUpdate);
+    case K::DESTROY_SECRET_ID:
+      return Token(absl::StrCat(role, "/secret-id-accessor/destroy"),
+                   Capability::kUpdate);
+    case K::WRITE_USER:
+      return CreateOrUpdate(user);
+    case K::READ_USER:
+      return Token(user, Capability::kRead);
+    case K::LIST_USERS:
+      return Token(absl::StrCat(base, "users"), Capability::kList);
+    case K::DELETE_USER:
+      return Token(user, Capability::kDelete);
+    case K::UPDATE_PASSWORD:
+      return Token(absl::StrCat(user, "/password"), Capability::kUpdate);
+    case K::APPROLE_LOGIN:
+    case K::LOGIN_SALT:
+    case K::USERPASS_LOGIN: {
+      Access a;
+      a.kind = Access::Kind::kOpen;
+      a.path = absl::StrCat(base, "login");
+      return a;
+    }
+    default:
+      return absl::InvalidArgumentError("node: unknown auth method request");
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<Access> RequiredAccess(const nodepb::Op& op) {
   if (op.has_kv()) return KvAccess(op.kv());
   if (op.has_auth()) return AuthAccess(op.auth());
   if (op.has_audit()) return AuditAccess(op.audit());
+  if (op.has_method()) return MethodAccess(op.method());
   if (op.has_put_raw()) {
     return Token(absl::StrCat("sys/raw/", op.put_raw().path()),
                  Capability::kUpdate, /*sudo=*/true);
@@ -220,6 +284,11 @@ absl::StatusOr<Access> RequiredAccess(const nodepb::Op& op) {
   // Initialize, and the internal steps: peer changes, leadership, rekey and
   // seal migration (authorized by their shares), snapshots.
   return Access();
+}
+
+void SetCaller(const Caller& caller, nodepb::Op* op) {
+  op->set_token(std::string(caller.token()));
+  op->set_remote_address(std::string(caller.remote_address()));
 }
 
 nodepb::Op AuthorizeOp(absl::string_view token, absl::string_view path,

@@ -16,7 +16,9 @@
 // <key>", "<mount>/delete|undelete|destroy/<key>"; "sys/mounts/<mount>";
 // "sys/raw/<path>" (sudo); "auth/token/*"; "sys/policies/acl/<name>";
 // "sys/capabilities*"; "sys/rotate", "sys/seal", "sys/step-down" (sudo);
-// "sys/key-status"; "sys/storage/raft/*". docs/design.md lists the table.
+// "sys/key-status"; "sys/storage/raft/*"; "sys/auth/<path>" (sudo) and
+// "auth/<path>..." of the auth methods, whose logins need no token.
+// docs/design.md lists the table.
 //
 // Thread-safety: pure functions.
 #ifndef COFFER_LIB_NODE_ACCESS_H_
@@ -27,6 +29,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "acl/capability.h"
+#include "coffer/auth.h"
 #include "proto/node.pb.h"
 
 namespace coffer::node {
@@ -35,6 +38,9 @@ struct Access {
   enum class Kind {
     kInternal,  // no token: the node's own ops and its peers' protocols
     kToken,     // the caller's token must grant what follows
+    // No token: a login (Vault's auth/<path>/login), which is its own
+    // credential check. Served by an unsealed node only.
+    kOpen,
   };
   Kind kind = Kind::kInternal;
   std::string path;
@@ -54,6 +60,9 @@ struct Access {
 // What `op` needs. kInvalidArgument for an op whose paths are malformed
 // (a bad mount or key), before any check; the engines check the rest.
 absl::StatusOr<Access> RequiredAccess(const nodepb::Op& op);
+
+// Sets `op`'s token and remote address from `caller`.
+void SetCaller(const Caller& caller, nodepb::Op* op);
 
 // The Authorize op a call made of internal steps runs first.
 nodepb::Op AuthorizeOp(absl::string_view token, absl::string_view path,

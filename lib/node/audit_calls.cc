@@ -42,7 +42,7 @@ namespace {
 nodepb::Op AuditOpOf(const Caller& caller, nodepb::AuditOp::Kind kind,
                      absl::string_view path) {
   nodepb::Op op;
-  op.set_token(std::string(caller.token()));
+  SetCaller(caller, &op);
   op.mutable_audit()->set_kind(kind);
   op.mutable_audit()->set_path(std::string(path));
   return op;

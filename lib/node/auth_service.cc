@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "acl/parse.h"
 #include "acl/records.h"
+#include "auth/methods.h"
 #include "auth/random.h"
 #include "base/status_macros.h"
 #include "crypto/hash.h"
@@ -67,12 +68,14 @@ nodepb::TokenView TokenViewOf(const auth::Token& t) {
     v.set_has_last_renewal_time(true);
     v.set_last_renewal_time_nanos(kv::ToNanos(*t.last_renewal_time));
   }
+  if (!t.mount_path.empty()) {
+    v.set_path(absl::StrCat("auth/", t.mount_path, "login"));
+  }
+  for (const std::string& c : t.bound_cidrs) v.add_bound_cidrs(c);
   return v;
 }
 
-namespace {
-
-TokenInfo FromView(const nodepb::TokenView& v) {
+TokenInfo TokenInfoOf(const nodepb::TokenView& v) {
   TokenInfo t;
   t.accessor = v.accessor();
   t.policies.assign(v.policies().begin(), v.policies().end());
@@ -90,8 +93,12 @@ TokenInfo FromView(const nodepb::TokenView& v) {
   if (v.has_last_renewal_time()) {
     t.last_renewal_time = kv::FromNanos(v.last_renewal_time_nanos());
   }
+  t.path = v.path();
+  t.bound_cidrs.assign(v.bound_cidrs().begin(), v.bound_cidrs().end());
   return t;
 }
+
+namespace {
 
 auth::CreateRequest ToRequest(const nodepb::TokenCreate& c) {
   auth::CreateRequest r;
@@ -152,6 +159,10 @@ absl::StatusOr<AuthService::Checked> AuthService::Check(
     bool writing, const std::function<absl::StatusOr<bool>()>& exists) {
   Checked out;
   if (access.kind == Access::Kind::kInternal) return out;
+  if (access.kind == Access::Kind::kOpen) {
+    if (loop_->barrier->sealed()) return loop_->SealedError();
+    return out;
+  }
   if (loop_->barrier->sealed()) {
     if (access.open_before_init) {
       absl::StatusOr<SealStatus> st = loop_->seal->Status();
@@ -162,6 +173,12 @@ absl::StatusOr<AuthService::Checked> AuthService::Check(
   }
   COFFER_ASSIGN_OR_RETURN(CachedCaller who,
                           FindCaller(op.token(), txn, /*cached=*/!writing));
+  // A login's token: its method still enabled, the caller in its CIDRs.
+  // Checked every time, cached or not: the address is the request's, and
+  // the method's record is not a token record.
+  absl::Status bound =
+      auth::CheckTokenBindings(txn, who.token, op.remote_address());
+  if (!bound.ok()) return CallerError(bound);
   std::optional<auth::Token> token = std::move(who.token);
   out.acl = std::move(who.acl);
   const acl::Acl& acl = *out.acl;
@@ -524,7 +541,7 @@ absl::StatusOr<nodepb::AuthResult> AuthService::SubmitAuth(const Caller& caller,
                                                            nodepb::AuthOp op) {
   nodepb::Op wrapped;
   *wrapped.mutable_auth() = std::move(op);
-  wrapped.set_token(std::string(caller.token()));
+  SetCaller(caller, &wrapped);
   absl::StatusOr<nodepb::OpResult> r = submit_(std::move(wrapped));
   if (!r.ok()) return r.status();
   COFFER_RETURN_IF_ERROR(CheckResult(*r, nodepb::OpResult::kAuth, "token"));
@@ -557,7 +574,7 @@ absl::StatusOr<CreatedToken> AuthService::CreateToken(
   CreatedToken out;
   out.id = r.id();
   Wipe(r.mutable_id());
-  out.info = FromView(r.token());
+  out.info = TokenInfoOf(r.token());
   return out;
 }
 
@@ -568,7 +585,7 @@ absl::StatusOr<TokenInfo> AuthService::LookupToken(const Caller& caller,
   COFFER_RETURN_IF_ERROR(SetRef(ref, &op));
   COFFER_ASSIGN_OR_RETURN(nodepb::AuthResult r,
                           SubmitAuth(caller, std::move(op)));
-  return FromView(r.token());
+  return TokenInfoOf(r.token());
 }
 
 absl::StatusOr<TokenInfo> AuthService::RenewToken(const Caller& caller,
@@ -581,7 +598,7 @@ absl::StatusOr<TokenInfo> AuthService::RenewToken(const Caller& caller,
   op.set_increment_nanos(kv::ToNanos(increment));
   COFFER_ASSIGN_OR_RETURN(nodepb::AuthResult r,
                           SubmitAuth(caller, std::move(op)));
-  return FromView(r.token());
+  return TokenInfoOf(r.token());
 }
 
 absl::Status AuthService::RevokeToken(const Caller& caller, const TokenRef& ref,

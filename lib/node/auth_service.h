@@ -181,8 +181,10 @@ class AuthService {
   bool tidy_queued_ = false;
 };
 
-// A token as lookup shows it, for results that cross the transport.
+// A token as lookup shows it, for results that cross the transport, and
+// back.
 nodepb::TokenView TokenViewOf(const auth::Token& t);
+TokenInfo TokenInfoOf(const nodepb::TokenView& v);
 
 // The stored record of policy `name` (a NormalizePolicyName form).
 std::string PolicyKey(absl::string_view name);

@@ -87,6 +87,7 @@ absl::StatusOr<nodepb::OpResult> NodeImpl::RunChecked(const nodepb::Op& op) {
 
 absl::StatusOr<bool> NodeImpl::Exists(const nodepb::Op& op, kv::Reader* txn) {
   if (op.has_kv()) return kv_->Exists(op.kv());
+  if (op.has_method()) return methods_->Exists(op.method(), txn);
   if (op.has_auth() && op.auth().kind() == nodepb::AuthOp::WRITE_POLICY) {
     COFFER_ASSIGN_OR_RETURN(std::string name,
                             acl::NormalizePolicyName(op.auth().name()));
@@ -127,6 +128,14 @@ absl::StatusOr<nodepb::OpResult> NodeImpl::RunLogical(
     nodepb::OpResult out;
     COFFER_ASSIGN_OR_RETURN(*out.mutable_audit(),
                             audit_->Run(op.audit(), &txn));
+    COFFER_RETURN_IF_ERROR(WriteThrough(&txn, loop_.barrier.get()));
+    return out;
+  }
+  if (op.has_method()) {
+    BarrierReader reader(loop_.barrier.get());
+    kv::BufferedTxn txn(&reader);
+    nodepb::OpResult out;
+    COFFER_ASSIGN_OR_RETURN(*out.mutable_method(), methods_->Run(op, &txn));
     COFFER_RETURN_IF_ERROR(WriteThrough(&txn, loop_.barrier.get()));
     return out;
   }
@@ -202,6 +211,8 @@ absl::StatusOr<nodepb::OpResult> NodeImpl::Read(const nodepb::Op& op) {
   } else if (op.has_audit()) {
     COFFER_ASSIGN_OR_RETURN(*out.mutable_audit(),
                             audit_->Run(op.audit(), &txn));
+  } else if (op.has_method()) {
+    COFFER_ASSIGN_OR_RETURN(*out.mutable_method(), methods_->Run(op, &txn));
   } else if (op.has_authorize()) {
     // The check was all.
   } else {

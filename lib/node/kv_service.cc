@@ -375,9 +375,9 @@ absl::Status KvService::TuneMount(const Caller& caller, absl::string_view path,
 
 absl::StatusOr<std::vector<MountInfo>> KvService::ListMounts(
     const Caller& caller, ReadConsistency consistency) {
-  COFFER_ASSIGN_OR_RETURN(nodepb::KvResult r,
-                          submit_(MakeOp(nodepb::KvOp::LIST_MOUNTS, "", ""),
-                                  caller.token(), consistency));
+  COFFER_ASSIGN_OR_RETURN(
+      nodepb::KvResult r,
+      submit_(MakeOp(nodepb::KvOp::LIST_MOUNTS, "", ""), caller, consistency));
   std::vector<MountInfo> out;
   for (const kvpb::MountEntry& e : r.mounts()) out.push_back(MountInfoOf(e));
   return out;
@@ -387,9 +387,9 @@ absl::StatusOr<MountInfo> KvService::FindMount(const Caller& caller,
                                                absl::string_view path,
                                                ReadConsistency consistency) {
   if (path.empty()) return absl::InvalidArgumentError("node: path is empty");
-  COFFER_ASSIGN_OR_RETURN(nodepb::KvResult r,
-                          submit_(MakeOp(nodepb::KvOp::FIND_MOUNT, "", path),
-                                  caller.token(), consistency));
+  COFFER_ASSIGN_OR_RETURN(
+      nodepb::KvResult r,
+      submit_(MakeOp(nodepb::KvOp::FIND_MOUNT, "", path), caller, consistency));
   if (r.mounts_size() != 1) {
     return absl::InternalError("node: a mount lookup without its mount");
   }
@@ -416,7 +416,7 @@ absl::StatusOr<KvReadResult> KvService::Get(const Caller& caller,
   nodepb::KvOp op = MakeOp(nodepb::KvOp::GET, mount, path);
   op.set_version(version);
   COFFER_ASSIGN_OR_RETURN(nodepb::KvResult r,
-                          submit_(std::move(op), caller.token(), consistency));
+                          submit_(std::move(op), caller, consistency));
   KvReadResult out;
   out.metadata = VersionOf(r);
   if (r.has_data()) out.data = ToSecretData(r.data());
@@ -472,7 +472,7 @@ absl::StatusOr<KeyMetadata> KvService::ReadMetadata(
     ReadConsistency consistency) {
   COFFER_ASSIGN_OR_RETURN(
       nodepb::KvResult r,
-      submit_(MakeOp(nodepb::KvOp::READ_METADATA, mount, path), caller.token(),
+      submit_(MakeOp(nodepb::KvOp::READ_METADATA, mount, path), caller,
               consistency));
   return kv::ToKeyMetadata(r.metadata());
 }
@@ -500,9 +500,9 @@ absl::Status KvService::DeleteMetadata(const Caller& caller,
 absl::StatusOr<std::vector<std::string>> KvService::List(
     const Caller& caller, absl::string_view mount, absl::string_view folder,
     ReadConsistency consistency) {
-  COFFER_ASSIGN_OR_RETURN(nodepb::KvResult r,
-                          submit_(MakeOp(nodepb::KvOp::LIST, mount, folder),
-                                  caller.token(), consistency));
+  COFFER_ASSIGN_OR_RETURN(
+      nodepb::KvResult r,
+      submit_(MakeOp(nodepb::KvOp::LIST, mount, folder), caller, consistency));
   return std::vector<std::string>(r.entries().begin(), r.entries().end());
 }
 

@@ -46,7 +46,7 @@ class KvService {
   // Runs a KV op for a caller and returns its result: a stale read on
   // this node's applied state, anything else through the pipeline.
   using Submit = std::function<absl::StatusOr<nodepb::KvResult>(
-      nodepb::KvOp op, absl::string_view token, ReadConsistency consistency)>;
+      nodepb::KvOp op, const Caller& caller, ReadConsistency consistency)>;
 
   // `barrier` is borrowed and outlives the service.
   KvService(const NodeOptions& options, Submit submit, seal::Barrier* barrier);
@@ -118,8 +118,7 @@ class KvService {
   // A write: linearizable, through the pipeline.
   absl::StatusOr<nodepb::KvResult> Write(const Caller& caller,
                                          nodepb::KvOp op) {
-    return submit_(std::move(op), caller.token(),
-                   ReadConsistency::kLinearizable);
+    return submit_(std::move(op), caller, ReadConsistency::kLinearizable);
   }
 
   const kv::Engine engine_;

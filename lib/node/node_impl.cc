@@ -127,13 +127,18 @@ absl::Status NodeImpl::OpenStorage() {
   }
   kv_ = std::make_unique<KvService>(
       loop_.options,
-      [this](nodepb::KvOp op, absl::string_view token,
+      [this](nodepb::KvOp op, const Caller& caller,
              ReadConsistency consistency) {
-        return SubmitKv(std::move(op), token, consistency);
+        return SubmitKv(std::move(op), caller, consistency);
       },
       loop_.barrier.get());
   audit_ = std::make_unique<AuditLog>(&loop_);
   auth_ = std::make_unique<AuthService>(
+      &loop_, [this](nodepb::Op op) { return Submit(std::move(op)); },
+      [this](nodepb::Op op, Done done) {
+        pipeline_->Enqueue(std::move(op), std::move(done));
+      });
+  methods_ = std::make_unique<AuthMethodService>(
       &loop_, [this](nodepb::Op op) { return Submit(std::move(op)); },
       [this](nodepb::Op op, Done done) {
         pipeline_->Enqueue(std::move(op), std::move(done));
@@ -340,6 +345,7 @@ absl::Status NodeImpl::Authorize(const Caller& caller, absl::string_view path,
   }
   nodepb::Op op = AuthorizeOp(caller.token(), path, capability, how.sudo,
                               how.open_before_init);
+  op.set_remote_address(std::string(caller.remote_address()));
   return (how.local ? StaleRead(std::move(op)) : Submit(std::move(op)))
       .status();
 }
@@ -467,7 +473,7 @@ absl::Status NodeImpl::PutRaw(const Caller& caller, absl::string_view path,
                               absl::string_view value) {
   COFFER_RETURN_IF_ERROR(CheckRawPath(path));
   nodepb::Op op;
-  op.set_token(std::string(caller.token()));
+  SetCaller(caller, &op);
   op.mutable_put_raw()->set_path(std::string(path));
   op.mutable_put_raw()->set_value(std::string(value));
   return Submit(std::move(op)).status();
@@ -476,7 +482,7 @@ absl::Status NodeImpl::PutRaw(const Caller& caller, absl::string_view path,
 absl::Status NodeImpl::DeleteRaw(const Caller& caller, absl::string_view path) {
   COFFER_RETURN_IF_ERROR(CheckRawPath(path));
   nodepb::Op op;
-  op.set_token(std::string(caller.token()));
+  SetCaller(caller, &op);
   op.mutable_delete_raw()->set_path(std::string(path));
   return Submit(std::move(op)).status();
 }
@@ -486,7 +492,7 @@ absl::StatusOr<std::string> NodeImpl::GetRaw(const Caller& caller,
                                              ReadConsistency consistency) {
   COFFER_RETURN_IF_ERROR(CheckRawPath(path));
   nodepb::Op op;
-  op.set_token(std::string(caller.token()));
+  SetCaller(caller, &op);
   op.mutable_get_raw()->set_path(std::string(path));
   COFFER_ASSIGN_OR_RETURN(nodepb::OpResult r,
                           consistency == ReadConsistency::kStale
@@ -522,10 +528,10 @@ absl::StatusOr<nodepb::OpResult> NodeImpl::StaleReadUnaudited(nodepb::Op op) {
 }
 
 absl::StatusOr<nodepb::KvResult> NodeImpl::SubmitKv(
-    nodepb::KvOp op, absl::string_view token, ReadConsistency consistency) {
+    nodepb::KvOp op, const Caller& caller, ReadConsistency consistency) {
   nodepb::Op wrapped;
   *wrapped.mutable_kv() = std::move(op);
-  wrapped.set_token(std::string(token));
+  SetCaller(caller, &wrapped);
   absl::StatusOr<nodepb::OpResult> r = consistency == ReadConsistency::kStale
                                            ? StaleRead(std::move(wrapped))
                                            : Submit(std::move(wrapped));

@@ -15,6 +15,8 @@
 //   KvService (kv_service.h): the KV v2 calls and the engine that runs them.
 //   AuthService (auth_service.h): tokens, policies and the access check of
 //     every caller's request (access.h: which capability each op needs).
+//   AuthMethodService (auth_methods.h): auth methods (AppRole, userpass)
+//     and their logins.
 //   AuditLog (audit_log.h): the audit devices and their records of every
 //     request made with a token.
 //   Observer (observer.h): the host's logger and metrics sink.
@@ -71,6 +73,7 @@
 #include "coffer/observe.h"
 #include "kv/engine.h"
 #include "node/audit_log.h"
+#include "node/auth_methods.h"
 #include "node/auth_service.h"
 #include "node/completion.h"
 #include "node/join.h"
@@ -176,6 +179,8 @@ class NodeImpl final : public Node,
       const std::vector<std::string>& paths) override {
     return auth_->Capabilities(caller, ref, paths);
   }
+  // Auth methods and logins (auth_methods.h).
+  AuthMethods& auth_methods() override { return *methods_; }
   // Audit devices (audit_log.h; the calls in audit_calls.cc).
   absl::Status EnableAudit(const Caller& caller,
                            const AuditDevice& device) override;
@@ -441,7 +446,7 @@ class NodeImpl final : public Node,
   // KvService's Submit: a stale read on this node's applied state,
   // anything else through Submit.
   absl::StatusOr<nodepb::KvResult> SubmitKv(nodepb::KvOp op,
-                                            absl::string_view token,
+                                            const Caller& caller,
                                             ReadConsistency consistency);
   // A read on this node's applied state, checked as any read (Read).
   absl::StatusOr<nodepb::OpResult> StaleRead(nodepb::Op op);
@@ -463,6 +468,7 @@ class NodeImpl final : public Node,
   // Before the pipeline, whose pending callbacks may reach them.
   std::unique_ptr<AuthService> auth_;
   std::unique_ptr<AuditLog> audit_;
+  std::unique_ptr<AuthMethodService> methods_;
   std::unique_ptr<RequestPipeline> pipeline_;
   std::unique_ptr<ReadyDriver> driver_;
   std::unique_ptr<KvService> kv_;

@@ -13,6 +13,21 @@ bool IsRead(const nodepb::Op& op) {
     return op.audit().kind() == nodepb::AuditOp::LIST ||
            op.audit().kind() == nodepb::AuditOp::HASH;
   }
+  if (op.has_method()) {
+    switch (op.method().kind()) {
+      case nodepb::AuthMethodOp::LIST:
+      case nodepb::AuthMethodOp::READ_ROLE:
+      case nodepb::AuthMethodOp::LIST_ROLES:
+      case nodepb::AuthMethodOp::READ_ROLE_ID:
+      case nodepb::AuthMethodOp::LOOKUP_SECRET_ID:
+      case nodepb::AuthMethodOp::READ_USER:
+      case nodepb::AuthMethodOp::LIST_USERS:
+      case nodepb::AuthMethodOp::LOGIN_SALT:
+        return true;
+      default:
+        return false;
+    }
+  }
   if (op.has_auth()) {
     switch (op.auth().kind()) {
       case nodepb::AuthOp::LOOKUP:
@@ -40,7 +55,7 @@ bool IsRead(const nodepb::Op& op) {
 
 bool NeedsUnsealed(const nodepb::Op& op) {
   return op.has_put_raw() || op.has_delete_raw() || op.has_get_raw() ||
-         op.has_kv() || op.has_auth() || op.has_audit() ||
+         op.has_kv() || op.has_auth() || op.has_audit() || op.has_method() ||
          op.has_rotate_key() || op.has_rekey() || op.has_snapshot_prepare() ||
          op.has_snapshot_read_index() || op.has_snapshot_stage() ||
          op.has_snapshot_commit() || op.has_snapshot_discard();
@@ -72,6 +87,13 @@ absl::Status CheckOp(const nodepb::Op& op) {
       if (!nodepb::AuditOp::Kind_IsValid(op.audit().kind()) ||
           op.audit().kind() == nodepb::AuditOp::KIND_UNSPECIFIED) {
         return absl::InvalidArgumentError("node: an unknown audit operation");
+      }
+      return absl::OkStatus();
+    case nodepb::Op::kMethod:
+      if (!nodepb::AuthMethodOp::Kind_IsValid(op.method().kind()) ||
+          op.method().kind() == nodepb::AuthMethodOp::KIND_UNSPECIFIED) {
+        return absl::InvalidArgumentError(
+            "node: an unknown auth method operation");
       }
       return absl::OkStatus();
     case nodepb::Op::kAuthorize:

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "crypto/secure_buffer.h"
+#include "node/access.h"
 #include "node/codec.h"
 #include "node/op_table.h"
 
@@ -55,7 +56,7 @@ absl::Status OperatorOps::TransferLeadership(uint64_t to) {
 absl::StatusOr<KeyStatus> OperatorOps::RotateKey(const Caller& caller) {
   nodepb::Op op;
   op.mutable_rotate_key();
-  op.set_token(std::string(caller.token()));
+  SetCaller(caller, &op);
   COFFER_ASSIGN_OR_RETURN(nodepb::OpResult r, submit_(std::move(op)));
   COFFER_RETURN_IF_ERROR(
       CheckResult(r, nodepb::OpResult::kKeyStatus, "RotateKey"));

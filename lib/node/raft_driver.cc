@@ -52,6 +52,7 @@ void NodeImpl::OnTick() {
   membership_->AutopilotTick();
   pipeline_->OnTick();
   auth_->OnTick();
+  methods_->OnTick();
   if (loop_.log->PendingTrim() > 0) {
     // Deletes entries compacted by a snapshot, a bounded batch per tick.
     absl::StatusOr<uint64_t> left = loop_.log->TrimLog(1024);

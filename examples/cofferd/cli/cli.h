@@ -54,6 +54,7 @@ extern const std::vector<CommandInfo>& KvCommands();
 extern const std::vector<CommandInfo>& SnapshotCommands();
 extern const std::vector<CommandInfo>& AuthCommands();
 extern const std::vector<CommandInfo>& AuditCommands();
+extern const std::vector<CommandInfo>& AuthMethodCommands();  // auth_methods.cc
 
 }  // namespace coffercli
 

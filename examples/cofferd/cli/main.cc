@@ -24,6 +24,7 @@ std::vector<CommandInfo> AllCommands() {
   for (const CommandInfo& c : KvCommands()) all.push_back(c);
   for (const CommandInfo& c : AuthCommands()) all.push_back(c);
   for (const CommandInfo& c : AuditCommands()) all.push_back(c);
+  for (const CommandInfo& c : AuthMethodCommands()) all.push_back(c);
   return all;
 }
 
