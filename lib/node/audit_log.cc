@@ -306,9 +306,14 @@ std::string RequestBlock(const AuditLog::Call& call, const nodepb::Op& op,
   AppendJsonString(d.Hash(op.token()), &out);
   out.append(",\"namespace\":{\"id\":\"root\"},\"path\":");
   AppendJsonString(call.path, &out);
+  // In clear, as Vault records it ("" for a caller that gave none).
+  out.append(",\"remote_address\":");
+  AppendJsonString(op.remote_address(), &out);
   nodepb::Op data = op;
   data.clear_token();
   data.clear_as_write();
+  data.clear_remote_address();
+  data.clear_want_caller();
   out.append(",\"data\":");
   AppendMessage(data, d, &out);
   out.push_back('}');

@@ -63,6 +63,8 @@ def test_file_devices_record_every_node_with_secrets_hashed():
             req = next(e for e in entries if e["type"] == "request" and
                        e["request"]["path"] == "secret/data/app")
             assert req["auth"]["client_token"].startswith("hmac-sha256:")
+            # The caller's address, in clear, as Vault records it.
+            assert req["request"]["remote_address"] == "127.0.0.1", req
             # The response entry knows the caller (checked by then).
             res = next(e for e in entries if e["type"] == "response" and
                        e["request"]["id"] == req["request"]["id"])
