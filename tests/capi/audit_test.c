@@ -122,8 +122,8 @@ static void check_bad_arguments(coffer_node_t* n, const char* root) {
 static int wait_devices(coffer_node_t* n, const char* token, size_t want) {
   for (int i = 0; i < 500; ++i) {
     coffer_audit_devices_t* d = NULL;
-    int ok = coffer_audit_list(n, token, &d) == COFFER_OK &&
-             d->num_devices == want;
+    int ok =
+        coffer_audit_list(n, token, &d) == COFFER_OK && d->num_devices == want;
     coffer_audit_devices_free(d);
     if (ok) return 1;
     cluster_sleep_ms(10);
