@@ -17,14 +17,6 @@ namespace {
 using coffer::Node;
 using coffer::TokenRef;
 
-bool IsWrite(const std::string& m) { return m == "PUT" || m == "POST"; }
-bool IsList(const std::string& m, const httplib::Request& req) {
-  return m == "LIST" || (m == "GET" && req.get_param_value("list") == "true");
-}
-void MethodNotAllowed(httplib::Response& res) {
-  Error(res, 405, "unsupported operation");
-}
-
 // A string field of `body`; nullopt (and 400) when present but not a string
 // or, if `required`, absent or empty.
 std::optional<std::string> StringField(const json& body, const char* name,
@@ -39,53 +31,20 @@ std::optional<std::string> StringField(const json& body, const char* name,
   return std::nullopt;
 }
 
-// Vault takes a list as a JSON array or a comma-separated string.
-bool StringList(const json& v, std::vector<std::string>* out) {
-  if (v.is_string()) {
-    for (absl::string_view p :
-         absl::StrSplit(v.get<std::string>(), ',', absl::SkipWhitespace())) {
-      out->emplace_back(absl::StripAsciiWhitespace(p));
-    }
-    return true;
-  }
-  if (!v.is_array()) return false;
-  for (const json& e : v) {
-    if (!e.is_string()) return false;
-    out->push_back(e.get<std::string>());
-  }
-  return true;
-}
-
-bool Bool(const json& v, bool* out) {
-  if (v.is_boolean()) {
-    *out = v.get<bool>();
-    return true;
-  }
-  if (v.is_string() && (v == "true" || v == "false")) {
-    *out = v == "true";
-    return true;
-  }
-  return false;
-}
-
-int64_t Seconds(absl::Duration d) { return absl::ToInt64Seconds(d); }
-
-json Meta(const std::map<std::string, std::string>& m) {
-  if (m.empty()) return nullptr;
-  json j = json::object();
-  for (const auto& [k, v] : m) j[k] = v;
-  return j;
-}
-
 // Vault's `auth` block of a create or renew response.
 json AuthBlock(const std::string& client_token, const coffer::TokenInfo& t) {
-  return json{
-      {"client_token", client_token}, {"accessor", t.accessor},
-      {"policies", t.policies},       {"token_policies", t.policies},
-      {"metadata", Meta(t.metadata)}, {"lease_duration", Seconds(t.ttl)},
-      {"renewable", t.renewable},     {"entity_id", ""},
-      {"token_type", t.type},         {"orphan", t.orphan},
-      {"mfa_requirement", nullptr},   {"num_uses", t.num_uses}};
+  return json{{"client_token", client_token},
+              {"accessor", t.accessor},
+              {"policies", t.policies},
+              {"token_policies", t.policies},
+              {"metadata", MetadataJson(t.metadata)},
+              {"lease_duration", Seconds(t.ttl)},
+              {"renewable", t.renewable},
+              {"entity_id", ""},
+              {"token_type", t.type},
+              {"orphan", t.orphan},
+              {"mfa_requirement", nullptr},
+              {"num_uses", t.num_uses}};
 }
 
 // Vault's `data` block of a lookup. `id` only when the caller presented it.
@@ -99,7 +58,7 @@ json LookupData(const coffer::TokenInfo& t, const std::string& id) {
              t.expire_time ? json(Rfc3339(*t.expire_time)) : json(nullptr)},
             {"explicit_max_ttl", Seconds(t.explicit_max_ttl)},
             {"id", id},
-            {"meta", Meta(t.metadata)},
+            {"meta", MetadataJson(t.metadata)},
             {"num_uses", t.num_uses},
             {"orphan", t.orphan},
             {"path", t.path.empty() ? "auth/token/create" : t.path},
@@ -117,7 +76,8 @@ json LookupData(const coffer::TokenInfo& t, const std::string& id) {
 void Create(Node* node, bool orphan_endpoint, const json& body,
             const httplib::Request& req, httplib::Response& res) {
   coffer::TokenCreateRequest r;
-  if (body.contains("policies") && !StringList(body["policies"], &r.policies)) {
+  if (body.contains("policies") &&
+      !ParseStringList(body["policies"], &r.policies)) {
     return Error(res, 400, "policies must be a list of names");
   }
   if (body.contains("meta") && !body["meta"].is_null()) {
@@ -134,7 +94,7 @@ void Create(Node* node, bool orphan_endpoint, const json& body,
   for (BoolField f : {BoolField{"no_parent", &r.no_parent},
                       BoolField{"no_default_policy", &r.no_default_policy},
                       BoolField{"renewable", &r.renewable}}) {
-    if (body.contains(f.name) && !Bool(body[f.name], f.out)) {
+    if (body.contains(f.name) && !ParseBool(body[f.name], f.out)) {
       return Error(res, 400, absl::StrCat(f.name, " must be a bool"));
     }
   }
@@ -319,10 +279,10 @@ void Capabilities(Node* node, const std::string& method,
   std::optional<json> body = Body(req, res);
   if (!body) return;
   std::vector<std::string> paths;
-  if (body->contains("paths") && !StringList((*body)["paths"], &paths)) {
+  if (body->contains("paths") && !ParseStringList((*body)["paths"], &paths)) {
     return Error(res, 400, "paths must be a list");
   }
-  if (body->contains("path") && !StringList((*body)["path"], &paths)) {
+  if (body->contains("path") && !ParseStringList((*body)["path"], &paths)) {
     return Error(res, 400, "path must be a string");
   }
   if (paths.empty()) return Error(res, 400, "missing \"paths\"");

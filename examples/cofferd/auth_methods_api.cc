@@ -17,51 +17,9 @@ namespace {
 using coffer::AuthMethods;
 using coffer::Caller;
 
-bool IsWrite(const std::string& m) { return m == "PUT" || m == "POST"; }
-bool IsList(const std::string& m, const httplib::Request& req) {
-  return m == "LIST" || (m == "GET" && req.get_param_value("list") == "true");
-}
-void MethodNotAllowed(httplib::Response& res) {
-  Error(res, 405, "unsupported operation");
-}
-
-// Vault takes a list as a JSON array or a comma-separated string.
-bool StringList(const json& v, std::vector<std::string>* out) {
-  if (v.is_null()) return true;
-  if (v.is_string()) {
-    for (absl::string_view p :
-         absl::StrSplit(v.get<std::string>(), ',', absl::SkipWhitespace())) {
-      out->emplace_back(absl::StripAsciiWhitespace(p));
-    }
-    return true;
-  }
-  if (!v.is_array()) return false;
-  for (const json& e : v) {
-    if (!e.is_string()) return false;
-    out->push_back(e.get<std::string>());
-  }
-  return true;
-}
-
-bool Bool(const json& v, bool* out) {
-  if (v.is_boolean()) {
-    *out = v.get<bool>();
-    return true;
-  }
-  if (v.is_string() && (v == "true" || v == "false")) {
-    *out = v == "true";
-    return true;
-  }
-  return false;
-}
-
-int64_t Seconds(absl::Duration d) { return absl::ToInt64Seconds(d); }
-
-json Meta(const std::map<std::string, std::string>& m) {
-  if (m.empty()) return nullptr;
-  json j = json::object();
-  for (const auto& [k, v] : m) j[k] = v;
-  return j;
+// The auth method endpoints take a null list as an empty one.
+bool ListOrNull(const json& v, std::vector<std::string>* out) {
+  return v.is_null() || ParseStringList(v, out);
 }
 
 void Data(httplib::Response& res, json data) {
@@ -89,7 +47,7 @@ void Login(httplib::Response& res, const absl::StatusOr<coffer::LoginAuth>& a) {
                {"accessor", a->accessor},
                {"policies", a->policies},
                {"token_policies", a->token_policies},
-               {"metadata", Meta(a->metadata)},
+               {"metadata", MetadataJson(a->metadata)},
                {"lease_duration", Seconds(a->lease_duration)},
                {"renewable", a->renewable},
                {"entity_id", ""},
@@ -106,13 +64,13 @@ void Login(httplib::Response& res, const absl::StatusOr<coffer::LoginAuth>& a) {
 bool TokenSettings(const json& b, coffer::LoginTokenSettings* s,
                    httplib::Response& res) {
   for (const char* f : {"token_policies", "policies"}) {
-    if (b.contains(f) && !StringList(b[f], &s->token_policies)) {
+    if (b.contains(f) && !ListOrNull(b[f], &s->token_policies)) {
       Error(res, 400, absl::StrCat(f, " must be a list of names"));
       return false;
     }
   }
   if (b.contains("token_bound_cidrs") &&
-      !StringList(b["token_bound_cidrs"], &s->token_bound_cidrs)) {
+      !ListOrNull(b["token_bound_cidrs"], &s->token_bound_cidrs)) {
     Error(res, 400, "token_bound_cidrs must be a list");
     return false;
   }
@@ -230,11 +188,11 @@ void Role(AuthMethods& m, const std::string& mount, const std::string& name,
     r.secret_id_num_uses = static_cast<uint32_t>(n);
   }
   if (body->contains("bind_secret_id") &&
-      !Bool((*body)["bind_secret_id"], &r.bind_secret_id)) {
+      !ParseBool((*body)["bind_secret_id"], &r.bind_secret_id)) {
     return Error(res, 400, "bind_secret_id must be a bool");
   }
   if (body->contains("secret_id_bound_cidrs") &&
-      !StringList((*body)["secret_id_bound_cidrs"], &r.secret_id_bound_cidrs)) {
+      !ListOrNull((*body)["secret_id_bound_cidrs"], &r.secret_id_bound_cidrs)) {
     return Error(res, 400, "secret_id_bound_cidrs must be a list");
   }
   Done(res, m.WriteRole(as, mount, name, r));
@@ -262,7 +220,7 @@ void SecretIdCall(AuthMethods& m, const std::string& mount,
     }
     std::vector<std::string> cidrs;
     if (body->contains("cidr_list") &&
-        !StringList((*body)["cidr_list"], &cidrs)) {
+        !ListOrNull((*body)["cidr_list"], &cidrs)) {
       return Error(res, 400, "cidr_list must be a list");
     }
     absl::StatusOr<coffer::SecretId> s =
@@ -290,7 +248,7 @@ void SecretIdCall(AuthMethods& m, const std::string& mount,
                                      ? Rfc3339(*info->expiration_time)
                                      : Rfc3339(absl::UnixEpoch())},
              {"secret_id_num_uses", info->num_uses},
-             {"metadata", Meta(info->metadata)},
+             {"metadata", MetadataJson(info->metadata)},
              {"cidr_list", info->cidr_list}});
 }
 

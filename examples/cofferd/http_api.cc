@@ -53,12 +53,6 @@ class Api {
 // (NodeOptions::max_entry_bytes is at most 64 MiB).
 constexpr uint64_t kMaxBodyBytes = uint64_t{64} << 20;
 
-void MethodNotAllowed(httplib::Response& res) {
-  Error(res, 405, "unsupported operation");
-}
-
-bool IsWrite(const std::string& m) { return m == "PUT" || m == "POST"; }
-
 std::string Api::ApiAddrOf(uint64_t id) {
   auto it = options_.api_addrs.find(id);
   return it == options_.api_addrs.end() ? "" : it->second;

@@ -1,10 +1,12 @@
 #include "http_util.h"
 
 #include "absl/random/random.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 
 namespace cofferd {
@@ -153,6 +155,56 @@ coffer::ReadConsistency Consistency(const httplib::Request& req) {
   return req.get_header_value("X-Coffer-Consistency") == "stale"
              ? coffer::ReadConsistency::kStale
              : coffer::ReadConsistency::kLinearizable;
+}
+
+bool ParseStringList(const json& v, std::vector<std::string>* out) {
+  if (v.is_string()) {
+    for (absl::string_view p :
+         absl::StrSplit(v.get<std::string>(), ',', absl::SkipWhitespace())) {
+      out->emplace_back(absl::StripAsciiWhitespace(p));
+    }
+    return true;
+  }
+  if (!v.is_array()) return false;
+  for (const json& e : v) {
+    if (!e.is_string()) return false;
+    out->push_back(e.get<std::string>());
+  }
+  return true;
+}
+
+bool ParseBool(const json& v, bool* out) {
+  if (v.is_boolean()) {
+    *out = v.get<bool>();
+    return true;
+  }
+  if (v.is_string() && (v == "true" || v == "false")) {
+    *out = v == "true";
+    return true;
+  }
+  return false;
+}
+
+int64_t Seconds(absl::Duration d) { return absl::ToInt64Seconds(d); }
+
+json MetadataJson(const std::map<std::string, std::string>& m) {
+  if (m.empty()) return nullptr;
+  json j = json::object();
+  for (const auto& [k, v] : m) j[k] = v;
+  return j;
+}
+
+bool IsWrite(const std::string& method) {
+  return method == "PUT" || method == "POST";
+}
+
+bool IsList(const std::string& method, const httplib::Request& req) {
+  return method == "LIST" ||
+         (method == "GET" && req.get_param_value("list") == "true");
+}
+
+void MethodNotAllowed(httplib::Response& res) {
+  Error(res, 405, "unsupported operation");
 }
 
 }  // namespace cofferd

@@ -3,6 +3,8 @@
 #ifndef COFFER_EXAMPLES_COFFERD_HTTP_UTIL_H_
 #define COFFER_EXAMPLES_COFFERD_HTTP_UTIL_H_
 
+#include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,6 +47,21 @@ std::string GoDuration(absl::Duration d);
 bool ParseVaultDuration(const json& v, absl::Duration* out);
 // An unsigned integer given as a JSON number or a string of digits.
 bool ParseUint(const json& v, uint64_t* out);
+// A list as Vault takes it: a JSON array of strings, or one string of
+// comma-separated items (trimmed, empty ones skipped).
+bool ParseStringList(const json& v, std::vector<std::string>* out);
+// A boolean given as JSON true/false or the string "true"/"false".
+bool ParseBool(const json& v, bool* out);
+// Whole seconds, as Vault's JSON shows ttls.
+int64_t Seconds(absl::Duration d);
+// Token or login metadata as Vault shows it: an object, or null when empty.
+json MetadataJson(const std::map<std::string, std::string>& m);
+
+// The methods Vault writes with, and its LIST (also GET ?list=true).
+bool IsWrite(const std::string& method);
+bool IsList(const std::string& method, const httplib::Request& req);
+// 405 "unsupported operation".
+void MethodNotAllowed(httplib::Response& res);
 
 // The request's bearer token (X-Vault-Token, else "Authorization: Bearer
 // <token>"; empty when neither) as the Caller of a Node call. Borrows from

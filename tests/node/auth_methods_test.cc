@@ -279,17 +279,13 @@ TEST_CASE("bound CIDRs of a role, a secret-id and a token hold",
 
 TEST_CASE("secret-ids and login tokens expire by the host's clock",
           "[node][auth][approle][expiry]") {
-  auto now =
-      std::make_shared<std::atomic<int64_t>>(absl::ToUnixNanos(absl::Now()));
   AppRole role;
   role.secret_id_ttl = absl::Hours(1);
   role.token.token_ttl = absl::Minutes(30);
   // The host's clock must be in place before the nodes start, so this case
   // builds its cluster by hand.
   TestCluster c(3);
-  c.tweak = [now](NodeOptions& o) {
-    o.clock = [now] { return absl::FromUnixNanos(now->load()); };
-  };
+  auto now = UseTestClock(c);
   StartUnsealed(c, kKv);
   const auto [leader, follower] = LeaderAndFollower(c);
   AuthMethods& m = c.node(follower).auth_methods();

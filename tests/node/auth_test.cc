@@ -347,11 +347,7 @@ TEST_CASE("an expired token is refused everywhere and the leader revokes it",
           "[node][auth][expiry]") {
   TestCluster c(3);
   // The host's clock, driven by the test: one hour forward at a time.
-  auto now =
-      std::make_shared<std::atomic<int64_t>>(absl::ToUnixNanos(absl::Now()));
-  c.tweak = [now](NodeOptions& o) {
-    o.clock = [now] { return absl::FromUnixNanos(now->load()); };
-  };
+  auto now = UseTestClock(c);
   StartUnsealed(c, kKv);
   const auto [leader, follower] = LeaderAndFollower(c);
   REQUIRE(c.node(leader).KvPut(c.root(), "secret/", "k", {{"v", "1"}}).ok());
@@ -722,11 +718,7 @@ TEST_CASE(
     "the tokens it checked",
     "[node][auth][cache]") {
   TestCluster c(3);
-  auto now =
-      std::make_shared<std::atomic<int64_t>>(absl::ToUnixNanos(absl::Now()));
-  c.tweak = [now](NodeOptions& o) {
-    o.clock = [now] { return absl::FromUnixNanos(now->load()); };
-  };
+  auto now = UseTestClock(c);
   StartUnsealed(c, kKv);
   const auto [leader, follower] = LeaderAndFollower(c);
   REQUIRE(c.node(leader).KvPut(c.root(), "secret/", "k", {{"v", "1"}}).ok());

@@ -24,8 +24,10 @@
 #ifndef COFFER_TESTS_SUPPORT_CLUSTER_FIXTURE_H_
 #define COFFER_TESTS_SUPPORT_CLUSTER_FIXTURE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -43,6 +45,18 @@
 namespace coffer::testing {
 
 using Code = absl::StatusCode;
+
+// Gives every node of `c` the host clock the test drives (NodeOptions::
+// clock), starting at the real time: add nanoseconds to move it. Call it
+// before the nodes start; it sets c.tweak.
+inline std::shared_ptr<std::atomic<int64_t>> UseTestClock(TestCluster& c) {
+  auto now =
+      std::make_shared<std::atomic<int64_t>>(absl::ToUnixNanos(absl::Now()));
+  c.tweak = [now](NodeOptions& o) {
+    o.clock = [now] { return absl::FromUnixNanos(now->load()); };
+  };
+  return now;
+}
 
 // The bound of each wait of the setup calls (as TestCluster::WaitForLeader).
 inline constexpr absl::Duration kSetupTimeout = absl::Seconds(10);
