@@ -54,8 +54,7 @@ class Api {
 constexpr uint64_t kMaxBodyBytes = uint64_t{64} << 20;
 
 std::string Api::ApiAddrOf(uint64_t id) {
-  auto it = options_.api_addrs.find(id);
-  return it == options_.api_addrs.end() ? "" : it->second;
+  return options_.api_addrs == nullptr ? "" : options_.api_addrs->Of(id);
 }
 
 json Api::SealStatusJson(const coffer::SealStatus& s) {

@@ -36,6 +36,7 @@
 #include <map>
 #include <string>
 
+#include "api_addrs.h"
 #include "coffer/node.h"
 #include "httplib.h"
 
@@ -44,8 +45,9 @@ namespace cofferd {
 class MetricsRegistry;
 
 struct HttpApiOptions {
-  std::string api_addr;                       // this node's API URL
-  std::map<uint64_t, std::string> api_addrs;  // other nodes', when known
+  std::string api_addr;  // this node's API URL
+  // The other nodes' URLs, when known. Borrowed; outlives the server.
+  const ApiAddrs* api_addrs = nullptr;
   // Where snapshots pass through on their way (the data directory).
   std::string scratch_dir;
   // Set: every /v1/ request but snapshots' is counted and timed there

@@ -121,9 +121,15 @@ int Run(const std::string& config_file) {
   signal(SIGPIPE, SIG_IGN);
   RaiseFileLimit();
 
+  ApiAddrs api_addrs;
+  for (const PeerConfig& p : c.peers) {
+    if (!p.api_addr.empty()) api_addrs.Configure(p.node_id, p.api_addr);
+  }
   PeerTransport::Options topts;
   topts.listen = c.cluster_address;
   topts.tls = c.tls;
+  topts.hello = Hello{c.node_id, c.api_addr};
+  topts.api_addrs = &api_addrs;
   absl::StatusOr<std::unique_ptr<PeerTransport>> transport =
       PeerTransport::Start(topts);
   if (!transport.ok()) {
@@ -188,9 +194,7 @@ int Run(const std::string& config_file) {
   api.api_addr = c.api_addr;
   api.scratch_dir = c.path;
   api.metrics = &metrics;
-  for (const PeerConfig& p : c.peers) {
-    if (!p.api_addr.empty()) api.api_addrs[p.node_id] = p.api_addr;
-  }
+  api.api_addrs = &api_addrs;
   RegisterMetricsApi(server.get(), node->get(), &metrics,
                      c.telemetry_config);  // before the catch-all
   RegisterHttpApi(server.get(), node->get(), api);

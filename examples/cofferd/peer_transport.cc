@@ -82,7 +82,12 @@ std::string Framed(std::string frame) {
 class PeerTransport::Impl {
  public:
   explicit Impl(const Options& options)
-      : options_(options), acceptor_(io_), work_(io_.get_executor()) {}
+      : options_(options),
+        hello_(options.hello.api_addr.empty()
+                   ? ""
+                   : Framed(EncodeHello(options.hello))),
+        acceptor_(io_),
+        work_(io_.get_executor()) {}
 
   absl::Status Init();
   void Send(uint64_t to, const std::string& address, std::string frame);
@@ -119,9 +124,12 @@ class PeerTransport::Impl {
   void Drop(size_t bytes) { queued_bytes_.fetch_sub(bytes); }
 
   void Accept();
-  void ReadFrames(std::shared_ptr<Conn> conn);
+  // `first`: the connection's first frame, which may be a hello.
+  void ReadFrames(std::shared_ptr<Conn> conn, bool first);
+  void Deliver(absl::string_view frame, bool first);
 
   const Options options_;
+  const std::string hello_;  // framed; empty: none is sent
   // Before io_: sockets destroyed with io_'s pending handlers still use
   // the contexts.
   std::optional<asio::ssl::context> server_tls_, client_tls_;
@@ -303,6 +311,10 @@ void PeerTransport::Impl::Connect(Link* link) {
 void PeerTransport::Impl::OnConnected(Link* link, uint64_t gen) {
   link->state = Link::kConnected;
   link->backoff = kMinBackoff;
+  if (!hello_.empty()) {  // first on the wire; Write's handler uncounts it
+    queued_bytes_.fetch_add(hello_.size());
+    link->queue.push_front(hello_);
+  }
   // The peer never writes on this connection: a completed read means it
   // closed (or broke) the connection.
   std::shared_ptr<Conn> conn = link->conn;
@@ -377,22 +389,35 @@ void PeerTransport::Impl::Accept() {
       if (conn->is_tls()) {
         conn->tls().async_handshake(asio::ssl::stream_base::server,
                                     [this, conn](const asio::error_code& ec) {
-                                      if (!ec) ReadFrames(conn);
+                                      if (!ec) ReadFrames(conn, true);
                                     });
       } else {
-        ReadFrames(conn);
+        ReadFrames(conn, true);
       }
     }
     Accept();
   });
 }
 
-void PeerTransport::Impl::ReadFrames(std::shared_ptr<Conn> conn) {
+void PeerTransport::Impl::Deliver(absl::string_view frame, bool first) {
+  if (first) {
+    if (std::optional<Hello> hello = DecodeHello(frame)) {
+      if (options_.api_addrs != nullptr) {
+        options_.api_addrs->Learn(hello->node_id, std::move(hello->api_addr));
+      }
+      return;
+    }
+  }
+  if (coffer::Node* node = node_.load()) node->Receive(frame);
+}
+
+void PeerTransport::Impl::ReadFrames(std::shared_ptr<Conn> conn, bool first) {
   auto header = std::make_shared<std::array<unsigned char, 4>>();
   conn->With([&](auto& stream) {
     asio::async_read(
         stream, asio::buffer(*header),
-        [this, conn, header, &stream](const asio::error_code& ec, size_t) {
+        [this, conn, header, &stream, first](const asio::error_code& ec,
+                                             size_t) {
           if (ec) return conn->Close();
           const uint32_t n = uint32_t{(*header)[0]} << 24 |
                              uint32_t{(*header)[1]} << 16 |
@@ -401,12 +426,10 @@ void PeerTransport::Impl::ReadFrames(std::shared_ptr<Conn> conn) {
           auto body = std::make_shared<std::string>(n, '\0');
           asio::async_read(
               stream, asio::buffer(*body),
-              [this, conn, body](const asio::error_code& ec, size_t) {
+              [this, conn, body, first](const asio::error_code& ec, size_t) {
                 if (ec) return conn->Close();
-                if (coffer::Node* node = node_.load()) {
-                  node->Receive(*body);
-                }
-                ReadFrames(conn);
+                Deliver(*body, first);
+                ReadFrames(conn, false);
               });
         });
   });

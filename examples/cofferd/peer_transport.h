@@ -9,6 +9,10 @@
 // exponential backoff (50 ms doubling to 2 s); frames lost with it are
 // resent by raft.
 //
+// With Options::hello set, every connection this node dials starts with
+// that hello frame (api_addrs.h), and the first frame of every accepted
+// connection that is a hello goes to Options::api_addrs, not to the node.
+//
 // TLS: with TlsConfig::enabled both directions use TLS 1.2+ with the
 // listener's certificate. With a client CA file the listener requires and
 // verifies a peer certificate issued by it (mutual TLS), and the dialling
@@ -26,6 +30,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "api_addrs.h"
 #include "coffer/node.h"
 #include "coffer/transport.h"
 #include "config.h"
@@ -42,6 +47,12 @@ class PeerTransport final : public coffer::Transport {
     // Largest frame accepted from a peer; a longer one closes the
     // connection.
     uint32_t max_frame_bytes = uint32_t{128} << 20;
+    // This node's hello (node id and API URL); none is sent when its
+    // api_addr is empty.
+    Hello hello;
+    // Where peers' hellos are recorded; borrowed, outlives the transport.
+    // Null: hellos received are dropped.
+    ApiAddrs* api_addrs = nullptr;
   };
 
   // Binds the listener and starts the I/O thread. Frames received before

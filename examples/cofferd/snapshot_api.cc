@@ -72,15 +72,17 @@ void Restore(coffer::Node* node, const HttpApiOptions& options, bool force,
   if (!leader->is_self) {
     // A restore runs on the leader: send the client there (Vault's
     // standbys do the same when they do not forward).
-    auto it = options.api_addrs.find(leader->leader_id);
-    if (it == options.api_addrs.end()) {
+    const std::string url = options.api_addrs == nullptr
+                                ? ""
+                                : options.api_addrs->Of(leader->leader_id);
+    if (url.empty()) {
       return Error(
           res, 503,
           absl::StrCat("a restore runs on the leader (node ", leader->leader_id,
                        "), whose API address this node does not "
                        "know"));
     }
-    res.set_header("Location", it->second + req.path);
+    res.set_header("Location", url + req.path);
     return Error(res, 307, "a restore runs on the leader");
   }
   const std::string tmp = TempPath(options.scratch_dir, "restore");
