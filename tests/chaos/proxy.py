@@ -10,7 +10,9 @@ node -> node connection goes through the test.
 Addresses are replicated in coffer (PeerRecord), so all nodes dial node j
 at the same address: one proxy per destination. It tells the source of a
 connection from its first frame: each frame is a 4-byte big-endian length
-and a nodepb::Frame, whose field 2 is the sender's id (proto/node.proto).
+and a body, and the first is either the sender's hello ("cofferd-hello/1",
+its id and its API URL on three lines; examples/cofferd/api_addrs.h) or a
+nodepb::Frame, whose field 2 is the sender's id (proto/node.proto).
 The proxy forwards whole frames, so it can drop or delay frames without
 corrupting the stream, and faults are per directed link (src, dst):
 
@@ -39,8 +41,15 @@ import threading
 MAX_FRAME = 256 << 20
 
 
+HELLO_PREFIX = b"cofferd-hello/1\n"
+
+
 def frame_sender(body):
-    """The `from` field (2, varint) of a serialized nodepb::Frame, or None."""
+    """The sender's id: a hello's, or the `from` field (2, varint) of a
+    serialized nodepb::Frame; None when the body is neither."""
+    if body.startswith(HELLO_PREFIX):
+        line = body[len(HELLO_PREFIX):].split(b"\n", 1)[0]
+        return int(line) if line.isdigit() else None
     i, n = 0, len(body)
 
     def varint():

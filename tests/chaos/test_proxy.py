@@ -82,6 +82,11 @@ def test_frame_sender_reads_field_two():
     assert frame_sender(b"\x10") is None  # truncated
 
 
+def test_frame_sender_reads_a_hello():
+    assert frame_sender(b"cofferd-hello/1\n12\nhttp://127.0.0.1:1") == 12
+    assert frame_sender(b"cofferd-hello/1\nx\nhttp://127.0.0.1:1") is None
+
+
 def test_forwards_blocks_one_way_delays_and_heals():
     sinks = {1: Sink(), 2: Sink()}
     ports = dict(zip((1, 2), free_ports(2)))
