@@ -84,6 +84,23 @@ bool Cas(const json& body, coffer::WriteOptions* w, httplib::Response& res) {
   return true;
 }
 
+// A field's value as coffer stores it: a string as its bytes, any other
+// JSON value as its text, marked in w->json_fields.
+std::string StoredValue(const std::string& name, const json& value,
+                        coffer::WriteOptions* w) {
+  if (value.is_string()) return value.get<std::string>();
+  w->json_fields.insert(name);
+  return value.dump();
+}
+
+// A stored field as JSON: a JSON field's text parsed (one that does not
+// parse, written by another host, is shown as the string it is).
+json FieldJson(const std::string& value, bool is_json) {
+  if (!is_json) return value;
+  json parsed = json::parse(value, nullptr, /*allow_exceptions=*/false);
+  return parsed.is_discarded() ? json(value) : parsed;
+}
+
 void GetData(Node* node, const std::string& mount, const std::string& key,
              const httplib::Request& req, httplib::Response& res) {
   uint64_t version = 0;
@@ -102,7 +119,9 @@ void GetData(Node* node, const std::string& mount, const std::string& key,
   json data = nullptr;
   if (r->data) {
     data = json::object();
-    for (const auto& [k, v] : *r->data) data[k] = v;
+    for (const auto& [k, v] : *r->data) {
+      data[k] = FieldJson(v, r->json_fields.contains(k));
+    }
   }
   // A deleted or destroyed version: Vault's 404 that still has a body.
   Reply(res, r->data ? 200 : 404,
@@ -123,25 +142,16 @@ void PutData(Node* node, const std::string& mount, const std::string& key,
     coffer::SecretPatch patch;
     for (const auto& [k, val] : body["data"].items()) {
       if (val.is_null()) {
-        patch.remove.insert(k);
-      } else if (val.is_string()) {
-        patch.set[k] = val.get<std::string>();
+        patch.remove.insert(k);  // JSON merge patch: null removes
       } else {
-        return Error(
-            res, 400,
-            absl::StrCat("data.", k, ": coffer stores string values only"));
+        patch.set[k] = StoredValue(k, val, &w);
       }
     }
     v = node->KvPatch(CallerOf(req), mount, key, patch, w);
   } else {
     coffer::SecretData data;
     for (const auto& [k, val] : body["data"].items()) {
-      if (!val.is_string()) {
-        return Error(
-            res, 400,
-            absl::StrCat("data.", k, ": coffer stores string values only"));
-      }
-      data[k] = val.get<std::string>();
+      data[k] = StoredValue(k, val, &w);
     }
     v = node->KvPut(CallerOf(req), mount, key, data, w);
   }

@@ -103,6 +103,15 @@ struct WriteOptions {
   // delete-metadata). Deleted and destroyed versions count: they are still
   // the current version. Required when the mount or key has cas_required.
   std::optional<uint64_t> cas;
+  // The fields this write sets (Put's data, Patch's set) whose values are
+  // JSON text rather than bytes: a Vault client's numbers, booleans, nulls,
+  // arrays and objects, which a host keeps as their JSON text. The library
+  // stores the mark beside the value and reports it on reads
+  // (KvReadResult::json_fields); it never parses the value. A patch keeps
+  // the marks of the fields it keeps. kInvalidArgument for a name that the
+  // write does not set. (Initialized, so that WriteOptions{cas} raises no
+  // missing-initializer warning.)
+  std::set<std::string> json_fields = {};
 };
 
 // A patch: the fields to set (added or replaced) and the names to remove

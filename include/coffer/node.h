@@ -139,6 +139,8 @@ struct KeyStatus {
 struct KvReadResult {
   VersionMetadata metadata;
   std::optional<SecretData> data;  // nullopt: deleted or destroyed
+  // The fields of `data` written as JSON text (WriteOptions::json_fields).
+  std::set<std::string> json_fields;
 };
 
 enum class ReadConsistency {

@@ -43,9 +43,9 @@ const char* Unreadable(const kvpb::VersionMeta& v, absl::Time now) {
 // beyond max_versions and buffers every write. The caller has checked cas.
 absl::StatusOr<VersionMetadata> WriteVersion(Txn* txn, absl::Time now,
                                              KeyState key,
-                                             const SecretData& data,
+                                             const VersionFields& fields,
                                              size_t max_entry_bytes) {
-  std::string data_bytes = EncodeVersionData(data);
+  std::string data_bytes = EncodeVersionData(fields);
   COFFER_RETURN_IF_ERROR(
       CheckEntrySize("version data", data_bytes.size(), max_entry_bytes));
 
@@ -119,9 +119,12 @@ absl::StatusOr<VersionMetadata> Engine::Put(Txn* txn, absl::Time now,
                                             const SecretData& data,
                                             const WriteOptions& options) const {
   COFFER_RETURN_IF_ERROR(ValidateSecretData(data));
+  COFFER_RETURN_IF_ERROR(ValidateJsonFields(data, options.json_fields));
   COFFER_ASSIGN_OR_RETURN(KeyState key, LoadKey(txn, mount, path));
   COFFER_RETURN_IF_ERROR(CheckCas(key, options));
-  return WriteVersion(txn, now, std::move(key), data, options_.max_entry_bytes);
+  return WriteVersion(txn, now, std::move(key),
+                      VersionFields{data, options.json_fields},
+                      options_.max_entry_bytes);
 }
 
 GetResult Engine::Get(Reader* txn, absl::Time now, absl::string_view mount,
@@ -150,14 +153,15 @@ GetResult Engine::Get(Reader* txn, absl::Time now, absl::string_view mount,
         absl::NotFoundError(absl::StrCat("kv: version ", version, " is ", why));
     return result;
   }
-  absl::StatusOr<SecretData> data =
+  absl::StatusOr<VersionFields> fields =
       LoadVersionData(txn, DataKey(key->mount.id, key->path, version));
-  if (!data.ok()) {
-    result.status = data.status();
+  if (!fields.ok()) {
+    result.status = fields.status();
     result.metadata.reset();
     return result;
   }
-  result.data = *std::move(data);
+  result.data = std::move(fields->data);
+  result.json_fields = std::move(fields->json);
   return result;
 }
 
@@ -165,6 +169,7 @@ absl::StatusOr<VersionMetadata> Engine::Patch(
     Txn* txn, absl::Time now, absl::string_view mount, absl::string_view path,
     const SecretPatch& patch, const WriteOptions& options) const {
   COFFER_RETURN_IF_ERROR(ValidateSecretData(patch.set));
+  COFFER_RETURN_IF_ERROR(ValidateJsonFields(patch.set, options.json_fields));
   for (const std::string& name : patch.remove) {
     if (patch.set.contains(name)) {
       return absl::InvalidArgumentError(
@@ -184,12 +189,22 @@ absl::StatusOr<VersionMetadata> Engine::Patch(
   }
   COFFER_RETURN_IF_ERROR(CheckCas(key, options));
   COFFER_ASSIGN_OR_RETURN(
-      SecretData data,
+      VersionFields fields,
       LoadVersionData(txn, DataKey(key.mount.id, key.path, latest)));
-  for (const std::string& name : patch.remove) data.erase(name);
-  for (const auto& [name, value] : patch.set)
-    data.insert_or_assign(name, value);
-  return WriteVersion(txn, now, std::move(key), data, options_.max_entry_bytes);
+  for (const std::string& name : patch.remove) {
+    fields.data.erase(name);
+    fields.json.erase(name);
+  }
+  for (const auto& [name, value] : patch.set) {
+    fields.data.insert_or_assign(name, value);
+    if (options.json_fields.contains(name)) {
+      fields.json.insert(name);
+    } else {
+      fields.json.erase(name);
+    }
+  }
+  return WriteVersion(txn, now, std::move(key), fields,
+                      options_.max_entry_bytes);
 }
 
 }  // namespace coffer::kv

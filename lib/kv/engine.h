@@ -33,6 +33,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -79,6 +80,8 @@ struct GetResult {
   std::optional<VersionMetadata> metadata;
   // Set if and only if status is OK.
   std::optional<SecretData> data;
+  // The fields of `data` written as JSON text.
+  std::set<std::string> json_fields;
 };
 
 // A full logical path split at its mount.

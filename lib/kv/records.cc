@@ -133,27 +133,30 @@ absl::StatusOr<std::optional<kvpb::KeyMetadata>> LoadKeyMetadata(
                                        &CheckKeyMetadata);
 }
 
-absl::StatusOr<SecretData> LoadVersionData(Reader* txn, absl::string_view key) {
+absl::StatusOr<VersionFields> LoadVersionData(Reader* txn,
+                                              absl::string_view key) {
   COFFER_ASSIGN_OR_RETURN(
       std::optional<kvpb::VersionData> record,
       LoadRecord<kvpb::VersionData>(txn, key, "kv", "version data",
                                     &CheckVersionData));
   if (!record.has_value()) return Corrupt("version data", key, "missing");
-  SecretData data;
+  VersionFields out;
   for (kvpb::Field& field : *record->mutable_fields()) {
-    data.emplace_hint(data.end(), std::move(*field.mutable_name()),
-                      std::move(*field.mutable_value()));
+    if (field.json()) out.json.emplace_hint(out.json.end(), field.name());
+    out.data.emplace_hint(out.data.end(), std::move(*field.mutable_name()),
+                          std::move(*field.mutable_value()));
   }
-  return data;
+  return out;
 }
 
-std::string EncodeVersionData(const SecretData& data) {
+std::string EncodeVersionData(const VersionFields& fields) {
   kvpb::VersionData record;
   record.set_format_version(kFormatVersion);
-  for (const auto& [name, value] : data) {
+  for (const auto& [name, value] : fields.data) {
     kvpb::Field* field = record.add_fields();
     field->set_name(name);
     field->set_value(value);
+    if (fields.json.contains(name)) field->set_json(true);
   }
   return Encode(record);
 }

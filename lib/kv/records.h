@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -53,12 +54,20 @@ absl::StatusOr<kvpb::MountTable> LoadMountTable(Reader* txn);
 absl::StatusOr<std::optional<kvpb::KeyMetadata>> LoadKeyMetadata(
     Reader* txn, absl::string_view key);
 
-// The data of one version. kDataLoss if the record is missing (metadata says
-// it exists) or corrupt.
-absl::StatusOr<SecretData> LoadVersionData(Reader* txn, absl::string_view key);
+// A version's fields: the data, and the names of those whose values are
+// JSON text (WriteOptions::json_fields).
+struct VersionFields {
+  SecretData data;
+  std::set<std::string> json;
+};
 
-// The encoded VersionData of `data`.
-std::string EncodeVersionData(const SecretData& data);
+// The fields of one version. kDataLoss if the record is missing (metadata
+// says it exists) or corrupt.
+absl::StatusOr<VersionFields> LoadVersionData(Reader* txn,
+                                              absl::string_view key);
+
+// The encoded VersionData of `fields`.
+std::string EncodeVersionData(const VersionFields& fields);
 
 // Conversions between records and public values.
 absl::Time FromNanos(int64_t nanos);

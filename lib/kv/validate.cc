@@ -67,6 +67,16 @@ absl::Status ValidateSecretData(const SecretData& data) {
   return absl::OkStatus();
 }
 
+absl::Status ValidateJsonFields(const SecretData& data,
+                                const std::set<std::string>& json_fields) {
+  for (const std::string& name : json_fields) {
+    if (!data.contains(name)) {
+      return Invalid("json_fields", "names a field the write does not set");
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateCustomMetadata(const CustomMetadata& custom) {
   if (custom.size() > kMaxCustomMetadataEntries) {
     return Invalid(

@@ -9,6 +9,7 @@
 #define COFFER_LIB_KV_VALIDATE_H_
 
 #include <cstddef>
+#include <set>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -34,6 +35,9 @@ absl::StatusOr<std::string> CanonicalMountPath(absl::string_view path);
 
 // Field names are non-empty.
 absl::Status ValidateSecretData(const SecretData& data);
+// Every name in `json_fields` is a field of `data` (WriteOptions).
+absl::Status ValidateJsonFields(const SecretData& data,
+                                const std::set<std::string>& json_fields);
 
 // Vault's limits on custom metadata (see coffer/kv.h).
 absl::Status ValidateCustomMetadata(const CustomMetadata& custom);

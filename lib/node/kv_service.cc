@@ -16,11 +16,13 @@ namespace coffer::node {
 namespace {
 
 template <typename Fields>
-void SetFields(const SecretData& data, Fields* out) {
+void SetFields(const SecretData& data, const std::set<std::string>& json,
+               Fields* out) {
   for (const auto& [name, value] : data) {
     kvpb::Field* f = out->Add();
     f->set_name(name);
     f->set_value(value);
+    if (json.contains(name)) f->set_json(true);
   }
 }
 
@@ -28,6 +30,15 @@ template <typename Fields>
 SecretData ToSecretData(const Fields& fields) {
   SecretData out;
   for (const kvpb::Field& f : fields) out[f.name()] = f.value();
+  return out;
+}
+
+template <typename Fields>
+std::set<std::string> JsonNames(const Fields& fields) {
+  std::set<std::string> out;
+  for (const kvpb::Field& f : fields) {
+    if (f.json()) out.insert(f.name());
+  }
   return out;
 }
 
@@ -95,6 +106,7 @@ kvpb::KeyMetadata ToKeyRecord(const KeyMetadata& m) {
 WriteOptions ToWriteOptions(const nodepb::KvOp& op) {
   WriteOptions out;
   if (op.has_cas()) out.cas = op.cas();
+  out.json_fields = JsonNames(op.data());
   return out;
 }
 
@@ -278,7 +290,7 @@ absl::StatusOr<nodepb::KvResult> KvService::Run(const nodepb::KvOp& op,
       SetVersion(*r.metadata, &out);
       if (r.data.has_value()) {
         out.set_has_data(true);
-        SetFields(*r.data, out.mutable_data());
+        SetFields(*r.data, r.json_fields, out.mutable_data());
       }
       break;
     }
@@ -401,8 +413,10 @@ absl::StatusOr<VersionMetadata> KvService::Put(const Caller& caller,
                                                absl::string_view path,
                                                const SecretData& data,
                                                const WriteOptions& options) {
+  // Checked here: the op marks fields, so it could not carry a stray name.
+  COFFER_RETURN_IF_ERROR(kv::ValidateJsonFields(data, options.json_fields));
   nodepb::KvOp op = MakeOp(nodepb::KvOp::PUT, mount, path);
-  SetFields(data, op.mutable_data());
+  SetFields(data, options.json_fields, op.mutable_data());
   SetCas(options, &op);
   COFFER_ASSIGN_OR_RETURN(nodepb::KvResult r, Write(caller, std::move(op)));
   return VersionOf(r);
@@ -419,7 +433,10 @@ absl::StatusOr<KvReadResult> KvService::Get(const Caller& caller,
                           submit_(std::move(op), caller, consistency));
   KvReadResult out;
   out.metadata = VersionOf(r);
-  if (r.has_data()) out.data = ToSecretData(r.data());
+  if (r.has_data()) {
+    out.data = ToSecretData(r.data());
+    out.json_fields = JsonNames(r.data());
+  }
   return out;
 }
 
@@ -428,8 +445,10 @@ absl::StatusOr<VersionMetadata> KvService::Patch(const Caller& caller,
                                                  absl::string_view path,
                                                  const SecretPatch& patch,
                                                  const WriteOptions& options) {
+  COFFER_RETURN_IF_ERROR(
+      kv::ValidateJsonFields(patch.set, options.json_fields));
   nodepb::KvOp op = MakeOp(nodepb::KvOp::PATCH, mount, path);
-  SetFields(patch.set, op.mutable_data());
+  SetFields(patch.set, options.json_fields, op.mutable_data());
   for (const std::string& name : patch.remove) op.add_remove(name);
   SetCas(options, &op);
   COFFER_ASSIGN_OR_RETURN(nodepb::KvResult r, Write(caller, std::move(op)));

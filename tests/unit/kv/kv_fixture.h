@@ -52,16 +52,20 @@ struct KvFixture {
 
   absl::StatusOr<VersionMetadata> Put(const std::string& path,
                                       const SecretData& data,
-                                      std::optional<uint64_t> cas = {}) {
+                                      std::optional<uint64_t> cas = {},
+                                      std::set<std::string> json = {}) {
     return Run([&](Txn* t) {
-      return engine.Put(t, now, mount, path, data, WriteOptions{cas});
+      return engine.Put(t, now, mount, path, data,
+                        WriteOptions{cas, std::move(json)});
     });
   }
   absl::StatusOr<VersionMetadata> Patch(const std::string& path,
                                         const SecretPatch& patch,
-                                        std::optional<uint64_t> cas = {}) {
+                                        std::optional<uint64_t> cas = {},
+                                        std::set<std::string> json = {}) {
     return Run([&](Txn* t) {
-      return engine.Patch(t, now, mount, path, patch, WriteOptions{cas});
+      return engine.Patch(t, now, mount, path, patch,
+                          WriteOptions{cas, std::move(json)});
     });
   }
   GetResult Get(const std::string& path, uint64_t version = 0) {

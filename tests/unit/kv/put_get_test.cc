@@ -179,6 +179,45 @@ TEST_CASE("patch checks cas and rejects a field both set and removed",
   CHECK(absl::IsInvalidArgument(f.Patch("k", {{{"", "x"}}, {}}).status()));
 }
 
+TEST_CASE("JSON marks are kept per version and follow a patch", "[kv][json]") {
+  KvFixture f;
+  using Names = std::set<std::string>;
+  REQUIRE(f.Put("k", {{"port", "5432"}, {"tls", "true"}, {"user", "app"}}, {},
+                {"port", "tls"})
+              .ok());
+  CHECK(f.Get("k").json_fields == Names{"port", "tls"});
+
+  // Kept fields keep their marks; a set field takes the patch's mark; a
+  // removed field loses it.
+  SecretPatch patch;
+  patch.set = {{"port", "\"5433\""}, {"opts", "{\"a\":[1,2]}"}};
+  patch.remove = {"tls"};
+  REQUIRE(f.Patch("k", patch, {}, {"opts"}).ok());
+  GetResult r = f.Get("k");
+  CHECK(r.data == SecretData{{"opts", "{\"a\":[1,2]}"},
+                             {"port", "\"5433\""},
+                             {"user", "app"}});
+  CHECK(r.json_fields == Names{"opts"});
+  CHECK(f.Get("k", 1).json_fields == Names{"port", "tls"});
+
+  REQUIRE(f.Put("k", {{"user", "app"}}).ok());
+  CHECK(f.Get("k").json_fields.empty());
+}
+
+TEST_CASE("a JSON mark on a field the write does not set is refused",
+          "[kv][json]") {
+  KvFixture f;
+  auto put = f.Put("k", {{"a", "1"}}, {}, {"b"});
+  CHECK(absl::IsInvalidArgument(put.status()));
+  CHECK(Contains(put.status().message(), "json_fields"));
+  CHECK(absl::IsNotFound(f.Get("k").status));
+  REQUIRE(f.Put("k", {{"a", "1"}}, {}, {"a"}).ok());
+  // Marking a kept field in a patch is refused too: the patch does not set it.
+  CHECK(absl::IsInvalidArgument(
+      f.Patch("k", {{{"b", "2"}}, {}}, {}, {"a", "b"}).status()));
+  CHECK(f.Get("k").metadata->version == 1);
+}
+
 TEST_CASE("bad paths are rejected before anything is read", "[kv][validate]") {
   KvFixture f;
   const std::vector<std::string> bad = {"",

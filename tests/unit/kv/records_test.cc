@@ -28,14 +28,24 @@ TEST_CASE("records live at the documented keys", "[kv][records]") {
 
 TEST_CASE("version data has a stable encoding", "[kv][records]") {
   // format_version 1; one Field {name "a", value "b"}.
-  CHECK(EncodeVersionData({{"a", "b"}}) ==
+  CHECK(EncodeVersionData(VersionFields{SecretData{{"a", "b"}}, {}}) ==
         std::string("\x08\x01\x12\x06\x0a\x01"
                     "a\x12\x01"
                     "b",
                     10));
+  // A JSON value's field adds json = true (field 3) and nothing else.
+  CHECK(EncodeVersionData(VersionFields{SecretData{{"a", "1"}}, {"a"}}) ==
+        std::string("\x08\x01\x12\x08\x0a\x01"
+                    "a\x12\x01"
+                    "1\x18\x01",
+                    12));
   MemoryStore store;
-  store.data()["d"] = EncodeVersionData({{"z", "1"}, {"a", ""}});
-  CHECK(*LoadVersionData(&store, "d") == SecretData{{"a", ""}, {"z", "1"}});
+  store.data()["d"] = EncodeVersionData(
+      VersionFields{SecretData{{"z", "1"}, {"a", ""}, {"n", "[1]"}}, {"n"}});
+  absl::StatusOr<VersionFields> read = LoadVersionData(&store, "d");
+  REQUIRE(read.ok());
+  CHECK(read->data == SecretData{{"a", ""}, {"n", "[1]"}, {"z", "1"}});
+  CHECK(read->json == std::set<std::string>{"n"});
 }
 
 TEST_CASE("a corrupt mount table is DataLoss for every operation",
